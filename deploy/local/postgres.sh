@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15 cluster for local development and tests (no Docker, no systemd).
+#
+#   deploy/local/postgres.sh start|stop|status
+#
+# Environment:
+#   SHIJI_PG_DIR        base directory (default /tmp/shiji-pg); data in $SHIJI_PG_DIR/data,
+#                       server log in $SHIJI_PG_DIR/postgres.log, unix socket in the data dir
+#   SHIJI_PG_PORT       TCP port on 127.0.0.1 (default 55432)
+#   SHIJI_PG_FSYNC      set to "off" to run with fsync=off (test speed; default: fsync on)
+#   SHIJI_PG_FRESH      set to 1 to wipe the data directory before start
+#   SHIJI_PG_DATABASES  databases to create (default "shiji_dossier shiji_scoring")
+#
+# The cluster belongs to the `postgres` OS user (initdb refuses root), uses trust auth,
+# UTF8 and locale C.UTF-8. It is for tests only: no password, anyone on localhost can connect.
+set -euo pipefail
+
+_SHIJI_TAG=postgres
+# shellcheck source=deploy/local/_common.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/_common.sh"
+
+PG_MAJOR=15
+PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+PG_OS_USER=postgres
+BASE_DIR="${SHIJI_PG_DIR:-/tmp/shiji-pg}"
+DATA_DIR="${BASE_DIR}/data"
+LOG_FILE="${BASE_DIR}/postgres.log"
+PORT="${SHIJI_PG_PORT:-55432}"
+DATABASES="${SHIJI_PG_DATABASES:-shiji_dossier shiji_scoring}"
+
+[[ "$PORT" =~ ^[0-9]+$ ]] || die "SHIJI_PG_PORT must be a number, got '$PORT'"
+[[ "$BASE_DIR" = /* ]] || die "SHIJI_PG_DIR must be an absolute path, got '$BASE_DIR'"
+
+# The postgres user cannot enter root's home; run everything from a neutral directory.
+cd /
+
+# as_pg CMD... - run a command as the postgres OS user.
+as_pg() {
+  if [[ "$(id -un)" == "$PG_OS_USER" ]]; then
+    "$@"
+  elif [[ $(id -u) -eq 0 ]]; then
+    runuser -u "$PG_OS_USER" -- "$@"
+  else
+    die "run this script as root (or as the '$PG_OS_USER' user)"
+  fi
+}
+
+ensure_installed() {
+  if [[ ! -x "$PG_BIN/initdb" ]]; then
+    log "PostgreSQL ${PG_MAJOR} not found at $PG_BIN; installing the Debian package"
+    apt_install postgresql
+    [[ -x "$PG_BIN/initdb" ]] || die "installed 'postgresql' but $PG_BIN/initdb is still missing (not PostgreSQL ${PG_MAJOR}?)"
+  fi
+  id "$PG_OS_USER" >/dev/null 2>&1 || die "OS user '$PG_OS_USER' does not exist (it comes with the postgresql package)"
+}
+
+# is_running - true when the cluster in DATA_DIR has a live postmaster.
+is_running() {
+  [[ -x "$PG_BIN/pg_ctl" && -f "$DATA_DIR/PG_VERSION" ]] || return 1
+  as_pg "$PG_BIN/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1
+}
+
+# running_port - the port recorded by the running postmaster (line 4 of postmaster.pid).
+running_port() { sed -n 4p "$DATA_DIR/postmaster.pid" 2>/dev/null || true; }
+running_pid()  { sed -n 1p "$DATA_DIR/postmaster.pid" 2>/dev/null || true; }
+
+psql_admin() {
+  "$PG_BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+print_dsns() {
+  local db
+  for db in $DATABASES; do
+    log "DSN: postgresql://postgres@127.0.0.1:${PORT}/${db}"
+  done
+}
+
+init_cluster() {
+  mkdir -p "$BASE_DIR"
+  chown "$PG_OS_USER:$PG_OS_USER" "$BASE_DIR" 2>/dev/null || true
+  chmod 700 "$BASE_DIR" 2>/dev/null || true
+  as_pg test -w "$BASE_DIR" \
+    || die "$BASE_DIR is not writable by the '$PG_OS_USER' user (a parent directory may be closed to it, e.g. /root); choose another SHIJI_PG_DIR"
+
+  if [[ -f "$DATA_DIR/PG_VERSION" ]]; then
+    local have
+    have="$(cat "$DATA_DIR/PG_VERSION")"
+    [[ "$have" == "$PG_MAJOR" ]] \
+      || die "$DATA_DIR holds a PostgreSQL $have cluster, expected $PG_MAJOR; rerun with SHIJI_PG_FRESH=1 to wipe it"
+    return 0
+  fi
+  if [[ -d "$DATA_DIR" ]] && [[ -n "$(ls -A "$DATA_DIR" 2>/dev/null)" ]]; then
+    die "$DATA_DIR exists, is not empty and is no PostgreSQL cluster; rerun with SHIJI_PG_FRESH=1 to wipe it"
+  fi
+
+  log "initdb: new cluster in $DATA_DIR (owner $PG_OS_USER, trust auth, UTF8, C.UTF-8)"
+  local out
+  if ! out="$(as_pg "$PG_BIN/initdb" -D "$DATA_DIR" -U postgres --auth=trust \
+                -E UTF8 --locale=C.UTF-8 --no-instructions 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "initdb failed"
+  fi
+}
+
+create_databases() {
+  local db exists
+  for db in $DATABASES; do
+    [[ "$db" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad database name '$db'"
+    exists="$(psql_admin -tA -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" \
+      || die "cannot query the server on 127.0.0.1:$PORT"
+    if [[ "$exists" == "1" ]]; then
+      log "database $db exists"
+    else
+      psql_admin -c "CREATE DATABASE \"$db\"" || die "CREATE DATABASE $db failed"
+      log "database $db created"
+    fi
+  done
+}
+
+cmd_start() {
+  ensure_installed
+
+  if [[ "${SHIJI_PG_FRESH:-0}" == "1" ]]; then
+    if is_running; then
+      log "SHIJI_PG_FRESH=1: stopping the running cluster first"
+      cmd_stop
+    fi
+    log "SHIJI_PG_FRESH=1: wiping $DATA_DIR"
+    rm -rf "$DATA_DIR" "$LOG_FILE"
+  fi
+
+  if is_running; then
+    local rport
+    rport="$(running_port)"
+    if [[ "$rport" != "$PORT" ]]; then
+      die "the cluster in $DATA_DIR already runs on port $rport, not $PORT; stop it first"
+    fi
+    log "already running (pid $(running_pid), port $PORT); nothing to start"
+    create_databases
+    print_dsns
+    return 0
+  fi
+
+  if port_in_use "$PORT"; then
+    who_listens "$PORT" >&2
+    die "port $PORT is already in use by another process; set SHIJI_PG_PORT to a free port"
+  fi
+
+  init_cluster
+
+  local fsync=on
+  [[ "${SHIJI_PG_FSYNC:-on}" == "off" ]] && fsync=off
+  local opts="-h 127.0.0.1 -p $PORT -k $DATA_DIR -c max_connections=200 -c fsync=$fsync"
+
+  log "starting on 127.0.0.1:$PORT (fsync=$fsync, max_connections=200, log $LOG_FILE)"
+  as_pg touch "$LOG_FILE"
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 -o "$opts" start >/dev/null; then
+    show_log_tail "$LOG_FILE"
+    die "pg_ctl start failed"
+  fi
+  if ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -t 10; then
+    show_log_tail "$LOG_FILE"
+    die "server started but does not accept connections on 127.0.0.1:$PORT"
+  fi
+  log "running (pid $(running_pid))"
+  create_databases
+  print_dsns
+}
+
+cmd_stop() {
+  if ! is_running; then
+    log "not running (data dir $DATA_DIR)"
+    return 0
+  fi
+  log "stopping (pid $(running_pid), mode fast)"
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m fast -w -t 60 stop >/dev/null; then
+    show_log_tail "$LOG_FILE"
+    die "pg_ctl stop failed"
+  fi
+  log "stopped"
+}
+
+cmd_status() {
+  if is_running; then
+    local rport
+    rport="$(running_port)"
+    log "running: pid $(running_pid), 127.0.0.1:$rport, data $DATA_DIR, log $LOG_FILE"
+    if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$rport" -t 5; then
+      log "accepting connections"
+    else
+      warn "postmaster is up but not accepting connections"
+    fi
+    PORT="$rport" print_dsns
+    return 0
+  fi
+  log "not running (data dir $DATA_DIR)"
+  return 3
+}
+
+case "${1:-}" in
+  start)  cmd_start ;;
+  stop)   cmd_stop ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

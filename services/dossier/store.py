@@ -1,0 +1,191 @@
+"""The event store: append with an expected version, read a stream, read everything in commit order.
+
+All queries on the dossier's tables live here. Functions take an open connection; the caller
+(the unit of work in ``service.py``, or the relay) owns the transaction and commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import upsert
+from shared.events import DomainEvent, from_data, to_data
+from services.dossier.tables import events, idempotency_keys, relay_checkpoints
+
+
+class ConcurrencyError(Exception):
+    """Somebody else appended to the stream first: the expected version is stale."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int | None) -> None:
+        super().__init__(f"stream {stream_id}: expected version {expected}, found {actual if actual is not None else 'a newer one'}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    subject: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    position: int
+    tx_id: int
+    stream_id: str
+    stream_version: int
+    event_id: str
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    effective_date: dt.date | None
+    recorded_at: dt.datetime
+    actor: str
+    actor_role: str
+
+    def domain_event(self) -> DomainEvent:
+        return from_data(self.event_type, self.schema_version, self.data)
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.tx_id, self.position)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Cursor:
+    """Where a reader in commit order stands: (writing transaction id, position)."""
+
+    tx_id: int = 0
+    position: int = 0
+
+
+_COLUMNS = [c for c in events.c]
+
+
+def _stored(row: Any) -> StoredEvent:
+    recorded_at = row.recorded_at
+    if recorded_at.tzinfo is None:  # SQLite keeps no zone: we only ever write UTC
+        recorded_at = recorded_at.replace(tzinfo=dt.UTC)
+    return StoredEvent(
+        position=row.position, tx_id=row.tx_id, stream_id=row.stream_id, stream_version=row.stream_version,
+        event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version, data=row.data,
+        effective_date=row.effective_date, recorded_at=recorded_at, actor=row.actor, actor_role=row.actor_role,
+    )
+
+
+async def read_stream(conn: AsyncConnection, stream_id: str) -> list[StoredEvent]:
+    rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
+    return [_stored(r) for r in rows]
+
+
+async def stream_version(conn: AsyncConnection, stream_id: str) -> int:
+    value = await conn.scalar(select(func.max(events.c.stream_version)).where(events.c.stream_id == stream_id))
+    return value or 0
+
+
+async def append(
+    conn: AsyncConnection,
+    stream_id: str,
+    expected_version: int,
+    new_events: Sequence[DomainEvent],
+    actor: Actor,
+    recorded_at: dt.datetime,
+) -> list[StoredEvent]:
+    """Append ``new_events`` after ``expected_version``; ``ConcurrencyError`` if the stream moved on.
+
+    This must be the transaction's first write: on PostgreSQL the transaction id is assigned
+    here, after the stream was read, so a later version of a stream always carries a later
+    transaction id and the relay's (tx_id, position) order keeps each stream in order.
+    """
+    actual = await stream_version(conn, stream_id)
+    if actual != expected_version:
+        raise ConcurrencyError(stream_id, expected_version, actual)
+    rows = [
+        {
+            "stream_id": stream_id,
+            "stream_version": expected_version + i,
+            "event_id": str(uuid.uuid4()),
+            "event_type": e.event_type,
+            "schema_version": e.schema_version,
+            "data": to_data(e),
+            "effective_date": e.effective_on(),
+            "recorded_at": recorded_at,
+            "actor": actor.subject,
+            "actor_role": actor.role,
+        }
+        for i, e in enumerate(new_events, start=1)
+    ]
+    try:
+        result = await conn.execute(events.insert().returning(*_COLUMNS, sort_by_parameter_order=True), rows)
+    except IntegrityError:
+        # The unique (stream_id, stream_version) caught a writer that appended between our read and insert.
+        raise ConcurrencyError(stream_id, expected_version, None) from None
+    return [_stored(r) for r in result]
+
+
+async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> list[StoredEvent]:
+    """Events after ``after`` in commit order, never passing one that may still commit.
+
+    PostgreSQL: rows written by transactions below the oldest still-running transaction id
+    (``pg_snapshot_xmin``) are final: every such row we cannot see was rolled back. Reading only
+    those, ordered by (tx_id, position), means a transaction that commits late is read later,
+    never skipped. A long-running writing transaction anywhere in the cluster therefore delays
+    the relay (see ``relay_lag`` in the runbook), but cannot make it lose an event.
+
+    SQLite: one writer at a time holds the database lock from its first insert to its commit,
+    so positions are assigned in commit order and the position alone is the cursor.
+    """
+    query = select(*_COLUMNS).order_by(events.c.tx_id, events.c.position).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.where(
+            tuple_(events.c.tx_id, events.c.position) > tuple_(after.tx_id, after.position),
+            events.c.tx_id < text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"),
+        )
+    else:
+        query = query.where(events.c.position > after.position)
+    return [_stored(r) for r in await conn.execute(query)]
+
+
+async def newest_cursor(conn: AsyncConnection) -> Cursor:
+    row = (await conn.execute(select(events.c.tx_id, events.c.position).order_by(events.c.position.desc()).limit(1))).first()
+    return Cursor(row.tx_id, row.position) if row else Cursor()
+
+
+async def load_checkpoint(conn: AsyncConnection, name: str) -> Cursor:
+    row = (await conn.execute(select(relay_checkpoints.c.tx_id, relay_checkpoints.c.position)
+                              .where(relay_checkpoints.c.name == name))).first()
+    return Cursor(row.tx_id, row.position) if row else Cursor()
+
+
+async def save_checkpoint(conn: AsyncConnection, name: str, cursor: Cursor) -> None:
+    values = {"name": name, "tx_id": cursor.tx_id, "position": cursor.position, "updated_at": dt.datetime.now(dt.UTC)}
+    await conn.execute(upsert(conn.dialect.name, relay_checkpoints, values, ["name"], ["tx_id", "position", "updated_at"]))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+
+
+async def find_response(conn: AsyncConnection, key: str) -> StoredResponse | None:
+    row = (await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key))).first()
+    return StoredResponse(row.request_hash, row.status_code, row.response) if row else None
+
+
+async def save_response(conn: AsyncConnection, key: str, response: StoredResponse) -> None:
+    """Insert; a concurrent twin with the same key makes this raise IntegrityError and roll back."""
+    await conn.execute(idempotency_keys.insert().values(
+        key=key, request_hash=response.request_hash, status_code=response.status_code,
+        response=response.body, recorded_at=dt.datetime.now(dt.UTC),
+    ))

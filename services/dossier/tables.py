@@ -1,0 +1,57 @@
+"""The dossier's tables: the event store (which is also the outbox), relay checkpoints, idempotency keys.
+
+The event table is its own outbox: an event row commits in the same transaction as the command
+that produced it, and the relay publishes rows in commit order (see ``store.read_committed``).
+A separate outbox table would double every write for nothing.
+"""
+
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Index, Integer, SmallInteger, String, Table, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+
+from shared.db import new_metadata
+
+metadata = new_metadata()
+
+# BIGINT identity on PostgreSQL; on SQLite the rowid alias (INTEGER PRIMARY KEY) does the same.
+Position = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+events = Table(
+    "events",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    # The writing transaction's id (PostgreSQL: pg_current_xact_id(); SQLite: 0, writes are serial).
+    Column("tx_id", BigInteger, nullable=False),
+    Column("stream_id", String(64), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("schema_version", SmallInteger, nullable=False),
+    Column("data", Json, nullable=False),
+    Column("effective_date", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("actor_role", String(50), nullable=False),
+    UniqueConstraint("stream_id", "stream_version"),
+    UniqueConstraint("event_id"),
+    Index(None, "tx_id", "position"),
+)
+
+relay_checkpoints = Table(
+    "relay_checkpoints",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("tx_id", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response", Json, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)

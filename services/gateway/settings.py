@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    """SHIJI_GATEWAY_*: the public API."""
+
+    model_config = SettingsConfigDict(env_prefix="SHIJI_GATEWAY_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="listen address of `shiji serve gateway`")
+    port: int = Field(8000, description="listen port of `shiji serve gateway`")
+    dossier_url: str = Field("http://127.0.0.1:8001", description="base URL of the dossier service")
+    scoring_url: str = Field("http://127.0.0.1:8002", description="base URL of the scoring service")
+    jwt_public_key_file: Path | None = Field(None, description="PEM public key that verifies bearer tokens")
+    jwt_issuer: str = Field("shiji-local", description="the `iss` every token must carry")
+    jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
+    upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")

@@ -1,0 +1,21 @@
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import KafkaSettings
+
+
+class ScoringSettings(BaseSettings):
+    """SHIJI_SCORING_*: the read side for points."""
+
+    model_config = SettingsConfigDict(env_prefix="SHIJI_SCORING_", extra="ignore")
+
+    database_url: str = Field("postgresql+asyncpg://postgres@127.0.0.1:5432/shiji_scoring",
+                              description="the scoring service's own database (projections and positions)")
+    host: str = Field("127.0.0.1", description="listen address of `shiji serve scoring`")
+    port: int = Field(8002, description="listen port of `shiji serve scoring`")
+    consume: bool = Field(True, description="run the Kafka consumer in this process")
+    consumer_group: str = Field("shiji-scoring", description="Kafka consumer group shared by all scoring instances")
+    max_batch: int = Field(2000, ge=1, le=50_000, description="most events applied in one transaction")
+    pool_size: int = Field(10, ge=1, description="database connections kept open")
+    timezone: str = Field("Asia/Shanghai", description="whose calendar day is 'today' (the default as_of)")
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)

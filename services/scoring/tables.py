@@ -1,0 +1,67 @@
+"""The scoring projections and the consumer's own positions (its Kafka offsets live here, not in Kafka).
+
+Every projection row is keyed by what it projects (the cadre, the entry, the revocation) and
+carries the event id that made it, so applying an event twice inserts nothing the second time.
+Points are kept in hundredths (``points_cents``): exact sums on every database.
+"""
+
+from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, LargeBinary, String, Table, Text
+
+from shared.db import new_metadata
+
+metadata = new_metadata()
+
+cadres = Table(
+    "cadres",
+    metadata,
+    Column("cadre_id", String(64), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("unit_id", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("entry_id", String(64), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("cadre_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("points_cents", BigInteger, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index(None, "cadre_id", "effective_date"),
+)
+
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("entry_id", String(64), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("cadre_id", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+consumer_positions = Table(
+    "consumer_positions",
+    metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("topic", String(200), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("next_offset", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Messages that are not events of ours (malformed, unknown type, invalid data): kept, never applied.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("topic", String(200), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, primary_key=True),
+    Column("error", Text, nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,113 @@
+"""The three-year view (近三年) as exact date arithmetic, and the totals inside it. Pure.
+
+The rolling window as of date D holds entries whose effective date e satisfies
+``D - 3 years < e <= D``, where ``D - 3 years`` is the same calendar day three years earlier,
+and 29 February becomes 28 February when that year has none (domain.md, "Points and the
+three-year view"). Reported as inclusive bounds: ``start`` is the first day that counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+WINDOW_YEARS = 3
+ZERO = Decimal(0)
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier; 29 February falls back to 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: dt.date  # first day that counts
+    end: dt.date  # last day that counts
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def rolling_window(as_of: dt.date, years: int = WINDOW_YEARS) -> Window:
+    return Window(years_before(as_of, years) + dt.timedelta(days=1), as_of)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Quarter:
+    year: int
+    number: int  # 1..4
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        nxt = self.next()
+        return nxt.first_day - dt.timedelta(days=1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+
+def quarters_touching(window: Window) -> list[Quarter]:
+    quarters, q = [], Quarter.of(window.start)
+    while q <= Quarter.of(window.end):
+        quarters.append(q)
+        q = q.next()
+    return quarters
+
+
+@dataclass(slots=True)
+class Subtotal:
+    """positive = sum of points above zero; negative = sum of points below zero (<= 0); total = both."""
+
+    positive: Decimal = ZERO
+    negative: Decimal = ZERO
+    count: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return self.positive + self.negative
+
+    def add(self, points: Decimal) -> None:
+        if points > 0:
+            self.positive += points
+        else:
+            self.negative += points
+        self.count += 1
+
+
+@dataclass(slots=True)
+class WindowSummary:
+    window: Window
+    overall: Subtotal
+    quarters: dict[Quarter, Subtotal] = field(default_factory=dict)
+
+
+def summarize(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date) -> WindowSummary:
+    """Totals of the (effective date, points) pairs inside the rolling window as of ``as_of``.
+
+    ``quarters`` covers every calendar quarter the window touches, oldest first, with zeros
+    where nothing counted; the first and last are partial (only their days inside the window).
+    """
+    window = rolling_window(as_of)
+    summary = WindowSummary(window, Subtotal(), {q: Subtotal() for q in quarters_touching(window)})
+    for day, points in entries:
+        if day in window:
+            summary.overall.add(points)
+            summary.quarters[Quarter.of(day)].add(points)
+    return summary

@@ -1,0 +1,51 @@
+"""The dossier's commands as the public API accepts them (request bodies).
+
+They are a contract like the events: the gateway validates a request against them before it
+forwards it, and the dossier validates it again. Unknown fields are refused; server-set fields
+(ids, actor, recorded time) are not accepted from a client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from shared.events import EARLIEST_EFFECTIVE_DATE, Basis, EntryKind, Points, points_sign_problem
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class RegisterCadre(Command):
+    name: str = Field(min_length=1, max_length=100, examples=["张伟"])
+    unit_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["qhd-haigang-fgw"])
+
+
+class RecordEntry(Command):
+    kind: EntryKind = Field(description="achievement (实绩, points >= 0), positive (正面清单, > 0) or negative (负面清单, < 0)")
+    category: str = Field(min_length=1, max_length=100, examples=["重点项目"])
+    title: str = Field(min_length=1, max_length=300, examples=["提前完成港口改造项目"])
+    points: Points = Field(examples=[3])
+    effective_date: dt.date = Field(description="the day the entry counts from, not after today", examples=["2026-03-15"])
+    basis: Basis
+
+    @field_validator("points")
+    @classmethod
+    def _points_match_kind(cls, points, info: ValidationInfo):  # noqa: ANN001, ANN206
+        kind = info.data.get("kind")
+        if kind is not None and (problem := points_sign_problem(kind, points)):
+            raise ValueError(problem)
+        return points
+
+    @field_validator("effective_date")
+    @classmethod
+    def _not_before_records_began(cls, value: dt.date) -> dt.date:
+        if value < EARLIEST_EFFECTIVE_DATE:
+            raise ValueError(f"effective_date must not be before {EARLIEST_EFFECTIVE_DATE.isoformat()}")
+        return value
+
+
+class RevokeEntry(Command):
+    reason: str = Field(min_length=1, max_length=2000, examples=["申诉成立，撤销该条记录"])

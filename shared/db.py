@@ -1,0 +1,103 @@
+"""Database plumbing shared by the services: engines for PostgreSQL and SQLite, and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine: asyncpg for ``postgresql+asyncpg://``, aiosqlite for ``sqlite+aiosqlite://``."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(service: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_ROOT / service))
+    return cfg
+
+
+async def upgrade_to_head(service: str, url: str) -> None:
+    """Apply ``service``'s Alembic history to the database at ``url`` (idempotent)."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, service)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(sync_conn, service: str) -> None:  # noqa: ANN001
+    cfg = alembic_config(service)
+    cfg.attributes["connection"] = sync_conn
+    command.upgrade(cfg, "head")
+
+
+async def current_revision_is_head(engine: AsyncEngine, service: str) -> bool:
+    """For /readyz: is the database migrated to this build's head?"""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(service)).get_heads())
+    async with engine.connect() as conn:
+        current = await conn.run_sync(lambda c: set(MigrationContext.configure(c).get_current_heads()))
+    return current == heads
+
+
+
+def _insert_for(dialect_name: str):  # noqa: ANN202
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def insert_ignore(dialect_name: str, table: Table):  # noqa: ANN201
+    """INSERT ... ON CONFLICT DO NOTHING: a row that is already there stays as it was."""
+    return _insert_for(dialect_name)(table).on_conflict_do_nothing()
+
+
+def upsert(dialect_name: str, table: Table, values: dict, key: list[str], update: list[str]):  # noqa: ANN201
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET the ``update`` columns, for PostgreSQL and SQLite alike."""
+    stmt = _insert_for(dialect_name)(table).values(values)
+    return stmt.on_conflict_do_update(index_elements=key, set_={c: stmt.excluded[c] for c in update})

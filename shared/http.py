@@ -1,0 +1,55 @@
+"""HTTP conventions shared by the services: the internal actor headers, ETags, health routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from shared.problems import PROBLEM_JSON, TYPE_PREFIX
+
+log = logging.getLogger(__name__)
+
+# Set by the gateway after it has authenticated the caller; the services behind it trust them.
+ACTOR_HEADER = "X-Shiji-Actor"
+ROLE_HEADER = "X-Shiji-Actor-Role"
+REQUEST_ID_HEADER = "X-Request-Id"
+
+Check = Callable[[], Awaitable[object]]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The stream version an ``If-Match`` asks for; -1 (matches nothing) when it names no version."""
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    return int(tag) if tag.isdigit() else -1
+
+
+def add_health_routes(app: FastAPI, checks: dict[str, Check]) -> None:
+    """/healthz: the process answers. /readyz: every dependency in ``checks`` answers too."""
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: databases, Kafka and migrations answer")
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                ok = await check()
+                results[name] = "ok" if ok is not False else "not ready"
+            except Exception as exc:  # readiness reports failures, it does not raise them
+                log.warning("readiness check %s failed: %s", name, exc)
+                results[name] = f"failed: {type(exc).__name__}"
+        if all(v == "ok" for v in results.values()):
+            return JSONResponse({"status": "ready", "checks": results})
+        body = {"type": TYPE_PREFIX + "not-ready", "title": "Not ready", "status": 503, "checks": results}
+        return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)

@@ -1,0 +1,186 @@
+"""Kafka adapters of the bus port, on kafka-python.
+
+kafka-python is a blocking client, so each producer and consumer lives on its own single worker
+thread and every call to it is handed to that thread: the event loop never blocks on Kafka, and
+the client is only ever touched from one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions
+from shared.envelope import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT_S = 30.0
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1, **config: str) -> None:
+    """Create ``topic`` if it does not exist (brokers here do not auto-create topics)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
+    try:
+        if topic in admin.list_topics():
+            return
+        admin.create_topics([NewTopic(topic, partitions, replication_factor, topic_configs=config)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+
+
+class _OneThread:
+    """A dedicated thread for one blocking client."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    async def call(self, fn, *args: Any) -> Any:  # noqa: ANN001
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+class KafkaPublisher:
+    """Idempotent producer, acks=all: ``publish`` returns once every message is on all in-sync replicas."""
+
+    def __init__(self, bootstrap: str, client_id: str = "shiji-relay") -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._thread = _OneThread("kafka-producer")
+        self._producer: KafkaProducer | None = None
+
+    def _connect(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                client_id=self._client_id,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=2,
+                batch_size=256 * 1024,
+                max_in_flight_requests_per_connection=5,
+                retries=2**31 - 1,
+                delivery_timeout_ms=int(SEND_TIMEOUT_S * 1000),
+                request_timeout_ms=int(SEND_TIMEOUT_S * 1000) - 1000,
+            )
+        return self._producer
+
+    def _send_all(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
+        producer = self._connect()
+        headers = [("content-type", CONTENT_TYPE.encode())]
+        futures = [producer.send(topic, key=m.key.encode(), value=m.value, headers=headers) for m in messages]
+        producer.flush(timeout=SEND_TIMEOUT_S)
+        for future in futures:
+            future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
+
+    async def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
+        if messages:
+            await self._thread.call(self._send_all, topic, messages)
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._thread.call(self._producer.close, 10)
+        self._thread.shutdown()
+
+
+class _SeekToStoredPositions(ConsumerRebalanceListener):
+    """On assignment, start each partition where the consumer's own database says it stopped."""
+
+    def __init__(self, subscription: KafkaSubscription) -> None:
+        self._sub = subscription
+
+    def on_partitions_revoked(self, revoked) -> None:  # noqa: ANN001
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def on_partitions_assigned(self, assigned) -> None:  # noqa: ANN001
+        sub = self._sub
+        by_topic: dict[str, list[int]] = {}
+        for tp in assigned:
+            by_topic.setdefault(tp.topic, []).append(tp.partition)
+        for topic, partitions in by_topic.items():
+            # We are on the consumer's thread inside poll(); the event loop is free to run this.
+            future = asyncio.run_coroutine_threadsafe(sub._start_positions(topic, partitions), sub._loop)
+            positions = future.result(timeout=60)
+            for partition in partitions:
+                tp = TopicPartition(topic, partition)
+                if partition in positions:
+                    sub._consumer.seek(tp, positions[partition])
+                else:
+                    sub._consumer.seek_to_beginning(tp)
+        sub.assigned = sorted(tp.partition for tp in assigned)
+        log.info("partitions assigned: %s", sub.assigned)
+
+
+class KafkaSubscription:
+    """A consumer-group member whose positions live in the consumer's database, not in Kafka."""
+
+    def __init__(self, bootstrap: str, topic: str, group_id: str, start_positions: StartPositions,
+                 client_id: str = "shiji-scoring", max_poll_records: int = 2000) -> None:
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._group_id = group_id
+        self._client_id = client_id
+        self._max_poll_records = max_poll_records
+        self._start_positions = start_positions
+        self._thread = _OneThread("kafka-consumer")
+        self._consumer: KafkaConsumer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.assigned: list[int] = []
+
+    def _connect(self) -> KafkaConsumer:
+        if self._consumer is None:
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                group_id=self._group_id,
+                client_id=self._client_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self._max_poll_records,
+                fetch_max_wait_ms=100,
+                session_timeout_ms=10_000,
+                heartbeat_interval_ms=3_000,
+            )
+            self._consumer.subscribe([self._topic], listener=_SeekToStoredPositions(self))
+        return self._consumer
+
+    def _poll(self, max_records: int, timeout_ms: int) -> list[DeliveredMessage]:
+        consumer = self._connect()
+        records = consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        out = [
+            DeliveredMessage(r.topic, r.partition, r.offset, r.key.decode() if r.key else None, r.value)
+            for batch in records.values()
+            for r in batch
+        ]
+        return out
+
+    async def poll(self, max_records: int, timeout_s: float) -> list[DeliveredMessage]:
+        self._loop = asyncio.get_running_loop()
+        return await self._thread.call(self._poll, max_records, int(timeout_s * 1000))
+
+    def _commit(self, positions: dict[tuple[str, int], int]) -> None:
+        offsets = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in positions.items()}
+        try:
+            self._connect().commit(offsets)
+        except KafkaError as exc:  # a rebalance in between: the database still has the truth
+            log.warning("offset commit to Kafka failed (harmless, positions are in the database): %s", exc)
+
+    async def committed(self, positions: dict[tuple[str, int], int]) -> None:
+        if positions:
+            await self._thread.call(self._commit, positions)
+
+    async def close(self) -> None:
+        if self._consumer is not None:
+            await self._thread.call(self._consumer.close, False)
+        self._thread.shutdown()
