@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -32,7 +31,8 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor
     try:
         if topic in admin.list_topics():
             return
-        admin.create_topics([NewTopic(topic, partitions, replication_factor, topic_configs=config)])
+        spec = {"num_partitions": partitions, "replication_factor": replication_factor, "configs": config}
+        admin.create_topics({topic: spec}, wait_for_metadata=True)
     except TopicAlreadyExistsError:
         pass
     finally:

@@ -128,7 +128,11 @@ broker_pid() {
   local proc
   for proc in /proc/[0-9]*; do
     pid="${proc#/proc/}"
-    if is_our_broker "$pid"; then echo "$pid"; return 0; fi
+    if is_our_broker "$pid"; then
+      echo "$pid" >"$PID_FILE" 2>/dev/null || true
+      echo "$pid"
+      return 0
+    fi
   done
   return 0
 }

@@ -1,0 +1,111 @@
+"""Fixtures shared by the test tiers.
+
+Integration and end-to-end tests run against the real PostgreSQL and Kafka that
+``deploy/local/services.sh`` starts (``scripts/test`` does that for you). They never skip: a
+missing server is a failure that says how to start it. Each test gets its own fresh databases
+and its own Kafka topic, so tests do not see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.db import sqlite_url, upgrade_to_head
+
+PG_BASE = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
+KAFKA_BOOTSTRAP = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+HOW_TO_START = "start them with: eval \"$(deploy/local/services.sh start)\" (scripts/test does it for you)"
+
+
+def _reachable(hostport: str) -> bool:
+    host, port = hostport.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_server(what: str, hostport: str) -> None:
+    if not _reachable(hostport):
+        pytest.fail(f"{what} is not reachable at {hostport}; {HOW_TO_START}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    require_server("Kafka", KAFKA_BOOTSTRAP)
+    return KAFKA_BOOTSTRAP
+
+
+@pytest.fixture
+def topic(kafka_bootstrap: str) -> str:
+    from shared.kafka_bus import ensure_topic
+
+    name = f"test.{uuid.uuid4().hex[:12]}"
+    ensure_topic(kafka_bootstrap, name, partitions=3)
+    return name
+
+
+class PgDatabases:
+    """Creates throwaway databases on the test cluster and drops them at the end."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.created: list[str] = []
+
+    async def _admin(self) -> asyncpg.Connection:
+        return await asyncpg.connect(f"{self.base}/postgres")
+
+    async def create(self, service: str | None = None) -> str:
+        """A fresh database (migrated to ``service``'s head when given); its SQLAlchemy URL."""
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        conn = await self._admin()
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.created.append(name)
+        url = self.base.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+        if service:
+            await upgrade_to_head(service, url)
+        return url
+
+    async def drop_all(self) -> None:
+        conn = await self._admin()
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def pg() -> AsyncIterator[PgDatabases]:
+    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
+    dbs = PgDatabases(PG_BASE)
+    yield dbs
+    await dbs.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path):
+    """Yields ``make(service) -> url`` for each adapter: one contract suite, both databases."""
+    if request.param == "sqlite":
+        async def make(service: str) -> str:
+            url = sqlite_url(tmp_path / f"{service}-{uuid.uuid4().hex[:6]}.db")
+            await upgrade_to_head(service, url)
+            return url
+
+        yield make
+    else:
+        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
+        dbs = PgDatabases(PG_BASE)
+        yield dbs.create
+        await dbs.drop_all()

@@ -1,0 +1,238 @@
+"""Relay and consumer on both wirings: SQLite + file log, PostgreSQL + the real Kafka broker.
+
+What the dossier commits is published in order and applied to the scoring projection exactly
+once, through redeliveries, duplicate publishes, poison messages and restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions, Subscription
+from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
+from shared.db import make_engine, sqlite_url, upgrade_to_head
+from shared.log_bus import LogBus
+from services.dossier.relay import Relay
+from services.dossier.service import DossierService
+from services.dossier.store import Actor
+from services.scoring import projection
+from services.scoring.consumer import ScoringConsumer
+from services.scoring.tables import consumer_positions, dead_letters, entries, revocations
+
+ACTOR = Actor("tester", "clerk")
+TODAY = dt.date(2026, 11, 21)
+
+
+@dataclass
+class Pipeline:
+    dossier: DossierService
+    relay: Relay
+    scoring_engine: object
+    publisher: object
+    subscribe: object  # StartPositions -> Subscription
+    topic: str
+    subscriptions: list = field(default_factory=list)
+
+    def consumer(self) -> tuple[ScoringConsumer, Subscription]:
+        consumer = ScoringConsumer(self.scoring_engine, self.subscribe, max_batch=50)
+        sub = self.subscribe(consumer.start_positions)
+        self.subscriptions.append(sub)
+        return consumer, sub
+
+    async def publish_all(self) -> None:
+        while await self.relay.run_once():
+            pass
+
+    async def count(self, table) -> int:  # noqa: ANN001
+        async with self.scoring_engine.connect() as conn:
+            return await conn.scalar(select(func.count()).select_from(table))
+
+    async def total(self, cadre_id: str) -> Decimal:
+        async with self.scoring_engine.connect() as conn:
+            points = await projection.points_known(conn, cadre_id, dt.date(1949, 10, 1), TODAY,
+                                                   dt.datetime.now(dt.UTC))
+        return sum((p for _, p in points), Decimal(0))
+
+
+async def consume_until(consumer: ScoringConsumer, sub: Subscription, applied: int, timeout_s: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while consumer.applied + consumer.dead_lettered < applied:
+        assert asyncio.get_running_loop().time() < deadline, f"applied {consumer.applied}/{applied} in {timeout_s}s"
+        batch = await sub.poll(50, 0.5)
+        await sub.committed(await consumer.apply_batch(batch))
+
+
+async def consume_for(consumer: ScoringConsumer, sub: Subscription, seconds: float) -> list[DeliveredMessage]:
+    got: list[DeliveredMessage] = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        batch = await sub.poll(50, 0.3)
+        got.extend(batch)
+        await consumer.apply_batch(batch)
+    return got
+
+
+@pytest.fixture(params=["sqlite+log", "postgresql+kafka"])
+async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Pipeline]:
+    if request.param == "sqlite+log":
+        dossier_url, scoring_url = sqlite_url(tmp_path / "dossier.db"), sqlite_url(tmp_path / "scoring.db")
+        await upgrade_to_head("dossier", dossier_url)
+        await upgrade_to_head("scoring", scoring_url)
+        bus = LogBus(tmp_path / "bus.db")
+        topic = "events"
+        publisher = bus
+
+        def subscribe(start: StartPositions) -> Subscription:
+            return bus.subscribe(topic, start)
+        cleanup = []
+    else:
+        from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
+        from tests.conftest import PG_BASE, PgDatabases, require_server
+
+        kafka = request.getfixturevalue("kafka_bootstrap")
+        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
+        dbs = PgDatabases(PG_BASE)
+        dossier_url, scoring_url = await dbs.create("dossier"), await dbs.create("scoring")
+        topic = f"test.{uuid.uuid4().hex[:12]}"
+        ensure_topic(kafka, topic, partitions=3)
+        publisher = KafkaPublisher(kafka)
+        group = f"g-{uuid.uuid4().hex[:8]}"
+
+        def subscribe(start: StartPositions) -> Subscription:
+            return KafkaSubscription(kafka, topic, group, start)
+        cleanup = [dbs.drop_all]
+
+    dossier_engine, scoring_engine = make_engine(dossier_url), make_engine(scoring_url)
+    relay = Relay(dossier_engine, publisher, topic, batch_size=40)
+    p = Pipeline(DossierService(dossier_engine, today=lambda: TODAY), relay, scoring_engine, publisher, subscribe, topic)
+    yield p
+    for sub in p.subscriptions:
+        await sub.close()
+    await publisher.close()
+    await dossier_engine.dispose()
+    await scoring_engine.dispose()
+    for step in cleanup:
+        await step()
+
+
+async def write_city(p: Pipeline, cadres: int, entries_each: int) -> dict[str, Decimal]:
+    """Register cadres and record entries; returns the expected total per cadre."""
+    expected: dict[str, Decimal] = {}
+    for c in range(cadres):
+        cadre_id = (await p.dossier.register_cadre(RegisterCadre(name=f"干部{c}", unit_id="u-1"), ACTOR, None)).body["id"]
+        expected[cadre_id] = Decimal(0)
+        for e in range(entries_each):
+            points = Decimal(e + 1) if e % 3 else Decimal(-(e + 1)) / 2
+            kind = "positive" if points > 0 else "negative"
+            cmd = RecordEntry(kind=kind, category="c", title=f"t{e}", points=points,
+                              effective_date=TODAY - dt.timedelta(days=30 * e), basis={"reason": "r", "document": "d"})
+            await p.dossier.record_entry(cadre_id, cmd, ACTOR, None)
+            expected[cadre_id] += points
+    return expected
+
+
+async def test_every_committed_event_is_applied_once(pipeline: Pipeline) -> None:
+    expected = await write_city(pipeline, cadres=5, entries_each=6)
+    await pipeline.publish_all()
+    consumer, sub = pipeline.consumer()
+    await consume_until(consumer, sub, applied=5 * 7)
+    assert await pipeline.count(entries) == 30
+    for cadre_id, total in expected.items():
+        assert await pipeline.total(cadre_id) == total
+
+
+async def test_revocation_stops_an_entry_counting(pipeline: Pipeline) -> None:
+    cadre_id = next(iter(await write_city(pipeline, cadres=1, entries_each=2)))
+    history = await pipeline.dossier.history(cadre_id)
+    entry_id = history[1].data["entry_id"]
+    points = Decimal(str(history[1].data["points"]))
+    before_total = sum((Decimal(str(e.data["points"])) for e in history[1:]), Decimal(0))
+    await pipeline.dossier.revoke_entry(cadre_id, entry_id, RevokeEntry(reason="申诉成立"), ACTOR, None)
+    await pipeline.publish_all()
+    consumer, sub = pipeline.consumer()
+    await consume_until(consumer, sub, applied=4)
+    assert await pipeline.count(revocations) == 1
+    assert await pipeline.total(cadre_id) == before_total - points
+
+
+async def test_a_redelivered_batch_changes_nothing(pipeline: Pipeline) -> None:
+    expected = await write_city(pipeline, cadres=2, entries_each=5)
+    await pipeline.publish_all()
+    consumer, sub = pipeline.consumer()
+    delivered: list[DeliveredMessage] = []
+    while len(delivered) < 12:
+        batch = await sub.poll(50, 0.5)
+        delivered.extend(batch)
+        await consumer.apply_batch(batch)
+    # The same messages again, as after a crash between the database commit and the Kafka commit ...
+    await consumer.apply_batch(delivered)
+    # ... and once more with the stored positions lost, so only the event-id de-duplication stands.
+    async with pipeline.scoring_engine.begin() as conn:
+        await conn.execute(consumer_positions.delete())
+    await consumer.apply_batch(delivered)
+    assert await pipeline.count(entries) == 10
+    for cadre_id, total in expected.items():
+        assert await pipeline.total(cadre_id) == total
+
+
+async def test_a_batch_published_twice_is_applied_once(pipeline: Pipeline) -> None:
+    """The relay crashed after the bus acknowledged a batch and before its checkpoint: it publishes again."""
+    expected = await write_city(pipeline, cadres=2, entries_each=3)
+    async with pipeline.relay._engine.connect() as conn:
+        from services.dossier import store
+        from services.dossier.relay import message_of
+        events = await store.read_committed(conn, store.Cursor(), 1000)
+    await pipeline.publisher.publish(pipeline.topic, [message_of(e) for e in events])  # the lost round
+    await pipeline.publish_all()  # the round after restart, from the old checkpoint
+    consumer, sub = pipeline.consumer()
+    await consume_until(consumer, sub, applied=2 * 8)
+    assert await pipeline.count(entries) == 6
+    for cadre_id, total in expected.items():
+        assert await pipeline.total(cadre_id) == total
+
+
+async def test_a_poison_message_is_dead_lettered_and_consumption_goes_on(pipeline: Pipeline) -> None:
+    expected = await write_city(pipeline, cadres=1, entries_each=2)
+    cadre_id = next(iter(expected))
+    await pipeline.publisher.publish(pipeline.topic, [OutgoingMessage(cadre_id, b"{not json"),
+                                                      OutgoingMessage(cadre_id, b'{"specversion": "1.0"}')])
+    await pipeline.publish_all()
+    consumer, sub = pipeline.consumer()
+    await consume_until(consumer, sub, applied=3 + 2)
+    assert consumer.dead_lettered == 2
+    assert await pipeline.count(dead_letters) == 2
+    assert await pipeline.total(cadre_id) == expected[cadre_id]
+
+
+async def test_a_restarted_consumer_resumes_where_it_stopped(pipeline: Pipeline) -> None:
+    await write_city(pipeline, cadres=2, entries_each=4)
+    await pipeline.publish_all()
+    first, sub = pipeline.consumer()
+    await consume_until(first, sub, applied=10)
+    await sub.close()
+    pipeline.subscriptions.remove(sub)
+    async with pipeline.scoring_engine.connect() as conn:
+        stopped_at = {(r.topic, r.partition): r.next_offset
+                      for r in await conn.execute(select(consumer_positions))}
+
+    more = await write_city(pipeline, cadres=1, entries_each=2)
+    await pipeline.publish_all()
+    second, sub = pipeline.consumer()
+    await consume_until(second, sub, applied=3)
+    redelivered = [m for m in await consume_for(second, sub, 1.0)]
+    assert second.applied == 3 and not redelivered
+    assert await pipeline.count(entries) == 10
+    assert await pipeline.total(next(iter(more))) == sum(more.values(), Decimal(0))
+    async with pipeline.scoring_engine.connect() as conn:
+        now_at = {(r.topic, r.partition): r.next_offset for r in await conn.execute(select(consumer_positions))}
+    assert all(now_at[k] >= v for k, v in stopped_at.items())
+    assert sum(now_at.values()) - sum(stopped_at.get(k, 0) for k in now_at) == 3
