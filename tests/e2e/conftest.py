@@ -1,0 +1,45 @@
+"""The whole system behind its gateway, in both wirings, for the end-to-end tests.
+
+``embedded``: one process, SQLite, the file-backed bus, exactly as ``shiji up`` runs it.
+``production``: three real ``shiji serve`` processes on fresh PostgreSQL databases and a fresh
+topic of the real Kafka broker (``tests/support/production.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.embedded import embedded_system
+from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.support.production import production_system
+
+
+@dataclass
+class System:
+    wiring: str
+    client: httpx.AsyncClient  # talks to the gateway
+    token: Callable[..., str]
+
+    def auth(self, role: str = "clerk", subject: str = "clerk-1") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role=role, subject=subject)}"}
+
+
+@pytest.fixture(scope="module", params=["embedded", "production"])
+async def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+    if request.param == "embedded":
+        data_dir: Path = tmp_path_factory.mktemp("embedded")
+        async with embedded_system(data_dir, demo=False) as s:
+            transport = httpx.ASGITransport(app=s.gateway)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                yield System("embedded", client, s.token)
+    else:
+        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
+        require_server("Kafka", KAFKA_BOOTSTRAP)
+        async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as s:
+            async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client:
+                yield System("production", client, s.token)

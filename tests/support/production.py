@@ -1,0 +1,122 @@
+"""Run the production wiring as real processes: ``shiji serve dossier|scoring|gateway``.
+
+Used by the end-to-end tests and by the benchmarks: fresh PostgreSQL databases, a fresh Kafka
+topic, a fresh signing key; three child processes configured only through environment
+variables, exactly as an operator runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shared.kafka_bus import ensure_topic
+from services.gateway.auth import issue_token
+from tests.conftest import PgDatabases
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ProductionSystem:
+    gateway_url: str
+    dossier_url: str
+    scoring_url: str
+    key: ec.EllipticCurvePrivateKey
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def token(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> str:
+        return issue_token(self.key, subject=subject, role=role, unit=unit, ttl=dt.timedelta(hours=2))
+
+
+async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float = 90) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with httpx.AsyncClient() as client:
+        while True:
+            for p in procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"{' '.join(map(str, p.args))} exited with {p.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(url, timeout=2)).status_code == 200:
+                    return
+            if loop.time() > deadline:
+                raise TimeoutError(f"{url} not ready in {timeout_s}s")
+            await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: int = 3,
+                            log_dir: Path | None = None, extra_env: dict[str, str] | None = None,
+                            ) -> AsyncIterator[ProductionSystem]:
+    dbs = PgDatabases(pg_base)
+    workdir = Path(tempfile.mkdtemp(prefix="shiji-prod-"))
+    log_dir = log_dir or workdir
+    key = ec.generate_private_key(ec.SECP256R1())
+    public_key = workdir / "jwt-public.pem"
+    public_key.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+    topic = f"shiji.dossier.events.test-{uuid.uuid4().hex[:8]}"
+    ensure_topic(kafka_bootstrap, topic, partitions)
+    ports = {name: free_port() for name in ("gateway", "dossier", "scoring")}
+    env = {
+        **os.environ,
+        "SHIJI_DOSSIER_DATABASE_URL": await dbs.create(),
+        "SHIJI_SCORING_DATABASE_URL": await dbs.create(),
+        "SHIJI_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "SHIJI_KAFKA_TOPIC": topic,
+        "SHIJI_KAFKA_PARTITIONS": str(partitions),
+        "SHIJI_SCORING_CONSUMER_GROUP": f"scoring-{uuid.uuid4().hex[:8]}",
+        "SHIJI_DOSSIER_PORT": str(ports["dossier"]),
+        "SHIJI_SCORING_PORT": str(ports["scoring"]),
+        "SHIJI_GATEWAY_PORT": str(ports["gateway"]),
+        "SHIJI_GATEWAY_DOSSIER_URL": f"http://127.0.0.1:{ports['dossier']}",
+        "SHIJI_GATEWAY_SCORING_URL": f"http://127.0.0.1:{ports['scoring']}",
+        "SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE": str(public_key),
+        **(extra_env or {}),
+    }
+    migrate = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True)
+    if migrate.returncode != 0:
+        raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
+    system = ProductionSystem(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['dossier']}",
+                              f"http://127.0.0.1:{ports['scoring']}", key, env)
+    try:
+        for name in ("dossier", "scoring", "gateway"):
+            log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+            system.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", name],
+                env=env, stdout=log, stderr=subprocess.STDOUT)
+        procs = list(system.processes.values())
+        for url in (system.dossier_url, system.scoring_url, system.gateway_url):
+            await wait_ready(f"{url}/readyz", procs)
+        yield system
+    finally:
+        for proc in system.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in system.processes.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        await dbs.drop_all()
