@@ -109,3 +109,14 @@ async def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path):
         dbs = PgDatabases(PG_BASE)
         yield dbs.create
         await dbs.drop_all()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With SHIJI_FORBID_SKIPS=1 (scripts/test, CI) a skipped test fails the run: nothing may quietly not run."""
+    if os.environ.get("SHIJI_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"SHIJI_FORBID_SKIPS: {len(skipped)} test(s) skipped; failing the run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
