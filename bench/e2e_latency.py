@@ -28,7 +28,7 @@ KAFKA = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def measure(entries: int, cadres: int) -> dict[str, float]:

@@ -47,9 +47,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.service == "dossier":
-        from shared.kafka_bus import KafkaPublisher, ensure_topic
         from services.dossier.api import create_app
         from services.dossier.settings import DossierSettings
+        from shared.kafka_bus import KafkaPublisher, ensure_topic
 
         settings = DossierSettings()
         publisher = None
@@ -59,9 +59,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             publisher = KafkaPublisher(k.bootstrap)
         app = create_app(settings, publisher=publisher, migrate=args.migrate)
     elif args.service == "scoring":
-        from shared.kafka_bus import KafkaSubscription, ensure_topic
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
+        from shared.kafka_bus import KafkaSubscription, ensure_topic
 
         settings = ScoringSettings()
         subscribe = None
@@ -69,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             k = settings.kafka
             ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
 
-            def subscribe(start):  # noqa: ANN001, ANN202
+            def subscribe(start):
                 return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start)
 
         app = create_app(settings, subscribe=subscribe, migrate=args.migrate)

@@ -18,9 +18,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
-from shared.db import sqlite_url, upgrade_to_head
-from shared.log_bus import LogBus
-from shared.settings import KafkaSettings, today
 from services.dossier.api import create_app as create_dossier
 from services.dossier.settings import DossierSettings
 from services.gateway.api import create_app as create_gateway
@@ -28,6 +25,9 @@ from services.gateway.auth import TokenVerifier, issue_token, local_signing_key
 from services.gateway.settings import GatewaySettings
 from services.scoring.api import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
+from shared.db import sqlite_url, upgrade_to_head
+from shared.log_bus import LogBus
+from shared.settings import KafkaSettings, today
 
 BUS_TOPIC = KafkaSettings.model_fields["topic"].default
 

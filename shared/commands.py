@@ -33,7 +33,7 @@ class RecordEntry(Command):
 
     @field_validator("points")
     @classmethod
-    def _points_match_kind(cls, points, info: ValidationInfo):  # noqa: ANN001, ANN206
+    def _points_match_kind(cls, points, info: ValidationInfo):
         kind = info.data.get("kind")
         if kind is not None and (problem := points_sign_problem(kind, points)):
             raise ValueError(problem)

@@ -32,7 +32,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -66,14 +66,14 @@ async def upgrade_to_head(service: str, url: str) -> None:
         await engine.dispose()
 
 
-def _upgrade(sync_conn, service: str) -> None:  # noqa: ANN001
+def _upgrade(sync_conn, service: str) -> None:
     cfg = alembic_config(service)
     cfg.attributes["connection"] = sync_conn
     command.upgrade(cfg, "head")
 
 
-async def current_revision_is_head(engine: AsyncEngine, service: str) -> bool:
-    """For /readyz: is the database migrated to this build's head?"""
+async def database_ready(engine: AsyncEngine, service: str) -> bool:
+    """For /readyz: the database answers and is migrated to this build's head."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
@@ -84,7 +84,7 @@ async def current_revision_is_head(engine: AsyncEngine, service: str) -> bool:
 
 
 
-def _insert_for(dialect_name: str):  # noqa: ANN202
+def _insert_for(dialect_name: str):
     if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -92,12 +92,12 @@ def _insert_for(dialect_name: str):  # noqa: ANN202
     return insert
 
 
-def insert_ignore(dialect_name: str, table: Table):  # noqa: ANN201
+def insert_ignore(dialect_name: str, table: Table):
     """INSERT ... ON CONFLICT DO NOTHING: a row that is already there stays as it was."""
     return _insert_for(dialect_name)(table).on_conflict_do_nothing()
 
 
-def upsert(dialect_name: str, table: Table, values: dict, key: list[str], update: list[str]):  # noqa: ANN201
+def upsert(dialect_name: str, table: Table, values: dict, key: list[str], update: list[str]):
     """INSERT ... ON CONFLICT (key) DO UPDATE SET the ``update`` columns, for PostgreSQL and SQLite alike."""
     stmt = _insert_for(dialect_name)(table).values(values)
     return stmt.on_conflict_do_update(index_elements=key, set_={c: stmt.excluded[c] for c in update})

@@ -45,7 +45,7 @@ class _OneThread:
     def __init__(self, name: str) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
 
-    async def call(self, fn, *args: Any) -> Any:  # noqa: ANN001
+    async def call(self, fn, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def shutdown(self) -> None:
@@ -101,10 +101,10 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
     def __init__(self, subscription: KafkaSubscription) -> None:
         self._sub = subscription
 
-    def on_partitions_revoked(self, revoked) -> None:  # noqa: ANN001
+    def on_partitions_revoked(self, revoked) -> None:
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
 
-    def on_partitions_assigned(self, assigned) -> None:  # noqa: ANN001
+    def on_partitions_assigned(self, assigned) -> None:
         sub = self._sub
         by_topic: dict[str, list[int]] = {}
         for tp in assigned:

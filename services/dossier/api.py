@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Response
-from sqlalchemy import text
 
-from shared.bus import Publisher
-from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
-from shared.db import current_revision_is_head, make_engine
-from shared.events import from_data
-from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
-from shared.problems import Problem, install_problem_handlers
-from shared.settings import today
 from services.dossier import domain
 from services.dossier.relay import Relay
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
+from shared.bus import Publisher
+from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
+from shared.db import database_ready, make_engine
+from shared.events import from_data
+from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
+from shared.lifespan import service_lifespan
+from shared.problems import Problem, install_problem_handlers
+from shared.settings import today
 
 
 def actor_of(
@@ -54,7 +51,7 @@ def problem_of(exc: Exception, conditional: bool) -> Problem:
     raise exc
 
 
-async def _run(write, conditional: bool) -> Outcome:  # noqa: ANN001
+async def _run(write, conditional: bool) -> Outcome:
     try:
         return await write
     except (domain.DomainError, ConcurrencyError, IdempotencyKeyReused) as exc:
@@ -95,36 +92,15 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None))
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if migrate:
-            from shared.db import upgrade_to_head
-
-            await upgrade_to_head("dossier", settings.database_url)
-        task = asyncio.create_task(relay.run(), name="dossier-relay") if relay else None
-        try:
-            yield
-        finally:
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if publisher:
-                await publisher.close()
-            await engine.dispose()
-
+    lifespan = service_lifespan("dossier", engine, migrate=migrate, worker=relay.run if relay else None,
+                                closers=[publisher.close] if publisher else [])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
     install_problem_handlers(app)
 
-    async def database_ready() -> bool:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        return await current_revision_is_head(engine, "dossier")
-
-    add_health_routes(app, {"database": database_ready})
+    add_health_routes(app, {"database": lambda: database_ready(engine, "dossier")})
 
     @app.post("/v1/cadres", status_code=201, tags=["cadres"])
     async def register_cadre(command: RegisterCadre, actor: ActorDep, response: Response,

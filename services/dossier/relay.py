@@ -15,10 +15,10 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bus import OutgoingMessage, Publisher
-from shared.envelope import Envelope, type_name
 from services.dossier import store
 from services.dossier.store import StoredEvent
+from shared.bus import OutgoingMessage, Publisher
+from shared.envelope import Envelope, type_name
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
-from shared.events import DomainEvent
 from services.dossier import domain, store
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
+from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
+from shared.events import DomainEvent
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
 MAX_ATTEMPTS = 5
@@ -52,7 +52,8 @@ class Outcome:
 
 
 class DossierService:
-    def __init__(self, engine: AsyncEngine, *, today: Callable[[], dt.date], on_append: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, engine: AsyncEngine, *, today: Callable[[], dt.date],
+                 on_append: Callable[[], None] = lambda: None) -> None:
         self._engine = engine
         self._today = today
         self._on_append = on_append

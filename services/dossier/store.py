@@ -16,16 +16,17 @@ from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.dossier.tables import events, idempotency_keys, relay_checkpoints
 from shared.db import upsert
 from shared.events import DomainEvent, from_data, to_data
-from services.dossier.tables import events, idempotency_keys, relay_checkpoints
 
 
 class ConcurrencyError(Exception):
     """Somebody else appended to the stream first: the expected version is stale."""
 
     def __init__(self, stream_id: str, expected: int, actual: int | None) -> None:
-        super().__init__(f"stream {stream_id}: expected version {expected}, found {actual if actual is not None else 'a newer one'}")
+        found = actual if actual is not None else "a newer one"
+        super().__init__(f"stream {stream_id}: expected version {expected}, found {found}")
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual

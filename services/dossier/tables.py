@@ -5,7 +5,19 @@ that produced it, and the relay publishes rows in commit order (see ``store.read
 A separate outbox table would double every write for nothing.
 """
 
-from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Index, Integer, SmallInteger, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.db import new_metadata

@@ -17,11 +17,11 @@ import httpx
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.gateway.auth import InvalidToken, Principal, TokenVerifier
+from services.gateway.settings import GatewaySettings
 from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
 from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, add_health_routes
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
-from services.gateway.auth import InvalidToken, Principal, TokenVerifier
-from services.gateway.settings import GatewaySettings
 
 PREFIX = "/api/v1"
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed")

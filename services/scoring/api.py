@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
-from sqlalchemy import text
 
-from shared.bus import StartPositions, Subscription
-from shared.db import current_revision_is_head, make_engine
-from shared.http import add_health_routes
-from shared.problems import Problem, install_problem_handlers
-from shared.settings import today
 from services.scoring import projection
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.settings import ScoringSettings
 from services.scoring.window import Subtotal, rolling_window, summarize
+from shared.bus import StartPositions, Subscription
+from shared.db import database_ready, make_engine
+from shared.http import add_health_routes
+from shared.lifespan import service_lifespan
+from shared.problems import Problem, install_problem_handlers
+from shared.settings import today
 
 EARLIEST_AS_OF = dt.date(1949, 10, 1)
 LATEST_AS_OF = dt.date(2199, 12, 31)
@@ -41,33 +39,13 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     consumer = ScoringConsumer(engine, subscribe, max_batch=settings.max_batch) if subscribe else None
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if migrate:
-            from shared.db import upgrade_to_head
-
-            await upgrade_to_head("scoring", settings.database_url)
-        task = asyncio.create_task(consumer.run(), name="scoring-consumer") if consumer else None
-        try:
-            yield
-        finally:
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await engine.dispose()
-
+    lifespan = service_lifespan("scoring", engine, migrate=migrate, worker=consumer.run if consumer else None)
     app = FastAPI(title="Shiji scoring service (internal)", version="1", lifespan=lifespan)
     app.state.consumer = consumer
     app.state.engine = engine
     install_problem_handlers(app)
 
-    async def database_ready() -> bool:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        return await current_revision_is_head(engine, "scoring")
-
-    add_health_routes(app, {"database": database_ready})
+    add_health_routes(app, {"database": lambda: database_ready(engine, "scoring")})
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.scoring import projection
+from services.scoring.projection import Applicable, DeadLetter
 from shared.bus import DeliveredMessage, StartPositions, Subscription
 from shared.envelope import Envelope, InvalidEnvelope
 from shared.events import UnknownEventType, from_data
-from services.scoring import projection
-from services.scoring.projection import Applicable, DeadLetter
 
 log = logging.getLogger(__name__)
 

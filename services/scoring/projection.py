@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring.tables import cadres, consumer_positions, dead_letters, entries, revocations
 from shared.db import insert_ignore, upsert
 from shared.envelope import Envelope
 from shared.events import CadreRegistered, DomainEvent, EntryRecorded, EntryRevoked
-from services.scoring.tables import cadres, consumer_positions, dead_letters, entries, revocations
 
 
 def cents(points: Decimal) -> int:

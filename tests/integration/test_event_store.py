@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shared.db import make_engine
-from shared.events import CadreRegistered, EntryRevoked
 from services.dossier import store
 from services.dossier.store import Actor, ConcurrencyError, Cursor
+from shared.db import make_engine
+from shared.events import CadreRegistered, EntryRevoked
 
 ACTOR = Actor("tester", "clerk")
 NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
@@ -24,13 +24,13 @@ def registered(stream: str) -> CadreRegistered:
 
 
 @pytest.fixture
-async def engine(database_url_factory):  # noqa: ANN001, ANN201
+async def engine(database_url_factory):
     engine = make_engine(await database_url_factory("dossier"), pool_size=20)
     yield engine
     await engine.dispose()
 
 
-async def test_append_and_read_back_a_stream(engine) -> None:  # noqa: ANN001
+async def test_append_and_read_back_a_stream(engine) -> None:
     async with engine.begin() as conn:
         stored = await store.append(conn, "c-1", 0, [registered("c-1"), EntryRevoked(entry_id="e", reason="r")], ACTOR, NOW)
     assert [e.stream_version for e in stored] == [1, 2]
@@ -42,7 +42,7 @@ async def test_append_and_read_back_a_stream(engine) -> None:  # noqa: ANN001
     assert history[1].domain_event() == EntryRevoked(entry_id="e", reason="r")
 
 
-async def test_a_stale_expected_version_is_refused(engine) -> None:  # noqa: ANN001
+async def test_a_stale_expected_version_is_refused(engine) -> None:
     async with engine.begin() as conn:
         await store.append(conn, "c-1", 0, [registered("c-1")], ACTOR, NOW)
     with pytest.raises(ConcurrencyError):
@@ -52,7 +52,7 @@ async def test_a_stale_expected_version_is_refused(engine) -> None:  # noqa: ANN
         assert await store.stream_version(conn, "c-1") == 1
 
 
-async def test_events_cannot_be_updated_or_deleted(engine) -> None:  # noqa: ANN001
+async def test_events_cannot_be_updated_or_deleted(engine) -> None:
     async with engine.begin() as conn:
         await store.append(conn, "c-1", 0, [registered("c-1")], ACTOR, NOW)
     for statement in ("UPDATE events SET actor = 'forger'", "DELETE FROM events"):
@@ -63,7 +63,7 @@ async def test_events_cannot_be_updated_or_deleted(engine) -> None:  # noqa: ANN
         assert (await store.read_stream(conn, "c-1"))[0].actor == "tester"
 
 
-async def test_concurrent_appends_to_one_stream_exactly_one_wins_each_version(engine) -> None:  # noqa: ANN001
+async def test_concurrent_appends_to_one_stream_exactly_one_wins_each_version(engine) -> None:
     """20 writers race for each version of one stream: one wins, the others get ConcurrencyError."""
     async with engine.begin() as conn:
         await store.append(conn, "c-1", 0, [registered("c-1")], ACTOR, NOW)
@@ -88,7 +88,7 @@ async def test_concurrent_appends_to_one_stream_exactly_one_wins_each_version(en
     assert [e.stream_version for e in history] == list(range(1, 7))
 
 
-async def test_reader_in_commit_order_never_skips_a_late_commit(engine) -> None:  # noqa: ANN001
+async def test_reader_in_commit_order_never_skips_a_late_commit(engine) -> None:
     """Many writers with transactions of random length, one reader advancing its cursor meanwhile:
     the reader sees every committed event exactly once, each stream in version order."""
     writers, per_writer = 8, 25
@@ -129,7 +129,7 @@ async def test_reader_in_commit_order_never_skips_a_late_commit(engine) -> None:
         assert versions == list(range(1, per_writer + 1))
 
 
-async def test_an_open_transaction_holds_back_the_reader_until_it_commits(pg) -> None:  # noqa: ANN001
+async def test_an_open_transaction_holds_back_the_reader_until_it_commits(pg) -> None:
     """PostgreSQL, deterministically: A writes first and stays open, B writes later and commits first.
     (SQLite cannot get here: B would wait for A's write lock; the race test above covers it.)"""
     engine = make_engine(await pg.create("dossier"))
@@ -139,7 +139,7 @@ async def test_an_open_transaction_holds_back_the_reader_until_it_commits(pg) ->
         await engine.dispose()
 
 
-async def _late_commit_case(engine) -> None:  # noqa: ANN001
+async def _late_commit_case(engine) -> None:
     async with engine.connect() as conn_a:
         tx_a = await conn_a.begin()
         await store.append(conn_a, "a", 0, [registered("a")], ACTOR, NOW)

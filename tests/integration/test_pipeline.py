@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions, Subscription
-from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
-from shared.db import make_engine, sqlite_url, upgrade_to_head
-from shared.log_bus import LogBus
 from services.dossier.relay import Relay
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.scoring import projection
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.tables import consumer_positions, dead_letters, entries, revocations
+from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions, Subscription
+from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
+from shared.db import make_engine, sqlite_url, upgrade_to_head
+from shared.log_bus import LogBus
 
 ACTOR = Actor("tester", "clerk")
 TODAY = dt.date(2026, 11, 21)
@@ -52,7 +52,7 @@ class Pipeline:
         while await self.relay.run_once():
             pass
 
-    async def count(self, table) -> int:  # noqa: ANN001
+    async def count(self, table) -> int:
         async with self.scoring_engine.connect() as conn:
             return await conn.scalar(select(func.count()).select_from(table))
 

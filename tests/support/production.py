@@ -25,8 +25,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shared.kafka_bus import ensure_topic
 from services.gateway.auth import issue_token
+from shared.kafka_bus import ensure_topic
 from tests.conftest import PgDatabases
 
 
@@ -102,7 +102,7 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
                               f"http://127.0.0.1:{ports['scoring']}", key, env)
     try:
         for name in ("dossier", "scoring", "gateway"):
-            log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+            log = open(log_dir / f"{name}.log", "ab")
             system.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", name],
                 env=env, stdout=log, stderr=subprocess.STDOUT)

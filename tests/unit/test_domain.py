@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
 from services.dossier import domain
+from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
 
 TODAY = dt.date(2026, 11, 21)
 BASIS = {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}
 
 
-def entry(**overrides) -> RecordEntry:  # noqa: ANN003
+def entry(**overrides) -> RecordEntry:
     fields = {"kind": "positive", "category": "表彰奖励", "title": "先进个人", "points": 3,
               "effective_date": "2026-05-01", "basis": BASIS, **overrides}
     return RecordEntry.model_validate(fields)

@@ -68,8 +68,9 @@ def upgrade() -> None:
             "FOR EACH ROW EXECUTE FUNCTION events_are_immutable()"
         )
     else:
-        op.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
-        op.execute("CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
+        for operation in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER events_no_{operation.lower()} BEFORE {operation} ON events "
+                       "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
 
 
 def downgrade() -> None:
