@@ -52,6 +52,7 @@ class StoredEvent:
     recorded_at: dt.datetime
     actor: str
     actor_role: str
+    context: dict[str, str] | None = None
 
     def domain_event(self) -> DomainEvent:
         return from_data(self.event_type, self.schema_version, self.data)
@@ -80,6 +81,7 @@ def _stored(row: Any) -> StoredEvent:
         position=row.position, tx_id=row.tx_id, stream_id=row.stream_id, stream_version=row.stream_version,
         event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version, data=row.data,
         effective_date=row.effective_date, recorded_at=recorded_at, actor=row.actor, actor_role=row.actor_role,
+        context=row.context,
     )
 
 
@@ -100,6 +102,7 @@ async def append(
     new_events: Sequence[DomainEvent],
     actor: Actor,
     recorded_at: dt.datetime,
+    context: dict[str, str] | None = None,
 ) -> list[StoredEvent]:
     """Append ``new_events`` after ``expected_version``; ``ConcurrencyError`` if the stream moved on.
 
@@ -122,6 +125,7 @@ async def append(
             "recorded_at": recorded_at,
             "actor": actor.subject,
             "actor_role": actor.role,
+            "context": context,
         }
         for i, e in enumerate(new_events, start=1)
     ]

@@ -27,6 +27,7 @@ metadata = new_metadata()
 # BIGINT identity on PostgreSQL; on SQLite the rowid alias (INTEGER PRIMARY KEY) does the same.
 Position = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
+NullableJson = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 events = Table(
     "events",
@@ -44,6 +45,8 @@ events = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("actor", String(100), nullable=False),
     Column("actor_role", String(50), nullable=False),
+    # Request context (W3C trace context, request id): operational metadata, not part of the event.
+    Column("context", NullableJson, nullable=True),
     UniqueConstraint("stream_id", "stream_version"),
     UniqueConstraint("event_id"),
     Index(None, "tx_id", "position"),
