@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from services.dossier.api import create_app as create_dossier
+from services.dossier.sealing import local_key
 from services.dossier.settings import DossierSettings
 from services.gateway.api import create_app as create_gateway
 from services.gateway.auth import TokenVerifier, issue_token, local_signing_key
@@ -52,7 +53,8 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     await upgrade_to_head("dossier", dossier_db)
     await upgrade_to_head("scoring", scoring_db)
     bus = LogBus(data_dir / "bus.db")
-    dossier = create_dossier(DossierSettings(database_url=dossier_db, timezone=timezone), publisher=bus)
+    dossier = create_dossier(DossierSettings(database_url=dossier_db, timezone=timezone,
+                                             declaration_key=local_key(data_dir)), publisher=bus)
     scoring = create_scoring(ScoringSettings(database_url=scoring_db, timezone=timezone),
                              subscribe=lambda start: bus.subscribe(BUS_TOPIC, start))
     key = local_signing_key(data_dir)
@@ -74,10 +76,20 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
         yield system
 
 
+DEMO_UNITS = [
+    {"unit_id": "qhd", "name": "秦皇岛市", "level": "city", "unit_class": "city"},
+    {"unit_id": "qhd-haigang", "name": "海港区", "parent_id": "qhd", "level": "county", "unit_class": "district"},
+    {"unit_id": "qhd-haigang-fgw", "name": "海港区发展和改革局", "parent_id": "qhd-haigang", "level": "unit",
+     "unit_class": "economic_development"},
+    {"unit_id": "qhd-beidaihe", "name": "北戴河区", "parent_id": "qhd", "level": "county", "unit_class": "district"},
+    {"unit_id": "qhd-beidaihe-zfj", "name": "北戴河区综合执法局", "parent_id": "qhd-beidaihe", "level": "unit",
+     "unit_class": "law_enforcement"},
+]
+# (name, unit, position, rank, leadership)
 DEMO_CADRES = [
-    ("张伟", "qhd-haigang-fgw"),
-    ("李娜", "qhd-haigang-fgw"),
-    ("王强", "qhd-beidaihe-zfj"),
+    ("张伟", "qhd-haigang-fgw", "局长", "正处级", "chief"),
+    ("李娜", "qhd-haigang-fgw", "副局长", "副处级", "deputy"),
+    ("王强", "qhd-beidaihe-zfj", "局长", "正处级", "chief"),
 ]
 
 
@@ -86,26 +98,34 @@ async def load_demo(system: EmbeddedSystem, on: dt.date) -> None:
     headers = {"Authorization": f"Bearer {system.token(subject='demo-loader')}"}
     transport = httpx.ASGITransport(app=system.gateway)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway", headers=headers) as client:
-        for n, (name, unit) in enumerate(DEMO_CADRES):
-            created = await client.post("/api/v1/cadres", json={"name": name, "unit_id": unit},
-                                        headers={"Idempotency-Key": f"demo-cadre-{n}"})
-            created.raise_for_status()
-            cadre_id = created.json()["id"]
+
+        async def post(path: str, key: str, body: dict) -> dict:
+            r = await client.post(path, json=body, headers={"Idempotency-Key": key})
+            if r.status_code == 409 and path == "/api/v1/units":
+                return {}  # registered by an earlier run under another key
+            r.raise_for_status()
+            return r.json()
+
+        for unit in DEMO_UNITS:
+            await post("/api/v1/units", f"demo-unit-{unit['unit_id']}", unit)
+        for n, (name, unit, position, rank, leadership) in enumerate(DEMO_CADRES):
+            cadre_id = (await post("/api/v1/cadres", f"demo-cadre-{n}", {"name": name, "unit_id": unit}))["id"]
+            await post(f"/api/v1/cadres/{cadre_id}/posts", f"demo-post-{n}", {
+                "unit_id": unit, "position": position, "rank": rank, "leadership": leadership,
+                "start_date": (on - dt.timedelta(days=5 * 365)).isoformat()})
             for m, (kind, category, title, points, days_ago) in enumerate(_demo_entries(n)):
-                body = {"kind": kind, "category": category, "title": title, "points": points,
-                        "effective_date": (on - dt.timedelta(days=days_ago)).isoformat(),
-                        "basis": {"reason": title, "document": f"示例组字〔{on.year}〕{n * 10 + m + 1}号"}}
-                r = await client.post(f"/api/v1/cadres/{cadre_id}/entries", json=body,
-                                      headers={"Idempotency-Key": f"demo-entry-{n}-{m}"})
-                r.raise_for_status()
+                await post(f"/api/v1/cadres/{cadre_id}/entries", f"demo-entry-{n}-{m}", {
+                    "kind": kind, "category": category, "title": title, "points": points,
+                    "effective_date": (on - dt.timedelta(days=days_ago)).isoformat(),
+                    "basis": {"reason": title, "document": f"示例组字〔{on.year}〕{n * 10 + m + 1}号"}})
 
 
 def _demo_entries(n: int) -> list[tuple[str, str, str, float, int]]:
     base = [
-        ("achievement", "重点项目", "完成重点项目年度目标", 5, 40),
-        ("positive", "表彰奖励", "获市级先进个人表彰", 3, 200),
-        ("positive", "急难险重", "防汛抢险表现突出", 2.5, 500),
-        ("negative", "作风问题", "会议无故缺席被通报", -1, 320),
-        ("negative", "履职不力", "工作推进不力被约谈", -2, 1200),  # older than three years: outside the window
+        ("achievement", "key_project", "完成重点项目年度目标", 5, 40),
+        ("positive", "honour", "获市级先进个人表彰", 3, 200),
+        ("positive", "urgent_difficult_task", "防汛抢险表现突出", 2.5, 500),
+        ("negative", "work_style", "会议无故缺席被通报", -1, 320),
+        ("negative", "inaction", "工作推进不力被约谈", -2, 1200),  # older than three years: outside the window
     ]
     return base[: 3 + n]

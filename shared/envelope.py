@@ -4,7 +4,8 @@ Attributes: ``id`` (the event id, the de-duplication key), ``source``, ``type`` 
 ``cn.shiji.dossier.<event_type>.v<schema_version>``, ``subject`` (the cadre id), ``time`` (the
 recorded time), ``data``; extensions ``streamversion`` (the version within the cadre's stream),
 ``position`` (the global position in the event store), ``effectivedate`` (ISO date, absent when the
-event has none), ``actor`` and ``actorrole`` (who recorded it). Kafka key = the cadre id.
+event has none), ``actor`` and ``actorrole`` (who recorded it), ``chainhash`` (the event's link in
+its stream's hash chain: a receiver that keeps the newest one can tell if a stream was cut). Kafka key = the cadre id.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Envelope(BaseModel):
     effectivedate: dt.date | None = None
     actor: str | None = None
     actorrole: str | None = None
+    chainhash: str | None = None
 
     @property
     def event_type(self) -> str:

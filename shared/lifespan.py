@@ -14,6 +14,7 @@ from shared.db import upgrade_to_head
 
 def service_lifespan(service: str, engine: AsyncEngine, *, migrate: bool,
                      worker: Callable[[], Awaitable[None]] | None = None,
+                     startup: Sequence[Callable[[], Awaitable[None]]] = (),
                      closers: Sequence[Callable[[], Awaitable[None]]] = ()):
     """A FastAPI lifespan: the ``worker`` (relay, consumer) runs for as long as the app serves, and is
     cancelled before the ``closers`` run and the engine's connections are released."""
@@ -22,6 +23,8 @@ def service_lifespan(service: str, engine: AsyncEngine, *, migrate: bool,
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         if migrate:
             await upgrade_to_head(service, engine.url.render_as_string(hide_password=False))
+        for step in startup:
+            await step()
         task = asyncio.create_task(worker(), name=f"{service}-worker") if worker else None
         try:
             yield

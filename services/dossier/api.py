@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Response
+from fastapi import Depends, FastAPI, Header, Query, Response
 
-from services.dossier import domain
+from services.dossier import domain, views
 from services.dossier.relay import Relay
+from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
 from shared.bus import Publisher
-from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
+from shared.commands import OPERATIONS, Operation
 from shared.db import database_ready, make_engine
-from shared.events import from_data
+from shared.events import DeclarationKind, from_data
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
+from shared.routing import typed_endpoint
 from shared.settings import today
 
 
@@ -31,14 +34,15 @@ def actor_of(
 ActorDep = Annotated[Actor, Depends(actor_of)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+KnownAt = Annotated[dt.datetime | None, Query(description="recorded time: the dossier as it stood then")]
 
 
-def problem_of(exc: Exception, conditional: bool) -> Problem:
+def problem_of(exc: Exception, conditional: bool = False) -> Problem:
     match exc:
         case domain.DomainError():
             errors = [{"field": exc.field, "rule": exc.rule, "message": str(exc)}] if exc.field else []
             extra: dict[str, Any] = {"errors": errors} if errors else {}
-            return Problem(exc.status, exc.rule.replace("_", "-"), str(exc), str(exc), **extra)
+            return Problem(exc.status, exc.rule.replace("_", "-"), str(exc), str(exc), rule=exc.rule, **extra)
         case ConcurrencyError():
             if conditional:
                 return Problem(412, "version-mismatch", "The dossier changed since you read it", str(exc),
@@ -48,23 +52,23 @@ def problem_of(exc: Exception, conditional: bool) -> Problem:
             return Problem(422, "idempotency-key-reused", "This Idempotency-Key was used for a different request",
                            errors=[{"field": "Idempotency-Key", "rule": "same_request_same_key",
                                     "message": "send a new key for a new request"}])
+        case SealingUnavailable():
+            return Problem(503, "sealing-unavailable", "Sensitive declarations are not configured", str(exc))
     raise exc
 
 
-async def _run(write, conditional: bool) -> Outcome:
+async def _run(call, conditional: bool = False):
     try:
-        return await write
-    except (domain.DomainError, ConcurrencyError, IdempotencyKeyReused) as exc:
+        return await call
+    except (domain.DomainError, ConcurrencyError, IdempotencyKeyReused, SealingUnavailable) as exc:
         raise problem_of(exc, conditional) from exc
 
 
-def _created(response: Response, outcome: Outcome, location: str | None = None) -> dict[str, Any]:
+def _created(response: Response, outcome: Outcome) -> dict[str, Any]:
     response.status_code = outcome.status
     response.headers["ETag"] = etag(outcome.body["version"])
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    if location:
-        response.headers["Location"] = location
     return outcome.body
 
 
@@ -82,64 +86,104 @@ def event_view(event: StoredEvent) -> dict[str, Any]:
         "recorded_at": event.recorded_at.isoformat(),
         "actor": event.actor,
         "actor_role": event.actor_role,
+        "hash": event.hash,
     }
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime:
+    if moment is None:
+        return dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        raise Problem(422, "validation-error", "The request is not valid", errors=[{
+            "field": "known_at", "rule": "timezone_required",
+            "message": "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00"}])
+    return moment.astimezone(dt.UTC)
 
 
 def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, migrate: bool = False) -> FastAPI:
     """The dossier service. With a ``publisher`` it runs the relay in the background."""
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     relay = Relay(engine, publisher, settings.kafka.topic, batch_size=settings.relay_batch_size) if publisher else None
+    sealer = (Sealer.from_base64(settings.declaration_key.get_secret_value(), settings.declaration_key_id)
+              if settings.declaration_key else None)
     service = DossierService(engine, today=lambda: today(settings.timezone),
-                             on_append=relay.wake if relay else (lambda: None))
-
+                             on_append=relay.wake if relay else (lambda: None), sealer=sealer,
+                             hash_algorithm=settings.hash_algorithm)
     lifespan = service_lifespan("dossier", engine, migrate=migrate, worker=relay.run if relay else None,
-                                closers=[publisher.close] if publisher else [])
+                                startup=[service.seed_catalogue], closers=[publisher.close] if publisher else [])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
     install_problem_handlers(app)
-
     add_health_routes(app, {"database": lambda: database_ready(engine, "dossier")})
 
-    @app.post("/v1/cadres", status_code=201, tags=["cadres"])
-    async def register_cadre(command: RegisterCadre, actor: ActorDep, response: Response,
-                             idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        outcome = await _run(service.register_cadre(command, actor, idempotency_key), conditional=False)
-        return _created(response, outcome, f"/v1/cadres/{outcome.body['id']}")
+    def register_write(op: Operation) -> None:
+        async def endpoint(*, command, actor: ActorDep, response: Response,
+                           idempotency_key: IdempotencyKey = None, if_match: IfMatch = None,
+                           **params: Any) -> dict[str, Any]:
+            expected = parse_if_match(if_match) if op.conditional else None
+            outcome = await _run(service.execute(op.name, command, {k: str(v) for k, v in params.items()}, actor,
+                                                 idempotency_key, expected), conditional=expected is not None)
+            return _created(response, outcome)
+
+        app.post(f"/v1{op.path}", status_code=201, tags=[op.tag], summary=op.summary, name=op.name)(
+            typed_endpoint(endpoint, body=op.body, path=op.path))
+
+    for op in OPERATIONS:
+        register_write(op)
 
     @app.get("/v1/cadres/{cadre_id}", tags=["cadres"])
     async def get_cadre(cadre_id: str, response: Response) -> dict[str, Any]:
-        try:
-            state = await service.dossier(cadre_id)
-        except domain.DomainError as exc:
-            raise problem_of(exc, False) from exc
+        history = await _run(service.cadre_history(cadre_id))
+        state = domain.fold(cadre_id, [e.domain_event() for e in history])
         response.headers["ETag"] = etag(state.version)
         return {"id": state.cadre_id, "name": state.name, "unit_id": state.unit_id, "version": state.version}
 
-    @app.post("/v1/cadres/{cadre_id}/entries", status_code=201, tags=["entries"])
-    async def record_entry(cadre_id: str, command: RecordEntry, actor: ActorDep, response: Response,
-                           idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> dict[str, Any]:
-        expected = parse_if_match(if_match)
-        outcome = await _run(service.record_entry(cadre_id, command, actor, idempotency_key, expected),
-                             conditional=expected is not None)
-        return _created(response, outcome)
-
-    @app.post("/v1/cadres/{cadre_id}/entries/{entry_id}/revocation", status_code=201, tags=["entries"])
-    async def revoke_entry(cadre_id: str, entry_id: str, command: RevokeEntry, actor: ActorDep, response: Response,
-                           idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> dict[str, Any]:
-        expected = parse_if_match(if_match)
-        outcome = await _run(service.revoke_entry(cadre_id, entry_id, command, actor, idempotency_key, expected),
-                             conditional=expected is not None)
-        return _created(response, outcome)
-
     @app.get("/v1/cadres/{cadre_id}/events", tags=["cadres"])
-    async def cadre_events(cadre_id: str, response: Response) -> dict[str, Any]:
-        try:
-            history = await service.history(cadre_id)
-        except domain.DomainError as exc:
-            raise problem_of(exc, False) from exc
+    async def cadre_events(cadre_id: str, response: Response, known_at: KnownAt = None) -> dict[str, Any]:
+        history = await _run(service.cadre_history(cadre_id, _utc(known_at)))
         response.headers["ETag"] = etag(history[-1].stream_version)
         return {"cadre_id": cadre_id, "version": history[-1].stream_version, "events": [event_view(e) for e in history]}
+
+    @app.get("/v1/cadres/{cadre_id}/dossier", tags=["cadres"])
+    async def cadre_dossier(cadre_id: str, actor: ActorDep, response: Response,
+                            known_at: KnownAt = None) -> dict[str, Any]:
+        moment = _utc(known_at)
+        history = await _run(service.cadre_history(cadre_id, moment))
+
+        def open_sealed(kind: DeclarationKind, sealed: str) -> str:
+            try:
+                return service.open_declaration(cadre_id, kind, sealed)
+            except SealingUnavailable as exc:
+                raise problem_of(exc) from exc
+
+        response.headers["ETag"] = etag(history[-1].stream_version)
+        return views.dossier_view(history, known_at=moment, today=today(settings.timezone), reader_role=actor.role,
+                                  reader=actor.subject, open_sealed=open_sealed)
+
+    @app.get("/v1/cadres/{cadre_id}/appraisal-sheet", tags=["cadres"])
+    async def appraisal_sheet(cadre_id: str, year: Annotated[int, Query(ge=1949, le=2199)],
+                              known_at: KnownAt = None) -> dict[str, Any]:
+        moment = _utc(known_at)
+        history = await _run(service.cadre_history(cadre_id, moment))
+        return views.appraisal_sheet(history, year, known_at=moment)
+
+    @app.get("/v1/units", tags=["units"])
+    async def list_units() -> dict[str, Any]:
+        return {"units": await service.units()}
+
+    @app.get("/v1/units/{unit_id}", tags=["units"])
+    async def get_unit(unit_id: str) -> dict[str, Any]:
+        unit = await _run(service.unit(unit_id))
+        return {"unit_id": unit.unit_id, "name": unit.name, "parent_id": unit.parent_id,
+                "level": unit.level.value if unit.level else None, "unit_class": unit.unit_class,
+                "team_grades": {str(y): g.value for y, g in sorted(unit.team_grades.items())}, "version": unit.version}
+
+    @app.get("/v1/categories", tags=["catalogue"])
+    async def list_categories() -> dict[str, Any]:
+        catalogue = await service.catalogue()
+        return {"version": catalogue.version,
+                "categories": [d.model_dump(mode="json") for d in catalogue.categories.values()]}
 
     return app

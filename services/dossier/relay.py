@@ -39,6 +39,7 @@ def envelope_of(event: StoredEvent) -> Envelope:
         effectivedate=event.effective_date,
         actor=event.actor,
         actorrole=event.actor_role,
+        chainhash=event.hash,
     )
 
 

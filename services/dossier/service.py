@@ -1,7 +1,8 @@
-"""The dossier's use cases: load a cadre's stream, decide, append, in one transaction.
+"""The dossier's use cases: load a stream, decide, append, in one transaction.
 
 This module is the one place the dossier commits. Every write is idempotent (an
-``Idempotency-Key`` replays the first answer) or conditional (an expected version).
+``Idempotency-Key`` replays the first answer) or conditional (an expected version), and every
+write names the operation of ``shared.commands.OPERATIONS`` it carries out.
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.dossier import domain, store
+from services.dossier import catalogue as cat
+from services.dossier import chain, directory, domain, store, units
+from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
-from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
-from shared.events import DomainEvent
+from shared import commands as c
+from shared.events import CategoryDefined, DeclarationKind, DomainEvent
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
 MAX_ATTEMPTS = 5
+SYSTEM = Actor("system", "system")
 
 
 class IdempotencyKeyReused(Exception):
@@ -38,9 +42,9 @@ class IdempotentRequest:
     request_hash: str
 
     @classmethod
-    def of(cls, actor: Actor, key: str, operation: str, command: Command | None) -> IdempotentRequest:
+    def of(cls, actor: Actor, key: str, operation: str, params: dict[str, str], command: c.Command) -> IdempotentRequest:
         # Keys are scoped by who sent them: two clerks may pick the same key.
-        payload = json.dumps([operation, command.model_dump(mode="json") if command else None], sort_keys=True)
+        payload = json.dumps([operation, params, command.model_dump(mode="json")], sort_keys=True)
         return cls(f"{actor.subject}:{key}", hashlib.sha256(payload.encode()).hexdigest())
 
 
@@ -51,12 +55,28 @@ class Outcome:
     replayed: bool = False
 
 
+@dataclass
+class Plan:
+    """How one operation runs: which stream, how to fold it, what to look up, what to decide."""
+
+    stream_id: str
+    decide: Callable[[Any, domain.Context], list[DomainEvent]]
+    ids: dict[str, Any]  # what the answer names besides the version
+    fold: Callable[[str, Sequence[DomainEvent]], Any] = domain.fold
+    catalogue: bool = False
+    superiors: bool = False
+    unit_ids: list[str] = field(default_factory=list)
+
+
 class DossierService:
     def __init__(self, engine: AsyncEngine, *, today: Callable[[], dt.date],
-                 on_append: Callable[[], None] = lambda: None) -> None:
+                 on_append: Callable[[], None] = lambda: None, sealer: Sealer | None = None,
+                 hash_algorithm: str = "sm3") -> None:
         self._engine = engine
         self._today = today
         self._on_append = on_append
+        self._sealer = sealer
+        self._algorithm = hash_algorithm
         # SQLite has one writer at a time; queue our own writers instead of spinning on SQLITE_BUSY.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
@@ -69,35 +89,18 @@ class DossierService:
             async with self._write_lock, self._engine.begin() as conn:
                 yield conn
 
-    async def _execute(
-        self,
-        stream_id: str,
-        decide: Callable[[domain.Dossier], list[DomainEvent]],
-        respond: Callable[[Sequence[StoredEvent]], dict[str, Any]],
-        actor: Actor,
-        idempotency: IdempotentRequest | None,
-        expected_version: int | None,
-    ) -> Outcome:
+    # ------------------------------------------------------------------------------------------ writes
+
+    async def execute(self, operation: str, command: c.Command, params: dict[str, str], actor: Actor,
+                      idempotency_key: str | None = None, expected_version: int | None = None,
+                      context: dict[str, str] | None = None) -> Outcome:
+        """Carry out ``operation`` (a name of ``shared.commands.OPERATIONS``) with its path ``params``."""
+        plan = self._plan(operation, command, params, actor)
+        idempotency = (IdempotentRequest.of(actor, idempotency_key, operation, params, command)
+                       if idempotency_key else None)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._transaction() as conn:
-                    if idempotency is not None:
-                        earlier = await store.find_response(conn, idempotency.key)
-                        if earlier is not None:
-                            if earlier.request_hash != idempotency.request_hash:
-                                raise IdempotencyKeyReused(idempotency.key)
-                            return Outcome(earlier.status_code, earlier.body, replayed=True)
-                    history = await store.read_stream(conn, stream_id)
-                    state = domain.fold(stream_id, (e.domain_event() for e in history))
-                    if expected_version is not None and expected_version != state.version:
-                        raise ConcurrencyError(stream_id, expected_version, state.version)
-                    new_events = decide(state)
-                    appended = await store.append(conn, stream_id, state.version, new_events, actor, dt.datetime.now(dt.UTC))
-                    body = respond(appended)
-                    if idempotency is not None:
-                        await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
-                self._on_append()
-                return Outcome(201, body)
+                return await self._attempt(plan, actor, idempotency, expected_version, context)
             except ConcurrencyError:
                 if expected_version is not None or attempt == MAX_ATTEMPTS:
                     raise
@@ -107,52 +110,188 @@ class DossierService:
                     raise
         raise AssertionError("unreachable")
 
-    async def register_cadre(self, command: RegisterCadre, actor: Actor, idempotency_key: str | None) -> Outcome:
-        cadre_id = str(uuid.uuid4())
-        return await self._execute(
-            cadre_id,
-            lambda state: domain.register_cadre(state, command),
-            lambda appended: {"id": cadre_id, "version": appended[-1].stream_version},
-            actor,
-            IdempotentRequest.of(actor, idempotency_key, "register_cadre", command) if idempotency_key else None,
-            expected_version=0,
-        )
+    async def _attempt(self, plan: Plan, actor: Actor, idempotency: IdempotentRequest | None,
+                       expected_version: int | None, context: dict[str, str] | None) -> Outcome:
+        async with self._transaction() as conn:
+            if idempotency is not None:
+                earlier = await store.find_response(conn, idempotency.key)
+                if earlier is not None:
+                    if earlier.request_hash != idempotency.request_hash:
+                        raise IdempotencyKeyReused(idempotency.key)
+                    return Outcome(earlier.status_code, earlier.body, replayed=True)
+            history = await store.read_stream(conn, plan.stream_id)
+            state = plan.fold(plan.stream_id, [e.domain_event() for e in history])
+            version = history[-1].stream_version if history else 0
+            if expected_version is not None and expected_version != version:
+                raise ConcurrencyError(plan.stream_id, expected_version, version)
+            today = self._today()
+            ctx = domain.Context(
+                actor=actor.subject,
+                today=today,
+                catalogue=await self._catalogue(conn) if plan.catalogue else cat.Catalogue(),
+                superiors=await directory.superiors(conn, plan.stream_id, today) if plan.superiors else frozenset(),
+                unit_levels={u: await directory.unit_level(conn, u) for u in plan.unit_ids},
+            )
+            new_events = plan.decide(state, ctx)
+            # Recorded times never run backwards within a stream, so "as known at T" is a prefix.
+            now = max(dt.datetime.now(dt.UTC), history[-1].recorded_at) if history else dt.datetime.now(dt.UTC)
+            appended = await store.append(conn, plan.stream_id, version, new_events, actor, now, context,
+                                          self._algorithm)
+            await directory.apply(conn, appended)
+            body = {**plan.ids, "version": appended[-1].stream_version}
+            if idempotency is not None:
+                await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
+        self._on_append()
+        return Outcome(201, body)
 
-    async def record_entry(self, cadre_id: str, command: RecordEntry, actor: Actor,
-                           idempotency_key: str | None, expected_version: int | None = None) -> Outcome:
-        entry_id = str(uuid.uuid4())
-        return await self._execute(
-            cadre_id,
-            lambda state: domain.record_entry(state, command, entry_id, self._today()),
-            lambda appended: {"entry_id": entry_id, "version": appended[-1].stream_version},
-            actor,
-            IdempotentRequest.of(actor, idempotency_key, f"record_entry:{cadre_id}", command) if idempotency_key else None,
-            expected_version,
-        )
+    @staticmethod
+    async def _catalogue(conn: AsyncConnection) -> cat.Catalogue:
+        return cat.fold(e.domain_event() for e in await store.read_stream(conn, cat.STREAM_ID))
 
-    async def revoke_entry(self, cadre_id: str, entry_id: str, command: RevokeEntry, actor: Actor,
-                           idempotency_key: str | None, expected_version: int | None = None) -> Outcome:
-        return await self._execute(
-            cadre_id,
-            lambda state: domain.revoke_entry(state, entry_id, command),
-            lambda appended: {"entry_id": entry_id, "revoked": True, "version": appended[-1].stream_version},
-            actor,
-            IdempotentRequest.of(actor, idempotency_key, f"revoke_entry:{cadre_id}:{entry_id}", command)
-            if idempotency_key else None,
-            expected_version,
-        )
+    def _seal(self, cadre_id: str, kind: DeclarationKind, details: str) -> tuple[str, str]:
+        if self._sealer is None:
+            raise SealingUnavailable("no declaration key is configured (SHIJI_DOSSIER_DECLARATION_KEY)")
+        return self._sealer.seal(details, f"{cadre_id}/{kind}"), self._sealer.key_id
 
-    async def dossier(self, cadre_id: str) -> domain.Dossier:
+    def _plan(self, operation: str, cmd: Any, params: dict[str, str], actor: Actor) -> Plan:
+        cadre = params.get("cadre_id", "")
+        year = int(params.get("year", 0) or 0)
+        period = params.get("period", "")
+        new_id = str(uuid.uuid4())
+        match operation:
+            case "register_unit":
+                return Plan(units.stream_id(cmd.unit_id),
+                            lambda s, ctx: units.register_unit(s, cmd, ctx.unit_levels.get(cmd.parent_id or "")),
+                            {"unit_id": cmd.unit_id}, fold=lambda sid, ev: units.fold(cmd.unit_id, ev),
+                            unit_ids=[cmd.parent_id] if cmd.parent_id else [])
+            case "record_team_grade":
+                unit_id = params["unit_id"]
+                return Plan(units.stream_id(unit_id), lambda s, ctx: units.record_team_grade(s, year, cmd, ctx.today.year),
+                            {"unit_id": unit_id, "year": year}, fold=lambda sid, ev: units.fold(unit_id, ev))
+            case "define_category":
+                definition = CategoryDefined(**cmd.model_dump())
+                return Plan(cat.STREAM_ID, lambda s, ctx: cat.define_category(s, definition), {"code": cmd.code},
+                            fold=lambda sid, ev: cat.fold(ev))
+            case "register_cadre":
+                return Plan(new_id, lambda s, ctx: domain.register_cadre(s, cmd, ctx), {"id": new_id},
+                            unit_ids=[cmd.unit_id])
+            case "record_basics":
+                return Plan(cadre, lambda s, ctx: domain.record_basics(s, cmd, ctx), {})
+            case "write_self_evaluation":
+                return Plan(cadre, lambda s, ctx: domain.write_self_evaluation(s, cmd, ctx), {})
+            case "assign_post":
+                return Plan(cadre, lambda s, ctx: domain.assign_post(s, cmd, new_id, ctx), {"post_id": new_id},
+                            unit_ids=[cmd.unit_id])
+            case "end_post":
+                return Plan(cadre, lambda s, ctx: domain.end_post(s, params["post_id"], cmd, ctx),
+                            {"post_id": params["post_id"]})
+            case "transfer":
+                return Plan(cadre, lambda s, ctx: domain.transfer(s, cmd, new_id, ctx), {"post_id": new_id},
+                            unit_ids=[cmd.unit_id])
+            case "claim_achievement":
+                return Plan(cadre, lambda s, ctx: domain.claim_achievement(s, cmd, new_id, ctx),
+                            {"achievement_id": new_id})
+            case "verify_achievement" | "reject_achievement":
+                decide = domain.verify_achievement if operation == "verify_achievement" else domain.reject_achievement
+                aid = params["achievement_id"]
+                return Plan(cadre, lambda s, ctx: decide(s, aid, cmd, ctx), {"achievement_id": aid},
+                            catalogue=True, superiors=True)
+            case "save_report":
+                return Plan(cadre, lambda s, ctx: domain.save_report(s, period, cmd, ctx),
+                            {"period": period, "status": "draft"})
+            case "submit_report":
+                return Plan(cadre, lambda s, ctx: domain.submit_report(s, period, ctx),
+                            {"period": period, "status": "submitted"})
+            case "endorse_report":
+                return Plan(cadre, lambda s, ctx: domain.endorse_report(s, period, cmd, ctx),
+                            {"period": period, "status": "endorsed"}, superiors=True)
+            case "return_report":
+                return Plan(cadre, lambda s, ctx: domain.return_report(s, period, cmd, ctx),
+                            {"period": period, "status": "returned"}, superiors=True)
+            case "record_entry":
+                return Plan(cadre, lambda s, ctx: domain.record_entry(s, cmd, new_id, ctx), {"entry_id": new_id},
+                            catalogue=True)
+            case "amend_entry":
+                eid = params["entry_id"]
+                return Plan(cadre, lambda s, ctx: domain.amend_entry(s, eid, cmd, ctx), {"entry_id": eid}, catalogue=True)
+            case "revoke_entry":
+                eid = params["entry_id"]
+                return Plan(cadre, lambda s, ctx: domain.revoke_entry(s, eid, cmd), {"entry_id": eid, "revoked": True})
+            case "file_appeal":
+                eid = params["entry_id"]
+                return Plan(cadre, lambda s, ctx: domain.file_appeal(s, eid, cmd, new_id, ctx),
+                            {"appeal_id": new_id, "entry_id": eid})
+            case "decide_appeal":
+                aid = params["appeal_id"]
+                return Plan(cadre, lambda s, ctx: domain.decide_appeal(s, aid, cmd, ctx),
+                            {"appeal_id": aid, "outcome": cmd.outcome.value})
+            case "record_annual_grade" | "record_appraisal_level" | "record_democratic_evaluation" \
+                    | "record_scores" | "record_integrity_veto":
+                decide = getattr(domain, operation)
+                return Plan(cadre, lambda s, ctx: decide(s, year, cmd, ctx), {"year": year})
+            case "record_declaration":
+                kind = DeclarationKind(params["declaration"])
+
+                def declare(s: domain.Dossier, ctx: domain.Context) -> list[DomainEvent]:
+                    domain._require_cadre(s)
+                    sealed, key_id = self._seal(cadre, kind, cmd.details)
+                    return domain.record_declaration(s, kind, cmd.flagged, sealed, key_id)
+
+                return Plan(cadre, declare, {"declaration": kind.value})
+        raise KeyError(operation)
+
+    async def seed_catalogue(self) -> None:
+        """Append the default catalogue once, on a fresh system; a concurrent seeder's win is fine."""
+        async with self._transaction() as conn:
+            if await store.stream_version(conn, cat.STREAM_ID):
+                return
+            try:
+                await store.append(conn, cat.STREAM_ID, 0, cat.DEFAULT_CATEGORIES, SYSTEM, dt.datetime.now(dt.UTC),
+                                   algorithm=self._algorithm)
+            except ConcurrencyError:
+                return
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    async def history(self, stream_id: str, known_at: dt.datetime | None = None) -> list[StoredEvent]:
         async with self._engine.connect() as conn:
-            history = await store.read_stream(conn, cadre_id)
-        state = domain.fold(cadre_id, (e.domain_event() for e in history))
+            events = await store.read_stream(conn, stream_id)
+        return [e for e in events if known_at is None or e.recorded_at <= known_at]
+
+    async def cadre_history(self, cadre_id: str, known_at: dt.datetime | None = None) -> list[StoredEvent]:
+        events = await self.history(cadre_id, known_at)
+        if not events or events[0].event_type != "cadre_registered":
+            raise domain.CadreNotFound(f"no cadre {cadre_id}" + (f" as known at {known_at}" if known_at else ""),
+                                       rule="cadre_exists")
+        return events
+
+    async def catalogue(self) -> cat.Catalogue:
+        async with self._engine.connect() as conn:
+            return await self._catalogue(conn)
+
+    async def unit(self, unit_id: str) -> units.Unit:
+        state = units.fold(unit_id, [e.domain_event() for e in await self.history(units.stream_id(unit_id))])
         if not state.exists:
-            raise domain.CadreNotFound(f"no cadre {cadre_id}", rule="cadre_exists")
+            raise domain.NotFound(f"no unit {unit_id}", field="unit_id", rule="unit_exists")
         return state
 
-    async def history(self, cadre_id: str) -> list[StoredEvent]:
+    async def units(self) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:
-            history = await store.read_stream(conn, cadre_id)
-        if not history:
-            raise domain.CadreNotFound(f"no cadre {cadre_id}", rule="cadre_exists")
-        return history
+            return await directory.units(conn)
+
+    def open_declaration(self, cadre_id: str, kind: DeclarationKind, sealed: str) -> str:
+        if self._sealer is None:
+            raise SealingUnavailable("no declaration key is configured")
+        return self._sealer.open(sealed, f"{cadre_id}/{kind}")
+
+    async def verify(self) -> tuple[int, int, list[chain.Break]]:
+        """Check every stream's hash chain: (streams, events, breaks)."""
+        streams = events = 0
+        breaks: list[chain.Break] = []
+        async with self._engine.connect() as conn:
+            async for stream in store.streams_in_order(conn):
+                streams += 1
+                events += len(stream)
+                if broken := chain.verify_stream(stream):
+                    breaks.append(broken)
+        return streams, events, breaks

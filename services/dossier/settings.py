@@ -1,4 +1,6 @@
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import KafkaSettings
@@ -17,4 +19,8 @@ class DossierSettings(BaseSettings):
     relay_batch_size: int = Field(2000, ge=1, le=50_000, description="events per relay round")
     pool_size: int = Field(10, ge=1, description="database connections kept open")
     timezone: str = Field("Asia/Shanghai", description="whose calendar day is 'today' (no entry may be dated after it)")
+    hash_algorithm: Literal["sm3", "sha256"] = Field("sm3", description="hash of each stream's tamper-evident chain")
+    declaration_key: SecretStr | None = Field(None, description="base64 of 32 random bytes sealing sensitive "
+                                              "declarations; without it they cannot be recorded")
+    declaration_key_id: str = Field("k1", description="names the declaration key, so keys can be rotated")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.dossier import chain
 from services.dossier.tables import events, idempotency_keys, relay_checkpoints
 from shared.db import upsert
 from shared.events import DomainEvent, from_data, to_data
@@ -53,6 +55,7 @@ class StoredEvent:
     actor: str
     actor_role: str
     context: dict[str, str] | None = None
+    hash: str | None = None
 
     def domain_event(self) -> DomainEvent:
         return from_data(self.event_type, self.schema_version, self.data)
@@ -73,7 +76,7 @@ class Cursor:
 _COLUMNS = [c for c in events.c]
 
 
-def _stored(row: Any) -> StoredEvent:
+def row_to_event(row: Any) -> StoredEvent:
     recorded_at = row.recorded_at
     if recorded_at.tzinfo is None:  # SQLite keeps no zone: we only ever write UTC
         recorded_at = recorded_at.replace(tzinfo=dt.UTC)
@@ -81,13 +84,13 @@ def _stored(row: Any) -> StoredEvent:
         position=row.position, tx_id=row.tx_id, stream_id=row.stream_id, stream_version=row.stream_version,
         event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version, data=row.data,
         effective_date=row.effective_date, recorded_at=recorded_at, actor=row.actor, actor_role=row.actor_role,
-        context=row.context,
+        context=row.context, hash=row.hash,
     )
 
 
 async def read_stream(conn: AsyncConnection, stream_id: str) -> list[StoredEvent]:
     rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
-    return [_stored(r) for r in rows]
+    return [row_to_event(r) for r in rows]
 
 
 async def stream_version(conn: AsyncConnection, stream_id: str) -> int:
@@ -103,6 +106,7 @@ async def append(
     actor: Actor,
     recorded_at: dt.datetime,
     context: dict[str, str] | None = None,
+    algorithm: str = "sm3",
 ) -> list[StoredEvent]:
     """Append ``new_events`` after ``expected_version``; ``ConcurrencyError`` if the stream moved on.
 
@@ -110,13 +114,17 @@ async def append(
     here, after the stream was read, so a later version of a stream always carries a later
     transaction id and the relay's (tx_id, position) order keeps each stream in order.
     """
-    actual = await stream_version(conn, stream_id)
+    head = (await conn.execute(select(events.c.stream_version, events.c.hash).where(events.c.stream_id == stream_id)
+                               .order_by(events.c.stream_version.desc()).limit(1))).first()
+    actual = head.stream_version if head else 0
     if actual != expected_version:
         raise ConcurrencyError(stream_id, expected_version, actual)
-    rows = [
-        {
+    previous = head.hash if head else chain.GENESIS
+    rows = []
+    for version, e in enumerate(new_events, start=expected_version + 1):
+        row = {
             "stream_id": stream_id,
-            "stream_version": expected_version + i,
+            "stream_version": version,
             "event_id": str(uuid.uuid4()),
             "event_type": e.event_type,
             "schema_version": e.schema_version,
@@ -127,14 +135,14 @@ async def append(
             "actor_role": actor.role,
             "context": context,
         }
-        for i, e in enumerate(new_events, start=1)
-    ]
+        previous = row["hash"] = chain.link(previous, SimpleNamespace(**row), algorithm)
+        rows.append(row)
     try:
         result = await conn.execute(events.insert().returning(*_COLUMNS, sort_by_parameter_order=True), rows)
     except IntegrityError:
         # The unique (stream_id, stream_version) caught a writer that appended between our read and insert.
         raise ConcurrencyError(stream_id, expected_version, None) from None
-    return [_stored(r) for r in result]
+    return [row_to_event(r) for r in result]
 
 
 async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> list[StoredEvent]:
@@ -157,7 +165,7 @@ async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> li
         )
     else:
         query = query.where(events.c.position > after.position)
-    return [_stored(r) for r in await conn.execute(query)]
+    return [row_to_event(r) for r in await conn.execute(query)]
 
 
 async def newest_cursor(conn: AsyncConnection) -> Cursor:
@@ -194,3 +202,18 @@ async def save_response(conn: AsyncConnection, key: str, response: StoredRespons
         key=key, request_hash=response.request_hash, status_code=response.status_code,
         response=response.body, recorded_at=dt.datetime.now(dt.UTC),
     ))
+
+
+async def streams_in_order(conn: AsyncConnection, batch: int = 5000) -> AsyncIterator[list[StoredEvent]]:
+    """Every stream's events in version order, one stream at a time (for ``shiji verify``)."""
+    current: list[StoredEvent] = []
+    result = await conn.stream(select(*_COLUMNS).order_by(events.c.stream_id, events.c.stream_version)
+                               .execution_options(yield_per=batch))
+    async for row in result:
+        event = row_to_event(row)
+        if current and current[0].stream_id != event.stream_id:
+            yield current
+            current = []
+        current.append(event)
+    if current:
+        yield current

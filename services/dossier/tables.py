@@ -47,6 +47,8 @@ events = Table(
     Column("actor_role", String(50), nullable=False),
     # Request context (W3C trace context, request id): operational metadata, not part of the event.
     Column("context", NullableJson, nullable=True),
+    # The stream's hash chain (see chain.py): "<algorithm>:<hex>".
+    Column("hash", String(80), nullable=True),
     UniqueConstraint("stream_id", "stream_version"),
     UniqueConstraint("event_id"),
     Index(None, "tx_id", "position"),
@@ -69,4 +71,36 @@ idempotency_keys = Table(
     Column("status_code", SmallInteger, nullable=False),
     Column("response", Json, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Inline projections: kept in the same transaction as the events they derive from, so a command
+# can ask "who are this cadre's superiors?" or "does this unit exist?" without folding every
+# stream. Derived data: ``directory.rebuild`` recreates them from the events.
+unit_directory = Table(
+    "unit_directory",
+    metadata,
+    Column("unit_id", String(100), primary_key=True),
+    Column("parent_id", String(100), nullable=True, index=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("unit_class", String(100), nullable=False),
+)
+
+post_directory = Table(
+    "post_directory",
+    metadata,
+    Column("post_id", String(64), primary_key=True),
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("unit_id", String(100), nullable=False, index=True),
+    Column("leadership", String(20), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+)
+
+cadre_directory = Table(
+    "cadre_directory",
+    metadata,
+    Column("cadre_id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("unit_id", String(100), nullable=False, index=True),
 )

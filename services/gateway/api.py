@@ -14,14 +14,15 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
 from services.gateway.settings import GatewaySettings
-from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
+from shared.commands import OPERATIONS, UNIT_ID, Operation
 from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, add_health_routes
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
+from shared.routing import typed_endpoint
 
 PREFIX = "/api/v1"
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed")
@@ -34,6 +35,8 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
                                                    "returns the first answer and records nothing new")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read: write only if unchanged")]
 CadreId = uuid.UUID
+UnitId = Annotated[str, Path(pattern=UNIT_ID, max_length=100)]
+KnownAt = Annotated[dt.datetime | None, Query(description="a recorded time with its UTC offset: the record as it stood then")]
 
 
 class Upstream:
@@ -113,42 +116,66 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
 
     add_health_routes(app, {"dossier": lambda: upstream_ready(dossier), "scoring": lambda: upstream_ready(scoring)})
 
+    def register_write(op: Operation) -> None:
+        async def endpoint(*, command, caller: Caller, request: Request, idempotency_key: IdempotencyKey,
+                           if_match: IfMatch = None, **params: Any) -> Response:
+            headers = {"Idempotency-Key": idempotency_key}
+            if if_match is not None and op.conditional:
+                headers["If-Match"] = if_match
+            path = op.path.format(**{k: str(v.value if hasattr(v, "value") else v) for k, v in params.items()})
+            answer = await dossier.call("POST", f"/v1{path}", principal=caller, request=request,
+                                        json=command.model_dump(mode="json", exclude_unset=True), headers=headers)
+            return relay_response(answer)
 
-    async def write(path: str, command: Command, caller: Principal, request: Request, key: str,
-                    if_match: str | None = None, location: bool = False) -> Response:
-        headers = {"Idempotency-Key": key}
-        if if_match is not None:
-            headers["If-Match"] = if_match
-        answer = await dossier.call("POST", path, principal=caller, request=request,
-                                    json=command.model_dump(mode="json"), headers=headers)
-        return relay_response(answer, rewrite_location=location)
+        if not op.conditional:
+            # If-Match applies to writes on a cadre's dossier only; keep it out of the others' docs.
+            async def unconditional(*, command, caller: Caller, request: Request,
+                                    idempotency_key: IdempotencyKey, **params: Any) -> Response:
+                return await endpoint(command=command, caller=caller, request=request,
+                                      idempotency_key=idempotency_key, **params)
+            chosen = unconditional
+        else:
+            chosen = endpoint
+        app.post(f"{PREFIX}{op.path}", status_code=201, tags=[op.tag], summary=op.summary, name=op.name)(
+            typed_endpoint(chosen, body=op.body, path=op.path))
 
-    @app.post(f"{PREFIX}/cadres", status_code=201, tags=["cadres"], summary="Register a cadre")
-    async def register_cadre(command: RegisterCadre, caller: Caller, request: Request,
-                             idempotency_key: IdempotencyKey) -> Response:
-        return await write("/v1/cadres", command, caller, request, idempotency_key, location=True)
+    for op in OPERATIONS:
+        register_write(op)
+
+    async def read(path: str, caller: Principal, request: Request, params: dict[str, Any] | None = None) -> Response:
+        query = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in (params or {}).items() if v is not None}
+        return relay_response(await dossier.call("GET", path, principal=caller, request=request, params=query))
 
     @app.get(f"{PREFIX}/cadres/{{cadre_id}}", tags=["cadres"], summary="A cadre's registration and stream version")
     async def get_cadre(cadre_id: CadreId, caller: Caller, request: Request) -> Response:
-        return relay_response(await dossier.call("GET", f"/v1/cadres/{cadre_id}", principal=caller, request=request))
+        return await read(f"/v1/cadres/{cadre_id}", caller, request)
 
-    @app.post(f"{PREFIX}/cadres/{{cadre_id}}/entries", status_code=201, tags=["entries"],
-              summary="Record an achievement, positive-list or negative-list entry")
-    async def record_entry(cadre_id: CadreId, command: RecordEntry, caller: Caller, request: Request,
-                           idempotency_key: IdempotencyKey, if_match: IfMatch = None) -> Response:
-        return await write(f"/v1/cadres/{cadre_id}/entries", command, caller, request, idempotency_key, if_match)
+    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/dossier", tags=["cadres"],
+             summary="The whole dossier (实绩档案), optionally as it stood at a past moment")
+    async def get_dossier(cadre_id: CadreId, caller: Caller, request: Request, known_at: KnownAt = None) -> Response:
+        return await read(f"/v1/cadres/{cadre_id}/dossier", caller, request, {"known_at": known_at})
 
-    @app.post(f"{PREFIX}/cadres/{{cadre_id}}/entries/{{entry_id}}/revocation", status_code=201, tags=["entries"],
-              summary="Revoke an entry (a new event; the original stays in the record)")
-    async def revoke_entry(cadre_id: CadreId, entry_id: uuid.UUID, command: RevokeEntry, caller: Caller,
-                           request: Request, idempotency_key: IdempotencyKey, if_match: IfMatch = None) -> Response:
-        return await write(f"/v1/cadres/{cadre_id}/entries/{entry_id}/revocation", command, caller, request,
-                           idempotency_key, if_match)
+    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/appraisal-sheet", tags=["cadres"],
+             summary="The annual performance appraisal sheet (工作实绩鉴定表)")
+    async def get_appraisal_sheet(cadre_id: CadreId, caller: Caller, request: Request,
+                                  year: Annotated[int, Query(ge=1949, le=2199)], known_at: KnownAt = None) -> Response:
+        return await read(f"/v1/cadres/{cadre_id}/appraisal-sheet", caller, request, {"year": year, "known_at": known_at})
+
+    @app.get(f"{PREFIX}/units", tags=["units"], summary="Every registered unit")
+    async def list_units(caller: Caller, request: Request) -> Response:
+        return await read("/v1/units", caller, request)
+
+    @app.get(f"{PREFIX}/units/{{unit_id}}", tags=["units"], summary="A unit with its team grades")
+    async def get_unit(unit_id: UnitId, caller: Caller, request: Request) -> Response:
+        return await read(f"/v1/units/{unit_id}", caller, request)
+
+    @app.get(f"{PREFIX}/categories", tags=["catalogue"], summary="The positive/negative-list catalogue")
+    async def list_categories(caller: Caller, request: Request) -> Response:
+        return await read("/v1/categories", caller, request)
 
     @app.get(f"{PREFIX}/cadres/{{cadre_id}}/events", tags=["cadres"], summary="The cadre's event history, oldest first")
-    async def cadre_events(cadre_id: CadreId, caller: Caller, request: Request) -> Response:
-        return relay_response(await dossier.call("GET", f"/v1/cadres/{cadre_id}/events", principal=caller,
-                                                 request=request))
+    async def cadre_events(cadre_id: CadreId, caller: Caller, request: Request, known_at: KnownAt = None) -> Response:
+        return await read(f"/v1/cadres/{cadre_id}/events", caller, request, {"known_at": known_at})
 
     @app.get(f"{PREFIX}/cadres/{{cadre_id}}/score", tags=["scores"],
              summary="Rolling three-year points as of a date (近三年动态积分)")

@@ -65,7 +65,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         known_at = (known_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         window = rolling_window(as_of)
         async with engine.connect() as conn:
-            points = await projection.points_known(conn, cadre_id, window.start, window.end, known_at)
+            points = await projection.points_known(conn, cadre_id, known_at)
         summary = summarize(points, as_of)
         return {
             "cadre_id": cadre_id,

@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scoring.tables import cadres, consumer_positions, dead_letters, entries, revocations
+from services.scoring.tables import cadres, consumer_positions, dead_letters, entries, entry_amendments, revocations
 from shared.db import insert_ignore, upsert
 from shared.envelope import Envelope
-from shared.events import CadreRegistered, DomainEvent, EntryRecorded, EntryRevoked
+from shared.events import AchievementVerified, CadreRegistered, DomainEvent, EntryAmended, EntryRecorded, EntryRevoked
 
 
 def cents(points: Decimal) -> int:
@@ -37,8 +37,11 @@ class DeadLetter:
     value: bytes
 
 
+_TABLES = {"cadres": cadres, "entries": entries, "entry_amendments": entry_amendments, "revocations": revocations}
+
+
 def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = {"cadres": [], "entries": [], "revocations": []}
+    rows: dict[str, list[dict]] = {name: [] for name in _TABLES}
     for item in batch:
         env, event = item.envelope, item.event
         match event:
@@ -50,13 +53,22 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
                                         "kind": event.kind.value, "category": event.category,
                                         "points_cents": cents(event.points), "effective_date": event.effective_date,
                                         "recorded_at": env.time})
+            case AchievementVerified():
+                # A verified achievement counts like an entry; its id is the achievement's.
+                rows["entries"].append({"entry_id": event.achievement_id, "event_id": env.id, "cadre_id": env.subject,
+                                        "kind": "achievement", "category": event.category,
+                                        "points_cents": cents(event.points), "effective_date": event.effective_date,
+                                        "recorded_at": env.time})
+            case EntryAmended():
+                rows["entry_amendments"].append({"event_id": env.id, "entry_id": event.entry_id,
+                                                 "cadre_id": env.subject, "points_cents": cents(event.points),
+                                                 "effective_date": event.effective_date, "recorded_at": env.time})
             case EntryRevoked():
                 rows["revocations"].append({"entry_id": event.entry_id, "event_id": env.id,
                                             "cadre_id": env.subject, "recorded_at": env.time})
     return rows
 
 
-_TABLES = {"cadres": cadres, "entries": entries, "revocations": revocations}
 
 
 async def apply(conn: AsyncConnection, batch: Sequence[Applicable]) -> None:
@@ -94,19 +106,23 @@ async def save_positions(conn: AsyncConnection, consumer: str, next_offsets: dic
                                   ["consumer", "topic", "partition"], ["next_offset", "updated_at"]))
 
 
-async def points_known(conn: AsyncConnection, cadre_id: str, start: dt.date, end: dt.date,
-                       known_at: dt.datetime) -> list[tuple[dt.date, Decimal]]:
-    """(effective date, points) of the cadre's entries in [start, end] as the record stood at ``known_at``:
-    recorded by then, and not revoked by then."""
+async def points_known(conn: AsyncConnection, cadre_id: str, known_at: dt.datetime) -> list[tuple[dt.date, Decimal]]:
+    """(effective date, points) of each of the cadre's entries as the record stood at ``known_at``:
+    recorded by then, not revoked by then, and as last amended by then."""
     revoked_by_then = exists().where(
         and_(revocations.c.entry_id == entries.c.entry_id, revocations.c.recorded_at <= known_at)
     )
     rows = await conn.execute(
-        select(entries.c.effective_date, entries.c.points_cents).where(
-            entries.c.cadre_id == cadre_id,
-            entries.c.effective_date.between(start, end),
-            entries.c.recorded_at <= known_at,
-            ~revoked_by_then,
-        )
+        select(entries.c.entry_id, entries.c.effective_date, entries.c.points_cents).where(
+            entries.c.cadre_id == cadre_id, entries.c.recorded_at <= known_at, ~revoked_by_then)
     )
-    return [(r.effective_date, Decimal(r.points_cents) / 100) for r in rows]
+    current = {r.entry_id: (r.effective_date, r.points_cents) for r in rows}
+    amendments = await conn.execute(
+        select(entry_amendments.c.entry_id, entry_amendments.c.effective_date, entry_amendments.c.points_cents)
+        .where(entry_amendments.c.cadre_id == cadre_id, entry_amendments.c.recorded_at <= known_at)
+        .order_by(entry_amendments.c.recorded_at)
+    )
+    for a in amendments:
+        if a.entry_id in current:
+            current[a.entry_id] = (a.effective_date, a.points_cents)
+    return [(day, Decimal(c) / 100) for day, c in current.values()]

@@ -65,3 +65,15 @@ dead_letters = Table(
     Column("value", LargeBinary, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+
+# Corrections of entries (EntryAmended): each row holds the entry's values from its recorded time on.
+entry_amendments = Table(
+    "entry_amendments",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("entry_id", String(64), nullable=False, index=True),
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("points_cents", BigInteger, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from shared.calendar import Quarter
+
 WINDOW_YEARS = 3
 ZERO = Decimal(0)
 
@@ -36,31 +38,6 @@ class Window:
 
 def rolling_window(as_of: dt.date, years: int = WINDOW_YEARS) -> Window:
     return Window(years_before(as_of, years) + dt.timedelta(days=1), as_of)
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Quarter:
-    year: int
-    number: int  # 1..4
-
-    @classmethod
-    def of(cls, day: dt.date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-    @property
-    def first_day(self) -> dt.date:
-        return dt.date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def last_day(self) -> dt.date:
-        nxt = self.next()
-        return nxt.first_day - dt.timedelta(days=1)
-
-    def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
-
-    def __str__(self) -> str:
-        return f"{self.year}-Q{self.number}"
 
 
 def quarters_touching(window: Window) -> list[Quarter]:

@@ -24,6 +24,7 @@ class System:
     wiring: str
     client: httpx.AsyncClient  # talks to the gateway
     token: Callable[..., str]
+    unit_id: str = "e2e-unit"  # registered (with its city and county) when the system starts
 
     def auth(self, role: str = "clerk", subject: str = "clerk-1") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role=role, subject=subject)}"}
@@ -36,10 +37,25 @@ async def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         async with embedded_system(data_dir, demo=False) as s:
             transport = httpx.ASGITransport(app=s.gateway)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-                yield System("embedded", client, s.token)
+                system = System("embedded", client, s.token)
+                await register_units(system)
+                yield system
     else:
         require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
         require_server("Kafka", KAFKA_BOOTSTRAP)
         async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as s:
             async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client:
-                yield System("production", client, s.token)
+                system = System("production", client, s.token)
+                await register_units(system)
+                yield system
+
+
+async def register_units(system: System) -> None:
+    for n, unit in enumerate([
+        {"unit_id": "e2e-city", "name": "测试市", "level": "city", "unit_class": "city"},
+        {"unit_id": "e2e-county", "name": "测试区", "parent_id": "e2e-city", "level": "county", "unit_class": "district"},
+        {"unit_id": system.unit_id, "name": "测试局", "parent_id": "e2e-county", "level": "unit",
+         "unit_class": "economic_development"},
+    ]):
+        r = await system.client.post("/api/v1/units", json=unit, headers={**system.auth(), "Idempotency-Key": f"u{n}"})
+        assert r.status_code == 201, r.text

@@ -22,7 +22,7 @@ def today() -> dt.date:
 
 
 def entry(**overrides: Any) -> dict[str, Any]:
-    return {"kind": "positive", "category": "表彰奖励", "title": "先进个人", "points": 3,
+    return {"kind": "positive", "category": "honour", "title": "先进个人", "points": 3,
             "effective_date": (today() - dt.timedelta(days=10)).isoformat(), "basis": BASIS, **overrides}
 
 
@@ -31,7 +31,7 @@ def key() -> dict[str, str]:
 
 
 async def register(system: System, name: str = "张伟") -> str:
-    r = await system.client.post("/api/v1/cadres", json={"name": name, "unit_id": "u-1"},
+    r = await system.client.post("/api/v1/cadres", json={"name": name, "unit_id": system.unit_id},
                                  headers={**system.auth(), **key()})
     assert r.status_code == 201, r.text
     return r.json()["id"]
@@ -81,8 +81,8 @@ def assert_problem(r: httpx.Response, status: int, field: str | None = None, rul
 async def test_an_entry_recorded_through_the_gateway_is_scored(system: System) -> None:
     cadre_id = await register(system)
     await record(system, cadre_id, points=3)
-    await record(system, cadre_id, kind="negative", category="作风问题", title="通报批评", points=-1.5)
-    await record(system, cadre_id, kind="achievement", points=2)
+    await record(system, cadre_id, kind="negative", category="work_style", title="通报批评", points=-1.5)
+    await record(system, cadre_id, kind="achievement", category="key_project", points=2)
     await record(system, cadre_id, effective_date=(today() - dt.timedelta(days=3 * 366)).isoformat(), points=9)
     # Twenty days ago the three recent entries had not happened; the old one counted.
     await score_when(system, cadre_id, 9, as_of=(today() - dt.timedelta(days=20)).isoformat())
@@ -234,7 +234,7 @@ async def test_openapi_and_health(system: System) -> None:
     spec = (await system.client.get("/openapi.json")).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
                   if path.startswith("/api/v1")]
-    assert len(operations) == 6
+    assert len(operations) == 35
     for path, method, op in operations:
         assert op.get("security"), f"{method.upper()} {path} does not require authentication"
     assert (await system.client.get("/docs")).status_code == 200

@@ -15,20 +15,24 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
-from services.dossier.relay import Relay
+from services.dossier import store
+from services.dossier.catalogue import DEFAULT_CATEGORIES
+from services.dossier.relay import Relay, message_of
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
+from services.dossier.tables import events as events_table
 from services.scoring import projection
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.tables import consumer_positions, dead_letters, entries, revocations
 from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions, Subscription
-from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
+from shared.commands import RecordEntry, RegisterCadre, RegisterUnit, RevokeEntry
 from shared.db import make_engine, sqlite_url, upgrade_to_head
 from shared.log_bus import LogBus
 
 ACTOR = Actor("tester", "clerk")
+SETUP = len(DEFAULT_CATEGORIES) + 2  # the catalogue and two units, published before each test
 TODAY = dt.date(2026, 11, 21)
 
 
@@ -49,8 +53,17 @@ class Pipeline:
         return consumer, sub
 
     async def publish_all(self) -> None:
-        while await self.relay.run_once():
-            pass
+        """Run the relay until every committed event is published. A round may publish nothing while
+        another transaction on the cluster holds the commit horizon back: that is a wait, not the end."""
+        while True:
+            await self.relay.run_once()
+            async with self.relay._engine.connect() as conn:
+                checkpoint = await store.load_checkpoint(conn, "dossier-events")
+                left = await conn.scalar(select(func.count()).select_from(events_table).where(
+                    tuple_(events_table.c.tx_id, events_table.c.position) > tuple_(checkpoint.tx_id, checkpoint.position)))
+            if not left:
+                return
+            await asyncio.sleep(0.01)
 
     async def count(self, table) -> int:
         async with self.scoring_engine.connect() as conn:
@@ -58,8 +71,7 @@ class Pipeline:
 
     async def total(self, cadre_id: str) -> Decimal:
         async with self.scoring_engine.connect() as conn:
-            points = await projection.points_known(conn, cadre_id, dt.date(1949, 10, 1), TODAY,
-                                                   dt.datetime.now(dt.UTC))
+            points = await projection.points_known(conn, cadre_id, dt.datetime.now(dt.UTC))
         return sum((p for _, p in points), Decimal(0))
 
 
@@ -113,7 +125,13 @@ async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
     dossier_engine, scoring_engine = make_engine(dossier_url), make_engine(scoring_url)
     relay = Relay(dossier_engine, publisher, topic, batch_size=40)
-    p = Pipeline(DossierService(dossier_engine, today=lambda: TODAY), relay, scoring_engine, publisher, subscribe, topic)
+    service = DossierService(dossier_engine, today=lambda: TODAY)
+    await service.seed_catalogue()
+    for unit in ({"unit_id": "city", "name": "市", "level": "city", "unit_class": "city"},
+                 {"unit_id": "u-1", "name": "局", "parent_id": "city", "level": "unit", "unit_class": "economic"}):
+        await service.execute("register_unit", RegisterUnit(**unit), {}, ACTOR)
+    await relay.run_once()  # the catalogue and the units: every test below counts only its own events
+    p = Pipeline(service, relay, scoring_engine, publisher, subscribe, topic)
     yield p
     for sub in p.subscriptions:
         await sub.close()
@@ -128,14 +146,15 @@ async def write_city(p: Pipeline, cadres: int, entries_each: int) -> dict[str, D
     """Register cadres and record entries; returns the expected total per cadre."""
     expected: dict[str, Decimal] = {}
     for c in range(cadres):
-        cadre_id = (await p.dossier.register_cadre(RegisterCadre(name=f"干部{c}", unit_id="u-1"), ACTOR, None)).body["id"]
+        registered = await p.dossier.execute("register_cadre", RegisterCadre(name=f"干部{c}", unit_id="u-1"), {}, ACTOR)
+        cadre_id = registered.body["id"]
         expected[cadre_id] = Decimal(0)
         for e in range(entries_each):
             points = Decimal(e + 1) if e % 3 else Decimal(-(e + 1)) / 2
-            kind = "positive" if points > 0 else "negative"
-            cmd = RecordEntry(kind=kind, category="c", title=f"t{e}", points=points,
+            kind, category = ("positive", "honour") if points > 0 else ("negative", "work_style")
+            cmd = RecordEntry(kind=kind, category=category, title=f"t{e}", points=points,
                               effective_date=TODAY - dt.timedelta(days=30 * e), basis={"reason": "r", "document": "d"})
-            await p.dossier.record_entry(cadre_id, cmd, ACTOR, None)
+            await p.dossier.execute("record_entry", cmd, {"cadre_id": cadre_id}, ACTOR)
             expected[cadre_id] += points
     return expected
 
@@ -144,7 +163,7 @@ async def test_every_committed_event_is_applied_once(pipeline: Pipeline) -> None
     expected = await write_city(pipeline, cadres=5, entries_each=6)
     await pipeline.publish_all()
     consumer, sub = pipeline.consumer()
-    await consume_until(consumer, sub, applied=5 * 7)
+    await consume_until(consumer, sub, applied=SETUP + 5 * 7)
     assert await pipeline.count(entries) == 30
     for cadre_id, total in expected.items():
         assert await pipeline.total(cadre_id) == total
@@ -156,10 +175,11 @@ async def test_revocation_stops_an_entry_counting(pipeline: Pipeline) -> None:
     entry_id = history[1].data["entry_id"]
     points = Decimal(str(history[1].data["points"]))
     before_total = sum((Decimal(str(e.data["points"])) for e in history[1:]), Decimal(0))
-    await pipeline.dossier.revoke_entry(cadre_id, entry_id, RevokeEntry(reason="申诉成立"), ACTOR, None)
+    await pipeline.dossier.execute("revoke_entry", RevokeEntry(reason="申诉成立"),
+                                   {"cadre_id": cadre_id, "entry_id": entry_id}, ACTOR)
     await pipeline.publish_all()
     consumer, sub = pipeline.consumer()
-    await consume_until(consumer, sub, applied=4)
+    await consume_until(consumer, sub, applied=SETUP + 4)
     assert await pipeline.count(revocations) == 1
     assert await pipeline.total(cadre_id) == before_total - points
 
@@ -169,7 +189,7 @@ async def test_a_redelivered_batch_changes_nothing(pipeline: Pipeline) -> None:
     await pipeline.publish_all()
     consumer, sub = pipeline.consumer()
     delivered: list[DeliveredMessage] = []
-    while len(delivered) < 12:
+    while len(delivered) < SETUP + 12:
         batch = await sub.poll(50, 0.5)
         delivered.extend(batch)
         await consumer.apply_batch(batch)
@@ -187,14 +207,14 @@ async def test_a_redelivered_batch_changes_nothing(pipeline: Pipeline) -> None:
 async def test_a_batch_published_twice_is_applied_once(pipeline: Pipeline) -> None:
     """The relay crashed after the bus acknowledged a batch and before its checkpoint: it publishes again."""
     expected = await write_city(pipeline, cadres=2, entries_each=3)
-    async with pipeline.relay._engine.connect() as conn:
-        from services.dossier import store
-        from services.dossier.relay import message_of
-        events = await store.read_committed(conn, store.Cursor(), 1000)
+    events: list = []
+    while len(events) < SETUP + 2 * 4:  # wait out any other transaction holding the commit horizon
+        async with pipeline.relay._engine.connect() as conn:
+            events = await store.read_committed(conn, store.Cursor(), 1000)
     await pipeline.publisher.publish(pipeline.topic, [message_of(e) for e in events])  # the lost round
     await pipeline.publish_all()  # the round after restart, from the old checkpoint
     consumer, sub = pipeline.consumer()
-    await consume_until(consumer, sub, applied=2 * 8)
+    await consume_until(consumer, sub, applied=2 * (SETUP + 8))
     assert await pipeline.count(entries) == 6
     for cadre_id, total in expected.items():
         assert await pipeline.total(cadre_id) == total
@@ -207,7 +227,7 @@ async def test_a_poison_message_is_dead_lettered_and_consumption_goes_on(pipelin
                                                       OutgoingMessage(cadre_id, b'{"specversion": "1.0"}')])
     await pipeline.publish_all()
     consumer, sub = pipeline.consumer()
-    await consume_until(consumer, sub, applied=3 + 2)
+    await consume_until(consumer, sub, applied=SETUP + 3 + 2)
     assert consumer.dead_lettered == 2
     assert await pipeline.count(dead_letters) == 2
     assert await pipeline.total(cadre_id) == expected[cadre_id]
@@ -217,7 +237,7 @@ async def test_a_restarted_consumer_resumes_where_it_stopped(pipeline: Pipeline)
     await write_city(pipeline, cadres=2, entries_each=4)
     await pipeline.publish_all()
     first, sub = pipeline.consumer()
-    await consume_until(first, sub, applied=10)
+    await consume_until(first, sub, applied=SETUP + 10)
     await sub.close()
     pipeline.subscriptions.remove(sub)
     async with pipeline.scoring_engine.connect() as conn:

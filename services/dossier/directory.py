@@ -1,0 +1,95 @@
+"""Directories of units, posts and cadres: inline projections of the dossier's own events.
+
+They are written in the same transaction as the events they derive from, so a decision can
+rely on them ("is this unit registered?", "who is this cadre's superior today?"). Derived data:
+``rebuild_sync`` recreates them from the event store (the migration that introduced them does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.dossier.tables import cadre_directory, events, post_directory, unit_directory
+from shared.events import CadreRegistered, DomainEvent, Leadership, PostAssigned, PostEnded, UnitLevel, UnitRegistered
+
+
+def statements(stream_id: str, event: DomainEvent) -> list[Any]:
+    """The directory writes that ``event`` (of stream ``stream_id``) implies."""
+    match event:
+        case CadreRegistered():
+            return [cadre_directory.insert().values(cadre_id=stream_id, name=event.name, unit_id=event.unit_id)]
+        case UnitRegistered():
+            return [unit_directory.insert().values(unit_id=event.unit_id, parent_id=event.parent_id, name=event.name,
+                                                   level=event.level.value, unit_class=event.unit_class)]
+        case PostAssigned():
+            return [post_directory.insert().values(post_id=event.post_id, cadre_id=stream_id, unit_id=event.unit_id,
+                                                   leadership=event.leadership.value, start_date=event.start_date)]
+        case PostEnded():
+            return [update(post_directory).where(post_directory.c.post_id == event.post_id)
+                    .values(end_date=event.end_date)]
+    return []
+
+
+async def apply(conn: AsyncConnection, appended: Iterable[Any]) -> None:
+    for stored in appended:
+        for statement in statements(stored.stream_id, stored.domain_event()):
+            await conn.execute(statement)
+
+
+def rebuild_sync(sync_conn: Any) -> None:
+    """Empty the directories and replay every event into them (for migrations and repairs)."""
+    from services.dossier.store import row_to_event
+
+    for table in (cadre_directory, post_directory, unit_directory):
+        sync_conn.execute(delete(table))
+    for row in sync_conn.execute(select(events).order_by(events.c.position)):
+        stored = row_to_event(row)
+        for statement in statements(stored.stream_id, stored.domain_event()):
+            sync_conn.execute(statement)
+
+
+async def unit_level(conn: AsyncConnection, unit_id: str) -> UnitLevel | None:
+    value = await conn.scalar(select(unit_directory.c.level).where(unit_directory.c.unit_id == unit_id))
+    return UnitLevel(value) if value else None
+
+
+async def units(conn: AsyncConnection) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(unit_directory).order_by(unit_directory.c.unit_id))
+    return [dict(r._mapping) for r in rows]
+
+
+def _open_on(day: dt.date):
+    return and_(post_directory.c.start_date <= day,
+                or_(post_directory.c.end_date.is_(None), post_directory.c.end_date >= day))
+
+
+async def superiors(conn: AsyncConnection, cadre_id: str, day: dt.date) -> frozenset[str]:
+    """The cadre's superiors on ``day``, from the posts open then.
+
+    A member's superiors are the chiefs and deputies of their unit; a deputy's, the unit's chiefs;
+    a chief's, the chiefs of the parent unit. (A cadre whose unit has no such post has none, and
+    their reports wait until one is assigned.)
+    """
+    posts = (await conn.execute(select(post_directory.c.unit_id, post_directory.c.leadership)
+                                .where(post_directory.c.cadre_id == cadre_id, _open_on(day)))).all()
+    found: set[str] = set()
+    for unit_id, leadership in posts:
+        if leadership == Leadership.CHIEF:
+            target = await conn.scalar(select(unit_directory.c.parent_id).where(unit_directory.c.unit_id == unit_id))
+            wanted = [Leadership.CHIEF.value]
+        else:
+            target = unit_id
+            wanted = [Leadership.CHIEF.value] if leadership == Leadership.DEPUTY else [
+                Leadership.CHIEF.value, Leadership.DEPUTY.value]
+        if target is None:
+            continue
+        rows = await conn.execute(select(post_directory.c.cadre_id).where(
+            post_directory.c.unit_id == target, post_directory.c.leadership.in_(wanted), _open_on(day)))
+        found.update(r.cadre_id for r in rows)
+    found.discard(cadre_id)
+    return frozenset(found)

@@ -1,0 +1,75 @@
+"""Units (单位): the hierarchy city -> county/district -> unit, each with its class, and team grades.
+
+Each unit is a stream ``unit-<unit_id>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from services.dossier.errors import AlreadyDone, DomainError, NotFound
+from shared.commands import RecordTeamGrade, RegisterUnit
+from shared.events import DomainEvent, TeamGrade, TeamGradeRecorded, UnitLevel, UnitRegistered
+
+PARENT_LEVEL = {UnitLevel.CITY: None, UnitLevel.COUNTY: UnitLevel.CITY, UnitLevel.UNIT: (UnitLevel.COUNTY, UnitLevel.CITY)}
+
+
+def stream_id(unit_id: str) -> str:
+    return f"unit-{unit_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    unit_id: str
+    name: str = ""
+    parent_id: str | None = None
+    level: UnitLevel | None = None
+    unit_class: str = ""
+    team_grades: dict[int, TeamGrade] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+def fold(unit_id: str, events: Iterable[DomainEvent]) -> Unit:
+    unit = Unit(unit_id)
+    for event in events:
+        match event:
+            case UnitRegistered():
+                unit = replace(unit, name=event.name, parent_id=event.parent_id, level=event.level,
+                               unit_class=event.unit_class)
+            case TeamGradeRecorded():
+                unit = replace(unit, team_grades={**unit.team_grades, event.year: event.grade})
+        unit = replace(unit, version=unit.version + 1)
+    return unit
+
+
+def register_unit(unit: Unit, cmd: RegisterUnit, parent_level: UnitLevel | None) -> list[DomainEvent]:
+    """``parent_level`` is the level of ``cmd.parent_id`` as registered, or None when it is not."""
+    if unit.exists:
+        raise AlreadyDone(f"unit {unit.unit_id} is already registered", field="unit_id", rule="unit_already_registered")
+    allowed = PARENT_LEVEL[cmd.level]
+    if cmd.parent_id is None:
+        if allowed is not None:
+            raise DomainError(f"a {cmd.level} unit needs a parent", field="parent_id", rule="parent_required")
+    else:
+        if parent_level is None:
+            raise DomainError(f"no unit {cmd.parent_id}", field="parent_id", rule="parent_exists")
+        if allowed is None or parent_level not in (allowed if isinstance(allowed, tuple) else (allowed,)):
+            raise DomainError(f"a {cmd.level} unit cannot sit under a {parent_level} unit", field="parent_id",
+                              rule="hierarchy_city_county_unit")
+    return [UnitRegistered(**cmd.model_dump())]
+
+
+def record_team_grade(unit: Unit, year: int, cmd: RecordTeamGrade, this_year: int) -> list[DomainEvent]:
+    if not unit.exists:
+        raise NotFound(f"no unit {unit.unit_id}", field="unit_id", rule="unit_exists")
+    if year > this_year:
+        raise DomainError(f"year {year} has not begun", field="year", rule="year_begun")
+    if year in unit.team_grades and not cmd.reason:
+        raise DomainError("this year's team grade is already recorded: a correction needs a reason", field="reason",
+                          rule="correction_has_reason")
+    return [TeamGradeRecorded(year=year, **cmd.model_dump())]
