@@ -102,6 +102,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _verify(url: str) -> int:
+    from services.dossier.service import DossierService
+    from shared.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        streams, events, breaks = await DossierService(engine, today=dt.date.today).verify()
+    finally:
+        await engine.dispose()
+    for b in breaks:
+        print(f"BROKEN stream {b.stream_id} at version {b.stream_version} (event {b.event_id or '-'}): {b.problem}")
+    verdict = f"{len(breaks)} broken stream(s)" if breaks else "every hash chain is intact"
+    print(f"checked {streams} streams, {events} events: {verdict}")
+    return 1 if breaks else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from services.dossier.settings import DossierSettings
+    from shared.db import sqlite_url
+
+    url = sqlite_url(args.data_dir / "dossier.db") if args.data_dir else DossierSettings().database_url
+    return asyncio.run(_verify(url))
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from services.gateway.auth import issue_token, local_signing_key
 
@@ -138,6 +162,11 @@ def parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply Alembic migrations to each service's own database")
     migrate.add_argument("service", nargs="?", default="all", choices=["all", "dossier", "scoring"])
     migrate.set_defaults(func=cmd_migrate)
+
+    verify = sub.add_parser("verify", help="check every stream's hash chain; name the first broken event of each")
+    verify.add_argument("--data-dir", type=Path, default=None,
+                        help="an embedded instance's data dir (default: SHIJI_DOSSIER_DATABASE_URL)")
+    verify.set_defaults(func=cmd_verify)
 
     token = sub.add_parser("token", help="print a bearer token the embedded instance accepts")
     token.add_argument("--role", required=True)

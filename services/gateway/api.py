@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -77,13 +78,15 @@ async def principal_of(request: Request,
 Caller = Annotated[Principal, Depends(principal_of)]
 
 
-def relay_response(upstream: httpx.Response, *, rewrite_location: bool = False) -> Response:
-    """The service's answer as the gateway's: same status, body and the headers clients rely on."""
+def relay_response(upstream: httpx.Response, request: Request) -> Response:
+    """The service's answer as the gateway's: same status, body and the headers clients rely on.
+    A problem's ``instance`` names the public path the client called, not the internal one."""
     headers = {h: upstream.headers[h] for h in FORWARDED_RESPONSE_HEADERS if h in upstream.headers}
-    if rewrite_location and "location" in upstream.headers:
-        headers["Location"] = PREFIX + upstream.headers["location"].removeprefix("/v1")
-    media_type = PROBLEM_JSON if upstream.headers.get("content-type", "").startswith(PROBLEM_JSON) else "application/json"
-    return Response(upstream.content, status_code=upstream.status_code, headers=headers, media_type=media_type)
+    if upstream.headers.get("content-type", "").startswith(PROBLEM_JSON):
+        problem = {**upstream.json(), "instance": request.url.path}
+        return Response(json.dumps(problem, ensure_ascii=False), status_code=upstream.status_code, headers=headers,
+                        media_type=PROBLEM_JSON)
+    return Response(upstream.content, status_code=upstream.status_code, headers=headers, media_type="application/json")
 
 
 def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
@@ -125,7 +128,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
             path = op.path.format(**{k: str(v.value if hasattr(v, "value") else v) for k, v in params.items()})
             answer = await dossier.call("POST", f"/v1{path}", principal=caller, request=request,
                                         json=command.model_dump(mode="json", exclude_unset=True), headers=headers)
-            return relay_response(answer)
+            return relay_response(answer, request)
 
         if not op.conditional:
             # If-Match applies to writes on a cadre's dossier only; keep it out of the others' docs.
@@ -144,7 +147,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
 
     async def read(path: str, caller: Principal, request: Request, params: dict[str, Any] | None = None) -> Response:
         query = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in (params or {}).items() if v is not None}
-        return relay_response(await dossier.call("GET", path, principal=caller, request=request, params=query))
+        return relay_response(await dossier.call("GET", path, principal=caller, request=request, params=query), request)
 
     @app.get(f"{PREFIX}/cadres/{{cadre_id}}", tags=["cadres"], summary="A cadre's registration and stream version")
     async def get_cadre(cadre_id: CadreId, caller: Caller, request: Request) -> Response:
@@ -187,11 +190,11 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     ) -> Response:
         exists = await dossier.call("GET", f"/v1/cadres/{cadre_id}", principal=caller, request=request)
         if exists.status_code != 200:
-            return relay_response(exists)
+            return relay_response(exists, request)
         params = {k: v.isoformat() for k, v in (("as_of", as_of), ("known_at", known_at)) if v is not None}
         answer = await scoring.call("GET", f"/v1/cadres/{cadre_id}/score", principal=caller, request=request,
                                     params=params)
-        return relay_response(answer)
+        return relay_response(answer, request)
 
     return app
 

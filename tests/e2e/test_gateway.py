@@ -73,6 +73,7 @@ def assert_problem(r: httpx.Response, status: int, field: str | None = None, rul
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
     assert body["status"] == status and body["type"].startswith("urn:shiji:problem:") and body["title"]
+    assert body.get("instance", r.request.url.path) == r.request.url.path  # the public path, never an internal one
     if field is not None:
         assert any(e["field"] == field and (rule is None or e["rule"] == rule) for e in body["errors"]), body
     return body

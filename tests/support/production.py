@@ -8,9 +8,11 @@ variables, exactly as an operator runs them.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import datetime as dt
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -93,6 +95,7 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
         "SHIJI_GATEWAY_DOSSIER_URL": f"http://127.0.0.1:{ports['dossier']}",
         "SHIJI_GATEWAY_SCORING_URL": f"http://127.0.0.1:{ports['scoring']}",
         "SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE": str(public_key),
+        "SHIJI_DOSSIER_DECLARATION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         **(extra_env or {}),
     }
     migrate = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True)
