@@ -442,23 +442,22 @@ def submit_report(state: Dossier, period: str, ctx: Context) -> list[DomainEvent
     return [QuarterlyReportSubmitted(period=period)]
 
 
-def endorse_report(state: Dossier, period: str, cmd: c.EndorseQuarterlyReport, ctx: Context) -> list[DomainEvent]:
+def _submitted_report_for_superior(state: Dossier, period: str, ctx: Context, what: str) -> None:
     _require_cadre(state)
     report = _report(state, period)
-    _require_superior(state, ctx, "endorse a quarterly report")
+    _require_superior(state, ctx, what)
     if report.status != "submitted":
         raise AlreadyDone(f"the {period} report is {report.status}, not submitted", field="period",
                           rule="report_submitted")
+
+
+def endorse_report(state: Dossier, period: str, cmd: c.EndorseQuarterlyReport, ctx: Context) -> list[DomainEvent]:
+    _submitted_report_for_superior(state, period, ctx, "endorse a quarterly report")
     return [QuarterlyReportEndorsed(period=period, comment=cmd.comment)]
 
 
 def return_report(state: Dossier, period: str, cmd: c.ReturnQuarterlyReport, ctx: Context) -> list[DomainEvent]:
-    _require_cadre(state)
-    report = _report(state, period)
-    _require_superior(state, ctx, "return a quarterly report")
-    if report.status != "submitted":
-        raise AlreadyDone(f"the {period} report is {report.status}, not submitted", field="period",
-                          rule="report_submitted")
+    _submitted_report_for_superior(state, period, ctx, "return a quarterly report")
     return [QuarterlyReportReturned(period=period, comment=cmd.comment)]
 
 
