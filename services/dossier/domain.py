@@ -552,19 +552,19 @@ def _assessment(state: Dossier, year: int, ctx: Context, new_events: list[Domain
     return new_events
 
 
-def _correction_reason(already: object, reason: str | None, what: str) -> None:
-    if already is not None and not reason:
+def _correction_reason(already: bool, reason: str | None, what: str) -> None:
+    if already and not reason:
         raise DomainError(f"the {what} of this year is already recorded: a correction needs a reason",
                           field="reason", rule="correction_has_reason")
 
 
 def record_annual_grade(state: Dossier, year: int, cmd: c.RecordAnnualGrade, ctx: Context) -> list[DomainEvent]:
-    _correction_reason(state.year(year).annual_grade, cmd.reason, "annual grade")
+    _correction_reason(state.year(year).annual_grade is not None, cmd.reason, "annual grade")
     return _assessment(state, year, ctx, [AnnualGradeRecorded(year=year, **cmd.model_dump())])
 
 
 def record_appraisal_level(state: Dossier, year: int, cmd: c.RecordAppraisalLevel, ctx: Context) -> list[DomainEvent]:
-    _correction_reason(state.year(year).appraisal_level, cmd.reason, "appraisal level")
+    _correction_reason(state.year(year).appraisal_level is not None, cmd.reason, "appraisal level")
     return _assessment(state, year, ctx, [AppraisalLevelRecorded(year=year, **cmd.model_dump())])
 
 
@@ -575,9 +575,9 @@ def record_democratic_evaluation(state: Dossier, year: int, cmd: c.RecordDemocra
 
 def record_scores(state: Dossier, year: int, cmd: c.RecordAssessmentScores, ctx: Context) -> list[DomainEvent]:
     y = state.year(year)
-    earlier = y.mass_satisfaction if cmd.mass_satisfaction is not None else None
-    earlier = earlier if earlier is not None else (y.political_quality if cmd.political_quality is not None else None)
-    _correction_reason(earlier, cmd.reason, "score")
+    overwrites = ((cmd.mass_satisfaction is not None and y.mass_satisfaction is not None)
+                  or (cmd.political_quality is not None and y.political_quality is not None))
+    _correction_reason(overwrites, cmd.reason, "score")
     return _assessment(state, year, ctx, [AssessmentScoresRecorded(year=year, **cmd.model_dump())])
 
 
