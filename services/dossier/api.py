@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Response
 
-from services.dossier import domain, views
+from services.dossier import directory, domain, views
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
@@ -177,6 +177,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     async def get_unit(unit_id: str) -> dict[str, Any]:
         unit = await _run(service.unit(unit_id))
         return {"unit_id": unit.unit_id, "name": unit.name, "parent_id": unit.parent_id,
+                "jurisdiction": directory.subtree(await service.units(), unit_id),
                 "level": unit.level.value if unit.level else None, "unit_class": unit.unit_class,
                 "team_grades": {str(y): g.value for y, g in sorted(unit.team_grades.items())}, "version": unit.version}
 

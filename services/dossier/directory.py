@@ -93,3 +93,16 @@ async def superiors(conn: AsyncConnection, cadre_id: str, day: dt.date) -> froze
         found.update(r.cadre_id for r in rows)
     found.discard(cadre_id)
     return frozenset(found)
+
+
+def subtree(all_units: list[dict[str, Any]], root: str) -> list[str]:
+    """The units under ``root`` (its jurisdiction), nearest first, ``root`` excluded."""
+    children: dict[str | None, list[str]] = {}
+    for unit in all_units:
+        children.setdefault(unit["parent_id"], []).append(unit["unit_id"])
+    found, frontier = [], [root]
+    while frontier:
+        level = [c for parent in frontier for c in sorted(children.get(parent, []))]
+        found.extend(level)
+        frontier = level
+    return found

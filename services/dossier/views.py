@@ -27,6 +27,12 @@ def number(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def full_years(start: dt.date, end: dt.date) -> int:
+    """Completed years from ``start`` to ``end`` (任职年限): 2023-03-01 .. 2026-02-28 is 2; a 29 February
+    start completes its years on 1 March."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
 def _trace(event: StoredEvent) -> dict[str, Any]:
     data = event.domain_event().model_dump(mode="json")
     return {"event": event.event_type, "version": event.stream_version, "recorded_at": event.recorded_at.isoformat(),
@@ -71,7 +77,8 @@ def dossier_view(events: Sequence[StoredEvent], *, known_at: dt.datetime, today:
         "posts": [
             {"post_id": p.post_id, "unit_id": p.unit_id, "position": p.position, "rank": p.rank,
              "leadership": p.leadership.value, "start_date": p.start_date.isoformat(),
-             "end_date": p.end_date.isoformat() if p.end_date else None}
+             "end_date": p.end_date.isoformat() if p.end_date else None,
+             "years_in_post": full_years(p.start_date, p.end_date or today)}
             for p in sorted(state.posts.values(), key=lambda p: p.start_date)
         ],
         "achievements": [

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from services.dossier import views
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import BASIS, assert_problem, event_count, key, score_when, today
 
@@ -180,6 +181,8 @@ async def test_assessment_results_respect_the_grade_constraints(system: System) 
     assert r.status_code == 201, r.text
     unit = (await system.client.get(f"/api/v1/units/{o.unit_id}", headers=system.auth())).json()
     assert unit["team_grades"] == {str(year): "good"} and unit["unit_class"] == "law_enforcement"
+    county = (await system.client.get("/api/v1/units/e2e-county", headers=system.auth())).json()
+    assert o.unit_id in county["jurisdiction"] and system.unit_id in county["jurisdiction"]
 
 
 async def test_declarations_are_sealed_at_rest_and_shown_only_to_those_who_need_them(system: System) -> None:
@@ -204,6 +207,8 @@ async def test_posts_and_transfers(system: System) -> None:
     posts = (await o.dossier())["posts"]
     assert [p["end_date"] for p in posts] == [(today() - dt.timedelta(days=11)).isoformat(), None]
     assert posts[1]["unit_id"] == system.unit_id and posts[1]["leadership"] == "deputy"
+    assert posts[0]["years_in_post"] == views.full_years(dt.date(2020, 1, 1), today() - dt.timedelta(days=11))
+    assert posts[1]["years_in_post"] == 0
     await o.refused(422, "unit_exists", f"/cadres/{o.cadre}/posts", {"unit_id": "no-such-unit", "position": "x",
                                                                       "rank": "x", "leadership": "member",
                                                                       "start_date": start})

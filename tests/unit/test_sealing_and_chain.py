@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from services.dossier import chain
+from services.dossier import chain, views
 from services.dossier.sealing import Sealer
 
 
@@ -58,3 +58,9 @@ def test_verify_stream_names_the_first_break() -> None:
     events[1].actor = "forger"
     assert chain.verify_stream(events).stream_version == 2
     assert chain.verify_stream([events[0], events[2]]).problem.startswith("version 2 is missing")
+
+
+def test_years_in_post_are_completed_years() -> None:
+    assert views.full_years(dt.date(2023, 3, 1), dt.date(2026, 2, 28)) == 2
+    assert views.full_years(dt.date(2023, 3, 1), dt.date(2026, 3, 1)) == 3
+    assert views.full_years(dt.date(2024, 2, 29), dt.date(2027, 2, 28)) == 2
