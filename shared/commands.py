@@ -26,6 +26,7 @@ from shared.events import (
     Points,
     RaterGroup,
     Score,
+    TargetPrize,
     TeamGrade,
     UnitLevel,
     points_sign_problem,
@@ -58,6 +59,11 @@ class RegisterUnit(Command):
 
 class RecordTeamGrade(Command):
     grade: TeamGrade
+    reason: str | None = Field(None, min_length=1, max_length=2000, description="required when correcting a year")
+
+
+class RecordTargetEvaluation(Command):
+    prize: TargetPrize
     reason: str | None = Field(None, min_length=1, max_length=2000, description="required when correcting a year")
 
 
@@ -254,6 +260,8 @@ OPERATIONS: list[Operation] = [
     Operation("register_unit", "/units", RegisterUnit, "Register a unit (city, county/district or unit)", "units", False),
     Operation("record_team_grade", "/units/{unit_id}/team-grades/{year}", RecordTeamGrade,
               "Record a leadership team's annual grade", "units", False),
+    Operation("record_target_evaluation", "/units/{unit_id}/target-evaluations/{year}", RecordTargetEvaluation,
+              "Record a unit's annual target evaluation (a third prize bars its heads for a year)", "units", False),
     Operation("define_category", "/categories", DefineCategory, "Define or redefine a list category", "catalogue", False),
     Operation("register_cadre", "/cadres", RegisterCadre, "Register a cadre", "cadres", False),
     Operation("record_basics", "/cadres/{cadre_id}/basics", RecordBasics, "Fill in one's personal basics", "basic record"),

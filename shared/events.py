@@ -449,6 +449,26 @@ class TeamGradeRecorded(DomainEvent):
     reason: str | None = Field(None, max_length=2000)
 
 
+class TargetPrize(StrEnum):
+    """年度目标考评 result of a unit: a third prize (三等奖) bars its heads from promotion for a year."""
+
+    FIRST = "first"
+    SECOND = "second"
+    THIRD = "third"
+    NONE = "none"
+
+
+class TargetEvaluationRecorded(DomainEvent):
+    """A unit's annual target evaluation (年度目标考评) result."""
+
+    event_type: ClassVar[str] = "target_evaluation_recorded"
+    schema_version: ClassVar[int] = 1
+
+    year: Year
+    prize: TargetPrize
+    reason: str | None = Field(None, max_length=2000)
+
+
 class CategoryDefined(DomainEvent):
     """A category of the positive/negative-list catalogue: which kind it is and its allowed points.
     Defining a code again replaces its definition for entries recorded from then on."""
@@ -487,7 +507,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         QuarterlyReportSaved, QuarterlyReportSubmitted, QuarterlyReportEndorsed, QuarterlyReportReturned,
         EntryRecorded, EntryAmended, EntryRevoked, AppealFiled, AppealDecided,
         AnnualGradeRecorded, AppraisalLevelRecorded, DemocraticEvaluationRecorded, AssessmentScoresRecorded,
-        IntegrityVetoRecorded, DeclarationRecorded, UnitRegistered, TeamGradeRecorded, CategoryDefined,
+        IntegrityVetoRecorded, DeclarationRecorded, UnitRegistered, TeamGradeRecorded, TargetEvaluationRecorded,
+        CategoryDefined,
     )
 }
 

@@ -179,7 +179,9 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
         return {"unit_id": unit.unit_id, "name": unit.name, "parent_id": unit.parent_id,
                 "jurisdiction": directory.subtree(await service.units(), unit_id),
                 "level": unit.level.value if unit.level else None, "unit_class": unit.unit_class,
-                "team_grades": {str(y): g.value for y, g in sorted(unit.team_grades.items())}, "version": unit.version}
+                "team_grades": {str(y): g.value for y, g in sorted(unit.team_grades.items())},
+                "target_evaluations": {str(y): p.value for y, p in sorted(unit.target_prizes.items())},
+                "version": unit.version}
 
     @app.get("/v1/categories", tags=["catalogue"])
     async def list_categories() -> dict[str, Any]:

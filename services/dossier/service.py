@@ -164,9 +164,9 @@ class DossierService:
                             lambda s, ctx: units.register_unit(s, cmd, ctx.unit_levels.get(cmd.parent_id or "")),
                             {"unit_id": cmd.unit_id}, fold=lambda sid, ev: units.fold(cmd.unit_id, ev),
                             unit_ids=[cmd.parent_id] if cmd.parent_id else [])
-            case "record_team_grade":
-                unit_id = params["unit_id"]
-                return Plan(units.stream_id(unit_id), lambda s, ctx: units.record_team_grade(s, year, cmd, ctx.today.year),
+            case "record_team_grade" | "record_target_evaluation":
+                unit_id, decide = params["unit_id"], getattr(units, operation)
+                return Plan(units.stream_id(unit_id), lambda s, ctx: decide(s, year, cmd, ctx.today.year),
                             {"unit_id": unit_id, "year": year}, fold=lambda sid, ev: units.fold(unit_id, ev))
             case "define_category":
                 definition = CategoryDefined(**cmd.model_dump())

@@ -9,8 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from services.dossier.errors import AlreadyDone, DomainError, NotFound
-from shared.commands import RecordTeamGrade, RegisterUnit
-from shared.events import DomainEvent, TeamGrade, TeamGradeRecorded, UnitLevel, UnitRegistered
+from shared.commands import RecordTargetEvaluation, RecordTeamGrade, RegisterUnit
+from shared.events import (
+    DomainEvent,
+    TargetEvaluationRecorded,
+    TargetPrize,
+    TeamGrade,
+    TeamGradeRecorded,
+    UnitLevel,
+    UnitRegistered,
+)
 
 PARENT_LEVEL = {UnitLevel.CITY: None, UnitLevel.COUNTY: UnitLevel.CITY, UnitLevel.UNIT: (UnitLevel.COUNTY, UnitLevel.CITY)}
 
@@ -27,6 +35,7 @@ class Unit:
     level: UnitLevel | None = None
     unit_class: str = ""
     team_grades: dict[int, TeamGrade] = field(default_factory=dict)
+    target_prizes: dict[int, TargetPrize] = field(default_factory=dict)
     version: int = 0
 
     @property
@@ -43,6 +52,8 @@ def fold(unit_id: str, events: Iterable[DomainEvent]) -> Unit:
                                unit_class=event.unit_class)
             case TeamGradeRecorded():
                 unit = replace(unit, team_grades={**unit.team_grades, event.year: event.grade})
+            case TargetEvaluationRecorded():
+                unit = replace(unit, target_prizes={**unit.target_prizes, event.year: event.prize})
         unit = replace(unit, version=unit.version + 1)
     return unit
 
@@ -64,12 +75,21 @@ def register_unit(unit: Unit, cmd: RegisterUnit, parent_level: UnitLevel | None)
     return [UnitRegistered(**cmd.model_dump())]
 
 
-def record_team_grade(unit: Unit, year: int, cmd: RecordTeamGrade, this_year: int) -> list[DomainEvent]:
+def _year_result(unit: Unit, year: int, this_year: int, already: bool, reason: str | None) -> None:
     if not unit.exists:
         raise NotFound(f"no unit {unit.unit_id}", field="unit_id", rule="unit_exists")
     if year > this_year:
         raise DomainError(f"year {year} has not begun", field="year", rule="year_begun")
-    if year in unit.team_grades and not cmd.reason:
-        raise DomainError("this year's team grade is already recorded: a correction needs a reason", field="reason",
+    if already and not reason:
+        raise DomainError("this year's result is already recorded: a correction needs a reason", field="reason",
                           rule="correction_has_reason")
+
+
+def record_team_grade(unit: Unit, year: int, cmd: RecordTeamGrade, this_year: int) -> list[DomainEvent]:
+    _year_result(unit, year, this_year, year in unit.team_grades, cmd.reason)
     return [TeamGradeRecorded(year=year, **cmd.model_dump())]
+
+
+def record_target_evaluation(unit: Unit, year: int, cmd: RecordTargetEvaluation, this_year: int) -> list[DomainEvent]:
+    _year_result(unit, year, this_year, year in unit.target_prizes, cmd.reason)
+    return [TargetEvaluationRecorded(year=year, **cmd.model_dump())]

@@ -179,8 +179,12 @@ async def test_assessment_results_respect_the_grade_constraints(system: System) 
     assert len(y["vetoes"]) == 1
     r = await o.post(f"/units/{o.unit_id}/team-grades/{year}", {"grade": "good"})
     assert r.status_code == 201, r.text
+    r = await o.post(f"/units/{o.unit_id}/target-evaluations/{year}", {"prize": "third"})
+    assert r.status_code == 201, r.text
+    assert_problem(await o.post(f"/units/{o.unit_id}/target-evaluations/{year}", {"prize": "second"}), 422)
     unit = (await system.client.get(f"/api/v1/units/{o.unit_id}", headers=system.auth())).json()
     assert unit["team_grades"] == {str(year): "good"} and unit["unit_class"] == "law_enforcement"
+    assert unit["target_evaluations"] == {str(year): "third"}
     county = (await system.client.get("/api/v1/units/e2e-county", headers=system.auth())).json()
     assert o.unit_id in county["jurisdiction"] and system.unit_id in county["jurisdiction"]
 
