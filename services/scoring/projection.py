@@ -10,10 +10,40 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.scoring.tables import cadres, consumer_positions, dead_letters, entries, entry_amendments, revocations
+from services.scoring.tables import (
+    cadres,
+    consumer_positions,
+    dead_letters,
+    declarations,
+    entries,
+    entry_amendments,
+    post_ends,
+    posts,
+    results,
+    revocations,
+    units,
+)
 from shared.db import insert_ignore, upsert
 from shared.envelope import Envelope
-from shared.events import AchievementVerified, CadreRegistered, DomainEvent, EntryAmended, EntryRecorded, EntryRevoked
+from shared.events import (
+    AchievementVerified,
+    AnnualGradeRecorded,
+    AppraisalLevelRecorded,
+    AssessmentScoresRecorded,
+    CadreRegistered,
+    DeclarationRecorded,
+    DomainEvent,
+    EntryAmended,
+    EntryRecorded,
+    EntryRevoked,
+    ImpactPeriod,
+    IntegrityVetoRecorded,
+    PostAssigned,
+    PostEnded,
+    TargetEvaluationRecorded,
+    TeamGradeRecorded,
+    UnitRegistered,
+)
 
 
 def cents(points: Decimal) -> int:
@@ -37,38 +67,79 @@ class DeadLetter:
     value: bytes
 
 
-_TABLES = {"cadres": cadres, "entries": entries, "entry_amendments": entry_amendments, "revocations": revocations}
+_TABLES = {t.name: t for t in (cadres, entries, entry_amendments, revocations, posts, post_ends, units, results,
+                               declarations)}
+UNIT_STREAM_PREFIX = "unit-"  # the dossier keeps each unit in a stream of its own
+
+
+def _impact(period: ImpactPeriod | None) -> dict[str, dt.date | None]:
+    return {"impact_start": period.start if period else None, "impact_end": period.end if period else None}
+
+
+def _result(env: Envelope, subject: str, year: int, kind: str, value: object) -> dict:
+    return {"event_id": env.id, "kind": kind, "subject_id": subject, "year": year, "value": str(value),
+            "recorded_at": env.time}
 
 
 def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
+    """The projection rows each event implies, by table; events that count for nothing imply none."""
     rows: dict[str, list[dict]] = {name: [] for name in _TABLES}
     for item in batch:
         env, event = item.envelope, item.event
+        cadre = env.subject
+        unit = cadre.removeprefix(UNIT_STREAM_PREFIX)
         match event:
             case CadreRegistered():
-                rows["cadres"].append({"cadre_id": env.subject, "event_id": env.id, "name": event.name,
+                rows["cadres"].append({"cadre_id": cadre, "event_id": env.id, "name": event.name,
                                        "unit_id": event.unit_id, "recorded_at": env.time})
             case EntryRecorded():
-                rows["entries"].append({"entry_id": event.entry_id, "event_id": env.id, "cadre_id": env.subject,
+                rows["entries"].append({"entry_id": event.entry_id, "event_id": env.id, "cadre_id": cadre,
                                         "kind": event.kind.value, "category": event.category,
                                         "points_cents": cents(event.points), "effective_date": event.effective_date,
-                                        "recorded_at": env.time})
+                                        "recorded_at": env.time, **_impact(event.impact_period)})
             case AchievementVerified():
                 # A verified achievement counts like an entry; its id is the achievement's.
-                rows["entries"].append({"entry_id": event.achievement_id, "event_id": env.id, "cadre_id": env.subject,
+                rows["entries"].append({"entry_id": event.achievement_id, "event_id": env.id, "cadre_id": cadre,
                                         "kind": "achievement", "category": event.category,
                                         "points_cents": cents(event.points), "effective_date": event.effective_date,
-                                        "recorded_at": env.time})
+                                        "recorded_at": env.time, **_impact(None)})
             case EntryAmended():
-                rows["entry_amendments"].append({"event_id": env.id, "entry_id": event.entry_id,
-                                                 "cadre_id": env.subject, "points_cents": cents(event.points),
-                                                 "effective_date": event.effective_date, "recorded_at": env.time})
+                rows["entry_amendments"].append({"event_id": env.id, "entry_id": event.entry_id, "cadre_id": cadre,
+                                                 "category": event.category, "points_cents": cents(event.points),
+                                                 "effective_date": event.effective_date, "recorded_at": env.time,
+                                                 **_impact(event.impact_period)})
             case EntryRevoked():
-                rows["revocations"].append({"entry_id": event.entry_id, "event_id": env.id,
-                                            "cadre_id": env.subject, "recorded_at": env.time})
+                rows["revocations"].append({"entry_id": event.entry_id, "event_id": env.id, "cadre_id": cadre,
+                                            "recorded_at": env.time})
+            case PostAssigned():
+                rows["posts"].append({"post_id": event.post_id, "event_id": env.id, "cadre_id": cadre,
+                                      "unit_id": event.unit_id, "leadership": event.leadership.value,
+                                      "start_date": event.start_date, "recorded_at": env.time})
+            case PostEnded():
+                rows["post_ends"].append({"event_id": env.id, "post_id": event.post_id, "end_date": event.end_date,
+                                          "recorded_at": env.time})
+            case UnitRegistered():
+                rows["units"].append({"unit_id": event.unit_id, "event_id": env.id, "parent_id": event.parent_id,
+                                      "level": event.level.value, "unit_class": event.unit_class,
+                                      "recorded_at": env.time})
+            case AnnualGradeRecorded():
+                rows["results"].append(_result(env, cadre, event.year, "annual_grade", event.grade.value))
+            case AppraisalLevelRecorded():
+                rows["results"].append(_result(env, cadre, event.year, "appraisal_level", event.level.value))
+            case AssessmentScoresRecorded():
+                for kind in ("mass_satisfaction", "political_quality"):
+                    if (value := getattr(event, kind)) is not None:
+                        rows["results"].append(_result(env, cadre, event.year, kind, value))
+            case IntegrityVetoRecorded():
+                rows["results"].append(_result(env, cadre, event.year, "veto", event.basis.document))
+            case TeamGradeRecorded():
+                rows["results"].append(_result(env, unit, event.year, "team_grade", event.grade.value))
+            case TargetEvaluationRecorded():
+                rows["results"].append(_result(env, unit, event.year, "target_prize", event.prize.value))
+            case DeclarationRecorded():
+                rows["declarations"].append({"event_id": env.id, "cadre_id": cadre, "declaration": event.declaration.value,
+                                             "flagged": int(event.flagged), "recorded_at": env.time})
     return rows
-
-
 
 
 async def apply(conn: AsyncConnection, batch: Sequence[Applicable]) -> None:

@@ -32,6 +32,8 @@ entries = Table(
     Column("points_cents", BigInteger, nullable=False),
     Column("effective_date", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("impact_start", Date, nullable=True),  # sanctions: the impact period (影响期)
+    Column("impact_end", Date, nullable=True),
     Index(None, "cadre_id", "effective_date"),
 )
 
@@ -73,7 +75,67 @@ entry_amendments = Table(
     Column("event_id", String(36), primary_key=True),
     Column("entry_id", String(64), nullable=False, index=True),
     Column("cadre_id", String(64), nullable=False, index=True),
+    Column("category", String(100), nullable=True),
     Column("points_cents", BigInteger, nullable=False),
     Column("effective_date", Date, nullable=False),
+    Column("impact_start", Date, nullable=True),
+    Column("impact_end", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Facts for screening and rankings. Insert-only, each row keyed by the event that made it, so every
+# question can be asked as known at any recorded time.
+posts = Table(
+    "posts",
+    metadata,
+    Column("post_id", String(64), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("unit_id", String(100), nullable=False, index=True),
+    Column("leadership", String(20), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+post_ends = Table(
+    "post_ends",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("post_id", String(64), nullable=False, index=True),
+    Column("end_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("unit_id", String(100), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("parent_id", String(100), nullable=True, index=True),
+    Column("level", String(20), nullable=False),
+    Column("unit_class", String(100), nullable=False, index=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per recorded result: a cadre's annual grade, appraisal level, scores, vetoes; a unit's team
+# grade and target prize. The newest row per (subject, year, kind) known at a time holds; vetoes add up.
+results = Table(
+    "results",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("subject_id", String(100), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("value", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+declarations = Table(
+    "declarations",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("declaration", String(30), nullable=False),
+    Column("flagged", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,167 @@
+"""What the scoring projection knows of cadres, as known at a recorded time, loaded in bulk.
+
+Queries only: every table is insert-only, so "as known at T" is "rows recorded by T", with the
+newest correction by T winning. Loading takes a handful of queries for any number of cadres, so a
+whole jurisdiction is screened or ranked in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.scoring.tables import (
+    cadres, declarations, entries, entry_amendments, post_ends, posts, results, revocations, units,
+)
+
+CHUNK = 5000  # ids per IN (...) list: well inside both databases' parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFact:
+    entry_id: str
+    event_id: str  # the event that last set its values (recording or amendment)
+    kind: str
+    category: str
+    points: Decimal
+    effective_date: dt.date
+    impact: tuple[dt.date, dt.date] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostFact:
+    post_id: str
+    event_id: str
+    unit_id: str
+    leadership: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+    def open_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    event_id: str
+    value: str
+
+
+@dataclass
+class CadreFacts:
+    cadre_id: str
+    name: str = ""
+    unit_id: str = ""
+    entries: list[EntryFact] = field(default_factory=list)
+    posts: list[PostFact] = field(default_factory=list)
+    results: dict[tuple[int, str], Result] = field(default_factory=dict)  # (year, kind) -> newest; not vetoes
+    vetoes: dict[int, list[Result]] = field(default_factory=dict)
+    declarations: dict[str, Result] = field(default_factory=dict)  # kind -> newest ("1" flagged, "0" not)
+    unit_prizes: dict[tuple[str, int], Result] = field(default_factory=dict)  # (unit, year) -> target prize
+    unit_classes: dict[str, str] = field(default_factory=dict)
+
+
+def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]
+
+
+async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> list:  # noqa: ANN001
+    out = []
+    for chunk in _chunks(ids):
+        out += list(await conn.execute(query.where(column.in_(chunk))))
+    return out
+
+
+async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime) -> dict[str, list[EntryFact]]:
+    """Each cadre's entries as they stood at ``known_at``: recorded by then, not revoked by then,
+    as last amended by then. Verified achievements are entries of kind ``achievement``."""
+    revoked = {r.entry_id for r in await _rows(
+        conn, select(revocations.c.entry_id).where(revocations.c.recorded_at <= known_at), revocations.c.cadre_id, ids)}
+    current: dict[str, EntryFact] = {}
+    owner: dict[str, str] = {}
+    for r in await _rows(conn, select(entries).where(entries.c.recorded_at <= known_at), entries.c.cadre_id, ids):
+        if r.entry_id in revoked:
+            continue
+        owner[r.entry_id] = r.cadre_id
+        current[r.entry_id] = EntryFact(r.entry_id, r.event_id, r.kind, r.category, Decimal(r.points_cents) / 100,
+                                        r.effective_date, _impact(r))
+    amendments = await _rows(conn, select(entry_amendments).where(entry_amendments.c.recorded_at <= known_at)
+                             .order_by(entry_amendments.c.recorded_at), entry_amendments.c.cadre_id, ids)
+    for a in amendments:
+        if (before := current.get(a.entry_id)) is not None:
+            current[a.entry_id] = EntryFact(a.entry_id, a.event_id, before.kind, a.category or before.category,
+                                            Decimal(a.points_cents) / 100, a.effective_date, _impact(a))
+    by_cadre: dict[str, list[EntryFact]] = defaultdict(list)
+    for entry_id, fact in current.items():
+        by_cadre[owner[entry_id]].append(fact)
+    return by_cadre
+
+
+def _impact(row) -> tuple[dt.date, dt.date] | None:  # noqa: ANN001
+    return (row.impact_start, row.impact_end) if row.impact_start else None
+
+
+async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime) -> dict[str, CadreFacts]:
+    facts = {i: CadreFacts(i) for i in ids}
+    for r in await _rows(conn, select(cadres).where(cadres.c.recorded_at <= known_at), cadres.c.cadre_id, ids):
+        facts[r.cadre_id].name, facts[r.cadre_id].unit_id = r.name, r.unit_id
+    for cadre_id, found in (await load_entries(conn, ids, known_at)).items():
+        facts[cadre_id].entries = found
+    post_rows = await _rows(conn, select(posts).where(posts.c.recorded_at <= known_at), posts.c.cadre_id, ids)
+    ends = {r.post_id: r.end_date for r in await _rows(
+        conn, select(post_ends).where(post_ends.c.recorded_at <= known_at).order_by(post_ends.c.recorded_at),
+        post_ends.c.post_id, [p.post_id for p in post_rows])}
+    for r in post_rows:
+        facts[r.cadre_id].posts.append(PostFact(r.post_id, r.event_id, r.unit_id, r.leadership, r.start_date,
+                                                ends.get(r.post_id)))
+    for r in await _rows(conn, select(results).where(results.c.recorded_at <= known_at).order_by(results.c.recorded_at),
+                         results.c.subject_id, ids):
+        f = facts[r.subject_id]
+        if r.kind == "veto":
+            f.vetoes.setdefault(r.year, []).append(Result(r.event_id, r.value))
+        else:
+            f.results[(r.year, r.kind)] = Result(r.event_id, r.value)
+    for r in await _rows(conn, select(declarations).where(declarations.c.recorded_at <= known_at)
+                         .order_by(declarations.c.recorded_at), declarations.c.cadre_id, ids):
+        facts[r.cadre_id].declarations[r.declaration] = Result(r.event_id, str(r.flagged))
+    unit_ids = sorted({p.unit_id for f in facts.values() for p in f.posts} | {f.unit_id for f in facts.values()})
+    classes = {r.unit_id: r.unit_class for r in await _rows(
+        conn, select(units.c.unit_id, units.c.unit_class).where(units.c.recorded_at <= known_at), units.c.unit_id, unit_ids)}
+    prizes = {}
+    for r in await _rows(conn, select(results).where(results.c.kind == "target_prize", results.c.recorded_at <= known_at)
+                         .order_by(results.c.recorded_at), results.c.subject_id, unit_ids):
+        prizes[(r.subject_id, r.year)] = Result(r.event_id, r.value)
+    for f in facts.values():
+        f.unit_classes = classes
+        f.unit_prizes = prizes
+    return facts
+
+
+async def cadres_under(conn: AsyncConnection, unit_id: str | None, as_of: dt.date, known_at: dt.datetime) -> list[str]:
+    """Cadres in ``unit_id`` or any unit beneath it (every cadre when None): by the posts open on
+    ``as_of``, or, for a cadre holding none, by the unit they were registered in."""
+    registered = {r.cadre_id: r.unit_id for r in await conn.execute(
+        select(cadres.c.cadre_id, cadres.c.unit_id).where(cadres.c.recorded_at <= known_at))}
+    if unit_id is None:
+        return sorted(registered)
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for u in await conn.execute(select(units.c.unit_id, units.c.parent_id).where(units.c.recorded_at <= known_at)):
+        children[u.parent_id].append(u.unit_id)
+    wanted, frontier = {unit_id}, [unit_id]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, [])]
+        wanted.update(frontier)
+    ended = {r.post_id: r.end_date for r in await conn.execute(
+        select(post_ends.c.post_id, post_ends.c.end_date).where(post_ends.c.recorded_at <= known_at))}
+    current: dict[str, set[str]] = defaultdict(set)
+    for r in await conn.execute(select(posts.c.post_id, posts.c.cadre_id, posts.c.unit_id, posts.c.start_date)
+                                .where(posts.c.recorded_at <= known_at, posts.c.start_date <= as_of)):
+        if ended.get(r.post_id) is None or ended[r.post_id] >= as_of:
+            current[r.cadre_id].add(r.unit_id)
+    return sorted(c for c, home in registered.items() if (current.get(c) or {home}) & wanted)
