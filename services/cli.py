@@ -61,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import KafkaSubscription, ensure_topic
+        from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
 
         settings = ScoringSettings()
         subscribe = None

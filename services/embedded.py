@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +26,25 @@ from services.gateway.auth import TokenVerifier, issue_token, local_signing_key
 from services.gateway.settings import GatewaySettings
 from services.scoring.api import create_app as create_scoring
 from services.scoring.settings import ScoringSettings
+from shared.bus import OutgoingMessage
 from shared.db import sqlite_url, upgrade_to_head
 from shared.log_bus import LogBus
 from shared.settings import KafkaSettings, today
 
 BUS_TOPIC = KafkaSettings.model_fields["topic"].default
+
+
+class SharedBus:
+    """The file bus as each service's publisher: closing it is the embedded wiring's job, not theirs."""
+
+    def __init__(self, bus: LogBus) -> None:
+        self._bus = bus
+
+    async def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
+        await self._bus.publish(topic, messages)
+
+    async def close(self) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -53,10 +67,11 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     await upgrade_to_head("dossier", dossier_db)
     await upgrade_to_head("scoring", scoring_db)
     bus = LogBus(data_dir / "bus.db")
+    shared_bus = SharedBus(bus)  # both services publish to it; it is closed once, after both have stopped
     dossier = create_dossier(DossierSettings(database_url=dossier_db, timezone=timezone,
-                                             declaration_key=local_key(data_dir)), publisher=bus)
+                                             declaration_key=local_key(data_dir)), publisher=shared_bus)
     scoring = create_scoring(ScoringSettings(database_url=scoring_db, timezone=timezone),
-                             subscribe=lambda start: bus.subscribe(BUS_TOPIC, start))
+                             subscribe=lambda start: bus.subscribe(BUS_TOPIC, start), publisher=shared_bus)
     key = local_signing_key(data_dir)
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -68,6 +83,7 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     )
     system = EmbeddedSystem(gateway, dossier, scoring, key)
     async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(bus.close)
         # Entered in order, left in reverse: the gateway stops first, the dossier (and its bus) last.
         for app in (dossier, scoring, gateway):
             await stack.enter_async_context(app.router.lifespan_context(app))

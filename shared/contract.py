@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.envelope import Envelope, type_name
 from shared.events import EVENT_TYPES
+from shared.scoring_topics import MESSAGES
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -25,6 +26,10 @@ def schema_documents() -> dict[str, dict[str, Any]]:
         schema["$id"] = f"urn:shiji:schema:{type_name(event_type, cls.schema_version)}"
         schema["description"] = (cls.__doc__ or "").strip()
         docs[f"{event_type}.v{cls.schema_version}.json"] = schema
+    for name, model in MESSAGES.items():
+        schema = model.model_json_schema(mode="serialization")
+        schema["$id"] = f"urn:shiji:schema:cn.shiji.scoring.{name}.v1"
+        docs[f"scoring.{name}.v1.json"] = schema
     envelope = Envelope.model_json_schema(mode="serialization")
     envelope["$id"] = "urn:shiji:schema:cloudevents-envelope"
     docs["envelope.json"] = envelope

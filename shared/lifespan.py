@@ -13,11 +13,11 @@ from shared.db import upgrade_to_head
 
 
 def service_lifespan(service: str, engine: AsyncEngine, *, migrate: bool,
-                     worker: Callable[[], Awaitable[None]] | None = None,
+                     workers: Sequence[Callable[[], Awaitable[None]]] = (),
                      startup: Sequence[Callable[[], Awaitable[None]]] = (),
                      closers: Sequence[Callable[[], Awaitable[None]]] = ()):
-    """A FastAPI lifespan: the ``worker`` (relay, consumer) runs for as long as the app serves, and is
-    cancelled before the ``closers`` run and the engine's connections are released."""
+    """A FastAPI lifespan: the ``workers`` (relay, consumer, publisher, daily job) run for as long as the
+    app serves, and are cancelled before the ``closers`` run and the engine's connections are released."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -25,12 +25,13 @@ def service_lifespan(service: str, engine: AsyncEngine, *, migrate: bool,
             await upgrade_to_head(service, engine.url.render_as_string(hide_password=False))
         for step in startup:
             await step()
-        task = asyncio.create_task(worker(), name=f"{service}-worker") if worker else None
+        tasks = [asyncio.create_task(work(), name=f"{service}-{work.__qualname__}") for work in workers]
         try:
             yield
         finally:
-            if task:
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             for close in closers:

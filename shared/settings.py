@@ -22,6 +22,8 @@ class KafkaSettings(BaseSettings):
 
     bootstrap: str = Field("127.0.0.1:9092", description="comma-separated host:port list of brokers")
     topic: str = Field(DOSSIER_TOPIC, description="the dossier events topic")
+    totals_topic: str = Field("shiji.scoring.totals.v1", description="scoring's compacted totals topic")
+    warnings_topic: str = Field("shiji.scoring.warnings.v1", description="scoring's warnings topic")
     partitions: int = Field(6, ge=1, description="partitions when the topic is created; scoring scales out to this many")
     replication_factor: int = Field(1, ge=1, description="replication factor when the topic is created")
 

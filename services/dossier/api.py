@@ -109,7 +109,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None), sealer=sealer,
                              hash_algorithm=settings.hash_algorithm)
-    lifespan = service_lifespan("dossier", engine, migrate=migrate, worker=relay.run if relay else None,
+    lifespan = service_lifespan("dossier", engine, migrate=migrate, workers=[relay.run] if relay else [],
                                 startup=[service.seed_catalogue], closers=[publisher.close] if publisher else [])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dossier import chain
 from services.dossier.tables import events, idempotency_keys, relay_checkpoints
+from shared.commit_order import Cursor, committed_after
 from shared.db import upsert
 from shared.events import DomainEvent, from_data, to_data
 
@@ -63,14 +64,6 @@ class StoredEvent:
     @property
     def cursor(self) -> Cursor:
         return Cursor(self.tx_id, self.position)
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Cursor:
-    """Where a reader in commit order stands: (writing transaction id, position)."""
-
-    tx_id: int = 0
-    position: int = 0
 
 
 _COLUMNS = [c for c in events.c]
@@ -146,26 +139,9 @@ async def append(
 
 
 async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> list[StoredEvent]:
-    """Events after ``after`` in commit order, never passing one that may still commit.
-
-    PostgreSQL: rows written by transactions below the oldest still-running transaction id
-    (``pg_snapshot_xmin``) are final: every such row we cannot see was rolled back. Reading only
-    those, ordered by (tx_id, position), means a transaction that commits late is read later,
-    never skipped. A long-running writing transaction anywhere in the cluster therefore delays
-    the relay (see ``relay_lag`` in the runbook), but cannot make it lose an event.
-
-    SQLite: one writer at a time holds the database lock from its first insert to its commit,
-    so positions are assigned in commit order and the position alone is the cursor.
-    """
-    query = select(*_COLUMNS).order_by(events.c.tx_id, events.c.position).limit(limit)
-    if conn.dialect.name == "postgresql":
-        query = query.where(
-            tuple_(events.c.tx_id, events.c.position) > tuple_(after.tx_id, after.position),
-            events.c.tx_id < text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"),
-        )
-    else:
-        query = query.where(events.c.position > after.position)
-    return [row_to_event(r) for r in await conn.execute(query)]
+    """Events after ``after`` in commit order, never passing one that may still commit (see
+    ``shared.commit_order``)."""
+    return [row_to_event(r) for r in await conn.execute(committed_after(events, after, limit, conn.dialect.name))]
 
 
 async def newest_cursor(conn: AsyncConnection) -> Cursor:

@@ -8,12 +8,20 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from sqlalchemy import select
 
-from services.scoring import projection
+from services.scoring import jobs
 from services.scoring.consumer import ScoringConsumer
+from services.scoring.evaluation import Evaluator, rank_group, ranking_groups, weighted
+from services.scoring.facts import cadres_under, load_facts
+from services.scoring.publisher import OutboxPublisher
+from services.scoring.rules import RuleBook
+from services.scoring.screening import Screening
 from services.scoring.settings import ScoringSettings
-from services.scoring.window import Subtotal, rolling_window, summarize
-from shared.bus import StartPositions, Subscription
+from services.scoring.tables import warnings as warnings_table
+from services.scoring.window import Subtotal, Window, summarize
+from shared.bus import Publisher, StartPositions, Subscription
+from shared.calendar import Quarter
 from shared.db import database_ready, make_engine
 from shared.http import add_health_routes
 from shared.lifespan import service_lifespan
@@ -22,6 +30,8 @@ from shared.settings import today
 
 EARLIEST_AS_OF = dt.date(1949, 10, 1)
 LATEST_AS_OF = dt.date(2199, 12, 31)
+AsOf = Annotated[dt.date | None, Query(description="effective date; default today")]
+KnownAt = Annotated[dt.datetime | None, Query(description="recorded time with its UTC offset; default now")]
 
 
 def number(value: Decimal) -> float | int:
@@ -33,50 +43,170 @@ def subtotal_view(sub: Subtotal) -> dict[str, Any]:
             "entries": sub.count}
 
 
-def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions], Subscription] | None = None,
-               migrate: bool = False) -> FastAPI:
-    """The scoring service. With ``subscribe`` it runs the consumer in the background."""
-    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
-    consumer = ScoringConsumer(engine, subscribe, max_batch=settings.max_batch) if subscribe else None
+def _invalid(field: str, rule: str, message: str) -> Problem:
+    return Problem(422, "validation-error", "The request is not valid", message,
+                   errors=[{"field": field, "rule": rule, "message": message}])
 
-    lifespan = service_lifespan("scoring", engine, migrate=migrate, worker=consumer.run if consumer else None)
+
+def moments(as_of: dt.date | None, known_at: dt.datetime | None, timezone: str) -> tuple[dt.date, dt.datetime]:
+    as_of = as_of or today(timezone)
+    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise _invalid("as_of", "date_range", f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
+    if known_at is not None and known_at.tzinfo is None:
+        raise _invalid("known_at", "timezone_required", "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00")
+    return as_of, (known_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+
+
+def breakdown(points: list[tuple[dt.date, Decimal]], windows: list[tuple[str, Window]]) -> list[dict[str, Any]]:
+    out = []
+    for label, window in windows:
+        sub = Subtotal()
+        for day, p in points:
+            if day in window:
+                sub.add(p)
+        out.append({"period": label, "start": window.start.isoformat(), "end": window.end.isoformat(),
+                    **subtotal_view(sub)})
+    return out
+
+
+def screening_view(s: Screening) -> dict[str, Any]:
+    return {"cadre_id": s.cadre_id, "as_of": s.as_of.isoformat(), "rule_set": s.rule_set, "verdict": s.verdict,
+            "excluded_by": s.excluded_by,
+            "rules": [{"rule": r.rule, "status": r.status, "reason_zh": r.reason_zh, "reason_en": r.reason_en,
+                       "evidence": list(r.evidence), "source": r.source} for r in s.results]}
+
+
+def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions], Subscription] | None = None,
+               publisher: Publisher | None = None, migrate: bool = False) -> FastAPI:
+    """The scoring service. With ``subscribe`` it runs the consumer, with ``publisher`` it publishes its
+    topics, and with ``settings.daily_job`` it refreshes every cadre once a day."""
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
+    rule_book = RuleBook.load(settings.rulesets_dir)
+    evaluator = Evaluator(rule_book, totals_topic=settings.kafka.totals_topic,
+                          warnings_topic=settings.kafka.warnings_topic)
+    local_today = lambda: today(settings.timezone)  # noqa: E731
+    workers = []
+    if subscribe:
+        workers.append(ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, evaluator=evaluator,
+                                       today=local_today).run)
+    if publisher:
+        workers.append(OutboxPublisher(engine, publisher).run)
+    if settings.daily_job:
+        workers.append(lambda: jobs.daily(engine, evaluator, local_today, settings.timezone))
+    lifespan = service_lifespan("scoring", engine, migrate=migrate, workers=workers,
+                                closers=[publisher.close] if publisher else [])
     app = FastAPI(title="Shiji scoring service (internal)", version="1", lifespan=lifespan)
-    app.state.consumer = consumer
     app.state.engine = engine
     install_problem_handlers(app)
-
     add_health_routes(app, {"database": lambda: database_ready(engine, "scoring")})
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
-    async def score(
-        cadre_id: str,
-        as_of: Annotated[dt.date | None, Query(description="effective date; default today")] = None,
-        known_at: Annotated[dt.datetime | None, Query(description="recorded time; default now")] = None,
-    ) -> dict[str, Any]:
-        as_of = as_of or today(settings.timezone)
-        if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
-            raise Problem(422, "validation-error", "The request is not valid", errors=[{
-                "field": "as_of", "rule": "date_range",
-                "message": f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}"}])
-        if known_at is not None and known_at.tzinfo is None:
-            raise Problem(422, "validation-error", "The request is not valid", errors=[{
-                "field": "known_at", "rule": "timezone_required",
-                "message": "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00"}])
-        known_at = (known_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-        window = rolling_window(as_of)
+    async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> dict[str, Any]:
+        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        rules = rule_book.for_date(as_of)
         async with engine.connect() as conn:
-            points = await projection.points_known(conn, cadre_id, known_at)
-        summary = summarize(points, as_of)
+            facts = (await load_facts(conn, [cadre_id], known_at))[cadre_id]
+        points = weighted(facts, rules)
+        summary = summarize(points, as_of, rules.window_years)
+        window = summary.window
+        last_quarter = Quarter.of(as_of)
+        twelve = [last_quarter]
+        while len(twelve) < 12:
+            previous = twelve[0].first_day - dt.timedelta(days=1)
+            twelve.insert(0, Quarter.of(previous))
         return {
             "cadre_id": cadre_id,
             "as_of": as_of.isoformat(),
             "known_at": known_at.isoformat(),
+            "rule_set": rules.name,
             "window_start": window.start.isoformat(),
             "window_end": window.end.isoformat(),
             **subtotal_view(summary.overall),
             "quarters": [{"quarter": str(q), "start": max(q.first_day, window.start).isoformat(),
                           "end": min(q.last_day, window.end).isoformat(), **subtotal_view(sub)}
                          for q, sub in summary.quarters.items()],
+            # The three complete calendar years before the as-of year (annual reviews) ...
+            "years": breakdown(points, [(str(y), Window(dt.date(y, 1, 1), dt.date(y, 12, 31)))
+                                        for y in range(as_of.year - 3, as_of.year)]),
+            # ... and the 12 quarters ending with the as-of quarter (quarterly sheets), up to as_of.
+            "last_12_quarters": breakdown(points, [(str(q), Window(q.first_day, min(q.last_day, as_of)))
+                                                   for q in twelve]),
         }
+
+    @app.get("/v1/cadres/{cadre_id}/screening", tags=["screening"])
+    async def cadre_screening(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> dict[str, Any]:
+        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        async with engine.connect() as conn:
+            [result] = await evaluator.screening(conn, [cadre_id], as_of, known_at)
+        return screening_view(result)
+
+    @app.get("/v1/screenings", tags=["screening"])
+    async def screenings(unit: Annotated[str | None, Query(max_length=100)] = None, as_of: AsOf = None,
+                         known_at: KnownAt = None) -> dict[str, Any]:
+        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        async with engine.connect() as conn:
+            ids = await cadres_under(conn, unit, as_of, known_at)
+            results = await evaluator.screening(conn, ids, as_of, known_at)
+        return {
+            "unit": unit, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(),
+            "rule_set": rule_book.for_date(as_of).name, "cadres": len(results),
+            "eligible": [s.cadre_id for s in results if s.verdict == "eligible"],
+            "ineligible": [{"cadre_id": s.cadre_id, "excluded_by": s.excluded_by} for s in results
+                           if s.verdict == "ineligible"],
+            "undetermined": [{"cadre_id": s.cadre_id, "unknown": [r.rule for r in s.results if r.status == "unknown"]}
+                             for s in results if s.verdict == "undetermined"],
+        }
+
+    @app.get("/v1/rankings", tags=["rankings"])
+    async def rankings(
+        unit_class: Annotated[str | None, Query(alias="class", max_length=100, description="a unit class")] = None,
+        leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
+        team: Annotated[str | None, Query(max_length=100, description="rank the deputies of this unit's team")] = None,
+        as_of: AsOf = None, known_at: KnownAt = None,
+    ) -> dict[str, Any]:
+        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        if (unit_class is None) == (team is None):
+            raise _invalid("class", "class_or_team", "give either class (with leadership) or team")
+        group = f"team:{team}:deputy" if team else f"class:{unit_class}:{leadership}"
+        rules = rule_book.for_date(as_of)
+        async with engine.connect() as conn:
+            ids = await cadres_under(conn, None, as_of, known_at)
+            facts = await load_facts(conn, ids, known_at)
+        ranked = rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
+        return {
+            "group": group, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(), "rule_set": rules.name,
+            "size": len(ranked),
+            "tie_rule": "equal totals share a rank (1, 2, 2, 4) and are listed by name; a tie across a band's edge "
+                        "falls wholly inside the band",
+            "ranking": [{"rank": r.rank, "cadre_id": r.candidate.cadre_id, "name": r.candidate.name,
+                         "unit_id": r.candidate.unit_id, "total": number(r.candidate.total), "band": r.band}
+                        for r in ranked],
+        }
+
+    @app.get("/v1/warnings", tags=["warnings"])
+    async def list_warnings(cadre_id: Annotated[str | None, Query(max_length=64)] = None,
+                            status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
+                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+        query = select(warnings_table).order_by(warnings_table.c.raised_at.desc()).limit(limit)
+        if cadre_id:
+            query = query.where(warnings_table.c.cadre_id == cadre_id)
+        if status != "all":
+            column = warnings_table.c.cleared_at
+            query = query.where(column.is_(None) if status == "active" else column.is_not(None))
+        async with engine.connect() as conn:
+            rows = list(await conn.execute(query))
+        return {"warnings": [{"cadre_id": r.cadre_id, "key": r.key, "kind": r.kind, "level": r.level,
+                              "detail": r.detail, "rule_set": r.rule_set, "raised_on": r.raised_on.isoformat(),
+                              "cleared_on": r.cleared_on.isoformat() if r.cleared_on else None,
+                              "status": "cleared" if r.cleared_at else "active"} for r in rows]}
+
+    @app.post("/v1/jobs/daily-refresh", tags=["operations"])
+    async def daily_refresh(as_of: AsOf = None) -> dict[str, Any]:
+        as_of, _ = moments(as_of, None, settings.timezone)
+        done = await jobs.refresh_all(engine, evaluator, as_of)
+        if done is None:
+            raise Problem(409, "job-running", "Another scoring instance is running the refresh")
+        return {"as_of": as_of.isoformat(), "cadres": done.cadres, "raised": done.raised, "cleared": done.cleared,
+                "totals_published": done.totals_published}
 
     return app

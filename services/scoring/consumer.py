@@ -9,6 +9,7 @@ projections stand. A redelivered event finds its row already there and inserts n
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
@@ -16,7 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import projection
-from services.scoring.projection import Applicable, DeadLetter
+from services.scoring.evaluation import Evaluator
+from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
 from shared.bus import DeliveredMessage, StartPositions, Subscription
 from shared.envelope import Envelope, InvalidEnvelope
 from shared.events import UnknownEventType, from_data
@@ -40,8 +42,11 @@ def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], li
 
 class ScoringConsumer:
     def __init__(self, engine: AsyncEngine, subscribe: Callable[[StartPositions], Subscription], *,
-                 name: str = "scoring", max_batch: int = 2000, poll_timeout_s: float = 0.5) -> None:
+                 name: str = "scoring", max_batch: int = 2000, poll_timeout_s: float = 0.5,
+                 evaluator: Evaluator | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
         self._engine = engine
+        self._evaluator = evaluator
+        self._today = today
         self._subscribe = subscribe
         self._name = name
         self._max_batch = max_batch
@@ -68,6 +73,10 @@ class ScoringConsumer:
             good, dead = classify(fresh)
             await projection.apply(conn, good)
             await projection.record_dead_letters(conn, dead)
+            if self._evaluator is not None:
+                # Warnings and published totals follow in the same transaction: applied once, announced once.
+                touched = sorted({a.envelope.subject for a in good if is_cadre_stream(a.envelope.subject)})
+                await self._evaluator.refresh(conn, touched, self._today(), dt.datetime.now(dt.UTC))
             next_offsets: dict[tuple[str, int], int] = {}
             for m in messages:
                 key = (m.topic, m.partition)

@@ -17,7 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.tables import (
-    cadres, declarations, entries, entry_amendments, post_ends, posts, results, revocations, units,
+    cadres,
+    declarations,
+    entries,
+    entry_amendments,
+    post_ends,
+    posts,
+    results,
+    revocations,
+    units,
 )
 
 CHUNK = 5000  # ids per IN (...) list: well inside both databases' parameter limits
@@ -71,7 +79,7 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
     return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]
 
 
-async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> list:  # noqa: ANN001
+async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> list:
     out = []
     for chunk in _chunks(ids):
         out += list(await conn.execute(query.where(column.in_(chunk))))
@@ -103,7 +111,7 @@ async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.d
     return by_cadre
 
 
-def _impact(row) -> tuple[dt.date, dt.date] | None:  # noqa: ANN001
+def _impact(row) -> tuple[dt.date, dt.date] | None:
     return (row.impact_start, row.impact_end) if row.impact_start else None
 
 

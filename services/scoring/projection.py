@@ -70,6 +70,11 @@ class DeadLetter:
 _TABLES = {t.name: t for t in (cadres, entries, entry_amendments, revocations, posts, post_ends, units, results,
                                declarations)}
 UNIT_STREAM_PREFIX = "unit-"  # the dossier keeps each unit in a stream of its own
+CATALOGUE_STREAM = "catalogue"
+
+
+def is_cadre_stream(subject: str) -> bool:
+    return not subject.startswith(UNIT_STREAM_PREFIX) and subject != CATALOGUE_STREAM
 
 
 def _impact(period: ImpactPeriod | None) -> dict[str, dt.date | None]:

@@ -80,5 +80,5 @@ class RuleBook:
         in_force = [r for r in self._sets if r.effective_from <= day]
         return in_force[-1] if in_force else self._sets[0]
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self):
         return iter(self._sets)

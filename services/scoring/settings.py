@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,4 +20,7 @@ class ScoringSettings(BaseSettings):
     max_batch: int = Field(2000, ge=1, le=50_000, description="most events applied in one transaction")
     pool_size: int = Field(10, ge=1, description="database connections kept open")
     timezone: str = Field("Asia/Shanghai", description="whose calendar day is 'today' (the default as_of)")
+    publish: bool = Field(True, description="publish shiji.scoring.totals.v1 and shiji.scoring.warnings.v1")
+    daily_job: bool = Field(True, description="refresh every cadre's totals and warnings at start and daily at 00:05")
+    rulesets_dir: Path | None = Field(None, description="a folder of extra rule-set JSON files, beside the built-in ones")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

@@ -139,3 +139,52 @@ declarations = Table(
     Column("flagged", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+# Warnings (预警): one row per raising; active while cleared_at is null.
+warnings = Table(
+    "warnings",
+    metadata,
+    Column("cadre_id", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("raised_on", Date, primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("rule_set", String(100), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("cleared_on", Date, nullable=True),
+    Column("cleared_at", DateTime(timezone=True), nullable=True),
+)
+
+# The totals last published on shiji.scoring.totals.v1, so only changes are published.
+published_totals = Table(
+    "published_totals",
+    metadata,
+    Column("cadre_id", String(64), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("positive_cents", BigInteger, nullable=False),
+    Column("negative_cents", BigInteger, nullable=False),
+    Column("rule_set", String(100), nullable=False),
+)
+
+# Messages for other systems, written in the same transaction as the change they announce and
+# published in commit order by services/scoring/publisher.py (tx_id: see shared/commit_order.py).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("tx_id", BigInteger, nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    Index(None, "tx_id", "position"),
+)
+
+outbox_checkpoints = Table(
+    "outbox_checkpoints",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("tx_id", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+)

@@ -75,13 +75,13 @@ class WindowSummary:
     quarters: dict[Quarter, Subtotal] = field(default_factory=dict)
 
 
-def summarize(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date) -> WindowSummary:
+def summarize(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date, years: int = WINDOW_YEARS) -> WindowSummary:
     """Totals of the (effective date, points) pairs inside the rolling window as of ``as_of``.
 
     ``quarters`` covers every calendar quarter the window touches, oldest first, with zeros
     where nothing counted; the first and last are partial (only their days inside the window).
     """
-    window = rolling_window(as_of)
+    window = rolling_window(as_of, years)
     summary = WindowSummary(window, Subtotal(), {q: Subtotal() for q in quarters_touching(window)})
     for day, points in entries:
         if day in window:

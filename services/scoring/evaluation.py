@@ -1,0 +1,174 @@
+"""Keeping warnings and published totals current, and answering screenings and rankings.
+
+``refresh`` runs inside the consumer's transaction for the cadres a batch touched, and in the
+daily job for every cadre (points leave the window as days pass, with no new event). Every state
+change writes its message to the outbox in the same transaction, and only when the row really
+changed (INSERT ... ON CONFLICT DO NOTHING / UPDATE ... WHERE still active, checked by rowcount),
+so a redelivery, a second scoring instance or a rebuild never announces anything twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.scoring import ranking, warnings
+from services.scoring.facts import CadreFacts, load_facts
+from services.scoring.projection import cents
+from services.scoring.rules import RuleBook, RuleSet
+from services.scoring.screening import Screening, screen
+from services.scoring.tables import outbox, published_totals
+from services.scoring.tables import warnings as warnings_table
+from services.scoring.window import summarize
+from shared.db import insert_ignore, upsert
+from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC, TotalsChanged, WarningChanged, cloudevent
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    cadres: int
+    raised: int
+    cleared: int
+    totals_published: int
+
+
+def weighted(facts: CadreFacts, rules: RuleSet) -> list[tuple[dt.date, Decimal]]:
+    return [(e.effective_date, e.points * rules.weight(e.category)) for e in facts.entries]
+
+
+def ranking_groups(all_facts: dict[str, CadreFacts], as_of: dt.date) -> dict[str, list[str]]:
+    """Class groups ("class:<unit class>:<chief|deputy>") and deputies' teams ("team:<unit>:deputy")."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for facts in all_facts.values():
+        for post in facts.posts:
+            if post.open_on(as_of) and post.leadership in ("chief", "deputy"):
+                unit_class = facts.unit_classes.get(post.unit_id)
+                if unit_class:
+                    groups[f"class:{unit_class}:{post.leadership}"].append(facts.cadre_id)
+                if post.leadership == "deputy":
+                    groups[f"team:{post.unit_id}:deputy"].append(facts.cadre_id)
+    return {g: sorted(set(ids)) for g, ids in groups.items()}
+
+
+def rank_group(all_facts: dict[str, CadreFacts], ids: Sequence[str], as_of: dt.date, rules: RuleSet) -> list[ranking.Ranked]:
+    candidates = [ranking.Candidate(i, all_facts[i].name, all_facts[i].unit_id,
+                                    summarize(weighted(all_facts[i], rules), as_of, rules.window_years).overall.total)
+                  for i in ids]
+    return ranking.rank(candidates, rules.ranking)
+
+
+class Evaluator:
+    def __init__(self, rules: RuleBook, *, totals_topic: str = TOTALS_TOPIC, warnings_topic: str = WARNINGS_TOPIC) -> None:
+        self.rules = rules
+        self._totals_topic = totals_topic
+        self._warnings_topic = warnings_topic
+
+    async def refresh(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date, now: dt.datetime,
+                      *, with_rankings: bool = False, all_facts: dict[str, CadreFacts] | None = None) -> Refreshed:
+        """Bring warnings and published totals of ``cadre_ids`` up to ``as_of``. With ``with_rankings``
+        (the daily job, over every cadre) the bottom-of-ranking warnings are evaluated too."""
+        rules = self.rules.for_date(as_of)
+        facts = all_facts if all_facts is not None else await load_facts(conn, cadre_ids, now)
+        holding: dict[str, list[warnings.Condition]] = {i: warnings.per_cadre(facts[i], as_of, rules) for i in cadre_ids}
+        kinds = list(warnings.PER_CADRE)
+        if with_rankings and rules.warnings.bottom_of_ranking:
+            kinds.append(warnings.RANKING)
+            for group, ids in ranking_groups(facts, as_of).items():
+                ranked = rank_group(facts, ids, as_of, rules)
+                for r in ranking.bottom(ranked, rules.warnings.bottom_of_ranking):
+                    holding[r.candidate.cadre_id].append(
+                        warnings.bottom_of_ranking(group, r.candidate.total, r.rank, len(ranked)))
+        raised = cleared = published = 0
+        active = await self._active(conn, cadre_ids, kinds)
+        last_published = await self._published(conn, cadre_ids)
+        for cadre_id in cadre_ids:
+            now_holding = {c.key: c for c in holding[cadre_id]}
+            for key, condition in now_holding.items():
+                if key not in active[cadre_id]:
+                    raised += await self._raise(conn, cadre_id, condition, as_of, now, rules)
+            for key, row in active[cadre_id].items():
+                if key not in now_holding:
+                    cleared += await self._clear(conn, cadre_id, row, as_of, now)
+            published += await self._publish_totals(conn, facts[cadre_id], last_published.get(cadre_id), as_of, now,
+                                                    rules)
+        return Refreshed(len(cadre_ids), raised, cleared, published)
+
+    @staticmethod
+    async def _active(conn: AsyncConnection, cadre_ids: Sequence[str], kinds: list[str]) -> dict[str, dict[str, object]]:
+        found: dict[str, dict[str, object]] = defaultdict(dict)
+        for i in range(0, len(cadre_ids), 5000):
+            rows = await conn.execute(select(warnings_table).where(
+                warnings_table.c.cadre_id.in_(cadre_ids[i:i + 5000]), warnings_table.c.cleared_at.is_(None),
+                warnings_table.c.kind.in_(kinds)))
+            for r in rows:
+                found[r.cadre_id][r.key] = r
+        return found
+
+    @staticmethod
+    async def _published(conn: AsyncConnection, cadre_ids: Sequence[str]) -> dict[str, object]:
+        found = {}
+        for i in range(0, len(cadre_ids), 5000):
+            for r in await conn.execute(select(published_totals).where(
+                    published_totals.c.cadre_id.in_(cadre_ids[i:i + 5000]))):
+                found[r.cadre_id] = r
+        return found
+
+    @staticmethod
+    async def _emit(conn: AsyncConnection, topic: str, key: str, value: bytes) -> None:
+        await conn.execute(outbox.insert().values(topic=topic, key=key, value=value))
+
+    async def _raise(self, conn: AsyncConnection, cadre_id: str, c: warnings.Condition, on: dt.date, now: dt.datetime,
+                     rules: RuleSet) -> int:
+        result = await conn.execute(insert_ignore(conn.dialect.name, warnings_table).values(
+            cadre_id=cadre_id, key=c.key, raised_on=on, kind=c.kind, level=c.level, detail=c.detail,
+            rule_set=rules.name, raised_at=now))
+        if result.rowcount != 1:
+            return 0
+        message = WarningChanged(cadre_id=cadre_id, key=c.key, kind=c.kind, level=c.level, status="raised", on=on,
+                                 detail=c.detail, rule_set=rules.name)
+        await self._emit(conn, self._warnings_topic, cadre_id, cloudevent(message, now))
+        return 1
+
+    async def _clear(self, conn: AsyncConnection, cadre_id: str, row, on: dt.date, now: dt.datetime) -> int:
+        result = await conn.execute(update(warnings_table).where(and_(
+            warnings_table.c.cadre_id == cadre_id, warnings_table.c.key == row.key,
+            warnings_table.c.raised_on == row.raised_on, warnings_table.c.cleared_at.is_(None),
+        )).values(cleared_on=on, cleared_at=now))
+        if result.rowcount != 1:
+            return 0
+        message = WarningChanged(cadre_id=cadre_id, key=row.key, kind=row.kind, level=row.level, status="cleared",
+                                 on=on, detail=row.detail, rule_set=row.rule_set)
+        await self._emit(conn, self._warnings_topic, cadre_id, cloudevent(message, now))
+        return 1
+
+    async def _publish_totals(self, conn: AsyncConnection, facts: CadreFacts, before, as_of: dt.date,
+                              now: dt.datetime, rules: RuleSet) -> int:
+        summary = summarize(weighted(facts, rules), as_of, rules.window_years)
+        values = {"cadre_id": facts.cadre_id, "as_of": as_of, "total_cents": cents(summary.overall.total),
+                  "positive_cents": cents(summary.overall.positive), "negative_cents": cents(summary.overall.negative),
+                  "rule_set": rules.name}
+        fields = ("total_cents", "positive_cents", "negative_cents", "rule_set")
+        if before is not None and all(getattr(before, f) == values[f] for f in fields):
+            return 0
+        await conn.execute(upsert(conn.dialect.name, published_totals, values, ["cadre_id"],
+                                  ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set"]))
+        message = TotalsChanged(cadre_id=facts.cadre_id, as_of=as_of, window_start=summary.window.start,
+                                window_end=summary.window.end, total=summary.overall.total,
+                                positive=summary.overall.positive, negative=summary.overall.negative,
+                                rule_set=rules.name)
+        await self._emit(conn, self._totals_topic, facts.cadre_id, cloudevent(message, now))
+        return 1
+
+    # ------------------------------------------------------------------------------------ answers
+
+    async def screening(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date,
+                        known_at: dt.datetime) -> list[Screening]:
+        rules = self.rules.for_date(as_of)
+        facts = await load_facts(conn, cadre_ids, known_at)
+        return [screen(facts[i], as_of, rules) for i in cadre_ids]
