@@ -37,6 +37,7 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read: write only if unchanged")]
 CadreId = uuid.UUID
 UnitId = Annotated[str, Path(pattern=UNIT_ID, max_length=100)]
+AsOf = Annotated[dt.date | None, Query(description="effective date (YYYY-MM-DD); default today")]
 KnownAt = Annotated[dt.datetime | None, Query(description="a recorded time with its UTC offset: the record as it stood then")]
 
 
@@ -180,21 +181,59 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     async def cadre_events(cadre_id: CadreId, caller: Caller, request: Request, known_at: KnownAt = None) -> Response:
         return await read(f"/v1/cadres/{cadre_id}/events", caller, request, {"known_at": known_at})
 
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/score", tags=["scores"],
-             summary="Rolling three-year points as of a date (近三年动态积分)")
-    async def cadre_score(
-        cadre_id: CadreId, caller: Caller, request: Request,
-        as_of: Annotated[dt.date | None, Query(description="effective date (YYYY-MM-DD); default today")] = None,
-        known_at: Annotated[dt.datetime | None, Query(description="what the record said at this recorded time; "
-                                                                  "default now")] = None,
-    ) -> Response:
+    async def from_scoring(path: str, caller: Principal, request: Request, params: dict[str, Any],
+                           method: str = "GET") -> Response:
+        query = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items() if v is not None}
+        return relay_response(await scoring.call(method, path, principal=caller, request=request, params=query), request)
+
+    async def about_cadre(cadre_id: uuid.UUID, what: str, caller: Principal, request: Request,
+                          params: dict[str, Any]) -> Response:
+        """Scoring's answer about a cadre the dossier knows (scoring alone cannot tell unknown from not yet seen)."""
         exists = await dossier.call("GET", f"/v1/cadres/{cadre_id}", principal=caller, request=request)
         if exists.status_code != 200:
             return relay_response(exists, request)
-        params = {k: v.isoformat() for k, v in (("as_of", as_of), ("known_at", known_at)) if v is not None}
-        answer = await scoring.call("GET", f"/v1/cadres/{cadre_id}/score", principal=caller, request=request,
-                                    params=params)
-        return relay_response(answer, request)
+        return await from_scoring(f"/v1/cadres/{cadre_id}/{what}", caller, request, params)
+
+    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/score", tags=["scores"],
+             summary="Rolling three-year points as of a date (近三年动态积分), with yearly and quarterly breakdowns")
+    async def cadre_score(cadre_id: CadreId, caller: Caller, request: Request, as_of: AsOf = None,
+                          known_at: KnownAt = None) -> Response:
+        return await about_cadre(cadre_id, "score", caller, request, {"as_of": as_of, "known_at": known_at})
+
+    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/screening", tags=["screening"],
+             summary="Promotion screening of one cadre: every rule pass/fail/unknown, with evidence and reasons")
+    async def cadre_screening(cadre_id: CadreId, caller: Caller, request: Request, as_of: AsOf = None,
+                              known_at: KnownAt = None) -> Response:
+        return await about_cadre(cadre_id, "screening", caller, request, {"as_of": as_of, "known_at": known_at})
+
+    @app.get(f"{PREFIX}/screenings", tags=["screening"],
+             summary="Screening of a unit and everything under it: who is eligible, and why the others are not")
+    async def screenings(caller: Caller, request: Request, unit: Annotated[UnitId | None, Query()] = None,
+                         as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+        return await from_scoring("/v1/screenings", caller, request, {"unit": unit, "as_of": as_of, "known_at": known_at})
+
+    @app.get(f"{PREFIX}/rankings", tags=["rankings"],
+             summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends")
+    async def rankings(caller: Caller, request: Request,
+                       unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
+                       leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
+                       team: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None,
+                       known_at: KnownAt = None) -> Response:
+        return await from_scoring("/v1/rankings", caller, request, {"class": unit_class, "leadership": leadership,
+                                                                    "team": team, "as_of": as_of, "known_at": known_at})
+
+    @app.get(f"{PREFIX}/warnings", tags=["warnings"], summary="Warnings (预警), active by default")
+    async def list_warnings(caller: Caller, request: Request, cadre_id: Annotated[CadreId | None, Query()] = None,
+                            status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
+                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+        return await from_scoring("/v1/warnings", caller, request,
+                                  {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit})
+
+    @app.post(f"{PREFIX}/jobs/daily-refresh", tags=["operations"],
+              summary="Run the daily refresh of totals and warnings now")
+    async def daily_refresh(caller: Caller, request: Request, idempotency_key: IdempotencyKey,
+                            as_of: AsOf = None) -> Response:
+        return await from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
 
     return app
 
