@@ -54,11 +54,11 @@ class Office:
         return r.json()
 
 
-async def office(system: System) -> Office:
+async def office(system: System, unit_class: str = "law_enforcement") -> Office:
     unit_id = f"u-{uuid.uuid4().hex[:8]}"
     clerk = system.auth()
     r = await system.client.post("/api/v1/units", headers={**clerk, **key()}, json={
-        "unit_id": unit_id, "name": "测试科", "parent_id": "e2e-county", "level": "unit", "unit_class": "law_enforcement"})
+        "unit_id": unit_id, "name": "测试科", "parent_id": "e2e-county", "level": "unit", "unit_class": unit_class})
     assert r.status_code == 201, r.text
     ids = []
     for name, unit, leadership in (("局长", unit_id, "chief"), ("科员", unit_id, "member"),
