@@ -64,15 +64,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
 
         settings = ScoringSettings()
-        subscribe = None
+        k = settings.kafka
+        subscribe = publisher = None
         if settings.consume:
-            k = settings.kafka
             ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
 
             def subscribe(start):
                 return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start)
 
-        app = create_app(settings, subscribe=subscribe, migrate=args.migrate)
+        if settings.publish:
+            ensure_topic(k.bootstrap, k.totals_topic, k.partitions, k.replication_factor, **{"cleanup.policy": "compact"})
+            ensure_topic(k.bootstrap, k.warnings_topic, k.partitions, k.replication_factor)
+            publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring")
+        app = create_app(settings, subscribe=subscribe, publisher=publisher, migrate=args.migrate)
     else:
         from services.gateway.api import create_app
         from services.gateway.auth import TokenVerifier

@@ -29,7 +29,7 @@ def post(leadership: str = "member", start: dt.date = dt.date(2020, 1, 1), unit:
     return PostFact(f"p-{unit}-{start}", f"ev-p-{unit}-{start}", unit, leadership, start, end)
 
 
-def facts(**kw) -> CadreFacts:  # noqa: ANN003
+def facts(**kw) -> CadreFacts:
     return CadreFacts("c-1", "张伟", "u-1", **kw)
 
 
@@ -41,7 +41,7 @@ def complete_years(grade: str = "competent", level: str = "good") -> dict:
     return out
 
 
-def status(rule, f: CadreFacts) -> str:  # noqa: ANN001
+def status(rule, f: CadreFacts) -> str:
     return rule(f, AS_OF, RULES).status
 
 
@@ -111,7 +111,7 @@ def test_sanction_impact_period() -> None:
 
 
 @pytest.mark.parametrize("rule", [screening.relatives, screening.naked_official])
-def test_declarations(rule) -> None:  # noqa: ANN001
+def test_declarations(rule) -> None:
     kind = "relatives" if rule is screening.relatives else "naked_official"
     assert status(rule, facts(declarations={kind: Result("d", "1")})) == "fail"
     assert status(rule, facts(declarations={kind: Result("d", "0")})) == "pass"

@@ -1,0 +1,75 @@
+"""The scoring topics read the way another government system reads them: with a third-party
+client (Debian's kcat), from the real broker, in the production wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.e2e.test_gateway import BASIS, today
+from tests.support.production import ProductionSystem, production_system
+
+
+@pytest.fixture(scope="module")
+async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionSystem]:
+    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
+    require_server("Kafka", KAFKA_BOOTSTRAP)
+    assert shutil.which("kcat"), "kcat is missing: scripts/test installs Debian's kcat"
+    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as system:
+        yield system
+
+
+def kcat(topic: str) -> list[dict[str, Any]]:
+    """Every message of ``topic`` as kcat prints it (-J: key, payload, partition, offset)."""
+    out = subprocess.run(["kcat", "-b", KAFKA_BOOTSTRAP, "-t", topic, "-C", "-e", "-J", "-q"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+async def messages_for(topic: str, cadre_id: str, count: int, timeout_s: float = 30) -> list[dict[str, Any]]:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        found = [m for m in await asyncio.to_thread(kcat, topic) if m["key"] == cadre_id]
+        if len(found) >= count or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.5)
+
+
+async def test_totals_and_warnings_are_published_as_cloudevents(production: ProductionSystem) -> None:
+    auth = {"Authorization": f"Bearer {production.token()}"}
+    async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
+        async def post(path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+            r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        await post("/units", {"unit_id": "kc-city", "name": "市", "level": "city", "unit_class": "city"}, "u1")
+        cadre = (await post("/cadres", {"name": "张伟", "unit_id": "kc-city"}, "c1"))["id"]
+        await post(f"/cadres/{cadre}/entries", {
+            "kind": "negative", "category": "work_style", "title": "通报批评", "points": -1.5,
+            "effective_date": (today() - dt.timedelta(days=100)).isoformat(), "basis": BASIS}, "e1")
+
+    topic = production.env["SHIJI_KAFKA_TOPIC"]
+    [totals] = await messages_for(f"{topic}.totals", cadre, 1)
+    event = json.loads(totals["payload"])
+    assert event["specversion"] == "1.0" and event["type"] == "cn.shiji.scoring.totals_changed.v1"
+    assert event["subject"] == cadre and event["data"]["total"] == -1.5 and event["data"]["negative"] == -1.5
+    assert event["data"]["rule_set"] == "default@1"
+    [warning] = await messages_for(f"{topic}.warnings", cadre, 1)
+    event = json.loads(warning["payload"])
+    assert event["type"] == "cn.shiji.scoring.warning_changed.v1"
+    assert event["data"]["key"] == "rolling_total_negative" and event["data"]["status"] == "raised"
+    assert event["data"]["level"] == "red"
+    # the dossier's own events are there for other systems too, keyed by cadre, in stream order
+    dossier = [json.loads(m["payload"]) for m in await messages_for(topic, cadre, 2)]
+    assert [e["streamversion"] for e in dossier] == [1, 2]
+    assert dossier[1]["type"] == "cn.shiji.dossier.entry_recorded.v2" and dossier[1]["chainhash"].startswith("sm3:")
