@@ -49,30 +49,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.service == "dossier":
         from services.dossier.api import create_app
         from services.dossier.settings import DossierSettings
-        from shared.kafka_bus import KafkaPublisher, ensure_topic
+        from shared.kafka_bus import KafkaAdmin, KafkaPublisher, ensure_topic
 
         settings = DossierSettings()
-        publisher = None
+        publisher = bus = None
         if settings.relay:
             k = settings.kafka
             ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
-            publisher = KafkaPublisher(k.bootstrap)
-        app = create_app(settings, publisher=publisher, migrate=args.migrate)
+            bus = KafkaAdmin(k.bootstrap)
+            publisher = KafkaPublisher(k.bootstrap, errors=bus.errors)
+        app = create_app(settings, publisher=publisher, bus=bus, migrate=args.migrate)
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import KafkaSubscription, ensure_topic
+        from shared.kafka_bus import KafkaAdmin, KafkaSubscription, ensure_topic
 
         settings = ScoringSettings()
-        subscribe = None
+        subscribe = bus = None
         if settings.consume:
             k = settings.kafka
             ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
+            bus = KafkaAdmin(k.bootstrap)
 
             def subscribe(start):
-                return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start)
+                return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start, errors=bus.errors)
 
-        app = create_app(settings, subscribe=subscribe, migrate=args.migrate)
+        app = create_app(settings, subscribe=subscribe, bus=bus, migrate=args.migrate)
     else:
         from services.gateway.api import create_app
         from services.gateway.auth import TokenVerifier

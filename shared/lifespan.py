@@ -4,34 +4,60 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import upgrade_to_head
 
+log = logging.getLogger(__name__)
 
-def service_lifespan(service: str, engine: AsyncEngine, *, migrate: bool,
-                     worker: Callable[[], Awaitable[None]] | None = None,
-                     closers: Sequence[Callable[[], Awaitable[None]]] = ()):
-    """A FastAPI lifespan: the ``worker`` (relay, consumer) runs for as long as the app serves, and is
-    cancelled before the ``closers`` run and the engine's connections are released."""
+# How long a stopping worker may take to finish its round (a relay batch, a consumer batch) before
+# it is cancelled. Well inside the 30 s a container gets between SIGTERM and SIGKILL, after the
+# 10 s uvicorn gives requests in flight.
+WORKER_STOP_GRACE_S = 15.0
+
+
+class Worker(Protocol):
+    """A background loop (the relay, the consumer) that can be asked to stop after its current round."""
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def service_lifespan(service: str, engine: AsyncEngine, *, migrate: bool, worker: Worker | None = None,
+                     closers: Sequence[Callable[[], Awaitable[None]]] = (), grace_s: float = WORKER_STOP_GRACE_S):
+    """A FastAPI lifespan: the ``worker`` runs for as long as the app serves. At shutdown (after uvicorn
+    has finished the requests in flight) it is asked to stop, so it ends on a committed round; only
+    if that takes longer than ``grace_s`` is it cancelled. Then the ``closers`` run and the engine's
+    connections are released."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         if migrate:
             await upgrade_to_head(service, engine.url.render_as_string(hide_password=False))
-        task = asyncio.create_task(worker(), name=f"{service}-worker") if worker else None
+        task = asyncio.create_task(worker.run(), name=f"{service}-worker") if worker else None
         try:
             yield
         finally:
             if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _stop(worker, task, grace_s)
             for close in closers:
                 await close()
             await engine.dispose()
 
     return lifespan
+
+
+async def _stop(worker: Worker, task: asyncio.Task, grace_s: float) -> None:
+    worker.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace_s)
+    except TimeoutError:
+        log.warning("%s did not stop within %.0fs; cancelling it", task.get_name(), grace_s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

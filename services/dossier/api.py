@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
+from opentelemetry.sdk.trace import TracerProvider
 
-from services.dossier import domain
+from services.dossier import domain, metrics
 from services.dossier.relay import Relay
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
-from shared.bus import Publisher
+from shared import tracing
+from shared.bus import BusAdmin, Publisher
 from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
 from shared.db import database_ready, make_engine
 from shared.events import from_data
@@ -19,6 +21,7 @@ from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, pars
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.settings import today
+from shared.telemetry import install_telemetry, request_id
 
 
 def actor_of(
@@ -28,7 +31,13 @@ def actor_of(
     return Actor(actor, role)
 
 
+async def event_context(request: Request) -> dict[str, str]:
+    """The request's trace context and request id, stored with the events it appends."""
+    return tracing.request_context(request_id(request))
+
+
 ActorDep = Annotated[Actor, Depends(actor_of)]
+EventContext = Annotated[dict[str, str], Depends(event_context)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
@@ -85,27 +94,37 @@ def event_view(event: StoredEvent) -> dict[str, Any]:
     }
 
 
-def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, migrate: bool = False) -> FastAPI:
-    """The dossier service. With a ``publisher`` it runs the relay in the background."""
+def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, bus: BusAdmin | None = None,
+               tracer_provider: TracerProvider | None = None, migrate: bool = False) -> FastAPI:
+    """The dossier service. With a ``publisher`` it runs the relay in the background; ``bus`` answers for
+    the bus in /readyz and /metrics. The app owns what it is given: it closes both when it stops."""
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
-    relay = Relay(engine, publisher, settings.kafka.topic, batch_size=settings.relay_batch_size) if publisher else None
+    provider = tracer_provider or tracing.tracer_provider_from_env("dossier")
+    tracer = tracing.tracer_of(provider)
+    relay = (Relay(engine, publisher, settings.kafka.topic, batch_size=settings.relay_batch_size, tracer=tracer)
+             if publisher else None)
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None))
 
-    lifespan = service_lifespan("dossier", engine, migrate=migrate, worker=relay.run if relay else None,
-                                closers=[publisher.close] if publisher else [])
+    closers = [owned.close for owned in (publisher, bus) if owned is not None]
+    lifespan = service_lifespan("dossier", engine, migrate=migrate, worker=relay,
+                                closers=[*closers, tracing.shutdown_closer(provider)])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
     install_problem_handlers(app)
+    metrics.register(install_telemetry(app, "dossier", tracer, engine), engine, service, relay, bus)
 
-    add_health_routes(app, {"database": lambda: database_ready(engine, "dossier")})
+    checks = {"database": lambda: database_ready(engine, "dossier")}
+    if relay is not None and bus is not None:
+        checks["kafka"] = lambda: bus.ready(settings.kafka.topic)
+    add_health_routes(app, checks)
 
     @app.post("/v1/cadres", status_code=201, tags=["cadres"])
-    async def register_cadre(command: RegisterCadre, actor: ActorDep, response: Response,
+    async def register_cadre(command: RegisterCadre, actor: ActorDep, context: EventContext, response: Response,
                              idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        outcome = await _run(service.register_cadre(command, actor, idempotency_key), conditional=False)
+        outcome = await _run(service.register_cadre(command, actor, idempotency_key, context), conditional=False)
         return _created(response, outcome, f"/v1/cadres/{outcome.body['id']}")
 
     @app.get("/v1/cadres/{cadre_id}", tags=["cadres"])
@@ -118,18 +137,21 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
         return {"id": state.cadre_id, "name": state.name, "unit_id": state.unit_id, "version": state.version}
 
     @app.post("/v1/cadres/{cadre_id}/entries", status_code=201, tags=["entries"])
-    async def record_entry(cadre_id: str, command: RecordEntry, actor: ActorDep, response: Response,
-                           idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> dict[str, Any]:
+    async def record_entry(cadre_id: str, command: RecordEntry, actor: ActorDep, context: EventContext,
+                           response: Response, idempotency_key: IdempotencyKey = None, if_match: IfMatch = None,
+                           ) -> dict[str, Any]:
         expected = parse_if_match(if_match)
-        outcome = await _run(service.record_entry(cadre_id, command, actor, idempotency_key, expected),
+        outcome = await _run(service.record_entry(cadre_id, command, actor, idempotency_key, expected, context),
                              conditional=expected is not None)
         return _created(response, outcome)
 
     @app.post("/v1/cadres/{cadre_id}/entries/{entry_id}/revocation", status_code=201, tags=["entries"])
-    async def revoke_entry(cadre_id: str, entry_id: str, command: RevokeEntry, actor: ActorDep, response: Response,
-                           idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> dict[str, Any]:
+    async def revoke_entry(cadre_id: str, entry_id: str, command: RevokeEntry, actor: ActorDep,
+                           context: EventContext, response: Response, idempotency_key: IdempotencyKey = None,
+                           if_match: IfMatch = None) -> dict[str, Any]:
         expected = parse_if_match(if_match)
-        outcome = await _run(service.revoke_entry(cadre_id, entry_id, command, actor, idempotency_key, expected),
+        outcome = await _run(service.revoke_entry(cadre_id, entry_id, command, actor, idempotency_key, expected,
+                                                  context),
                              conditional=expected is not None)
         return _created(response, outcome)
 

@@ -59,6 +59,7 @@ class DossierService:
         self._on_append = on_append
         # SQLite has one writer at a time; queue our own writers instead of spinning on SQLITE_BUSY.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.appended = 0  # events this process appended (for /metrics)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -77,6 +78,7 @@ class DossierService:
         actor: Actor,
         idempotency: IdempotentRequest | None,
         expected_version: int | None,
+        context: dict[str, str] | None,
     ) -> Outcome:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -92,10 +94,12 @@ class DossierService:
                     if expected_version is not None and expected_version != state.version:
                         raise ConcurrencyError(stream_id, expected_version, state.version)
                     new_events = decide(state)
-                    appended = await store.append(conn, stream_id, state.version, new_events, actor, dt.datetime.now(dt.UTC))
+                    appended = await store.append(conn, stream_id, state.version, new_events, actor,
+                                                  dt.datetime.now(dt.UTC), context)
                     body = respond(appended)
                     if idempotency is not None:
                         await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
+                self.appended += len(appended)
                 self._on_append()
                 return Outcome(201, body)
             except ConcurrencyError:
@@ -107,7 +111,11 @@ class DossierService:
                     raise
         raise AssertionError("unreachable")
 
-    async def register_cadre(self, command: RegisterCadre, actor: Actor, idempotency_key: str | None) -> Outcome:
+    # ``context`` in the writes below: the request's trace context and request id, stored with the
+    # events for operators (see shared/tracing.py); never part of an event or of the idempotency hash.
+
+    async def register_cadre(self, command: RegisterCadre, actor: Actor, idempotency_key: str | None,
+                             context: dict[str, str] | None = None) -> Outcome:
         cadre_id = str(uuid.uuid4())
         return await self._execute(
             cadre_id,
@@ -116,10 +124,11 @@ class DossierService:
             actor,
             IdempotentRequest.of(actor, idempotency_key, "register_cadre", command) if idempotency_key else None,
             expected_version=0,
+            context=context,
         )
 
-    async def record_entry(self, cadre_id: str, command: RecordEntry, actor: Actor,
-                           idempotency_key: str | None, expected_version: int | None = None) -> Outcome:
+    async def record_entry(self, cadre_id: str, command: RecordEntry, actor: Actor, idempotency_key: str | None,
+                           expected_version: int | None = None, context: dict[str, str] | None = None) -> Outcome:
         entry_id = str(uuid.uuid4())
         return await self._execute(
             cadre_id,
@@ -128,10 +137,12 @@ class DossierService:
             actor,
             IdempotentRequest.of(actor, idempotency_key, f"record_entry:{cadre_id}", command) if idempotency_key else None,
             expected_version,
+            context,
         )
 
     async def revoke_entry(self, cadre_id: str, entry_id: str, command: RevokeEntry, actor: Actor,
-                           idempotency_key: str | None, expected_version: int | None = None) -> Outcome:
+                           idempotency_key: str | None, expected_version: int | None = None,
+                           context: dict[str, str] | None = None) -> Outcome:
         return await self._execute(
             cadre_id,
             lambda state: domain.revoke_entry(state, entry_id, command),
@@ -140,6 +151,7 @@ class DossierService:
             IdempotentRequest.of(actor, idempotency_key, f"revoke_entry:{cadre_id}:{entry_id}", command)
             if idempotency_key else None,
             expected_version,
+            context,
         )
 
     async def dossier(self, cadre_id: str) -> domain.Dossier:

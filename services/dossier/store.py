@@ -160,6 +160,14 @@ async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> li
     return [_stored(r) for r in await conn.execute(query)]
 
 
+async def count_after(conn: AsyncConnection, cursor: Cursor, cap: int) -> int:
+    """How many events lie after ``cursor`` in commit order, counting no further than ``cap`` (relay lag:
+    an exact count that stays cheap, since it reads the (tx_id, position) index only as far as the lag)."""
+    after = select(events.c.position).where(
+        tuple_(events.c.tx_id, events.c.position) > tuple_(cursor.tx_id, cursor.position)).limit(cap).subquery()
+    return await conn.scalar(select(func.count()).select_from(after))
+
+
 async def newest_cursor(conn: AsyncConnection) -> Cursor:
     row = (await conn.execute(select(events.c.tx_id, events.c.position).order_by(events.c.position.desc()).limit(1))).first()
     return Cursor(row.tx_id, row.position) if row else Cursor()

@@ -8,17 +8,20 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from opentelemetry.sdk.trace import TracerProvider
 
-from services.scoring import projection
+from services.scoring import metrics, projection
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.settings import ScoringSettings
 from services.scoring.window import Subtotal, rolling_window, summarize
-from shared.bus import StartPositions, Subscription
+from shared import tracing
+from shared.bus import BusAdmin, StartPositions, Subscription
 from shared.db import database_ready, make_engine
 from shared.http import add_health_routes
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.settings import today
+from shared.telemetry import install_telemetry
 
 EARLIEST_AS_OF = dt.date(1949, 10, 1)
 LATEST_AS_OF = dt.date(2199, 12, 31)
@@ -34,18 +37,29 @@ def subtotal_view(sub: Subtotal) -> dict[str, Any]:
 
 
 def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions], Subscription] | None = None,
+               bus: BusAdmin | None = None, tracer_provider: TracerProvider | None = None,
                migrate: bool = False) -> FastAPI:
-    """The scoring service. With ``subscribe`` it runs the consumer in the background."""
+    """The scoring service. With ``subscribe`` it runs the consumer in the background; ``bus`` answers
+    for the bus in /readyz and /metrics (consumer lag). The app closes ``bus`` when it stops."""
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
-    consumer = ScoringConsumer(engine, subscribe, max_batch=settings.max_batch) if subscribe else None
+    provider = tracer_provider or tracing.tracer_provider_from_env("scoring")
+    consumer = (ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, tracer=tracing.tracer_of(provider))
+                if subscribe else None)
 
-    lifespan = service_lifespan("scoring", engine, migrate=migrate, worker=consumer.run if consumer else None)
+    closers = [bus.close] if bus is not None else []
+    lifespan = service_lifespan("scoring", engine, migrate=migrate, worker=consumer,
+                                closers=[*closers, tracing.shutdown_closer(provider)])
     app = FastAPI(title="Shiji scoring service (internal)", version="1", lifespan=lifespan)
     app.state.consumer = consumer
     app.state.engine = engine
     install_problem_handlers(app)
+    metrics.register(install_telemetry(app, "scoring", tracing.tracer_of(provider), engine), consumer, bus,
+                     settings.kafka.topic)
 
-    add_health_routes(app, {"database": lambda: database_ready(engine, "scoring")})
+    checks = {"database": lambda: database_ready(engine, "scoring")}
+    if consumer is not None and bus is not None:
+        checks["kafka"] = lambda: bus.ready(settings.kafka.topic)
+    add_health_routes(app, checks)
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(
