@@ -11,10 +11,22 @@ from pathlib import Path
 
 import platformdirs
 import uvicorn
+from pydantic_settings import BaseSettings
 
 from shared.db import upgrade_to_head
+from shared.settings import RuntimeSettings, production_problems
 
 log = logging.getLogger("shiji")
+
+
+def unsafe_for_production(*settings: BaseSettings, nested: bool = True) -> bool:
+    """In production mode (SHIJI_PRODUCTION=true), say what is left at a development default; True if anything is."""
+    if not RuntimeSettings().production:
+        return False
+    problems = [p for s in settings for p in production_problems(s, nested=nested)]
+    for problem in problems:
+        print(f"production mode: {problem}", file=sys.stderr)
+    return bool(problems)
 
 
 def default_data_dir() -> Path:
@@ -52,6 +64,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from shared.kafka_bus import KafkaAdmin, KafkaPublisher, ensure_topic
 
         settings = DossierSettings()
+        if unsafe_for_production(settings):
+            return 2
         publisher = bus = None
         if settings.relay:
             k = settings.kafka
@@ -65,6 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from shared.kafka_bus import KafkaAdmin, KafkaSubscription, ensure_topic
 
         settings = ScoringSettings()
+        if unsafe_for_production(settings):
+            return 2
         subscribe = bus = None
         if settings.consume:
             k = settings.kafka
@@ -81,6 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from services.gateway.settings import GatewaySettings
 
         settings = GatewaySettings()
+        if unsafe_for_production(settings):
+            return 2
         if settings.jwt_public_key_file is None:
             print("SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE is required: the PEM public key that verifies tokens",
                   file=sys.stderr)
@@ -97,8 +115,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from services.dossier.settings import DossierSettings
     from services.scoring.settings import ScoringSettings
 
-    urls = {"dossier": DossierSettings().database_url, "scoring": ScoringSettings().database_url}
-    for service in ("dossier", "scoring") if args.service == "all" else (args.service,):
+    settings = {"dossier": DossierSettings(), "scoring": ScoringSettings()}
+    services = ("dossier", "scoring") if args.service == "all" else (args.service,)
+    # Migrating needs the databases only: the Kafka settings are the services' business.
+    if unsafe_for_production(*(settings[name] for name in services), nested=False):
+        return 2
+    urls = {name: s.database_url for name, s in settings.items()}
+    for service in services:
         asyncio.run(upgrade_to_head(service, urls[service]))
         print(f"{service}: migrated to head")
     return 0

@@ -28,6 +28,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 # Internal calls answer in milliseconds; the gateway's upstream timeout is 10 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 REFRESH_TIMEOUT_S = 5.0
+
+# The *_created series (when each counter was born) double the output and help no dashboard.
+disable_created_metrics()
 
 Refresh = Callable[[], Awaitable[None]]
 

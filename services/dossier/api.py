@@ -118,7 +118,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
 
     checks = {"database": lambda: database_ready(engine, "dossier")}
     if relay is not None and bus is not None:
-        checks["kafka"] = lambda: bus.ready(settings.kafka.topic)
+        checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
 
     @app.post("/v1/cadres", status_code=201, tags=["cadres"])

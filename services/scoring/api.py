@@ -58,7 +58,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
 
     checks = {"database": lambda: database_ready(engine, "scoring")}
     if consumer is not None and bus is not None:
-        checks["kafka"] = lambda: bus.ready(settings.kafka.topic)
+        checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
