@@ -14,7 +14,7 @@ import uvicorn
 from pydantic_settings import BaseSettings
 
 from shared.db import upgrade_to_head
-from shared.settings import RuntimeSettings, production_problems
+from shared.settings import KafkaSettings, RuntimeSettings, production_problems
 
 log = logging.getLogger("shiji")
 
@@ -57,11 +57,17 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ensure_events_topic(k: KafkaSettings) -> None:
+    from shared.kafka_bus import ensure_topic, events_topic_config
+
+    ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor, **events_topic_config(k.replication_factor))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.service == "dossier":
         from services.dossier.api import create_app
         from services.dossier.settings import DossierSettings
-        from shared.kafka_bus import KafkaAdmin, KafkaPublisher, ensure_topic
+        from shared.kafka_bus import KafkaAdmin, KafkaPublisher
 
         settings = DossierSettings()
         if unsafe_for_production(settings):
@@ -69,14 +75,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         publisher = bus = None
         if settings.relay:
             k = settings.kafka
-            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
+            _ensure_events_topic(k)
             bus = KafkaAdmin(k.bootstrap)
             publisher = KafkaPublisher(k.bootstrap, errors=bus.errors)
         app = create_app(settings, publisher=publisher, bus=bus, migrate=args.migrate)
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import KafkaAdmin, KafkaSubscription, ensure_topic
+        from shared.kafka_bus import KafkaAdmin, KafkaSubscription
 
         settings = ScoringSettings()
         if unsafe_for_production(settings):
@@ -84,7 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         subscribe = bus = None
         if settings.consume:
             k = settings.kafka
-            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
+            _ensure_events_topic(k)
             bus = KafkaAdmin(k.bootstrap)
 
             def subscribe(start):

@@ -45,6 +45,14 @@ def counting(errors: ErrorCounts, client: str) -> Iterator[None]:
         raise
 
 
+def events_topic_config(replication_factor: int) -> dict[str, str]:
+    """How the dossier events topic is created. Kept forever: a projection is rebuilt by reading it
+    from offset zero, which a time- or size-based retention would silently cut short. And with
+    acks=all, a write needs two in-sync copies once there are three (one broker may be down)."""
+    return {"retention.ms": "-1", "retention.bytes": "-1",
+            "min.insync.replicas": str(max(1, min(2, replication_factor - 1)))}
+
+
 def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1, **config: str) -> None:
     """Create ``topic`` if it does not exist (brokers here do not auto-create topics)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
