@@ -86,9 +86,9 @@ class Relay:
                                            attributes={"messaging.system": "kafka",
                                                        "messaging.destination.name": self._topic,
                                                        "messaging.message.id": event.event_id})
-            context = tracing.inject({}, trace.set_span_in_context(span))
-            if event.context and tracing.REQUEST_ID in event.context:
-                context[tracing.REQUEST_ID] = event.context[tracing.REQUEST_ID]
+            context = dict(event.context or {})  # kept as stored where spans are switched off
+            if span.get_span_context().is_valid:
+                tracing.inject(context, trace.set_span_in_context(span))
             spans.append(span)
             messages.append(message_of(event, context))
         try:

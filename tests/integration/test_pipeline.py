@@ -272,3 +272,29 @@ async def test_the_request_context_travels_with_the_event_to_the_consumer(pipeli
     assert process.parent.span_id == publish.context.span_id
     # The event without a context starts a trace of its own at the relay: never the other one's.
     assert len([s for s in spans if s.kind is SpanKind.CONSUMER]) == 2
+
+
+async def test_readiness_fails_fast_and_counts_it_when_kafka_does_not_answer(tmp_path: Path) -> None:
+    import httpx
+
+    from services.dossier.api import create_app
+    from services.dossier.settings import DossierSettings
+    from shared.kafka_bus import KafkaAdmin, KafkaPublisher
+    from tests.support.production import free_port
+
+    nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there
+    url = sqlite_url(tmp_path / "dossier.db")
+    await upgrade_to_head("dossier", url)
+    bus = KafkaAdmin(nowhere)
+    app = create_app(DossierSettings(database_url=url), publisher=KafkaPublisher(nowhere, errors=bus.errors), bus=bus)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dossier") as client:
+            started = asyncio.get_running_loop().time()
+            r = await client.get("/readyz")
+            assert asyncio.get_running_loop().time() - started < 10
+            metrics = (await client.get("/metrics")).text
+    finally:
+        await bus.close()
+    assert r.status_code == 503
+    assert r.json()["checks"]["database"] == "ok" and r.json()["checks"]["bus"].startswith("failed")
+    assert 'shiji_kafka_errors_total{client="admin",error="KafkaTimeoutError"} 1.0' in metrics
