@@ -11,10 +11,22 @@ from pathlib import Path
 
 import platformdirs
 import uvicorn
+from pydantic_settings import BaseSettings
 
 from shared.db import upgrade_to_head
+from shared.settings import KafkaSettings, RuntimeSettings, production_problems
 
 log = logging.getLogger("shiji")
+
+
+def unsafe_for_production(*settings: BaseSettings, nested: bool = True) -> bool:
+    """In production mode (SHIJI_PRODUCTION=true), say what is left at a development default; True if anything is."""
+    if not RuntimeSettings().production:
+        return False
+    problems = [p for s in settings for p in production_problems(s, nested=nested)]
+    for problem in problems:
+        print(f"production mode: {problem}", file=sys.stderr)
+    return bool(problems)
 
 
 def default_data_dir() -> Path:
@@ -45,44 +57,58 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ensure_events_topic(k: KafkaSettings) -> None:
+    from shared.kafka_bus import ensure_topic, events_topic_config
+
+    ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor, **events_topic_config(k.replication_factor))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.service == "dossier":
         from services.dossier.api import create_app
         from services.dossier.settings import DossierSettings
-        from shared.kafka_bus import KafkaPublisher, ensure_topic
+        from shared.kafka_bus import KafkaAdmin, KafkaPublisher
 
         settings = DossierSettings()
-        publisher = None
+        if unsafe_for_production(settings):
+            return 2
+        publisher = bus = None
         if settings.relay:
             k = settings.kafka
-            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
-            publisher = KafkaPublisher(k.bootstrap)
-        app = create_app(settings, publisher=publisher, migrate=args.migrate)
+            _ensure_events_topic(k)
+            bus = KafkaAdmin(k.bootstrap)
+            publisher = KafkaPublisher(k.bootstrap, errors=bus.errors)
+        app = create_app(settings, publisher=publisher, bus=bus, migrate=args.migrate)
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
+        from shared.kafka_bus import KafkaAdmin, KafkaPublisher, KafkaSubscription, ensure_topic
 
         settings = ScoringSettings()
+        if unsafe_for_production(settings):
+            return 2
         k = settings.kafka
         subscribe = publisher = None
+        bus = KafkaAdmin(k.bootstrap) if settings.consume or settings.publish else None
         if settings.consume:
-            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
+            _ensure_events_topic(k)
 
             def subscribe(start):
-                return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start)
+                return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start, errors=bus.errors)
 
         if settings.publish:
             ensure_topic(k.bootstrap, k.totals_topic, k.partitions, k.replication_factor, **{"cleanup.policy": "compact"})
             ensure_topic(k.bootstrap, k.warnings_topic, k.partitions, k.replication_factor)
-            publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring")
-        app = create_app(settings, subscribe=subscribe, publisher=publisher, migrate=args.migrate)
+            publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring", errors=bus.errors)
+        app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
     else:
         from services.gateway.api import create_app
         from services.gateway.auth import TokenVerifier
         from services.gateway.settings import GatewaySettings
 
         settings = GatewaySettings()
+        if unsafe_for_production(settings):
+            return 2
         if settings.jwt_public_key_file is None:
             print("SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE is required: the PEM public key that verifies tokens",
                   file=sys.stderr)
@@ -99,8 +125,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from services.dossier.settings import DossierSettings
     from services.scoring.settings import ScoringSettings
 
-    urls = {"dossier": DossierSettings().database_url, "scoring": ScoringSettings().database_url}
-    for service in ("dossier", "scoring") if args.service == "all" else (args.service,):
+    settings = {"dossier": DossierSettings(), "scoring": ScoringSettings()}
+    services = ("dossier", "scoring") if args.service == "all" else (args.service,)
+    # Migrating needs the databases only: the Kafka settings are the services' business.
+    if unsafe_for_production(*(settings[name] for name in services), nested=False):
+        return 2
+    urls = {name: s.database_url for name, s in settings.items()}
+    for service in services:
         asyncio.run(upgrade_to_head(service, urls[service]))
         print(f"{service}: migrated to head")
     return 0

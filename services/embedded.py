@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from services.dossier.api import create_app as create_dossier
 from services.dossier.sealing import local_key
@@ -59,9 +60,13 @@ class EmbeddedSystem:
 
 
 @contextlib.asynccontextmanager
-async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = "Asia/Shanghai"
+async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = "Asia/Shanghai",
+                          tracer_providers: Mapping[str, TracerProvider] | None = None,
                           ) -> AsyncIterator[EmbeddedSystem]:
-    """Migrate, wire and start everything under ``data_dir``; stop it all on exit."""
+    """Migrate, wire and start everything under ``data_dir``; stop it all on exit.
+
+    ``tracer_providers`` by service name replace the ones the ``OTEL_*`` variables would build (tests)."""
+    tracing = dict(tracer_providers or {})
     data_dir.mkdir(parents=True, exist_ok=True)
     dossier_db, scoring_db = sqlite_url(data_dir / "dossier.db"), sqlite_url(data_dir / "scoring.db")
     await upgrade_to_head("dossier", dossier_db)
@@ -69,9 +74,11 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     bus = LogBus(data_dir / "bus.db")
     shared_bus = SharedBus(bus)  # both services publish to it; it is closed once, after both have stopped
     dossier = create_dossier(DossierSettings(database_url=dossier_db, timezone=timezone,
-                                             declaration_key=local_key(data_dir)), publisher=shared_bus)
+                                             declaration_key=local_key(data_dir)),
+                             publisher=shared_bus, bus=bus.admin(), tracer_provider=tracing.get("dossier"))
     scoring = create_scoring(ScoringSettings(database_url=scoring_db, timezone=timezone),
-                             subscribe=lambda start: bus.subscribe(BUS_TOPIC, start), publisher=shared_bus)
+                             subscribe=lambda start: bus.subscribe(BUS_TOPIC, start), publisher=shared_bus,
+                             bus=bus.admin(), tracer_provider=tracing.get("scoring"))
     key = local_signing_key(data_dir)
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -80,6 +87,7 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
         verifier=TokenVerifier(public_pem),
         dossier_transport=httpx.ASGITransport(app=dossier),
         scoring_transport=httpx.ASGITransport(app=scoring),
+        tracer_provider=tracing.get("gateway"),
     )
     system = EmbeddedSystem(gateway, dossier, scoring, key)
     async with contextlib.AsyncExitStack() as stack:

@@ -8,15 +8,21 @@ bus where to start through ``StartPositions``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+# Message headers as Kafka has them: (name, value) pairs in order. Ours carry the request context
+# of the write that produced the event (W3C ``traceparent``/``tracestate``, ``request_id``), never data.
+Headers = tuple[tuple[str, bytes], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     key: str
     value: bytes
+    headers: Headers = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,17 @@ class DeliveredMessage:
     offset: int
     key: str | None
     value: bytes
+    headers: Headers = ()
+
+    def header(self, name: str) -> str | None:
+        """The first header called ``name``, decoded; None when absent or not UTF-8."""
+        for key, value in self.headers:
+            if key == name:
+                try:
+                    return value.decode()
+                except UnicodeDecodeError:
+                    return None
+        return None
 
 
 # Given the partitions just assigned to this consumer, the next offset to read for each
@@ -40,7 +57,23 @@ class Publisher(Protocol):
     async def close(self) -> None: ...
 
 
+class BusAdmin(Protocol):
+    """What operations ask of the bus itself: is it there, how far does each partition reach."""
+
+    errors: Counter[tuple[str, str]]  # client errors so far by (client, error type), for /metrics
+
+    async def ready(self, topic: str) -> bool:
+        """The bus answers and ``topic`` exists (for /readyz); False rather than a long wait."""
+
+    async def end_offsets(self, topic: str, partitions: Sequence[int]) -> dict[int, int]:
+        """The offset the next message on each partition will get (for consumer lag)."""
+
+    async def close(self) -> None: ...
+
+
 class Subscription(Protocol):
+    assigned: list[int]  # the partitions this member holds now (it shares the topic with its group)
+
     async def poll(self, max_records: int, timeout_s: float) -> list[DeliveredMessage]:
         """The next messages of the assigned partitions; an empty list after ``timeout_s``."""
 

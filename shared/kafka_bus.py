@@ -1,19 +1,25 @@
 """Kafka adapters of the bus port, on kafka-python.
 
-kafka-python is a blocking client, so each producer and consumer lives on its own single worker
-thread and every call to it is handed to that thread: the event loop never blocks on Kafka, and
-the client is only ever touched from one thread.
+kafka-python is a blocking client, so each producer, consumer and admin client lives on its own
+single worker thread and every call to it is handed to that thread: the event loop never blocks
+on Kafka, and the client is only ever touched from one thread.
+
+Every client counts its errors in an ``errors`` counter (by client and error type) that the
+process's clients share and ``/metrics`` exposes as ``shiji_kafka_errors_total``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -23,6 +29,28 @@ from shared.envelope import CONTENT_TYPE
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 30.0
+# Readiness and lag are asked every few seconds: they answer quickly or say "not ready".
+ADMIN_TIMEOUT_S = 5.0
+
+ErrorCounts = Counter[tuple[str, str]]
+
+
+@contextlib.contextmanager
+def counting(errors: ErrorCounts, client: str) -> Iterator[None]:
+    """Count any exception leaving the block against ``client``, and let it go on."""
+    try:
+        yield
+    except Exception as exc:
+        errors[(client, type(exc).__name__)] += 1
+        raise
+
+
+def events_topic_config(replication_factor: int) -> dict[str, str]:
+    """How the dossier events topic is created. Kept forever: a projection is rebuilt by reading it
+    from offset zero, which a time- or size-based retention would silently cut short. And with
+    acks=all, a write needs two in-sync copies once there are three (one broker may be down)."""
+    return {"retention.ms": "-1", "retention.bytes": "-1",
+            "min.insync.replicas": str(max(1, min(2, replication_factor - 1)))}
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1, **config: str) -> None:
@@ -52,12 +80,72 @@ class _OneThread:
         self._executor.shutdown(wait=True)
 
 
+class KafkaAdmin:
+    """The bus as operations see it (``BusAdmin``): is the topic there, where does each partition end."""
+
+    def __init__(self, bootstrap: str, errors: ErrorCounts | None = None, client_id: str = "shiji-admin") -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self.errors: ErrorCounts = errors if errors is not None else Counter()
+        self._thread = _OneThread("kafka-admin")
+        self._admin: KafkaAdminClient | None = None
+        self._lock = asyncio.Lock()
+        self._stuck: asyncio.Future | None = None
+
+    def _connect(self) -> KafkaAdminClient:
+        if self._admin is None:
+            timeout_ms = int(ADMIN_TIMEOUT_S * 1000)
+            self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id,
+                                           request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms)
+        return self._admin
+
+    def _topic_exists(self, topic: str) -> bool:
+        with counting(self.errors, "admin"):
+            return topic in self._connect().list_topics()
+
+    def _end_offsets(self, topic: str, partitions: Sequence[int]) -> dict[int, int]:
+        specs = {TopicPartition(topic, p): OffsetSpec.LATEST for p in partitions}
+        with counting(self.errors, "admin"):
+            found = self._connect().list_partition_offsets(specs)
+        return {tp.partition: o.offset for tp, o in found.items()}
+
+    async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        # One request at a time. A request that outlived its timeout (a dead broker) is left to
+        # finish on its thread, and until it has, callers fail at once instead of queueing behind it.
+        async with self._lock:
+            if self._stuck is not None and not self._stuck.done():
+                raise TimeoutError("the previous Kafka admin request has not answered yet")
+            request = asyncio.ensure_future(self._thread.call(fn, *args))
+            try:
+                return await asyncio.wait_for(asyncio.shield(request), ADMIN_TIMEOUT_S + 1)
+            except TimeoutError:
+                self._stuck = request
+                raise
+
+    async def ready(self, topic: str) -> bool:
+        return await self._call(self._topic_exists, topic)
+
+    async def end_offsets(self, topic: str, partitions: Sequence[int]) -> dict[int, int]:
+        if not partitions:
+            return {}
+        return await self._call(self._end_offsets, topic, list(partitions))
+
+    async def close(self) -> None:
+        if self._stuck is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._stuck, ADMIN_TIMEOUT_S + 1)
+        if self._admin is not None:
+            await self._thread.call(self._admin.close)
+        self._thread.shutdown()
+
+
 class KafkaPublisher:
     """Idempotent producer, acks=all: ``publish`` returns once every message is on all in-sync replicas."""
 
-    def __init__(self, bootstrap: str, client_id: str = "shiji-relay") -> None:
+    def __init__(self, bootstrap: str, client_id: str = "shiji-relay", errors: ErrorCounts | None = None) -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id
+        self.errors: ErrorCounts = errors if errors is not None else Counter()
         self._thread = _OneThread("kafka-producer")
         self._producer: KafkaProducer | None = None
 
@@ -78,12 +166,14 @@ class KafkaPublisher:
         return self._producer
 
     def _send_all(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
-        producer = self._connect()
-        headers = [("content-type", CONTENT_TYPE.encode())]
-        futures = [producer.send(topic, key=m.key.encode(), value=m.value, headers=headers) for m in messages]
-        producer.flush(timeout=SEND_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
+        content_type = ("content-type", CONTENT_TYPE.encode())
+        with counting(self.errors, "producer"):
+            producer = self._connect()
+            futures = [producer.send(topic, key=m.key.encode(), value=m.value, headers=[content_type, *m.headers])
+                       for m in messages]
+            producer.flush(timeout=SEND_TIMEOUT_S)
+            for future in futures:
+                future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
 
     async def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
         if messages:
@@ -127,8 +217,10 @@ class KafkaSubscription:
     """A consumer-group member whose positions live in the consumer's database, not in Kafka."""
 
     def __init__(self, bootstrap: str, topic: str, group_id: str, start_positions: StartPositions,
-                 client_id: str = "shiji-scoring", max_poll_records: int = 2000) -> None:
+                 client_id: str = "shiji-scoring", max_poll_records: int = 2000, errors: ErrorCounts | None = None,
+                 ) -> None:
         self._bootstrap = bootstrap
+        self.errors: ErrorCounts = errors if errors is not None else Counter()
         self._topic = topic
         self._group_id = group_id
         self._client_id = client_id
@@ -156,14 +248,14 @@ class KafkaSubscription:
         return self._consumer
 
     def _poll(self, max_records: int, timeout_ms: int) -> list[DeliveredMessage]:
-        consumer = self._connect()
-        records = consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
-        out = [
-            DeliveredMessage(r.topic, r.partition, r.offset, r.key.decode() if r.key else None, r.value)
+        with counting(self.errors, "consumer"):
+            records = self._connect().poll(timeout_ms=timeout_ms, max_records=max_records)
+        return [
+            DeliveredMessage(r.topic, r.partition, r.offset, r.key.decode() if r.key else None, r.value,
+                             tuple((k, v) for k, v in (r.headers or ()) if k != "content-type"))
             for batch in records.values()
             for r in batch
         ]
-        return out
 
     async def poll(self, max_records: int, timeout_s: float) -> list[DeliveredMessage]:
         self._loop = asyncio.get_running_loop()
@@ -174,6 +266,7 @@ class KafkaSubscription:
         try:
             self._connect().commit(offsets)
         except KafkaError as exc:  # a rebalance in between: the database still has the truth
+            self.errors[("consumer", type(exc).__name__)] += 1
             log.warning("offset commit to Kafka failed (harmless, positions are in the database): %s", exc)
 
     async def committed(self, positions: dict[tuple[str, int], int]) -> None:

@@ -9,12 +9,14 @@ consumer code paths as production.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions
+from shared.bus import DeliveredMessage, Headers, OutgoingMessage, StartPositions
 
 PARTITION = 0
 
@@ -28,6 +30,9 @@ class LogBus:
             " offset INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT, value BLOB NOT NULL)"
         )
         self._conn.execute("CREATE INDEX IF NOT EXISTS ix_messages_topic_offset ON messages (topic, offset)")
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(messages)")}
+        if "headers" not in columns:  # a data dir from before headers existed
+            self._conn.execute("ALTER TABLE messages ADD COLUMN headers TEXT")
         self._lock = threading.Lock()
         self._waiters: set[asyncio.Event] = set()
 
@@ -35,18 +40,24 @@ class LogBus:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany(
-                "INSERT INTO messages (topic, key, value) VALUES (?, ?, ?)",
-                [(topic, m.key, m.value) for m in messages],
+                "INSERT INTO messages (topic, key, value, headers) VALUES (?, ?, ?, ?)",
+                [(topic, m.key, m.value, _dump(m.headers)) for m in messages],
             )
             self._conn.execute("COMMIT")
 
     def _read(self, topic: str, start: int, limit: int) -> list[DeliveredMessage]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT offset, key, value FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
+                "SELECT offset, key, value, headers FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?",
                 (topic, start, limit),
             ).fetchall()
-        return [DeliveredMessage(topic, PARTITION, off, key, bytes(value)) for off, key, value in rows]
+        return [DeliveredMessage(topic, PARTITION, off, key, bytes(value), _load(headers))
+                for off, key, value, headers in rows]
+
+    def _end(self, topic: str) -> int:
+        with self._lock:
+            newest = self._conn.execute("SELECT max(offset) FROM messages WHERE topic = ?", (topic,)).fetchone()[0]
+        return newest + 1 if newest is not None else 0
 
     async def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
         if not messages:
@@ -58,13 +69,43 @@ class LogBus:
     def subscribe(self, topic: str, start_positions: StartPositions) -> LogSubscription:
         return LogSubscription(self, topic, start_positions)
 
+    def admin(self) -> LogAdmin:
+        return LogAdmin(self)
+
     async def close(self) -> None:
         with self._lock:
             self._conn.close()
 
 
+class LogAdmin:
+    """The log as operations see it (``BusAdmin``). Closing it leaves the log open: the log belongs to
+    whoever publishes to it, while every service that reads or watches it may hold an admin."""
+
+    def __init__(self, bus: LogBus) -> None:
+        self._bus = bus
+        self.errors: Counter[tuple[str, str]] = Counter()  # a file has no client to fail
+
+    async def ready(self, topic: str) -> bool:
+        return True
+
+    async def end_offsets(self, topic: str, partitions: Sequence[int]) -> dict[int, int]:
+        return {PARTITION: await asyncio.to_thread(self._bus._end, topic)} if PARTITION in partitions else {}
+
+    async def close(self) -> None:
+        return None
+
+
+def _dump(headers: Headers) -> str | None:
+    return json.dumps([[k, v.decode("latin-1")] for k, v in headers]) if headers else None
+
+
+def _load(raw: str | None) -> Headers:
+    return tuple((k, v.encode("latin-1")) for k, v in json.loads(raw)) if raw else ()
+
+
 class LogSubscription:
     def __init__(self, bus: LogBus, topic: str, start_positions: StartPositions) -> None:
+        self.assigned = [PARTITION]
         self._bus = bus
         self._topic = topic
         self._start_positions = start_positions

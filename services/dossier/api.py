@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from opentelemetry.sdk.trace import TracerProvider
 
-from services.dossier import directory, domain, views
+from services.dossier import directory, domain, metrics, views
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
-from shared.bus import Publisher
+from shared import tracing
+from shared.bus import BusAdmin, Publisher
 from shared.commands import OPERATIONS, Operation
 from shared.db import database_ready, make_engine
 from shared.events import DeclarationKind, from_data
@@ -22,6 +24,7 @@ from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.routing import typed_endpoint
 from shared.settings import today
+from shared.telemetry import install_telemetry, request_id
 
 
 def actor_of(
@@ -31,7 +34,13 @@ def actor_of(
     return Actor(actor, role)
 
 
+async def event_context(request: Request) -> dict[str, str]:
+    """The request's trace context and request id, stored with the events it appends."""
+    return tracing.request_context(request_id(request))
+
+
 ActorDep = Annotated[Actor, Depends(actor_of)]
+EventContext = Annotated[dict[str, str], Depends(event_context)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 KnownAt = Annotated[dt.datetime | None, Query(description="recorded time: the dossier as it stood then")]
@@ -100,31 +109,42 @@ def _utc(moment: dt.datetime | None) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, migrate: bool = False) -> FastAPI:
-    """The dossier service. With a ``publisher`` it runs the relay in the background."""
+def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, bus: BusAdmin | None = None,
+               tracer_provider: TracerProvider | None = None, migrate: bool = False) -> FastAPI:
+    """The dossier service. With a ``publisher`` it runs the relay in the background; ``bus`` answers for
+    the bus in /readyz and /metrics. The app owns what it is given: it closes both when it stops."""
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
-    relay = Relay(engine, publisher, settings.kafka.topic, batch_size=settings.relay_batch_size) if publisher else None
+    provider = tracer_provider or tracing.tracer_provider_from_env("dossier")
+    tracer = tracing.tracer_of(provider)
+    relay = (Relay(engine, publisher, settings.kafka.topic, batch_size=settings.relay_batch_size, tracer=tracer)
+             if publisher else None)
     sealer = (Sealer.from_base64(settings.declaration_key.get_secret_value(), settings.declaration_key_id)
               if settings.declaration_key else None)
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None), sealer=sealer,
                              hash_algorithm=settings.hash_algorithm)
-    lifespan = service_lifespan("dossier", engine, migrate=migrate, workers=[relay.run] if relay else [],
-                                startup=[service.seed_catalogue], closers=[publisher.close] if publisher else [])
+    closers = [owned.close for owned in (publisher, bus) if owned is not None]
+    lifespan = service_lifespan("dossier", engine, migrate=migrate, workers=[relay] if relay else [],
+                                startup=[service.seed_catalogue],
+                                closers=[*closers, tracing.shutdown_closer(provider)])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
     install_problem_handlers(app)
-    add_health_routes(app, {"database": lambda: database_ready(engine, "dossier")})
+    metrics.register(install_telemetry(app, "dossier", tracer, engine), engine, service, relay, bus)
+    checks = {"database": lambda: database_ready(engine, "dossier")}
+    if relay is not None and bus is not None:
+        checks["bus"] = lambda: bus.ready(settings.kafka.topic)
+    add_health_routes(app, checks)
 
     def register_write(op: Operation) -> None:
-        async def endpoint(*, command, actor: ActorDep, response: Response,
+        async def endpoint(*, command, actor: ActorDep, context: EventContext, response: Response,
                            idempotency_key: IdempotencyKey = None, if_match: IfMatch = None,
                            **params: Any) -> dict[str, Any]:
             expected = parse_if_match(if_match) if op.conditional else None
             outcome = await _run(service.execute(op.name, command, {k: str(v) for k, v in params.items()}, actor,
-                                                 idempotency_key, expected), conditional=expected is not None)
+                                                 idempotency_key, expected, context), conditional=expected is not None)
             return _created(response, outcome)
 
         app.post(f"/v1{op.path}", status_code=201, tags=[op.tag], summary=op.summary, name=op.name)(

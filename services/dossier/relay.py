@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.dossier import store
 from services.dossier.store import StoredEvent
+from shared import tracing
 from shared.bus import OutgoingMessage, Publisher
 from shared.envelope import Envelope, type_name
 
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "/shiji/dossier"
 RELAY_LOCK_KEY = 0x5348494A49  # "SHIJI"
+RELAY_NAME = "dossier-events"  # its checkpoint's name
 
 
 def envelope_of(event: StoredEvent) -> Envelope:
@@ -43,25 +48,60 @@ def envelope_of(event: StoredEvent) -> Envelope:
     )
 
 
-def message_of(event: StoredEvent) -> OutgoingMessage:
-    return OutgoingMessage(key=event.stream_id, value=envelope_of(event).to_bytes())
+def message_of(event: StoredEvent, context: dict[str, str] | None = None) -> OutgoingMessage:
+    """The event as a message; its headers carry ``context`` (default: the one stored with the event)."""
+    headers = tracing.headers_of(event.context if context is None else context)
+    return OutgoingMessage(key=event.stream_id, value=envelope_of(event).to_bytes(), headers=headers)
 
 
 class Relay:
-    def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *, name: str = "dossier-events",
-                 batch_size: int = 2000, idle_s: float = 0.1) -> None:
+    def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *, name: str = RELAY_NAME,
+                 batch_size: int = 2000, idle_s: float = 0.1, tracer: trace.Tracer | None = None) -> None:
         self._engine = engine
         self._publisher = publisher
         self._topic = topic
         self._name = name
         self._batch_size = batch_size
         self._idle_s = idle_s
+        self._tracer = tracer or trace.NoOpTracer()
         self._wakeup = asyncio.Event()
+        self._stopping = False
         self.published = 0
 
     def wake(self) -> None:
         """Called after a commit: publish now instead of at the next idle tick."""
         self._wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the round under way (publish and checkpoint), then let ``run`` return."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def _publish(self, batch: Sequence[StoredEvent]) -> None:
+        # One PRODUCER span per event, a child of the request that wrote it; the span's own
+        # context goes into the message headers, so the consumer's span is a child of the publish.
+        spans, messages = [], []
+        for event in batch:
+            span = self._tracer.start_span(f"publish {self._topic}", kind=SpanKind.PRODUCER,
+                                           context=tracing.extract(event.context or {}),
+                                           attributes={"messaging.system": "kafka",
+                                                       "messaging.destination.name": self._topic,
+                                                       "messaging.message.id": event.event_id})
+            context = dict(event.context or {})  # kept as stored where spans are switched off
+            if span.get_span_context().is_valid:
+                tracing.inject(context, trace.set_span_in_context(span))
+            spans.append(span)
+            messages.append(message_of(event, context))
+        try:
+            await self._publisher.publish(self._topic, messages)
+        except BaseException as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans:
+                span.end()
 
     async def run_once(self) -> int:
         """Publish one batch; the number of events published (0 when idle or another relay holds the lock)."""
@@ -74,15 +114,22 @@ class Relay:
             batch = await store.read_committed(conn, checkpoint, self._batch_size)
             if not batch:
                 return 0
-            await self._publisher.publish(self._topic, [message_of(e) for e in batch])
+            await self._publish(batch)
             await store.save_checkpoint(conn, self._name, batch[-1].cursor)
         self.published += len(batch)
         return len(batch)
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep until ``seconds`` pass, a commit wakes us, or we are asked to stop."""
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        except TimeoutError:
+            pass
+
     async def run(self) -> None:
-        """Publish until cancelled; a failing bus or database is retried with a growing pause."""
+        """Publish until stopped (or cancelled); a failing bus or database is retried with a growing pause."""
         backoff = 0.5
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             try:
                 published = await self.run_once()
@@ -91,11 +138,8 @@ class Relay:
                 raise
             except Exception:
                 log.exception("relay round failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
+                await self._pause(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
             if published < self._batch_size:
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), self._idle_s)
-                except TimeoutError:
-                    pass
+                await self._pause(self._idle_s)

@@ -79,6 +79,7 @@ class DossierService:
         self._algorithm = hash_algorithm
         # SQLite has one writer at a time; queue our own writers instead of spinning on SQLITE_BUSY.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.appended = 0  # events this process appended (for /metrics)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -90,6 +91,8 @@ class DossierService:
                 yield conn
 
     # ------------------------------------------------------------------------------------------ writes
+    # ``context``: the request's trace context and request id, stored with the events for operators
+    # (see shared/tracing.py); never part of an event or of the idempotency hash.
 
     async def execute(self, operation: str, command: c.Command, params: dict[str, str], actor: Actor,
                       idempotency_key: str | None = None, expected_version: int | None = None,
@@ -141,6 +144,7 @@ class DossierService:
             body = {**plan.ids, "version": appended[-1].stream_version}
             if idempotency is not None:
                 await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
+        self.appended += len(appended)
         self._on_append()
         return Outcome(201, body)
 
@@ -246,10 +250,12 @@ class DossierService:
             if await store.stream_version(conn, cat.STREAM_ID):
                 return
             try:
-                await store.append(conn, cat.STREAM_ID, 0, cat.DEFAULT_CATEGORIES, SYSTEM, dt.datetime.now(dt.UTC),
-                                   algorithm=self._algorithm)
+                seeded = await store.append(conn, cat.STREAM_ID, 0, cat.DEFAULT_CATEGORIES, SYSTEM,
+                                            dt.datetime.now(dt.UTC), algorithm=self._algorithm)
             except ConcurrencyError:
                 return
+        self.appended += len(seeded)
+        self._on_append()
 
     # ------------------------------------------------------------------------------------------ reads
 

@@ -1,18 +1,19 @@
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shared.settings import KafkaSettings
+from shared.settings import SECRET, KafkaSettings, ServiceSettings, secret
 
 
-class DossierSettings(BaseSettings):
+class DossierSettings(ServiceSettings):
     """SHIJI_DOSSIER_*: the write side."""
 
     model_config = SettingsConfigDict(env_prefix="SHIJI_DOSSIER_", extra="ignore")
 
     database_url: str = Field("postgresql+asyncpg://postgres@127.0.0.1:5432/shiji_dossier",
-                              description="the dossier's own database (event store)")
+                              description="the dossier's own database (event store), with its password",
+                              json_schema_extra=secret())
     host: str = Field("127.0.0.1", description="listen address of `shiji serve dossier`")
     port: int = Field(8001, description="listen port of `shiji serve dossier`")
     relay: bool = Field(True, description="run the relay (event store -> Kafka) in this process")
@@ -20,7 +21,8 @@ class DossierSettings(BaseSettings):
     pool_size: int = Field(10, ge=1, description="database connections kept open")
     timezone: str = Field("Asia/Shanghai", description="whose calendar day is 'today' (no entry may be dated after it)")
     hash_algorithm: Literal["sm3", "sha256"] = Field("sm3", description="hash of each stream's tamper-evident chain")
-    declaration_key: SecretStr | None = Field(None, description="base64 of 32 random bytes sealing sensitive "
-                                              "declarations; without it they cannot be recorded")
+    declaration_key: SecretStr | None = Field(
+        None, description="base64 of 32 random bytes sealing sensitive declarations; without it they are refused (503)",
+        json_schema_extra={SECRET: True})
     declaration_key_id: str = Field("k1", description="names the declaration key, so keys can be rotated")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

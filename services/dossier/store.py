@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -142,6 +142,14 @@ async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> li
     """Events after ``after`` in commit order, never passing one that may still commit (see
     ``shared.commit_order``)."""
     return [row_to_event(r) for r in await conn.execute(committed_after(events, after, limit, conn.dialect.name))]
+
+
+async def count_after(conn: AsyncConnection, cursor: Cursor, cap: int) -> int:
+    """How many events lie after ``cursor`` in commit order, counting no further than ``cap`` (relay lag:
+    an exact count that stays cheap, since it reads the (tx_id, position) index only as far as the lag)."""
+    after = select(events.c.position).where(
+        tuple_(events.c.tx_id, events.c.position) > tuple_(cursor.tx_id, cursor.position)).limit(cap).subquery()
+    return await conn.scalar(select(func.count()).select_from(after))
 
 
 async def newest_cursor(conn: AsyncConnection) -> Cursor:

@@ -17,13 +17,18 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
 from services.gateway.settings import GatewaySettings
+from shared import tracing
 from shared.commands import OPERATIONS, UNIT_ID, Operation
 from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, add_health_routes
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
 from shared.routing import typed_endpoint
+from shared.telemetry import install_telemetry, request_id
 
 PREFIX = "/api/v1"
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed")
@@ -44,9 +49,11 @@ KnownAt = Annotated[dt.datetime | None, Query(description="a recorded time with 
 class Upstream:
     """One internal service, reached over HTTP (or in-process ASGI in the embedded wiring)."""
 
-    def __init__(self, name: str, base_url: str, timeout_s: float, transport: httpx.AsyncBaseTransport | None) -> None:
+    def __init__(self, name: str, base_url: str, timeout_s: float, transport: httpx.AsyncBaseTransport | None,
+                 tracer: trace.Tracer) -> None:
         self.name = name
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
+        self._tracer = tracer
 
     async def call(self, method: str, path: str, *, principal: Principal | None = None, request: Request | None = None,
                    json: Any = None, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
@@ -55,13 +62,21 @@ class Upstream:
         if principal is not None:
             sent[ACTOR_HEADER] = principal.subject
             sent[ROLE_HEADER] = principal.role
-        if request is not None and (rid := request.headers.get(REQUEST_ID_HEADER)):
+        if request is not None and (rid := request_id(request)):
             sent[REQUEST_ID_HEADER] = rid
-        try:
-            return await self.client.request(method, path, json=json, params=params, headers=sent)
-        except httpx.HTTPError as exc:
-            raise Problem(503, "upstream-unavailable", f"The {self.name} service is unavailable",
-                          f"{type(exc).__name__} calling {self.name}") from exc
+        # A CLIENT span per call; its context travels as the W3C traceparent header.
+        with self._tracer.start_as_current_span(f"{self.name} {method}", kind=SpanKind.CLIENT,
+                                                attributes={"http.request.method": method, "url.path": path,
+                                                            "server.address": self.name}) as span:
+            tracing.inject(sent)
+            try:
+                answer = await self.client.request(method, path, json=json, params=params, headers=sent)
+            except httpx.HTTPError as exc:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                raise Problem(503, "upstream-unavailable", f"The {self.name} service is unavailable",
+                              f"{type(exc).__name__} calling {self.name}") from exc
+            span.set_attribute("http.response.status_code", answer.status_code)
+            return answer
 
 
 async def principal_of(request: Request,
@@ -92,9 +107,12 @@ def relay_response(upstream: httpx.Response, request: Request) -> Response:
 
 def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
                dossier_transport: httpx.AsyncBaseTransport | None = None,
-               scoring_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport)
-    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport)
+               scoring_transport: httpx.AsyncBaseTransport | None = None,
+               tracer_provider: TracerProvider | None = None) -> FastAPI:
+    provider = tracer_provider or tracing.tracer_provider_from_env("gateway")
+    tracer = tracing.tracer_of(provider)
+    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer)
+    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,6 +121,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         finally:
             await dossier.client.aclose()
             await scoring.client.aclose()
+            await tracing.shutdown_closer(provider)()
 
     app = FastAPI(
         title="Shiji (实绩) public API",
@@ -114,6 +133,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     )
     app.state.verifier = verifier
     install_problem_handlers(app)
+    install_telemetry(app, "gateway", tracer)
 
     async def upstream_ready(upstream: Upstream) -> bool:
         return (await upstream.call("GET", "/readyz")).status_code == 200

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import select
 
-from services.scoring import jobs
+from services.scoring import jobs, metrics
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator, rank_group, ranking_groups, weighted
 from services.scoring.facts import cadres_under, load_facts
@@ -20,13 +21,15 @@ from services.scoring.screening import Screening
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import warnings as warnings_table
 from services.scoring.window import Subtotal, Window, summarize
-from shared.bus import Publisher, StartPositions, Subscription
+from shared import tracing
+from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.calendar import Quarter
 from shared.db import database_ready, make_engine
 from shared.http import add_health_routes
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.settings import today
+from shared.telemetry import install_telemetry
 
 EARLIEST_AS_OF = dt.date(1949, 10, 1)
 LATEST_AS_OF = dt.date(2199, 12, 31)
@@ -77,28 +80,35 @@ def screening_view(s: Screening) -> dict[str, Any]:
 
 
 def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions], Subscription] | None = None,
-               publisher: Publisher | None = None, migrate: bool = False) -> FastAPI:
+               publisher: Publisher | None = None, bus: BusAdmin | None = None,
+               tracer_provider: TracerProvider | None = None, migrate: bool = False) -> FastAPI:
     """The scoring service. With ``subscribe`` it runs the consumer, with ``publisher`` it publishes its
-    topics, and with ``settings.daily_job`` it refreshes every cadre once a day."""
+    topics, and with ``settings.daily_job`` it refreshes every cadre once a day. ``bus`` answers for the
+    bus in /readyz and /metrics (consumer lag). The app closes what it is given when it stops."""
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
+    provider = tracer_provider or tracing.tracer_provider_from_env("scoring")
     rule_book = RuleBook.load(settings.rulesets_dir)
     evaluator = Evaluator(rule_book, totals_topic=settings.kafka.totals_topic,
                           warnings_topic=settings.kafka.warnings_topic)
     local_today = lambda: today(settings.timezone)  # noqa: E731
-    workers = []
-    if subscribe:
-        workers.append(ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, evaluator=evaluator,
-                                       today=local_today).run)
-    if publisher:
-        workers.append(OutboxPublisher(engine, publisher).run)
+    consumer = (ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, tracer=tracing.tracer_of(provider),
+                                evaluator=evaluator, today=local_today) if subscribe else None)
+    workers = [w for w in (consumer, OutboxPublisher(engine, publisher) if publisher else None) if w is not None]
     if settings.daily_job:
-        workers.append(lambda: jobs.daily(engine, evaluator, local_today, settings.timezone))
+        workers.append(jobs.DailyRefresh(engine, evaluator, local_today, settings.timezone))
+    closers = [owned.close for owned in (publisher, bus) if owned is not None]
     lifespan = service_lifespan("scoring", engine, migrate=migrate, workers=workers,
-                                closers=[publisher.close] if publisher else [])
+                                closers=[*closers, tracing.shutdown_closer(provider)])
     app = FastAPI(title="Shiji scoring service (internal)", version="1", lifespan=lifespan)
+    app.state.consumer = consumer
     app.state.engine = engine
     install_problem_handlers(app)
-    add_health_routes(app, {"database": lambda: database_ready(engine, "scoring")})
+    metrics.register(install_telemetry(app, "scoring", tracing.tracer_of(provider), engine), consumer, bus,
+                     settings.kafka.topic)
+    checks = {"database": lambda: database_ready(engine, "scoring")}
+    if consumer is not None and bus is not None:
+        checks["bus"] = lambda: bus.ready(settings.kafka.topic)
+    add_health_routes(app, checks)
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> dict[str, Any]:

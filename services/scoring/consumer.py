@@ -9,16 +9,20 @@ projections stand. A redelivered event finds its row already there and inserts n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import projection
 from services.scoring.evaluation import Evaluator
 from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
+from shared import tracing
 from shared.bus import DeliveredMessage, StartPositions, Subscription
 from shared.envelope import Envelope, InvalidEnvelope
 from shared.events import UnknownEventType, from_data
@@ -43,7 +47,8 @@ def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], li
 class ScoringConsumer:
     def __init__(self, engine: AsyncEngine, subscribe: Callable[[StartPositions], Subscription], *,
                  name: str = "scoring", max_batch: int = 2000, poll_timeout_s: float = 0.5,
-                 evaluator: Evaluator | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+                 tracer: trace.Tracer | None = None, evaluator: Evaluator | None = None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         self._engine = engine
         self._evaluator = evaluator
         self._today = today
@@ -51,8 +56,41 @@ class ScoringConsumer:
         self._name = name
         self._max_batch = max_batch
         self._poll_timeout_s = poll_timeout_s
+        self._tracer = tracer or trace.NoOpTracer()
+        self._stopping = False
+        self.subscription: Subscription | None = None  # the current one, for lag and assignment metrics
+        # What operators watch (see services/scoring/metrics.py): counts and the newest recorded time applied.
         self.applied = 0
         self.dead_lettered = 0
+        self.newest_applied: dt.datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def stop(self) -> None:
+        """Finish the batch under way (applied and its positions committed), then let ``run`` return."""
+        self._stopping = True
+
+    @contextlib.contextmanager
+    def _spans(self, messages: Sequence[DeliveredMessage]) -> Iterator[None]:
+        """One CONSUMER span per message, a child of the span that published it, around the batch's transaction."""
+        spans = [self._tracer.start_span(f"process {m.topic}", kind=SpanKind.CONSUMER,
+                                         context=tracing.extract(tracing.carrier_of(m.headers)),
+                                         attributes={"messaging.system": "kafka",
+                                                     "messaging.destination.name": m.topic,
+                                                     "messaging.destination.partition.id": str(m.partition),
+                                                     "messaging.kafka.offset": m.offset})
+                 for m in messages]
+        try:
+            yield
+        except BaseException as exc:
+            for span in spans:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans:
+                span.end()
 
     async def start_positions(self, topic: str, partitions: list[int]) -> dict[int, int]:
         async with self._engine.connect() as conn:
@@ -62,6 +100,10 @@ class ScoringConsumer:
         """Apply ``messages`` in one transaction; the next offsets it stored, per (topic, partition)."""
         if not messages:
             return {}
+        with self._spans(messages):
+            return await self._apply(messages)
+
+    async def _apply(self, messages: Sequence[DeliveredMessage]) -> dict[tuple[str, int], int]:
         async with self._engine.begin() as conn:
             by_partition: dict[str, set[int]] = {}
             for m in messages:
@@ -84,15 +126,24 @@ class ScoringConsumer:
             await projection.save_positions(conn, self._name, next_offsets)
         self.applied += len(good)
         self.dead_lettered += len(dead)
+        if good:
+            newest = max(item.envelope.time for item in good)
+            self.newest_applied = max(newest, self.newest_applied) if self.newest_applied else newest
         return next_offsets
 
     async def run(self) -> None:
-        """Consume until cancelled; database or bus failures are retried with a growing pause."""
+        """Consume until stopped (or cancelled); database or bus failures are retried with a growing pause.
+
+        ``stop`` is looked at between batches only: a batch is applied and its positions committed
+        whole, then the subscription is closed (leaving the group, so its partitions move at once).
+        A cancellation instead rolls the batch's transaction back; its messages are read again by
+        whoever holds the partition next. Either way nothing is lost and nothing applied twice.
+        """
         backoff = 0.5
-        while True:
-            subscription = self._subscribe(self.start_positions)
+        while not self._stopping:
+            subscription = self.subscription = self._subscribe(self.start_positions)
             try:
-                while True:
+                while not self._stopping:
                     batch = await subscription.poll(self._max_batch, self._poll_timeout_s)
                     offsets = await self.apply_batch(batch)
                     await subscription.committed(offsets)
@@ -105,4 +156,6 @@ class ScoringConsumer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
             finally:
+                self.subscription = None
                 await asyncio.shield(subscription.close())
+        log.info("consumer stopped: %d applied, %d dead-lettered by this process", self.applied, self.dead_lettered)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -40,14 +41,26 @@ def seconds_until_next_run(now: dt.datetime, timezone: str) -> float:
     return (run - local).total_seconds()
 
 
-async def daily(engine: AsyncEngine, evaluator: Evaluator, today: Callable[[], dt.date], timezone: str) -> None:
+class DailyRefresh:
     """Refresh at start (a restarted service catches up on the days it missed), then every day."""
-    while True:
-        try:
-            done = await refresh_all(engine, evaluator, today())
-            log.info("daily refresh: %s", done)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("daily refresh failed; next try at the next run")
-        await asyncio.sleep(seconds_until_next_run(dt.datetime.now(dt.UTC), timezone))
+
+    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, today: Callable[[], dt.date], timezone: str) -> None:
+        self._engine = engine
+        self._evaluator = evaluator
+        self._today = today
+        self._timezone = timezone
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                done = await refresh_all(self._engine, self._evaluator, self._today())
+                log.info("daily refresh: %s", done)
+            except Exception:
+                log.exception("daily refresh failed; next try at the next run")
+            wait = seconds_until_next_run(dt.datetime.now(dt.UTC), self._timezone)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), wait)

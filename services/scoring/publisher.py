@@ -8,6 +8,7 @@ acknowledged the batch. Message ids are content-derived, so a republished batch 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from itertools import groupby
 
@@ -31,6 +32,11 @@ class OutboxPublisher:
         self._batch_size = batch_size
         self._idle_s = idle_s
         self.published = 0
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the round under way (its checkpoint commits), then return from ``run``."""
+        self._stopping.set()
 
     async def run_once(self) -> int:
         async with self._engine.begin() as conn:
@@ -54,7 +60,7 @@ class OutboxPublisher:
 
     async def run(self) -> None:
         backoff = 0.5
-        while True:
+        while not self._stopping.is_set():
             try:
                 published = await self.run_once()
                 backoff = 0.5
@@ -66,4 +72,5 @@ class OutboxPublisher:
                 backoff = min(backoff * 2, 10.0)
                 continue
             if published < self._batch_size:
-                await asyncio.sleep(self._idle_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._idle_s)

@@ -1,18 +1,20 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shared.settings import KafkaSettings
+from shared.settings import KafkaSettings, ServiceSettings, secret
 
 
-class ScoringSettings(BaseSettings):
+class ScoringSettings(ServiceSettings):
     """SHIJI_SCORING_*: the read side for points."""
 
     model_config = SettingsConfigDict(env_prefix="SHIJI_SCORING_", extra="ignore")
 
     database_url: str = Field("postgresql+asyncpg://postgres@127.0.0.1:5432/shiji_scoring",
-                              description="the scoring service's own database (projections and positions)")
+                              description="the scoring service's own database (projections and positions), "
+                                          "with its password",
+                              json_schema_extra=secret())
     host: str = Field("127.0.0.1", description="listen address of `shiji serve scoring`")
     port: int = Field(8002, description="listen port of `shiji serve scoring`")
     consume: bool = Field(True, description="run the Kafka consumer in this process")

@@ -256,3 +256,66 @@ async def test_a_restarted_consumer_resumes_where_it_stopped(pipeline: Pipeline)
         now_at = {(r.topic, r.partition): r.next_offset for r in await conn.execute(select(consumer_positions))}
     assert all(now_at[k] >= v for k, v in stopped_at.items())
     assert sum(now_at.values()) - sum(stopped_at.get(k, 0) for k in now_at) == 3
+
+
+async def test_the_request_context_travels_with_the_event_to_the_consumer(pipeline: Pipeline) -> None:
+    """Stored context -> message headers -> consumer span: one trace from the write to the projection."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    from shared import tracing
+
+    exporter = InMemorySpanExporter()
+    tracer = tracing.tracer_of(tracing.tracer_provider("test", exporter, batch=False))
+    trace_id = uuid.uuid4().hex
+    context = {"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01", "request_id": "req-7"}
+    cadre = await pipeline.dossier.execute("register_cadre", RegisterCadre(name="张伟", unit_id="u-1"), {}, ACTOR,
+                                           context=context)
+    await pipeline.dossier.execute("register_cadre", RegisterCadre(name="李娜", unit_id="u-1"), {}, ACTOR)  # none
+    relay = Relay(pipeline.relay._engine, pipeline.publisher, pipeline.topic, tracer=tracer)
+    while await relay.run_once():
+        pass
+    consumer = ScoringConsumer(pipeline.scoring_engine, pipeline.subscribe, tracer=tracer)
+    sub = pipeline.subscribe(consumer.start_positions)
+    pipeline.subscriptions.append(sub)
+    delivered: list[DeliveredMessage] = []
+    while len(delivered) < SETUP + 2:
+        batch = await sub.poll(50, 0.5)
+        delivered.extend(batch)
+        await consumer.apply_batch(batch)
+
+    (traced,) = [m for m in delivered if m.key == cadre.body["id"]]
+    assert traced.header("request_id") == "req-7"
+    assert traced.header("traceparent").split("-")[1] == trace_id
+    spans = exporter.get_finished_spans()
+    (publish,) = [s for s in spans if s.kind is SpanKind.PRODUCER and f"{s.context.trace_id:032x}" == trace_id]
+    (process,) = [s for s in spans if s.kind is SpanKind.CONSUMER and f"{s.context.trace_id:032x}" == trace_id]
+    assert process.parent.span_id == publish.context.span_id
+    # The events without a context start traces of their own at the relay: never the other one's.
+    assert len([s for s in spans if s.kind is SpanKind.CONSUMER]) == SETUP + 2
+
+
+async def test_readiness_fails_fast_and_counts_it_when_kafka_does_not_answer(tmp_path: Path) -> None:
+    import httpx
+
+    from services.dossier.api import create_app
+    from services.dossier.settings import DossierSettings
+    from shared.kafka_bus import KafkaAdmin, KafkaPublisher
+    from tests.support.production import free_port
+
+    nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there
+    url = sqlite_url(tmp_path / "dossier.db")
+    await upgrade_to_head("dossier", url)
+    bus = KafkaAdmin(nowhere)
+    app = create_app(DossierSettings(database_url=url), publisher=KafkaPublisher(nowhere, errors=bus.errors), bus=bus)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dossier") as client:
+            started = asyncio.get_running_loop().time()
+            r = await client.get("/readyz")
+            assert asyncio.get_running_loop().time() - started < 10
+            metrics = (await client.get("/metrics")).text
+    finally:
+        await bus.close()
+    assert r.status_code == 503
+    assert r.json()["checks"]["database"] == "ok" and r.json()["checks"]["bus"].startswith("failed")
+    assert 'shiji_kafka_errors_total{client="admin",error="KafkaTimeoutError"} 1.0' in metrics

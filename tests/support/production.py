@@ -42,10 +42,11 @@ def free_port() -> int:
 class ProductionSystem:
     gateway_url: str
     dossier_url: str
-    scoring_url: str
+    scoring_url: str  # the first scoring instance, the one the gateway asks
     key: ec.EllipticCurvePrivateKey
     env: dict[str, str]
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # "scoring", "scoring-2", ...
+    scoring_urls: list[str] = field(default_factory=list)  # every scoring instance, first one first
 
     def token(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> str:
         return issue_token(self.key, subject=subject, role=role, unit=unit, ttl=dt.timedelta(hours=2))
@@ -70,7 +71,9 @@ async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float =
 @contextlib.asynccontextmanager
 async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: int = 3,
                             log_dir: Path | None = None, extra_env: dict[str, str] | None = None,
-                            ) -> AsyncIterator[ProductionSystem]:
+                            scoring_instances: int = 1) -> AsyncIterator[ProductionSystem]:
+    """The three services as processes; ``scoring_instances`` > 1 starts more ``shiji serve scoring`` in the
+    same consumer group (each on its own port, logging to ``scoring-N.log``)."""
     dbs = PgDatabases(pg_base)
     workdir = Path(tempfile.mkdtemp(prefix="shiji-prod-"))
     log_dir = log_dir or workdir
@@ -105,14 +108,19 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
         raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
     system = ProductionSystem(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['dossier']}",
                               f"http://127.0.0.1:{ports['scoring']}", key, env)
+    extra_scoring = {f"scoring-{n}": free_port() for n in range(2, scoring_instances + 1)}
+    system.scoring_urls = [system.scoring_url, *(f"http://127.0.0.1:{port}" for port in extra_scoring.values())]
     try:
-        for name in ("dossier", "scoring", "gateway"):
+        for name in ("dossier", "scoring", *extra_scoring, "gateway"):
+            service, port_env = name.split("-")[0], {}
+            if name in extra_scoring:
+                port_env = {"SHIJI_SCORING_PORT": str(extra_scoring[name])}
             log = open(log_dir / f"{name}.log", "ab")
             system.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", name],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", service],
+                env={**env, **port_env}, stdout=log, stderr=subprocess.STDOUT)
         procs = list(system.processes.values())
-        for url in (system.dossier_url, system.scoring_url, system.gateway_url):
+        for url in (system.dossier_url, *system.scoring_urls, system.gateway_url):
             await wait_ready(f"{url}/readyz", procs)
         yield system
     finally:

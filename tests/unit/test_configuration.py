@@ -1,0 +1,107 @@
+"""The settings: their generated documentation, secrets from files, and production mode's refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services import cli
+from services.configuration import DOC, render
+from services.dossier.settings import DossierSettings
+from services.gateway.settings import GatewaySettings
+from services.scoring.settings import ScoringSettings
+from shared.settings import production_problems
+
+PRODUCTION_ENV = {
+    "SHIJI_DOSSIER_DATABASE_URL": "postgresql+asyncpg://shiji:pw@db.internal/shiji_dossier",
+    "SHIJI_SCORING_DATABASE_URL": "postgresql+asyncpg://shiji:pw@db.internal/shiji_scoring",
+    "SHIJI_KAFKA_BOOTSTRAP": "kafka-0.kafka:9092,kafka-1.kafka:9092",
+    "SHIJI_KAFKA_REPLICATION_FACTOR": "3",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No SHIJI_* from the machine running the tests, and no secrets folder unless a test makes one."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SHIJI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SHIJI_SECRETS_DIR", str(tmp_path / "no-secrets-here"))
+
+
+def test_the_configuration_doc_is_generated_from_the_settings_classes() -> None:
+    assert DOC.read_text(encoding="utf-8") == render(), (
+        "docs/configuration.md is out of date: run python -m services.configuration")
+
+
+def test_the_doc_names_every_setting() -> None:
+    doc = render()
+    for cls in (DossierSettings, ScoringSettings, GatewaySettings):
+        prefix = cls.model_config["env_prefix"]
+        for name in cls.model_fields:
+            if name != "kafka":
+                assert f"`{prefix}{name.upper()}`" in doc
+
+
+def test_a_secret_can_come_from_a_file_and_the_environment_wins(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "shiji_scoring_database_url").write_text("postgresql+asyncpg://u:from-file@db/s")
+    monkeypatch.setenv("SHIJI_SECRETS_DIR", str(secrets))
+    assert ScoringSettings().database_url == "postgresql+asyncpg://u:from-file@db/s"
+    monkeypatch.setenv("SHIJI_SCORING_DATABASE_URL", "postgresql+asyncpg://u:from-env@db/s")
+    assert ScoringSettings().database_url == "postgresql+asyncpg://u:from-env@db/s"
+
+
+def test_development_defaults_are_named_as_production_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = production_problems(DossierSettings())
+    assert {p.split()[0] for p in problems} == {
+        "SHIJI_DOSSIER_DATABASE_URL", "SHIJI_KAFKA_BOOTSTRAP", "SHIJI_KAFKA_REPLICATION_FACTOR"}
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert production_problems(DossierSettings()) == []
+    assert production_problems(ScoringSettings()) == []
+    monkeypatch.setenv("SHIJI_SCORING_DATABASE_URL", "sqlite+aiosqlite:///scoring.db")
+    assert [p.split()[0] for p in production_problems(ScoringSettings())] == ["SHIJI_SCORING_DATABASE_URL"]
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring", "gateway"])
+def test_production_mode_refuses_to_serve_on_defaults(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str], service: str) -> None:
+    monkeypatch.setenv("SHIJI_PRODUCTION", "true")
+    started = []
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *a, **k: started.append(a))
+    assert cli.main(["serve", service]) == 2
+    assert not started
+    assert "production mode: SHIJI_" in capsys.readouterr().err
+
+
+def test_production_mode_lets_migrate_through_once_the_databases_are_named(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SHIJI_PRODUCTION", "true")
+    assert cli.main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert "SHIJI_DOSSIER_DATABASE_URL" in err and "SHIJI_KAFKA" not in err
+    upgraded = []
+
+    async def upgrade(service: str, url: str) -> None:
+        upgraded.append((service, url))
+
+    monkeypatch.setattr(cli, "upgrade_to_head", upgrade)
+    for name in ("SHIJI_DOSSIER_DATABASE_URL", "SHIJI_SCORING_DATABASE_URL"):
+        monkeypatch.setenv(name, PRODUCTION_ENV[name])
+    assert cli.main(["migrate"]) == 0
+    assert [s for s, _ in upgraded] == ["dossier", "scoring"]
+
+
+def test_outside_production_mode_defaults_are_fine(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = []
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **k: started.append(app))
+    monkeypatch.setenv("SHIJI_SCORING_CONSUME", "false")
+    monkeypatch.setenv("SHIJI_SCORING_PUBLISH", "false")
+    assert cli.main(["serve", "scoring"]) == 0
+    assert started

@@ -1,0 +1,148 @@
+"""deploy/: what the schema validators (deploy/validate) cannot see, the references between the files
+and the code: variable names, required settings, ports, probes, replicas = partitions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from services.configuration import SECTIONS
+from services.dossier.settings import DossierSettings
+from services.gateway.settings import GatewaySettings
+from services.scoring.settings import ScoringSettings
+from shared.settings import env_name, production_problems
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+K8S = DEPLOY / "kubernetes"
+SETTINGS = {"dossier": DossierSettings, "scoring": ScoringSettings, "gateway": GatewaySettings}
+KNOWN = {env_name(cls, name) for cls, _ in SECTIONS for name in cls.model_fields}
+
+
+def documents(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+def k8s(kind: str, name: str) -> dict[str, Any]:
+    for path in K8S.glob("*.yaml"):
+        for doc in documents(path):
+            if doc.get("kind") == kind and doc["metadata"]["name"] == name:
+                return doc
+    raise AssertionError(f"no {kind} {name} under deploy/kubernetes")
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def config_map() -> dict[str, str]:
+    return k8s("ConfigMap", "shiji-config")["data"]
+
+
+def settings_problems(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], service: str) -> list[str]:
+    """What production mode would say about ``service`` started with exactly ``env``."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SHIJI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SHIJI_SECRETS_DIR", "/nonexistent")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return production_problems(SETTINGS[service]())
+
+
+def test_every_shiji_variable_named_in_deploy_is_a_real_setting() -> None:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in [DEPLOY / "compose.yaml", *K8S.glob("*.yaml"),
+                                                               DEPLOY / "container" / "Dockerfile"])
+    named = set(re.findall(r"\bSHIJI_[A-Z0-9_]+\b", text))
+    assert named and named <= KNOWN, f"unknown settings: {sorted(named - KNOWN)}"
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring", "gateway"])
+def test_compose_sets_everything_production_mode_requires(monkeypatch: pytest.MonkeyPatch, service: str) -> None:
+    spec = compose()["services"][service]
+    assert spec["command"] == ["serve", service]
+    assert settings_problems(monkeypatch, spec["environment"], service) == []
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring", "gateway"])
+def test_kubernetes_sets_everything_production_mode_requires(monkeypatch: pytest.MonkeyPatch, service: str) -> None:
+    pod = k8s("Deployment", f"shiji-{service}")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == ["serve", service]
+    env = dict(config_map())
+    # Secrets arrive as files in /run/secrets named like their variable (shared/settings.py).
+    mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+    for volume in pod.get("volumes", []):
+        if "secret" in volume:
+            assert mounts[volume["name"]] == "/run/secrets"
+            for item in volume["secret"]["items"]:
+                assert item["path"] == item["key"] and item["key"].upper() in KNOWN
+                env[item["key"].upper()] = "postgresql+asyncpg://shiji:from-the-secret@db/shiji"
+    assert settings_problems(monkeypatch, env, service) == []
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring", "gateway"])
+def test_deployments_probe_serve_and_are_bounded(service: str) -> None:
+    deployment = k8s("Deployment", f"shiji-{service}")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    port = SETTINGS[service].model_fields["port"].default
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(port) and annotations["prometheus.io/path"] == "/metrics"
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    service_ = k8s("Service", f"shiji-{service}")
+    assert service_["spec"]["selector"].items() <= labels.items()
+    assert service_["spec"]["ports"][0]["port"] == port
+    assert k8s("PodDisruptionBudget", f"shiji-{service}")["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    # The gateway reaches the others through their Services.
+    if service != "gateway":
+        assert config_map()[f"SHIJI_GATEWAY_{service.upper()}_URL"] == f"http://shiji-{service}:{port}"
+
+
+def test_scoring_runs_one_replica_per_partition() -> None:
+    assert k8s("Deployment", "shiji-scoring")["spec"]["replicas"] == int(config_map()["SHIJI_KAFKA_PARTITIONS"])
+
+
+def test_the_migration_job_migrates() -> None:
+    (container,) = k8s("Job", "shiji-migrate")["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["migrate"]
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    listed = set(yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"])
+    assert listed == {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+
+
+def test_compose_references_resolve() -> None:
+    spec = compose()
+    services, volumes = spec["services"], set(spec["volumes"])
+    for name, service in services.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+        for mount in service.get("volumes", []):
+            source = mount.split(":")[0]
+            assert source in volumes or (DEPLOY / source).exists(), f"{name} mounts unknown {source}"
+        if "build" in service:
+            assert (DEPLOY / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
+    databases = set(re.findall(r"CREATE DATABASE (\w+);", (DEPLOY / "compose" / "initdb.sql").read_text()))
+    env = services["dossier"]["environment"]
+    assert {env[f"SHIJI_{s}_DATABASE_URL"].rsplit("/", 1)[1] for s in ("DOSSIER", "SCORING")} == databases
+
+
+def test_the_image_runs_shiji_as_an_unprivileged_user() -> None:
+    dockerfile = (DEPLOY / "container" / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 2  # build stage + runtime stage
+    assert re.findall(r"^USER (\S+)", dockerfile, re.M) == ["10001:10001"]
+    assert 'ENTRYPOINT ["shiji"]' in dockerfile
