@@ -116,6 +116,7 @@ class DossierService:
     async def _attempt(self, plan: Plan, actor: Actor, idempotency: IdempotentRequest | None,
                        expected_version: int | None, context: dict[str, str] | None) -> Outcome:
         async with self._transaction() as conn:
+            await store.lock_stream(conn, plan.stream_id)
             if idempotency is not None:
                 earlier = await store.find_response(conn, idempotency.key)
                 if earlier is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -84,6 +84,17 @@ def row_to_event(row: Any) -> StoredEvent:
 async def read_stream(conn: AsyncConnection, stream_id: str) -> list[StoredEvent]:
     rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
     return [row_to_event(r) for r in rows]
+
+
+async def lock_stream(conn: AsyncConnection, stream_id: str) -> None:
+    """Queue writers of one stream behind each other for the rest of the transaction (PostgreSQL).
+
+    Without it, concurrent commands on one cadre race to the same version and all but one retry;
+    with it they take turns, and a conflict is left only for a stale If-Match. The lock takes no
+    transaction id, so ``append`` stays the transaction's first write. (SQLite writers are already
+    serialised by the service's write lock.)"""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:stream, 0))"), {"stream": stream_id})
 
 
 async def stream_version(conn: AsyncConnection, stream_id: str) -> int:

@@ -242,3 +242,16 @@ async def test_openapi_and_health(system: System) -> None:
     assert (await system.client.get("/healthz")).json() == {"status": "ok"}
     ready = await system.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"dossier": "ok", "scoring": "ok"}
+
+
+async def test_concurrent_writers_on_one_cadre_take_turns_and_a_stale_if_match_loses(system: System) -> None:
+    cadre_id = await register(system)
+    answers = await asyncio.gather(*(system.client.post(f"/api/v1/cadres/{cadre_id}/entries", json=entry(points=1),
+                                                        headers={**system.auth(), **key()}) for _ in range(12)))
+    assert [r.status_code for r in answers] == [201] * 12
+    assert sorted(r.json()["version"] for r in answers) == list(range(2, 14))  # one writer per version
+    racers = await asyncio.gather(*(system.client.post(f"/api/v1/cadres/{cadre_id}/entries", json=entry(points=1),
+                                                       headers={**system.auth(), **key(), "If-Match": '"13"'})
+                                    for _ in range(6)))
+    assert sorted(r.status_code for r in racers) == [201] + [412] * 5
+    assert await event_count(system, cadre_id) == 14
