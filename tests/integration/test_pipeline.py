@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +44,7 @@ class Pipeline:
     publisher: object
     subscribe: object  # StartPositions -> Subscription
     topic: str
+    another_scoring: Callable  # () -> (url of a fresh scoring database, subscribe from offset zero)
     subscriptions: list = field(default_factory=list)
 
     def consumer(self) -> tuple[ScoringConsumer, Subscription]:
@@ -105,6 +106,11 @@ async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
         def subscribe(start: StartPositions) -> Subscription:
             return bus.subscribe(topic, start)
+
+        async def another_scoring() -> tuple[str, Callable[[StartPositions], Subscription]]:
+            url = sqlite_url(tmp_path / f"scoring-{uuid.uuid4().hex[:6]}.db")
+            await upgrade_to_head("scoring", url)
+            return url, subscribe  # positions live in the scoring database: a new one starts at zero
         cleanup = []
     else:
         from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
@@ -121,6 +127,10 @@ async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
         def subscribe(start: StartPositions) -> Subscription:
             return KafkaSubscription(kafka, topic, group, start)
+
+        async def another_scoring() -> tuple[str, Callable[[StartPositions], Subscription]]:
+            other_group = f"g-{uuid.uuid4().hex[:8]}"
+            return await dbs.create("scoring"), lambda start: KafkaSubscription(kafka, topic, other_group, start)
         cleanup = [dbs.drop_all]
 
     dossier_engine, scoring_engine = make_engine(dossier_url), make_engine(scoring_url)
@@ -131,7 +141,7 @@ async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
                  {"unit_id": "u-1", "name": "局", "parent_id": "city", "level": "unit", "unit_class": "economic"}):
         await service.execute("register_unit", RegisterUnit(**unit), {}, ACTOR)
     await relay.run_once()  # the catalogue and the units: every test below counts only its own events
-    p = Pipeline(service, relay, scoring_engine, publisher, subscribe, topic)
+    p = Pipeline(service, relay, scoring_engine, publisher, subscribe, topic, another_scoring)
     yield p
     for sub in p.subscriptions:
         await sub.close()
