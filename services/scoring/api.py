@@ -14,13 +14,13 @@ from sqlalchemy import select
 from services.scoring import jobs, metrics
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator, rank_group, ranking_groups, weighted
-from services.scoring.facts import cadres_under, load_facts
+from services.scoring.facts import CadreFacts, cadres_under, load_entries, load_facts
 from services.scoring.publisher import OutboxPublisher
 from services.scoring.rules import RuleBook
 from services.scoring.screening import Screening
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import warnings as warnings_table
-from services.scoring.window import Subtotal, Window, summarize
+from services.scoring.window import Subtotal, Window, rolling_window, summarize
 from shared import tracing
 from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.calendar import Quarter
@@ -114,11 +114,12 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> dict[str, Any]:
         as_of, known_at = moments(as_of, known_at, settings.timezone)
         rules = rule_book.for_date(as_of)
+        window = rolling_window(as_of, rules.window_years)
+        since = min(window.start, dt.date(as_of.year - 3, 1, 1))  # the window and the yearly breakdown
         async with engine.connect() as conn:
-            facts = (await load_facts(conn, [cadre_id], known_at))[cadre_id]
-        points = weighted(facts, rules)
+            found = await load_entries(conn, [cadre_id], known_at, since)
+        points = weighted(CadreFacts(cadre_id, entries=found.get(cadre_id, [])), rules)
         summary = summarize(points, as_of, rules.window_years)
-        window = summary.window
         last_quarter = Quarter.of(as_of)
         twelve = [last_quarter]
         while len(twelve) < 12:
@@ -181,7 +182,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         rules = rule_book.for_date(as_of)
         async with engine.connect() as conn:
             ids = await cadres_under(conn, None, as_of, known_at)
-            facts = await load_facts(conn, ids, known_at)
+            facts = await load_facts(conn, ids, known_at, since=rolling_window(as_of, rules.window_years).start)
         ranked = rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
         return {
             "group": group, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(), "rule_set": rules.name,

@@ -25,7 +25,7 @@ from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening import Screening, screen
 from services.scoring.tables import outbox, published_totals
 from services.scoring.tables import warnings as warnings_table
-from services.scoring.window import summarize
+from services.scoring.window import rolling_window, summarize
 from shared.db import insert_ignore, upsert
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC, TotalsChanged, WarningChanged, cloudevent
 
@@ -74,7 +74,8 @@ class Evaluator:
         """Bring warnings and published totals of ``cadre_ids`` up to ``as_of``. With ``with_rankings``
         (the daily job, over every cadre) the bottom-of-ranking warnings are evaluated too."""
         rules = self.rules.for_date(as_of)
-        facts = all_facts if all_facts is not None else await load_facts(conn, cadre_ids, now)
+        since = rolling_window(as_of, rules.window_years).start
+        facts = all_facts if all_facts is not None else await load_facts(conn, cadre_ids, now, since)
         holding: dict[str, list[warnings.Condition]] = {i: warnings.per_cadre(facts[i], as_of, rules) for i in cadre_ids}
         kinds = list(warnings.PER_CADRE)
         if with_rankings and rules.warnings.bottom_of_ranking:
@@ -170,5 +171,5 @@ class Evaluator:
     async def screening(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date,
                         known_at: dt.datetime) -> list[Screening]:
         rules = self.rules.for_date(as_of)
-        facts = await load_facts(conn, cadre_ids, known_at)
+        facts = await load_facts(conn, cadre_ids, known_at, since=rolling_window(as_of, rules.window_years).start)
         return [screen(facts[i], as_of, rules) for i in cadre_ids]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.tables import (
@@ -79,35 +79,68 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
     return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]
 
 
+def _among(conn: AsyncConnection, column, ids: Sequence[str]):
+    """``column`` in ``ids`` as one array parameter on PostgreSQL (one cached plan, whatever the count)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(f"ids_{column.table.name}", list(ids), type_=ARRAY(String)))
+    return column.in_(list(ids))
+
+
 async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> list:
+    """``query`` restricted to ``column`` in ``ids``: one array parameter on PostgreSQL (a cached plan,
+    whatever the count), IN lists of at most CHUNK ids on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return (await conn.execute(query.where(column == any_(bindparam("ids", list(ids), type_=ARRAY(String)))))).all()
     out = []
     for chunk in _chunks(ids):
-        out += list(await conn.execute(query.where(column.in_(chunk))))
+        out += (await conn.execute(query.where(column.in_(chunk)))).all()
     return out
 
 
-async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime) -> dict[str, list[EntryFact]]:
+ENTRY_COLUMNS = (entries.c.entry_id, entries.c.event_id, entries.c.cadre_id, entries.c.kind, entries.c.category,
+                 entries.c.points_cents, entries.c.effective_date, entries.c.impact_start, entries.c.impact_end)
+
+
+async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime,
+                       since: dt.date | None = None) -> dict[str, list[EntryFact]]:
     """Each cadre's entries as they stood at ``known_at``: recorded by then, not revoked by then,
-    as last amended by then. Verified achievements are entries of kind ``achievement``."""
-    revoked = {r.entry_id for r in await _rows(
-        conn, select(revocations.c.entry_id).where(revocations.c.recorded_at <= known_at), revocations.c.cadre_id, ids)}
-    current: dict[str, EntryFact] = {}
-    owner: dict[str, str] = {}
-    for r in await _rows(conn, select(entries).where(entries.c.recorded_at <= known_at), entries.c.cadre_id, ids):
-        if r.entry_id in revoked:
-            continue
-        owner[r.entry_id] = r.cadre_id
-        current[r.entry_id] = EntryFact(r.entry_id, r.event_id, r.kind, r.category, Decimal(r.points_cents) / 100,
-                                        r.effective_date, _impact(r))
-    amendments = await _rows(conn, select(entry_amendments).where(entry_amendments.c.recorded_at <= known_at)
-                             .order_by(entry_amendments.c.recorded_at), entry_amendments.c.cadre_id, ids)
-    for a in amendments:
-        if (before := current.get(a.entry_id)) is not None:
-            current[a.entry_id] = EntryFact(a.entry_id, a.event_id, before.kind, a.category or before.category,
-                                            Decimal(a.points_cents) / 100, a.effective_date, _impact(a))
+    as last amended by then. Verified achievements are entries of kind ``achievement``. One query,
+    joined to each entry's newest amendment (amendments are rare, so that side stays small).
+
+    ``since`` leaves out what cannot matter from that day on: entries effective earlier, unless a
+    sanction's impact period reaches it or an amendment may have moved them."""
+    if conn.dialect.name != "postgresql" and len(ids) > CHUNK:  # SQLite: keep each IN list within its limits
+        merged: dict[str, list[EntryFact]] = {}
+        for chunk in _chunks(ids):
+            merged.update(await load_entries(conn, chunk, known_at, since))
+        return merged
+    ranked = select(
+        entry_amendments,
+        func.row_number().over(partition_by=entry_amendments.c.entry_id,
+                               order_by=entry_amendments.c.recorded_at.desc()).label("newest"),
+    ).where(entry_amendments.c.recorded_at <= known_at, _among(conn, entry_amendments.c.cadre_id, ids)).subquery()
+    a = select(ranked).where(ranked.c.newest == 1).subquery()
+    query = select(
+        entries.c.entry_id, entries.c.cadre_id, entries.c.kind,
+        func.coalesce(a.c.event_id, entries.c.event_id).label("event_id"),
+        func.coalesce(a.c.category, entries.c.category).label("category"),
+        func.coalesce(a.c.points_cents, entries.c.points_cents).label("points_cents"),
+        func.coalesce(a.c.effective_date, entries.c.effective_date).label("effective_date"),
+        a.c.event_id.label("amended_by"), a.c.impact_start.label("amended_start"), a.c.impact_end.label("amended_end"),
+        entries.c.impact_start, entries.c.impact_end,
+    ).select_from(entries.outerjoin(a, a.c.entry_id == entries.c.entry_id)).where(
+        entries.c.recorded_at <= known_at,
+        ~exists().where(revocations.c.entry_id == entries.c.entry_id, revocations.c.recorded_at <= known_at),
+    )
+    if since is not None:
+        query = query.where(or_(entries.c.effective_date >= since, entries.c.impact_end >= since,
+                                a.c.entry_id.is_not(None)))
     by_cadre: dict[str, list[EntryFact]] = defaultdict(list)
-    for entry_id, fact in current.items():
-        by_cadre[owner[entry_id]].append(fact)
+    for r in await _rows(conn, query, entries.c.cadre_id, ids):
+        # an amendment restates the whole entry, its impact period (or the lack of one) included
+        start, end = (r.amended_start, r.amended_end) if r.amended_by else (r.impact_start, r.impact_end)
+        by_cadre[r.cadre_id].append(EntryFact(r.entry_id, r.event_id, r.kind, r.category, Decimal(r.points_cents) / 100,
+                                              r.effective_date, (start, end) if start else None))
     return by_cadre
 
 
@@ -115,11 +148,13 @@ def _impact(row) -> tuple[dt.date, dt.date] | None:
     return (row.impact_start, row.impact_end) if row.impact_start else None
 
 
-async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime) -> dict[str, CadreFacts]:
+async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime,
+                     since: dt.date | None = None) -> dict[str, CadreFacts]:
+    """Everything screening and rankings ask about ``ids``; ``since`` as for ``load_entries``."""
     facts = {i: CadreFacts(i) for i in ids}
     for r in await _rows(conn, select(cadres).where(cadres.c.recorded_at <= known_at), cadres.c.cadre_id, ids):
         facts[r.cadre_id].name, facts[r.cadre_id].unit_id = r.name, r.unit_id
-    for cadre_id, found in (await load_entries(conn, ids, known_at)).items():
+    for cadre_id, found in (await load_entries(conn, ids, known_at, since)).items():
         facts[cadre_id].entries = found
     post_rows = await _rows(conn, select(posts).where(posts.c.recorded_at <= known_at), posts.c.cadre_id, ids)
     ends = {r.post_id: r.end_date for r in await _rows(
