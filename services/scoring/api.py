@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from services.scoring.rules import RuleBook
 from services.scoring.screening import Screening
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import warnings as warnings_table
-from services.scoring.window import Subtotal, Window, rolling_window, summarize
+from services.scoring.window import Subtotal, by_quarter, quarters_ending, rolling_window, summarize
 from shared import tracing
 from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.calendar import Quarter
@@ -60,16 +61,8 @@ def moments(as_of: dt.date | None, known_at: dt.datetime | None, timezone: str) 
     return as_of, (known_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
 
 
-def breakdown(points: list[tuple[dt.date, Decimal]], windows: list[tuple[str, Window]]) -> list[dict[str, Any]]:
-    out = []
-    for label, window in windows:
-        sub = Subtotal()
-        for day, p in points:
-            if day in window:
-                sub.add(p)
-        out.append({"period": label, "start": window.start.isoformat(), "end": window.end.isoformat(),
-                    **subtotal_view(sub)})
-    return out
+def period_view(label: str, start: dt.date, end: dt.date, sub: Subtotal) -> dict[str, Any]:
+    return {"period": label, "start": start.isoformat(), "end": end.isoformat(), **subtotal_view(sub)}
 
 
 def screening_view(s: Screening) -> dict[str, Any]:
@@ -120,11 +113,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
             found = await load_entries(conn, [cadre_id], known_at, since)
         points = weighted(CadreFacts(cadre_id, entries=found.get(cadre_id, [])), rules)
         summary = summarize(points, as_of, rules.window_years)
-        last_quarter = Quarter.of(as_of)
-        twelve = [last_quarter]
-        while len(twelve) < 12:
-            previous = twelve[0].first_day - dt.timedelta(days=1)
-            twelve.insert(0, Quarter.of(previous))
+        quarters = by_quarter(points, as_of)
+        nothing = Subtotal()
         return {
             "cadre_id": cadre_id,
             "as_of": as_of.isoformat(),
@@ -137,11 +127,13 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
                           "end": min(q.last_day, window.end).isoformat(), **subtotal_view(sub)}
                          for q, sub in summary.quarters.items()],
             # The three complete calendar years before the as-of year (annual reviews) ...
-            "years": breakdown(points, [(str(y), Window(dt.date(y, 1, 1), dt.date(y, 12, 31)))
-                                        for y in range(as_of.year - 3, as_of.year)]),
+            "years": [period_view(str(y), dt.date(y, 1, 1), dt.date(y, 12, 31),
+                                  functools.reduce(Subtotal.merge, (quarters.get(Quarter(y, n), nothing)
+                                                                    for n in range(1, 5))))
+                      for y in range(as_of.year - 3, as_of.year)],
             # ... and the 12 quarters ending with the as-of quarter (quarterly sheets), up to as_of.
-            "last_12_quarters": breakdown(points, [(str(q), Window(q.first_day, min(q.last_day, as_of)))
-                                                   for q in twelve]),
+            "last_12_quarters": [period_view(str(q), q.first_day, min(q.last_day, as_of), quarters.get(q, nothing))
+                                 for q in quarters_ending(Quarter.of(as_of), 12)],
         }
 
     @app.get("/v1/cadres/{cadre_id}/screening", tags=["screening"])

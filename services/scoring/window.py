@@ -60,6 +60,9 @@ class Subtotal:
     def total(self) -> Decimal:
         return self.positive + self.negative
 
+    def merge(self, other: Subtotal) -> Subtotal:
+        return Subtotal(self.positive + other.positive, self.negative + other.negative, self.count + other.count)
+
     def add(self, points: Decimal) -> None:
         if points > 0:
             self.positive += points
@@ -88,3 +91,21 @@ def summarize(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date, years:
             summary.overall.add(points)
             summary.quarters[Quarter.of(day)].add(points)
     return summary
+
+
+def by_quarter(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date) -> dict[Quarter, Subtotal]:
+    """Every calendar quarter's subtotal of the entries effective by ``as_of``, in one pass: the
+    yearly sheets (three complete years before the as-of year) and the 12 quarters ending with the
+    as-of quarter are sums of these."""
+    quarters: dict[Quarter, Subtotal] = {}
+    for day, points in entries:
+        if day <= as_of:
+            quarters.setdefault(Quarter.of(day), Subtotal()).add(points)
+    return quarters
+
+
+def quarters_ending(last: Quarter, count: int) -> list[Quarter]:
+    found = [last]
+    while len(found) < count:
+        found.insert(0, Quarter.of(found[0].first_day - dt.timedelta(days=1)))
+    return found

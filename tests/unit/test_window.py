@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -101,3 +102,21 @@ def test_quarters_cover_the_window_in_order() -> None:
     assert len(quarters) == 13
     assert str(quarters[0]) == "2023-Q4"
     assert Quarter(2024, 1).last_day == dt.date(2024, 3, 31)
+
+
+@given(as_of=dates, items=entries)
+@settings(max_examples=200)
+def test_quarter_buckets_match_a_brute_force_sum(as_of: dt.date, items: list[tuple[dt.date, Decimal]]) -> None:
+    from services.scoring.window import by_quarter, quarters_ending
+
+    buckets = by_quarter(items, as_of)
+    twelve = quarters_ending(Quarter.of(as_of), 12)
+    assert len(twelve) == 12 and twelve[-1] == Quarter.of(as_of) and twelve == sorted(twelve)
+    assert all(a.next() == b for a, b in itertools.pairwise(twelve))
+    for q in twelve:
+        expected = sum((p for d, p in items if Quarter.of(d) == q and d <= as_of), Decimal(0))
+        assert (buckets[q].total if q in buckets else Decimal(0)) == expected
+    for year in range(as_of.year - 3, as_of.year):
+        expected = sum((p for d, p in items if d.year == year), Decimal(0))
+        got = sum((buckets[Quarter(year, n)].total for n in range(1, 5) if Quarter(year, n) in buckets), Decimal(0))
+        assert got == expected
