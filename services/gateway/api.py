@@ -28,6 +28,7 @@ from shared.commands import OPERATIONS, UNIT_ID, Operation
 from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, add_health_routes
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
 from shared.routing import typed_endpoint
+from shared.rule_sets import RuleSet
 from shared.telemetry import install_telemetry, request_id
 
 PREFIX = "/api/v1"
@@ -248,6 +249,16 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
                             limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
         return await from_scoring("/v1/warnings", caller, request,
                                   {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit})
+
+    @app.post(f"{PREFIX}/what-if", tags=["rule sets"],
+              summary="What a proposed rule set would change: totals, screening verdicts, ranking bands (read-only)")
+    async def what_if(proposed: RuleSet, caller: Caller, request: Request, idempotency_key: IdempotencyKey,
+                      unit: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None) -> Response:
+        query = {k: v.isoformat() if hasattr(v, "isoformat") else v
+                 for k, v in {"unit": unit, "as_of": as_of}.items() if v is not None}
+        answer = await scoring.call("POST", "/v1/what-if", principal=caller, request=request, params=query,
+                                    json=proposed.model_dump(mode="json"))
+        return relay_response(answer, request)
 
     @app.post(f"{PREFIX}/jobs/daily-refresh", tags=["operations"],
               summary="Run the daily refresh of totals and warnings now")

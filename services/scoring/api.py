@@ -17,10 +17,11 @@ from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator, rank_group, ranking_groups, weighted
 from services.scoring.facts import CadreFacts, cadres_under, load_entries, load_facts
 from services.scoring.publisher import OutboxPublisher
-from services.scoring.rules import RuleBook
+from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening import Screening
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import warnings as warnings_table
+from services.scoring.what_if import compare as what_if_compare
 from services.scoring.window import Subtotal, by_quarter, quarters_ending, rolling_window, summarize
 from shared import tracing
 from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
@@ -202,6 +203,18 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
                               "detail": r.detail, "rule_set": r.rule_set, "raised_on": r.raised_on.isoformat(),
                               "cleared_on": r.cleared_on.isoformat() if r.cleared_on else None,
                               "status": "cleared" if r.cleared_at else "active"} for r in rows]}
+
+    @app.post("/v1/what-if", tags=["rule sets"])
+    async def what_if(proposed: RuleSet, unit: Annotated[str | None, Query(max_length=100)] = None,
+                      as_of: AsOf = None) -> dict[str, Any]:
+        as_of, known_at = moments(as_of, None, settings.timezone)
+        current = rule_book.for_date(as_of)
+        since = rolling_window(as_of, max(current.window_years, proposed.window_years)).start
+        async with engine.connect() as conn:
+            every = await cadres_under(conn, None, as_of, known_at)  # rankings need whole classes
+            ids = await cadres_under(conn, unit, as_of, known_at) if unit else every
+            facts = await load_facts(conn, every, known_at, since)
+        return {"unit": unit, **what_if_compare(facts, ids, as_of, current, proposed)}
 
     @app.post("/v1/jobs/daily-refresh", tags=["operations"])
     async def daily_refresh(as_of: AsOf = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.e2e.conftest import System
 from tests.e2e.test_dossier_workflows import Office, office
-from tests.e2e.test_gateway import BASIS, assert_problem, today
+from tests.e2e.test_gateway import BASIS, assert_problem, key, today
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 20) -> Any:
@@ -151,3 +151,36 @@ async def test_score_breakdowns_by_year_and_quarter(system: System) -> None:
     assert s["last_12_quarters"][-1]["end"] == today().isoformat()
     # the 12 quarters reach back past last year's first quarter: all three entries are in them
     assert sum(q["total"] for q in s["last_12_quarters"]) == 6
+
+
+async def test_a_what_if_shows_what_a_proposed_rule_set_would_change(system: System) -> None:
+    o = await office(system)
+    await complete_record(o)  # the cadre: eligible, mass satisfaction 92
+    await o.ok(f"/cadres/{o.cadre}/entries", {"kind": "positive", "category": "honour", "title": "表彰", "points": 2,
+                                              "effective_date": (today() - dt.timedelta(days=5)).isoformat(),
+                                              "basis": BASIS})
+
+    async def eligible() -> None:
+        s = await get(system, f"/cadres/{o.cadre}/screening")
+        assert s["verdict"] == "eligible" and (await get(system, f"/cadres/{o.cadre}/score"))["total"] == 2, s
+
+    await eventually(eligible)
+    proposal = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
+                "category_weights": {"honour": 1.5},
+                "screening": {"mass_satisfaction_min": 95, "years_in_post_min": 3,
+                              "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
+    r = await system.client.post("/api/v1/what-if", params={"unit": o.unit_id}, json=proposal,
+                                 headers={**system.auth(), **key()})
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["current_rule_set"] == "default@1" and report["proposed_rule_set"] == "stricter@1"
+    assert report["cadres"] == 2
+    [change] = [c for c in report["changes"] if c["cadre_id"] == o.cadre]
+    assert change["total"] == {"current": 2, "proposed": 3}
+    assert change["screening"]["current"]["verdict"] == "eligible"
+    assert change["screening"]["proposed"]["excluded_by"] == ["mass_satisfaction_below_threshold"]
+    # read-only: the live answers did not move
+    assert (await get(system, f"/cadres/{o.cadre}/screening"))["verdict"] == "eligible"
+    bad = await system.client.post("/api/v1/what-if", json={**proposal, "window_years": 0},
+                                   headers={**system.auth(), **key()})
+    assert_problem(bad, 422, "window_years")
