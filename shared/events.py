@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 # Points carry at most two decimals (source sheets use halves and tenths) and are
 # serialised as JSON numbers, not strings, so other systems read them as numbers.
@@ -96,6 +96,14 @@ class EntryRecorded(DomainEvent):
 
     def effective_on(self) -> dt.date:
         return self.effective_date
+
+    @model_validator(mode="after")
+    def _points_match_kind(self) -> EntryRecorded:
+        # The dossier never emits such an event (the command is checked first); one arriving on the
+        # topic from elsewhere is not an entry and must not count (it becomes a dead letter).
+        if problem := points_sign_problem(self.kind, self.points):
+            raise ValueError(problem)
+        return self
 
 
 class EntryRevoked(DomainEvent):

@@ -23,6 +23,9 @@ from shared.envelope import CONTENT_TYPE
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 30.0
+# kafka-python backs off reconnecting up to 30 s by default: after a 20 s broker outage the consumer
+# then sat idle for another ~30 s before it rejoined its group. Two seconds is plenty of backoff.
+RECONNECT_BACKOFF_MAX_MS = 2000
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1, **config: str) -> None:
@@ -74,16 +77,26 @@ class KafkaPublisher:
                 retries=2**31 - 1,
                 delivery_timeout_ms=int(SEND_TIMEOUT_S * 1000),
                 request_timeout_ms=int(SEND_TIMEOUT_S * 1000) - 1000,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             )
         return self._producer
 
     def _send_all(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
         producer = self._connect()
         headers = [("content-type", CONTENT_TYPE.encode())]
-        futures = [producer.send(topic, key=m.key.encode(), value=m.value, headers=headers) for m in messages]
-        producer.flush(timeout=SEND_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
+        try:
+            futures = [producer.send(topic, key=m.key.encode(), value=m.value, headers=headers) for m in messages]
+            producer.flush(timeout=SEND_TIMEOUT_S)
+            for future in futures:
+                future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
+        except Exception:
+            # Once batches of an idempotent producer have expired (the broker was away longer than
+            # the delivery timeout), kafka-python never flushes again: every later round timed out
+            # until the process was restarted (tests/faults/test_outages.py). A new producer (a new
+            # producer id) does; what the old one may have written is de-duplicated downstream.
+            self._producer = None
+            producer.close(timeout=0)
+            raise
 
     async def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
         if messages:
@@ -151,6 +164,7 @@ class KafkaSubscription:
                 fetch_max_wait_ms=100,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             )
             self._consumer.subscribe([self._topic], listener=_SeekToStoredPositions(self))
         return self._consumer

@@ -10,6 +10,8 @@
 #   SHIJI_PG_FSYNC      set to "off" to run with fsync=off (test speed; default: fsync on)
 #   SHIJI_PG_FRESH      set to 1 to wipe the data directory before start
 #   SHIJI_PG_DATABASES  databases to create (default "shiji_dossier shiji_scoring")
+#   SHIJI_PG_STOP_MODE  pg_ctl shutdown mode of `stop`: fast (default), smart or immediate (a crash:
+#                       no checkpoint, WAL recovery on the next start; the fault tests use it)
 #
 # The cluster belongs to the `postgres` OS user (initdb refuses root), uses trust auth,
 # UTF8 and locale C.UTF-8. It is for tests only: no password, anyone on localhost can connect.
@@ -27,9 +29,11 @@ DATA_DIR="${BASE_DIR}/data"
 LOG_FILE="${BASE_DIR}/postgres.log"
 PORT="${SHIJI_PG_PORT:-55432}"
 DATABASES="${SHIJI_PG_DATABASES:-shiji_dossier shiji_scoring}"
+STOP_MODE="${SHIJI_PG_STOP_MODE:-fast}"
 
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "SHIJI_PG_PORT must be a number, got '$PORT'"
 [[ "$BASE_DIR" = /* ]] || die "SHIJI_PG_DIR must be an absolute path, got '$BASE_DIR'"
+[[ "$STOP_MODE" =~ ^(smart|fast|immediate)$ ]] || die "SHIJI_PG_STOP_MODE must be smart, fast or immediate, got '$STOP_MODE'"
 
 # The postgres user cannot enter root's home; run everything from a neutral directory.
 cd /
@@ -172,8 +176,8 @@ cmd_stop() {
     log "not running (data dir $DATA_DIR)"
     return 0
   fi
-  log "stopping (pid $(running_pid), mode fast)"
-  if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m fast -w -t 60 stop >/dev/null; then
+  log "stopping (pid $(running_pid), mode $STOP_MODE)"
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m "$STOP_MODE" -w -t 60 stop >/dev/null; then
     show_log_tail "$LOG_FILE"
     die "pg_ctl stop failed"
   fi

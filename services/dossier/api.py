@@ -13,7 +13,7 @@ from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
 from shared.bus import Publisher
 from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
-from shared.db import database_ready, make_engine
+from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
 from shared.events import from_data
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
 from shared.lifespan import service_lifespan
@@ -98,7 +98,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
-    install_problem_handlers(app)
+    install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
 
     add_health_routes(app, {"database": lambda: database_ready(engine, "dossier")})
 

@@ -19,6 +19,7 @@ from services.dossier import store
 from services.dossier.store import StoredEvent
 from shared.bus import OutgoingMessage, Publisher
 from shared.envelope import Envelope, type_name
+from shared.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Relay:
             if not batch:
                 return 0
             await self._publisher.publish(self._topic, [message_of(e) for e in batch])
+            crash_point("relay.after_publish")
             await store.save_checkpoint(conn, self._name, batch[-1].cursor)
         self.published += len(batch)
         return len(batch)

@@ -23,6 +23,7 @@ from services.dossier import domain, store
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
 from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
 from shared.events import DomainEvent
+from shared.faults import crash_point
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
 MAX_ATTEMPTS = 5
@@ -96,6 +97,8 @@ class DossierService:
                     body = respond(appended)
                     if idempotency is not None:
                         await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
+                    crash_point("dossier.before_commit")
+                crash_point("dossier.after_commit")
                 self._on_append()
                 return Outcome(201, body)
             except ConcurrencyError:

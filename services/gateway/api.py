@@ -24,7 +24,7 @@ from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, add_health
 from shared.problems import PROBLEM_JSON, Problem, install_problem_handlers
 
 PREFIX = "/api/v1"
-FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed")
+FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after")
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shiji"'}
 bearer = HTTPBearer(auto_error=False, description="a JWT from the identity provider (embedded: `shiji token`)")

@@ -14,7 +14,7 @@ from services.scoring.consumer import ScoringConsumer
 from services.scoring.settings import ScoringSettings
 from services.scoring.window import Subtotal, rolling_window, summarize
 from shared.bus import StartPositions, Subscription
-from shared.db import database_ready, make_engine
+from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
 from shared.http import add_health_routes
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
@@ -43,7 +43,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     app = FastAPI(title="Shiji scoring service (internal)", version="1", lifespan=lifespan)
     app.state.consumer = consumer
     app.state.engine = engine
-    install_problem_handlers(app)
+    install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
 
     add_health_routes(app, {"database": lambda: database_ready(engine, "scoring")})
 

@@ -13,15 +13,22 @@ import logging
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import projection
 from services.scoring.projection import Applicable, DeadLetter
 from shared.bus import DeliveredMessage, StartPositions, Subscription
+from shared.db import database_unavailable
 from shared.envelope import Envelope, InvalidEnvelope
 from shared.events import UnknownEventType, from_data
+from shared.faults import crash_point
 
 log = logging.getLogger(__name__)
+
+
+def dead_letter(message: DeliveredMessage, exc: BaseException) -> DeadLetter:
+    return DeadLetter(message.topic, message.partition, message.offset, f"{type(exc).__name__}: {exc}", message.value)
 
 
 def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], list[DeadLetter]]:
@@ -33,8 +40,7 @@ def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], li
             event = from_data(envelope.event_type, envelope.schema_version, envelope.data)
             good.append(Applicable(envelope, event))
         except (InvalidEnvelope, UnknownEventType, ValidationError) as exc:
-            log.error("dead letter %s[%d]@%d: %s", m.topic, m.partition, m.offset, exc)
-            dead.append(DeadLetter(m.topic, m.partition, m.offset, f"{type(exc).__name__}: {exc}", m.value))
+            dead.append(dead_letter(m, exc))
     return good, dead
 
 
@@ -47,16 +53,45 @@ class ScoringConsumer:
         self._max_batch = max_batch
         self._poll_timeout_s = poll_timeout_s
         self.applied = 0
-        self.dead_lettered = 0
+        self.dead_lettered = 0  # the alert's counter; each one is also logged at ERROR
 
     async def start_positions(self, topic: str, partitions: list[int]) -> dict[int, int]:
         async with self._engine.connect() as conn:
             return await projection.positions(conn, self._name, topic, partitions)
 
     async def apply_batch(self, messages: Sequence[DeliveredMessage]) -> dict[tuple[str, int], int]:
-        """Apply ``messages`` in one transaction; the next offsets it stored, per (topic, partition)."""
+        """Apply ``messages``; the next offsets stored, per (topic, partition).
+
+        One transaction for the batch. A message that is a valid event but that the database refuses
+        (an id longer than its column, a NUL byte) fails that transaction; it used to fail it again
+        on every retry, and its partition stopped for good (tests/faults/test_kafka_input.py). So a
+        refused batch is applied again one message per transaction, and a message the database
+        refuses on its own becomes a dead letter. A database that is down is no such refusal: that
+        error is raised, and the batch retried whole.
+        """
         if not messages:
             return {}
+        try:
+            return await self._apply(messages)
+        except DBAPIError as exc:
+            if database_unavailable(exc):
+                raise
+            log.warning("the database refused a batch of %d (%s); applying it one message at a time",
+                        len(messages), type(exc).__name__)
+        next_offsets: dict[tuple[str, int], int] = {}
+        for m in messages:
+            try:
+                next_offsets.update(await self._apply([m]))
+            except DBAPIError as exc:
+                if database_unavailable(exc):
+                    raise
+                next_offsets.update(await self._apply([m], refused=exc))
+        return next_offsets
+
+    async def _apply(self, messages: Sequence[DeliveredMessage], refused: BaseException | None = None
+                     ) -> dict[tuple[str, int], int]:
+        """One transaction: the projection rows, dead letters and positions of ``messages`` (all of
+        them dead letters when the database ``refused`` them)."""
         async with self._engine.begin() as conn:
             by_partition: dict[str, set[int]] = {}
             for m in messages:
@@ -65,7 +100,10 @@ class ScoringConsumer:
                       for p, o in (await projection.positions(conn, self._name, t, ps)).items()}
             # A message below the stored offset was applied by an earlier transaction.
             fresh = [m for m in messages if m.offset >= stored.get((m.topic, m.partition), 0)]
-            good, dead = classify(fresh)
+            if refused is None:
+                good, dead = classify(fresh)
+            else:
+                good, dead = [], [dead_letter(m, refused) for m in fresh]
             await projection.apply(conn, good)
             await projection.record_dead_letters(conn, dead)
             next_offsets: dict[tuple[str, int], int] = {}
@@ -73,6 +111,11 @@ class ScoringConsumer:
                 key = (m.topic, m.partition)
                 next_offsets[key] = max(next_offsets.get(key, 0), m.offset + 1, stored.get(key, 0))
             await projection.save_positions(conn, self._name, next_offsets)
+            crash_point("consumer.before_commit")
+        crash_point("consumer.after_commit")
+        # The alert, once per dead letter now that it is recorded: an ERROR line and a counter.
+        for d in dead:
+            log.error("dead letter %s[%d]@%d: %s", d.topic, d.partition, d.offset, d.error[:500])
         self.applied += len(good)
         self.dead_lettered += len(dead)
         return next_offsets

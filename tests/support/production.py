@@ -36,17 +36,68 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVICES = ("dossier", "scoring", "gateway")
+
+
 @dataclass
 class ProductionSystem:
+    """The running processes, by name: ``dossier``, ``scoring``, ``gateway`` and any extra ones
+    (``scoring-2``...). The fault tests kill, restart and add processes through it."""
+
     gateway_url: str
     dossier_url: str
     scoring_url: str
     key: ec.EllipticCurvePrivateKey
     env: dict[str, str]
+    log_dir: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    _logs: list = field(default_factory=list)
 
     def token(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> str:
         return issue_token(self.key, subject=subject, role=role, unit=unit, ttl=dt.timedelta(hours=2))
+
+    def launch(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        """Start process ``name`` (its service is the part before any ``-``), logging to ``<name>.log``."""
+        service = name.split("-")[0]
+        if name not in self.urls:  # an extra instance: its own port
+            self.urls[name] = f"http://127.0.0.1:{free_port()}"
+        port = self.urls[name].rsplit(":", 1)[1]
+        env = {**self.env, **(extra_env or {}), f"SHIJI_{service.upper()}_PORT": port}
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self._logs.append(log)
+        proc = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", service],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = proc
+        return proc
+
+    async def start(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = self.launch(name, extra_env=extra_env)
+        await wait_ready(f"{self.urls[name]}/readyz", [proc])
+        return proc
+
+    def kill(self, name: str) -> int:
+        """kill -9, and the exit status (negative: the signal)."""
+        proc = self.processes[name]
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=20)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self._logs:
+            log.close()
 
 
 async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float = 90) -> None:
@@ -78,7 +129,7 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
     topic = f"shiji.dossier.events.test-{uuid.uuid4().hex[:8]}"
     ensure_topic(kafka_bootstrap, topic, partitions)
-    ports = {name: free_port() for name in ("gateway", "dossier", "scoring")}
+    ports = {name: free_port() for name in SERVICES}
     env = {
         **os.environ,
         "SHIJI_DOSSIER_DATABASE_URL": await dbs.create(),
@@ -98,25 +149,15 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
     migrate = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True)
     if migrate.returncode != 0:
         raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
-    system = ProductionSystem(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['dossier']}",
-                              f"http://127.0.0.1:{ports['scoring']}", key, env)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    system = ProductionSystem(urls["gateway"], urls["dossier"], urls["scoring"], key, env, log_dir, urls=urls)
     try:
-        for name in ("dossier", "scoring", "gateway"):
-            log = open(log_dir / f"{name}.log", "ab")
-            system.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", name],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+        for name in SERVICES:
+            system.launch(name)
         procs = list(system.processes.values())
-        for url in (system.dossier_url, system.scoring_url, system.gateway_url):
-            await wait_ready(f"{url}/readyz", procs)
+        for name in SERVICES:
+            await wait_ready(f"{urls[name]}/readyz", procs)
         yield system
     finally:
-        for proc in system.processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in system.processes.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        system.stop()
         await dbs.drop_all()
