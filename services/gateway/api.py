@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
+from services.gateway.body_limit import BodySizeLimit
 from services.gateway.settings import GatewaySettings
 from shared.commands import Command, RecordEntry, RegisterCadre, RevokeEntry
 from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER, add_health_routes
@@ -106,6 +107,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         lifespan=lifespan,
     )
     app.state.verifier = verifier
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
 
     async def upstream_ready(upstream: Upstream) -> bool:

@@ -3,6 +3,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.gateway.body_limit import DEFAULT_MAX_BODY_BYTES
+
 
 class GatewaySettings(BaseSettings):
     """SHIJI_GATEWAY_*: the public API."""
@@ -17,3 +19,4 @@ class GatewaySettings(BaseSettings):
     jwt_issuer: str = Field("shiji-local", description="the `iss` every token must carry")
     jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="larger request bodies are refused (413)")

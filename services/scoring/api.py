@@ -58,6 +58,11 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
             raise Problem(422, "validation-error", "The request is not valid", errors=[{
                 "field": "as_of", "rule": "date_range",
                 "message": f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}"}])
+        if known_at is not None and not EARLIEST_AS_OF <= known_at.date() <= LATEST_AS_OF:
+            # Checked before the conversion to UTC below, which overflowed (a 500) near year 1 or 9999.
+            raise Problem(422, "validation-error", "The request is not valid", errors=[{
+                "field": "known_at", "rule": "date_range",
+                "message": f"known_at must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}"}])
         if known_at is not None and known_at.tzinfo is None:
             raise Problem(422, "validation-error", "The request is not valid", errors=[{
                 "field": "known_at", "rule": "timezone_required",
