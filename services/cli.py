@@ -12,7 +12,8 @@ from pathlib import Path
 import platformdirs
 import uvicorn
 
-from shared.db import upgrade_to_head
+from shared.db import make_engine, upgrade_to_head
+from shared.settings import DOSSIER_TOPIC_CONFIG
 
 log = logging.getLogger("shiji")
 
@@ -55,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         publisher = None
         if settings.relay:
             k = settings.kafka
-            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
+            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor, **DOSSIER_TOPIC_CONFIG)
             publisher = KafkaPublisher(k.bootstrap)
         app = create_app(settings, publisher=publisher, migrate=args.migrate)
     elif args.service == "scoring":
@@ -67,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         subscribe = None
         if settings.consume:
             k = settings.kafka
-            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor)
+            ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor, **DOSSIER_TOPIC_CONFIG)
 
             def subscribe(start):
                 return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start)
@@ -99,6 +100,46 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     for service in ("dossier", "scoring") if args.service == "all" else (args.service,):
         asyncio.run(upgrade_to_head(service, urls[service]))
         print(f"{service}: migrated to head")
+    return 0
+
+
+async def _in_transaction(url: str, work):
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            return await work(conn)
+    finally:
+        await engine.dispose()
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Empty scoring's projections and positions: started again, the consumers rebuild them from offset 0.
+    Refused while a scoring instance consumes (it would go on from its old position) and when the
+    topic no longer starts at offset 0 (then rebuild from the event store: see RELIABILITY.md)."""
+    from services.scoring import projection
+    from services.scoring.settings import ScoringSettings
+    from shared.kafka_bus import group_members, holds_everything
+
+    settings = ScoringSettings()
+    k = settings.kafka
+    if members := group_members(k.bootstrap, settings.consumer_group):
+        print(f"{members} consumer(s) still in group {settings.consumer_group}: stop every scoring instance first",
+              file=sys.stderr)
+        return 2
+    if not holds_everything(k.bootstrap, k.topic):
+        print(f"{k.topic} does not hold every event from offset 0 (missing, or trimmed by retention): rebuild from "
+              "the event store instead, on a new topic and a new scoring database (RELIABILITY.md)", file=sys.stderr)
+        return 2
+    asyncio.run(_in_transaction(settings.database_url, projection.reset))
+    print(f"scoring: projections, dead letters and positions emptied; start scoring to rebuild them from {k.topic}")
+    return 0
+
+
+def cmd_checksum(args: argparse.Namespace) -> int:
+    from services.scoring import projection
+    from services.scoring.settings import ScoringSettings
+
+    print(asyncio.run(_in_transaction(ScoringSettings().database_url, projection.checksum)))
     return 0
 
 
@@ -138,6 +179,15 @@ def parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply Alembic migrations to each service's own database")
     migrate.add_argument("service", nargs="?", default="all", choices=["all", "dossier", "scoring"])
     migrate.set_defaults(func=cmd_migrate)
+
+    rebuild = sub.add_parser("rebuild", help="empty scoring's projections so that it rebuilds them from the topic "
+                                             "(stop every scoring instance first)")
+    rebuild.add_argument("service", choices=["scoring"])
+    rebuild.set_defaults(func=cmd_rebuild)
+
+    checksum = sub.add_parser("checksum", help="print a digest of scoring's projections (equal digests, equal projections)")
+    checksum.add_argument("service", choices=["scoring"])
+    checksum.set_defaults(func=cmd_checksum)
 
     token = sub.add_parser("token", help="print a bearer token the embedded instance accepts")
     token.add_argument("--role", required=True)

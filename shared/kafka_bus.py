@@ -42,6 +42,26 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor
         admin.close()
 
 
+def group_members(bootstrap: str, group: str) -> int:
+    """How many consumers are in ``group`` now."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
+    try:
+        return len(admin.describe_groups([group])[group]["members"])
+    finally:
+        admin.close()
+
+
+def holds_everything(bootstrap: str, topic: str) -> bool:
+    """Every partition of ``topic`` still starts at offset 0: nothing was deleted by retention, so the
+    topic can rebuild a projection from scratch."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, client_id="shiji-admin")
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return bool(partitions) and all(o == 0 for o in consumer.beginning_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
 class _OneThread:
     """A dedicated thread for one blocking client."""
 
@@ -115,6 +135,7 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
         self._sub = subscription
 
     def on_partitions_revoked(self, revoked) -> None:
+        self._sub._positioned.difference_update(revoked)
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
 
     def on_partitions_assigned(self, assigned) -> None:
@@ -132,6 +153,7 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
                     sub._consumer.seek(tp, positions[partition])
                 else:
                     sub._consumer.seek_to_beginning(tp)
+                sub._positioned.add(tp)
         sub.assigned = sorted(tp.partition for tp in assigned)
         log.info("partitions assigned: %s", sub.assigned)
 
@@ -150,6 +172,7 @@ class KafkaSubscription:
         self._thread = _OneThread("kafka-consumer")
         self._consumer: KafkaConsumer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._positioned: set[TopicPartition] = set()  # assigned partitions we seeked to the database's position
         self.assigned: list[int] = []
 
     def _connect(self) -> KafkaConsumer:
@@ -172,6 +195,11 @@ class KafkaSubscription:
     def _poll(self, max_records: int, timeout_ms: int) -> list[DeliveredMessage]:
         consumer = self._connect()
         records = consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        if not consumer.assignment() <= self._positioned:
+            # Never read from where Kafka's own committed offsets point: after ``shiji rebuild scoring``
+            # they are ahead of the emptied database, and reading there would skip events. kafka-python
+            # raises when our rebalance listener fails; this holds should a version swallow it instead.
+            raise RuntimeError("partitions assigned without a position from the database; resubscribing")
         out = [
             DeliveredMessage(r.topic, r.partition, r.offset, r.key.decode() if r.key else None, r.value)
             for batch in records.values()

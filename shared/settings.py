@@ -13,6 +13,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DOSSIER_TOPIC = "shiji.dossier.events.v1"
+# The dossier topic keeps every event for ever: it is what ``shiji rebuild scoring`` rebuilds from.
+# (Set when the topic is created; an existing topic keeps its configuration.)
+DOSSIER_TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
 class KafkaSettings(BaseSettings):

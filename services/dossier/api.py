@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Response
 
-from services.dossier import domain
+from services.dossier import domain, store
 from services.dossier.relay import Relay
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
 from shared.bus import Publisher
 from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
-from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
+from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable, make_engine
 from shared.events import from_data
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.settings import today
+
+log = logging.getLogger(__name__)
 
 
 def actor_of(
@@ -92,15 +95,36 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None))
 
+    async def event_store_fits_cluster() -> bool:
+        async with engine.connect() as conn:
+            behind = await store.transaction_ids_behind(conn)
+        if behind:
+            log.error("the event store holds transaction id %d, this PostgreSQL cluster is only at %d: restored "
+                      "from a dump into another cluster? Advance its transaction ids past the store's before "
+                      "serving (RELIABILITY.md, 'Restore'), or new events would never be published", *behind)
+        return behind is None
+
+    async def refuse_a_cluster_behind_the_store() -> None:
+        try:
+            fits = await event_store_fits_cluster()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("database unavailable at start; /readyz checks the event store once it answers")
+            return
+        if not fits:
+            raise RuntimeError("the event store is ahead of this PostgreSQL cluster's transaction ids (see the log)")
+
     lifespan = service_lifespan("dossier", engine, migrate=migrate, worker=relay.run if relay else None,
-                                closers=[publisher.close] if publisher else [])
+                                closers=[publisher.close] if publisher else [],
+                                preflight=[refuse_a_cluster_behind_the_store])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
     install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
 
-    add_health_routes(app, {"database": lambda: database_ready(engine, "dossier")})
+    add_health_routes(app, {"database": lambda: database_ready(engine, "dossier"), "event_store": event_store_fits_cluster})
 
     @app.post("/v1/cadres", status_code=201, tags=["cadres"])
     async def register_cadre(command: RegisterCadre, actor: ActorDep, response: Response,

@@ -5,6 +5,9 @@ only one dossier instance publishes at a time), read the checkpoint, read the ne
 events, publish them and wait for the bus to acknowledge all of them, then move the checkpoint.
 A crash after the acknowledgement and before the checkpoint republishes that batch on restart;
 consumers de-duplicate by event id, so nothing is doubled and nothing is lost.
+
+The checkpoint is kept per topic: a relay pointed at a new, empty topic (after the broker's data
+was lost, or to rebuild projections elsewhere) publishes the whole event store to it from the start.
 """
 
 from __future__ import annotations
@@ -43,17 +46,21 @@ def envelope_of(event: StoredEvent) -> Envelope:
     )
 
 
+def checkpoint_name(topic: str) -> str:
+    return f"relay:{topic}"[:100]
+
+
 def message_of(event: StoredEvent) -> OutgoingMessage:
     return OutgoingMessage(key=event.stream_id, value=envelope_of(event).to_bytes())
 
 
 class Relay:
-    def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *, name: str = "dossier-events",
-                 batch_size: int = 2000, idle_s: float = 0.1) -> None:
+    def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *, batch_size: int = 2000,
+                 idle_s: float = 0.1) -> None:
         self._engine = engine
         self._publisher = publisher
         self._topic = topic
-        self._name = name
+        self._name = checkpoint_name(topic)
         self._batch_size = batch_size
         self._idle_s = idle_s
         self._wakeup = asyncio.Event()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -92,6 +94,34 @@ async def save_positions(conn: AsyncConnection, consumer: str, next_offsets: dic
         values = {"consumer": consumer, "topic": topic, "partition": partition, "next_offset": offset, "updated_at": now}
         await conn.execute(upsert(conn.dialect.name, consumer_positions, values,
                                   ["consumer", "topic", "partition"], ["next_offset", "updated_at"]))
+
+
+async def reset(conn: AsyncConnection) -> None:
+    """Empty the projections, the dead letters and the positions: the consumer then re-reads the topic
+    from offset zero and builds everything again (``shiji rebuild scoring``)."""
+    for table in (cadres, entries, revocations, dead_letters, consumer_positions):
+        await conn.execute(table.delete())
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, dt.datetime):  # SQLite keeps no zone: we only ever write UTC
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+async def checksum(conn: AsyncConnection) -> str:
+    """A digest of the projections, row by row in key order. Equal digests mean equal projections,
+    whatever topic, offsets, order or redeliveries they were built from (positions and dead letters,
+    which depend on those, are left out)."""
+    digest = hashlib.sha256()
+    for table, key in ((cadres, cadres.c.cadre_id), (entries, entries.c.entry_id),
+                       (revocations, revocations.c.entry_id)):
+        digest.update(table.name.encode())
+        async for row in await conn.stream(select(table).order_by(key)):
+            digest.update(json.dumps([_canonical(v) for v in row], ensure_ascii=False).encode() + b"\n")
+    return digest.hexdigest()
 
 
 async def points_known(conn: AsyncConnection, cadre_id: str, start: dt.date, end: dt.date,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support.topic import group_members
+from shared.kafka_bus import group_members
 
 
 async def wait_members(bootstrap: str, group: str, count: int, timeout_s: float = 60) -> None:

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from services.gateway.auth import issue_token
 from shared.kafka_bus import ensure_topic
+from shared.settings import DOSSIER_TOPIC_CONFIG
 from tests.conftest import PgDatabases
 
 
@@ -128,7 +129,7 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
     public_key.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
     topic = f"shiji.dossier.events.test-{uuid.uuid4().hex[:8]}"
-    ensure_topic(kafka_bootstrap, topic, partitions)
+    ensure_topic(kafka_bootstrap, topic, partitions, **DOSSIER_TOPIC_CONFIG)
     ports = {name: free_port() for name in SERVICES}
     env = {
         **os.environ,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "local"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")  # where deploy/local/postgres.sh finds Debian's PostgreSQL
 
 
 def _free(port: int) -> bool:
@@ -65,14 +66,14 @@ class DedicatedServers:
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
 
-    def _script(self, script: str, command: str, **env: str) -> None:
+    def _script(self, script: str, *command: str, **env: str) -> None:
         full_env = {
             **os.environ,
             "SHIJI_PG_PORT": str(self.pg_port), "SHIJI_PG_DIR": str(self.base_dir / "pg"),
             "SHIJI_KAFKA_PORT": str(self.kafka_port), "SHIJI_KAFKA_DIR": str(self.base_dir / "kafka"),
             **env,
         }
-        done = subprocess.run([str(DEPLOY / script), command], env=full_env, capture_output=True, text=True)
+        done = subprocess.run([str(DEPLOY / script), *command], env=full_env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"{script} {command} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
@@ -82,6 +83,10 @@ class DedicatedServers:
     def stop_postgres(self, mode: str = "fast") -> None:
         """``immediate`` is a crash: no shutdown checkpoint, WAL recovery at the next start."""
         self._script("postgres.sh", "stop", SHIJI_PG_STOP_MODE=mode)
+
+    def advance_xids(self, past: int) -> None:
+        """Make the cluster's next transaction id greater than ``past`` (after a restore from a dump)."""
+        self._script("postgres.sh", "advance-xids", str(past))
 
     def start_kafka(self, *, keep_data: bool = True) -> None:
         """Start the broker; ``keep_data``: as after an outage, with its topics and offsets."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 
@@ -37,10 +37,3 @@ def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes
     finally:
         producer.close(timeout=10)
 
-
-def group_members(bootstrap: str, group: str) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        return len(admin.describe_groups([group])[group]["members"])
-    finally:
-        admin.close()
