@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.db import make_engine
 from shared.settings import today
 from tests.support.checker import Projection, check_acknowledged, check_scores, check_streams, read_all_events, wait_converged
-from tests.support.load import WriteLoad
+from tests.support.load import WriteLoad, register_cadres
 from tests.support.production import ProductionSystem, production_system, wait_ready
 from tests.support.servers import DedicatedServers
 
@@ -88,12 +87,7 @@ async def open_harness(servers: DedicatedServers, log_dir: Path, *, env: dict[st
         auth = {"Authorization": f"Bearer {system.token()}"}
         try:
             async with httpx.AsyncClient(base_url=system.gateway_url, headers=auth, timeout=30) as gateway:
-                cadre_ids = []
-                for n in range(cadres):
-                    r = await gateway.post("/api/v1/cadres", json={"name": f"干部{n}", "unit_id": "faults"},
-                                           headers={"Idempotency-Key": str(uuid.uuid4())})
-                    assert r.status_code == 201, r.text
-                    cadre_ids.append(r.json()["id"])
+                cadre_ids = await register_cadres(gateway, cadres, "faults")
                 yield Harness(servers, system, gateway, cadre_ids, dossier_db, scoring_db)
         finally:
             servers.start_postgres()  # the databases are dropped on the way out

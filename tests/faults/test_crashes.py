@@ -13,6 +13,8 @@ import pytest
 
 from shared import faults
 from tests.faults.conftest import Harness
+from tests.support.checker import read_all_events
+from tests.support.topic import read_topic
 
 
 async def crash_and_restart(h: Harness, process: str, point: str) -> None:
@@ -40,6 +42,11 @@ async def test_a_crash_at_the_point_changes_nothing(harness, point: str, process
             assert any(a.attempts > 1 for a in load.acked), load.summary()
         if point == "dossier.after_commit":
             assert any(a.replayed for a in load.acked), "no retry found its committed first answer"
+        if point == "relay.after_publish":
+            # The batch Kafka had acknowledged was published again after the restart.
+            events = await read_all_events(h.dossier_db)
+            on_topic = await asyncio.to_thread(read_topic, h.servers.kafka_bootstrap, h.system.env["SHIJI_KAFKA_TOPIC"])
+            assert len(on_topic) > len(events)
 
 
 async def test_a_scoring_consumer_killed_at_random_moments_changes_nothing(harness) -> None:

@@ -45,6 +45,17 @@ class Ack:
     at: float  # loop time of the acknowledgement
 
 
+async def register_cadres(gateway: httpx.AsyncClient, count: int, unit_id: str) -> list[str]:
+    """Register ``count`` cadres through the gateway; their ids."""
+    ids = []
+    for n in range(count):
+        r = await gateway.post("/api/v1/cadres", json={"name": f"干部{n}", "unit_id": unit_id},
+                               headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids
+
+
 def entry_body(rng: random.Random, title: str) -> dict[str, Any]:
     kind = rng.choice(["achievement", "positive", "negative", "positive"])
     halves = rng.randint(1, 20)
