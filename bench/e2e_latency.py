@@ -20,6 +20,7 @@ import uuid
 import httpx
 
 from shared.settings import today
+from tests.support.load import register_cadres
 from tests.support.production import production_system
 
 PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
@@ -35,12 +36,7 @@ async def measure(entries: int, cadres: int) -> dict[str, float]:
     async with production_system(PG, KAFKA) as system:
         headers = {"Authorization": f"Bearer {system.token()}"}
         async with httpx.AsyncClient(base_url=system.gateway_url, headers=headers, timeout=30) as client:
-            ids = []
-            for n in range(cadres):
-                r = await client.post("/api/v1/cadres", json={"name": f"干部{n}", "unit_id": "bench"},
-                                      headers={"Idempotency-Key": str(uuid.uuid4())})
-                r.raise_for_status()
-                ids.append(r.json()["id"])
+            ids = await register_cadres(client, cadres, "bench")
             expected = dict.fromkeys(ids, 0)
             lags, writes = [], []
             day = (today() - dt.timedelta(days=1)).isoformat()

@@ -161,6 +161,53 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return asyncio.run(_verify(url))
 
 
+async def _in_transaction(url: str, work):
+    from shared.db import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            return await work(conn)
+    finally:
+        await engine.dispose()
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild scoring's facts from the topic's offset 0: in place (every scoring instance stopped), or
+    ``--into`` a fresh database while the live one goes on serving (then switch over to it)."""
+    from services.scoring import projection
+    from services.scoring.settings import ScoringSettings
+    from shared.kafka_bus import group_members, holds_everything
+
+    settings = ScoringSettings()
+    k = settings.kafka
+    if not holds_everything(k.bootstrap, k.topic):
+        print(f"{k.topic} does not hold every event from offset 0 (missing, or trimmed by retention): rebuild from "
+              "the event store instead, on a new topic and a new scoring database (RELIABILITY.md)", file=sys.stderr)
+        return 2
+    if args.into:
+        from services.scoring.rebuild import rebuild_into
+
+        report = asyncio.run(rebuild_into(settings, args.into))
+        print(report)
+        return 0
+    if members := group_members(k.bootstrap, settings.consumer_group):
+        print(f"{members} consumer(s) still in group {settings.consumer_group}: stop every scoring instance first, "
+              "or rebuild --into a fresh database while they serve", file=sys.stderr)
+        return 2
+    asyncio.run(_in_transaction(settings.database_url, projection.reset))
+    print(f"scoring: projections, dead letters and positions emptied; start scoring to rebuild them from {k.topic}")
+    return 0
+
+
+def cmd_checksum(args: argparse.Namespace) -> int:
+    from services.scoring import projection
+    from services.scoring.settings import ScoringSettings
+
+    print(asyncio.run(_in_transaction(args.database_url or ScoringSettings().database_url, projection.checksum)))
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from services.gateway.auth import issue_token, local_signing_key
 
@@ -197,6 +244,18 @@ def parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply Alembic migrations to each service's own database")
     migrate.add_argument("service", nargs="?", default="all", choices=["all", "dossier", "scoring"])
     migrate.set_defaults(func=cmd_migrate)
+
+    rebuild = sub.add_parser("rebuild", help="rebuild scoring's projections from the topic's offset 0: in place "
+                                             "(stop every scoring instance first) or --into a fresh database")
+    rebuild.add_argument("service", choices=["scoring"])
+    rebuild.add_argument("--into", default=None, metavar="DATABASE_URL",
+                         help="build into this (empty) database while the live one serves; switch over after")
+    rebuild.set_defaults(func=cmd_rebuild)
+
+    checksum = sub.add_parser("checksum", help="print a digest of scoring's projections (equal digests, equal projections)")
+    checksum.add_argument("service", choices=["scoring"])
+    checksum.add_argument("--database-url", default=None, help="another scoring database (default: the configured one)")
+    checksum.set_defaults(func=cmd_checksum)
 
     verify = sub.add_parser("verify", help="check every stream's hash chain; name the first broken event of each")
     verify.add_argument("--data-dir", type=Path, default=None,

@@ -9,8 +9,9 @@ every write once, so the dossier's internal API and the gateway's public one can
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -35,8 +36,36 @@ from shared.events import (
 UNIT_ID = r"^[A-Za-z0-9_.:-]+$"
 
 
+# C0 control characters but tab, newline and carriage return, and DEL. A NUL cannot even be stored
+# (PostgreSQL's jsonb refuses \u0000: such a request used to end in a 500); the others are noise
+# no clerk means to type into a record that is kept forever.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(value: Any, path: str = "") -> str | None:
+    """Where the first control character in ``value`` (a string, or strings nested in dicts and
+    lists) is, e.g. ``reason: U+0000``; None when there is none."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found is None:
+            return None
+        return f"{path}: U+{ord(found.group()):04X}" if path else f"U+{ord(found.group()):04X}"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if problem := control_character(item, f"{path}.{key}" if path else str(key)):
+            return problem
+    return None
+
+
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if problem := control_character(value):
+            raise ValueError(f"must not contain control characters ({problem})")
+        return value
 
 
 def _not_before_records_began(value: dt.date) -> dt.date:

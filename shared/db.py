@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, Table, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 NAMING_CONVENTION = {
@@ -41,6 +43,34 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+# SQLSTATE class 08 (connection exception) and the server shutting down, crashed or starting up.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached right now (down, restarting, the connection lost), as opposed to
+    a query it refused. asyncpg raises some of these raw (a refused connect is a bare OSError) and
+    SQLAlchemy wraps others, so the whole chain of causes is looked at."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, ConnectionError | TimeoutError):
+            return True
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        cause = getattr(cause, "orig", None) or cause.__cause__ or cause.__context__
+    return False
+
+
+# For ``install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)``: a request that finds the
+# database down is answered 503 with Retry-After (the client retries), not 500 (a bug).
+DATABASE_UNAVAILABLE = ((OSError, DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError), database_unavailable)
 
 
 def sqlite_url(path: Path) -> str:

@@ -53,6 +53,11 @@ def events_topic_config(replication_factor: int) -> dict[str, str]:
             "min.insync.replicas": str(max(1, min(2, replication_factor - 1)))}
 
 
+# kafka-python backs off reconnecting up to 30 s by default: after a 20 s broker outage the consumer
+# then sat idle for another ~30 s before it rejoined its group. Two seconds is plenty of backoff.
+RECONNECT_BACKOFF_MAX_MS = 2000
+
+
 def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1, **config: str) -> None:
     """Create ``topic`` if it does not exist (brokers here do not auto-create topics)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
@@ -65,6 +70,26 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor
         pass
     finally:
         admin.close()
+
+
+def group_members(bootstrap: str, group: str) -> int:
+    """How many consumers are in ``group`` now."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
+    try:
+        return len(admin.describe_groups([group])[group]["members"])
+    finally:
+        admin.close()
+
+
+def holds_everything(bootstrap: str, topic: str) -> bool:
+    """Every partition of ``topic`` still starts at offset 0: nothing was deleted by retention, so the
+    topic can rebuild a projection from scratch."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, client_id="shiji-admin")
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return bool(partitions) and all(o == 0 for o in consumer.beginning_offsets(partitions).values())
+    finally:
+        consumer.close()
 
 
 class _OneThread:
@@ -125,6 +150,14 @@ class KafkaAdmin:
     async def ready(self, topic: str) -> bool:
         return await self._call(self._topic_exists, topic)
 
+    def _partitions(self, topic: str) -> list[int]:
+        with counting(self.errors, "admin"):
+            described = self._connect().describe_topics([topic])
+        return sorted(p["partition_index"] for t in described if t["name"] == topic for p in t["partitions"])
+
+    async def partitions(self, topic: str) -> list[int]:
+        return await self._call(self._partitions, topic)
+
     async def end_offsets(self, topic: str, partitions: Sequence[int]) -> dict[int, int]:
         if not partitions:
             return {}
@@ -162,6 +195,7 @@ class KafkaPublisher:
                 retries=2**31 - 1,
                 delivery_timeout_ms=int(SEND_TIMEOUT_S * 1000),
                 request_timeout_ms=int(SEND_TIMEOUT_S * 1000) - 1000,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             )
         return self._producer
 
@@ -169,11 +203,20 @@ class KafkaPublisher:
         content_type = ("content-type", CONTENT_TYPE.encode())
         with counting(self.errors, "producer"):
             producer = self._connect()
-            futures = [producer.send(topic, key=m.key.encode(), value=m.value, headers=[content_type, *m.headers])
-                       for m in messages]
-            producer.flush(timeout=SEND_TIMEOUT_S)
-            for future in futures:
-                future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
+            try:
+                futures = [producer.send(topic, key=m.key.encode(), value=m.value,
+                                         headers=[content_type, *m.headers]) for m in messages]
+                producer.flush(timeout=SEND_TIMEOUT_S)
+                for future in futures:
+                    future.get(timeout=SEND_TIMEOUT_S)  # raises the send's KafkaError, if any
+            except Exception:
+                # Once batches of an idempotent producer have expired (the broker was away longer than
+                # the delivery timeout), kafka-python never flushes again: every later round timed out
+                # until the process was restarted (tests/faults/test_outages.py). A new producer (a new
+                # producer id) does; what the old one may have written is de-duplicated downstream.
+                self._producer = None
+                producer.close(timeout=0)
+                raise
 
     async def publish(self, topic: str, messages: Sequence[OutgoingMessage]) -> None:
         if messages:
@@ -192,6 +235,7 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
         self._sub = subscription
 
     def on_partitions_revoked(self, revoked) -> None:
+        self._sub._positioned.difference_update(revoked)
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
 
     def on_partitions_assigned(self, assigned) -> None:
@@ -209,6 +253,7 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
                     sub._consumer.seek(tp, positions[partition])
                 else:
                     sub._consumer.seek_to_beginning(tp)
+                sub._positioned.add(tp)
         sub.assigned = sorted(tp.partition for tp in assigned)
         log.info("partitions assigned: %s", sub.assigned)
 
@@ -229,6 +274,7 @@ class KafkaSubscription:
         self._thread = _OneThread("kafka-consumer")
         self._consumer: KafkaConsumer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._positioned: set[TopicPartition] = set()  # assigned partitions we seeked to the database's position
         self.assigned: list[int] = []
 
     def _connect(self) -> KafkaConsumer:
@@ -243,13 +289,20 @@ class KafkaSubscription:
                 fetch_max_wait_ms=100,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=3_000,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
             )
             self._consumer.subscribe([self._topic], listener=_SeekToStoredPositions(self))
         return self._consumer
 
     def _poll(self, max_records: int, timeout_ms: int) -> list[DeliveredMessage]:
         with counting(self.errors, "consumer"):
-            records = self._connect().poll(timeout_ms=timeout_ms, max_records=max_records)
+            consumer = self._connect()
+            records = consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+            if not consumer.assignment() <= self._positioned:
+                # Never read from where Kafka's own committed offsets point: after ``shiji rebuild scoring``
+                # they are ahead of the emptied database, and reading there would skip events. kafka-python
+                # raises when our rebalance listener fails; this holds should a version swallow it instead.
+                raise RuntimeError("partitions assigned without a position from the database; resubscribing")
         return [
             DeliveredMessage(r.topic, r.partition, r.offset, r.key.decode() if r.key else None, r.value,
                              tuple((k, v) for k, v in (r.headers or ()) if k != "content-type"))

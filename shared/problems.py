@@ -7,6 +7,7 @@ Validation errors list each failing field with the rule it broke, e.g.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -80,8 +81,30 @@ STATUS_SLUGS = {
 }
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error as problem+json: ours, FastAPI's validation errors, Starlette's HTTP errors."""
+# Which exceptions mean "a dependency is down, retry shortly" rather than "a bug": the exception
+# types to look at, and the test that decides.
+Unavailability = tuple[tuple[type[BaseException], ...], Callable[[BaseException], bool]]
+
+UNAVAILABLE = Problem(503, "unavailable", "A server this request needs is unavailable; retry shortly",
+                      headers={"Retry-After": "1"})
+
+
+def install_problem_handlers(app: FastAPI, *, unavailable: Unavailability | None = None) -> None:
+    """Render every error as problem+json: ours, FastAPI's validation errors, Starlette's HTTP errors;
+    with ``unavailable``, a dependency that is down as 503 with Retry-After instead of a 500."""
+
+    if unavailable is not None:
+        types, is_unavailable = unavailable
+
+        async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+            if not is_unavailable(exc):
+                raise exc  # a real error: on to the 500 handler below
+            log.warning("%s %s: 503, a dependency is unavailable: %s: %s", request.method, request.url.path,
+                        type(exc).__name__, exc)
+            return problem_response(UNAVAILABLE, request)
+
+        for exc_type in types:
+            app.add_exception_handler(exc_type, _unavailable)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

@@ -12,8 +12,11 @@
 #   SHIJI_KAFKA_LIBS        jar cache (default $HOME/.cache/shiji/kafka-libs-<version>)
 #   SHIJI_KAFKA_PARTITIONS  num.partitions for new topics (default 3)
 #   SHIJI_KAFKA_JVM_OPTS    extra JVM options appended to the defaults
+#   SHIJI_KAFKA_KEEP_DATA   set to 1 to reuse an already formatted data dir (a broker restart that
+#                           keeps topics and offsets, as after an outage; the fault tests use it)
 #
-# Every real start formats a fresh, empty data dir: topics and offsets do not survive a restart.
+# Every real start formats a fresh, empty data dir (unless SHIJI_KAFKA_KEEP_DATA=1): topics and
+# offsets do not survive a restart.
 # `start` on a running broker is a no-op. Ready = port accepts connections and the server log
 # says "Kafka Server started".
 set -euo pipefail
@@ -205,18 +208,11 @@ log.cleaner.dedupe.buffer.size=16777216
 PROPS
 }
 
-start_broker() {
-  mkdir -p "$RUN_DIR"
-  # Fresh state on every start: an old meta.properties with another cluster id would block startup.
+# format_storage - a fresh, empty data dir with a new cluster id.
+format_storage() {
+  # Fresh state: an old meta.properties with another cluster id would block startup.
   rm -rf "$DATA_DIR" "$RUN_DIR/storage-tool"
   mkdir -p "$DATA_DIR"
-  for f in "$SERVER_LOG" "$CONSOLE_LOG"; do
-    if [[ -f "$f" ]]; then mv -f "$f" "$f.prev"; fi
-  done
-  : >"$SERVER_LOG"
-  : >"$CONSOLE_LOG"
-  write_properties
-
   local cp="$LIBS_DIR/*" cluster_id out
   # StorageTool logs into its own folder so server.log holds only the broker's lines.
   local tool_opts=(-Xmx256m "${LOG_OPTS[@]}" -Dkafka.logs.dir="$RUN_DIR/storage-tool" -cp "$cp")
@@ -234,6 +230,23 @@ start_broker() {
     die "StorageTool format failed"
   fi
   log "formatted $DATA_DIR (cluster id $cluster_id)"
+}
+
+start_broker() {
+  mkdir -p "$RUN_DIR"
+  for f in "$SERVER_LOG" "$CONSOLE_LOG"; do
+    if [[ -f "$f" ]]; then mv -f "$f" "$f.prev"; fi
+  done
+  : >"$SERVER_LOG"
+  : >"$CONSOLE_LOG"
+  write_properties
+  if [[ "${SHIJI_KAFKA_KEEP_DATA:-0}" == 1 && -f "$DATA_DIR/meta.properties" ]]; then
+    log "SHIJI_KAFKA_KEEP_DATA=1: reusing $DATA_DIR (cluster id $(cat "$RUN_DIR/cluster.id" 2>/dev/null || echo '?'))"
+  else
+    format_storage
+  fi
+
+  local cp="$LIBS_DIR/*"
 
   local jvm_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20
                   -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent

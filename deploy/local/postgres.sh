@@ -2,6 +2,7 @@
 # Throwaway PostgreSQL 15 cluster for local development and tests (no Docker, no systemd).
 #
 #   deploy/local/postgres.sh start|stop|status
+#   deploy/local/postgres.sh advance-xids XID   (see cmd_advance_xids)
 #
 # Environment:
 #   SHIJI_PG_DIR        base directory (default /tmp/shiji-pg); data in $SHIJI_PG_DIR/data,
@@ -10,6 +11,8 @@
 #   SHIJI_PG_FSYNC      set to "off" to run with fsync=off (test speed; default: fsync on)
 #   SHIJI_PG_FRESH      set to 1 to wipe the data directory before start
 #   SHIJI_PG_DATABASES  databases to create (default "shiji_dossier shiji_scoring")
+#   SHIJI_PG_STOP_MODE  pg_ctl shutdown mode of `stop`: fast (default), smart or immediate (a crash:
+#                       no checkpoint, WAL recovery on the next start; the fault tests use it)
 #
 # The cluster belongs to the `postgres` OS user (initdb refuses root), uses trust auth,
 # UTF8 and locale C.UTF-8. It is for tests only: no password, anyone on localhost can connect.
@@ -27,9 +30,11 @@ DATA_DIR="${BASE_DIR}/data"
 LOG_FILE="${BASE_DIR}/postgres.log"
 PORT="${SHIJI_PG_PORT:-55432}"
 DATABASES="${SHIJI_PG_DATABASES:-shiji_dossier shiji_scoring}"
+STOP_MODE="${SHIJI_PG_STOP_MODE:-fast}"
 
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "SHIJI_PG_PORT must be a number, got '$PORT'"
 [[ "$BASE_DIR" = /* ]] || die "SHIJI_PG_DIR must be an absolute path, got '$BASE_DIR'"
+[[ "$STOP_MODE" =~ ^(smart|fast|immediate)$ ]] || die "SHIJI_PG_STOP_MODE must be smart, fast or immediate, got '$STOP_MODE'"
 
 # The postgres user cannot enter root's home; run everything from a neutral directory.
 cd /
@@ -172,8 +177,8 @@ cmd_stop() {
     log "not running (data dir $DATA_DIR)"
     return 0
   fi
-  log "stopping (pid $(running_pid), mode fast)"
-  if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m fast -w -t 60 stop >/dev/null; then
+  log "stopping (pid $(running_pid), mode $STOP_MODE)"
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -m "$STOP_MODE" -w -t 60 stop >/dev/null; then
     show_log_tail "$LOG_FILE"
     die "pg_ctl stop failed"
   fi
@@ -197,9 +202,40 @@ cmd_status() {
   return 3
 }
 
+# cmd_advance_xids XID - make the cluster's next transaction id (64-bit, with epoch) greater than XID.
+# For an event store restored from a pg_dump into this cluster: its rows keep the transaction ids of
+# the cluster that wrote them, and the relay needs this cluster's to be ahead (RELIABILITY.md). The
+# cluster is stopped, pg_resetwal moves the epoch past XID's and the 32-bit counter to the next
+# pg_xact segment boundary (a short step forward: visibility of existing rows is unaffected), the
+# segment is created, and the cluster started again.
+cmd_advance_xids() {
+  local minimum="${1:-}" next epoch xid32 target segment
+  [[ "$minimum" =~ ^[0-9]+$ ]] || die "usage: $0 advance-xids XID (a 64-bit transaction id, e.g. max(tx_id) of the events)"
+  is_running || die "the cluster in $DATA_DIR is not running"
+  next="$(psql_admin -tA -c "SELECT pg_snapshot_xmax(pg_current_snapshot())")" || die "cannot query the server"
+  if (( next > minimum )); then
+    log "next transaction id $next is already above $minimum; nothing to do"
+    return 0
+  fi
+  epoch=$(( (minimum >> 32) + 1 ))
+  xid32=$(( next & 0xFFFFFFFF ))
+  target=$(( (xid32 / 1048576 + 1) * 1048576 ))  # a pg_xact segment holds 1048576 transactions
+  (( target < 0x7FFFFFFF )) || die "the 32-bit transaction counter is too far on ($xid32) for this simple step"
+  segment="$(printf '%04X' $(( target / 1048576 )))"
+  log "advancing transaction ids: next $next -> epoch $epoch, xid $target (pg_xact segment $segment)"
+  cmd_stop
+  as_pg "$PG_BIN/pg_resetwal" -e "$epoch" -x "$target" -D "$DATA_DIR" >/dev/null || die "pg_resetwal failed"
+  if [[ ! -f "$DATA_DIR/pg_xact/$segment" ]]; then
+    as_pg dd if=/dev/zero of="$DATA_DIR/pg_xact/$segment" bs=262144 count=1 status=none || die "cannot create pg_xact/$segment"
+  fi
+  cmd_start
+  log "next transaction id now $(psql_admin -tA -c "SELECT pg_snapshot_xmax(pg_current_snapshot())")"
+}
+
 case "${1:-}" in
   start)  cmd_start ;;
   stop)   cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  advance-xids) cmd_advance_xids "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|advance-xids XID" >&2; exit 2 ;;
 esac

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.dossier import directory, domain, metrics, views
+from services.dossier import directory, domain, metrics, store, views
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
@@ -17,7 +18,7 @@ from services.dossier.store import Actor, ConcurrencyError, StoredEvent
 from shared import tracing
 from shared.bus import BusAdmin, Publisher
 from shared.commands import OPERATIONS, Operation
-from shared.db import database_ready, make_engine
+from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable, make_engine
 from shared.events import DeclarationKind, from_data
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
 from shared.lifespan import service_lifespan
@@ -25,6 +26,8 @@ from shared.problems import Problem, install_problem_handlers
 from shared.routing import typed_endpoint
 from shared.settings import today
 from shared.telemetry import install_telemetry, request_id
+
+log = logging.getLogger(__name__)
 
 
 def actor_of(
@@ -102,6 +105,10 @@ def event_view(event: StoredEvent) -> dict[str, Any]:
 def _utc(moment: dt.datetime | None) -> dt.datetime:
     if moment is None:
         return dt.datetime.now(dt.UTC)
+    if not dt.date(1949, 10, 1) <= moment.date() <= dt.date(2199, 12, 31):
+        # Checked before the conversion to UTC, which overflows near year 1 or 9999.
+        raise Problem(422, "validation-error", "The request is not valid", errors=[{
+            "field": "known_at", "rule": "date_range", "message": "known_at must be between 1949-10-01 and 2199-12-31"}])
     if moment.tzinfo is None:
         raise Problem(422, "validation-error", "The request is not valid", errors=[{
             "field": "known_at", "rule": "timezone_required",
@@ -123,17 +130,45 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None), sealer=sealer,
                              hash_algorithm=settings.hash_algorithm)
+    async def event_store_fits_cluster() -> bool:
+        async with engine.connect() as conn:
+            behind = await store.transaction_ids_behind(conn)
+        if behind:
+            log.error("the event store holds transaction id %d, this PostgreSQL cluster is only at %d: restored "
+                      "from a dump into another cluster? Advance its transaction ids past the store's before "
+                      "serving (RELIABILITY.md, 'Restore'), or new events would never be published", *behind)
+        return behind is None
+
+    async def refuse_a_cluster_behind_the_store() -> None:
+        try:
+            fits = await event_store_fits_cluster()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("database unavailable at start; /readyz checks the event store once it answers")
+            return
+        if not fits:
+            raise RuntimeError("the event store is ahead of this PostgreSQL cluster's transaction ids (see the log)")
+
+    async def seed_catalogue_if_reachable() -> None:
+        try:
+            await service.seed_catalogue()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("database unavailable at start; the catalogue is seeded at the next start")
+
     closers = [owned.close for owned in (publisher, bus) if owned is not None]
     lifespan = service_lifespan("dossier", engine, migrate=migrate, workers=[relay] if relay else [],
-                                startup=[service.seed_catalogue],
+                                startup=[refuse_a_cluster_behind_the_store, seed_catalogue_if_reachable],
                                 closers=[*closers, tracing.shutdown_closer(provider)])
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
     app.state.engine = engine
-    install_problem_handlers(app)
+    install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
     metrics.register(install_telemetry(app, "dossier", tracer, engine), engine, service, relay, bus)
-    checks = {"database": lambda: database_ready(engine, "dossier")}
+    checks = {"database": lambda: database_ready(engine, "dossier"), "event_store": event_store_fits_cluster}
     if relay is not None and bus is not None:
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)

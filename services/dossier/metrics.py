@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.dossier import store
-from services.dossier.relay import RELAY_NAME, Relay
+from services.dossier.relay import Relay
 from services.dossier.service import DossierService
 from shared.bus import BusAdmin
 from shared.metrics import ServiceMetrics
@@ -34,7 +34,8 @@ def register(metrics: ServiceMetrics, engine: AsyncEngine, service: DossierServi
 
     async def refresh_lag() -> None:
         async with engine.connect() as conn:
-            checkpoint = await store.load_checkpoint(conn, RELAY_NAME)
+            checkpoint = await store.load_checkpoint(conn, relay.checkpoint)
             lag.set(await store.count_after(conn, checkpoint, LAG_CAP))
 
-    metrics.on_scrape("relay_lag", refresh_lag)
+    if relay is not None:  # an instance without a relay has no checkpoint of its own to report on
+        metrics.on_scrape("relay_lag", refresh_lag)

@@ -23,12 +23,18 @@ from services.dossier.store import StoredEvent
 from shared import tracing
 from shared.bus import OutgoingMessage, Publisher
 from shared.envelope import Envelope, type_name
+from shared.faults import crash_point
 
 log = logging.getLogger(__name__)
 
 SOURCE = "/shiji/dossier"
 RELAY_LOCK_KEY = 0x5348494A49  # "SHIJI"
-RELAY_NAME = "dossier-events"  # its checkpoint's name
+
+
+def checkpoint_name(topic: str) -> str:
+    """The relay's checkpoint is kept per topic: a relay pointed at a new, empty topic (after the
+    broker's data was lost, or to rebuild projections elsewhere) publishes the whole store to it."""
+    return f"relay:{topic}"[:100]
 
 
 def envelope_of(event: StoredEvent) -> Envelope:
@@ -55,12 +61,12 @@ def message_of(event: StoredEvent, context: dict[str, str] | None = None) -> Out
 
 
 class Relay:
-    def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *, name: str = RELAY_NAME,
+    def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *,
                  batch_size: int = 2000, idle_s: float = 0.1, tracer: trace.Tracer | None = None) -> None:
         self._engine = engine
         self._publisher = publisher
         self._topic = topic
-        self._name = name
+        self.checkpoint = checkpoint_name(topic)
         self._batch_size = batch_size
         self._idle_s = idle_s
         self._tracer = tracer or trace.NoOpTracer()
@@ -110,12 +116,13 @@ class Relay:
                 locked = await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
                 if not locked:
                     return 0
-            checkpoint = await store.load_checkpoint(conn, self._name)
+            checkpoint = await store.load_checkpoint(conn, self.checkpoint)
             batch = await store.read_committed(conn, checkpoint, self._batch_size)
             if not batch:
                 return 0
             await self._publish(batch)
-            await store.save_checkpoint(conn, self._name, batch[-1].cursor)
+            crash_point("relay.after_publish")
+            await store.save_checkpoint(conn, self.checkpoint, batch[-1].cursor)
         self.published += len(batch)
         return len(batch)
 

@@ -26,6 +26,7 @@ from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
 from shared import commands as c
 from shared.events import CategoryDefined, DeclarationKind, DomainEvent
+from shared.faults import crash_point
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
 MAX_ATTEMPTS = 5
@@ -145,6 +146,8 @@ class DossierService:
             body = {**plan.ids, "version": appended[-1].stream_version}
             if idempotency is not None:
                 await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
+            crash_point("dossier.before_commit")
+        crash_point("dossier.after_commit")
         self.appended += len(appended)
         self._on_append()
         return Outcome(201, body)

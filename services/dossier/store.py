@@ -163,6 +163,22 @@ async def count_after(conn: AsyncConnection, cursor: Cursor, cap: int) -> int:
     return await conn.scalar(select(func.count()).select_from(after))
 
 
+async def transaction_ids_behind(conn: AsyncConnection) -> tuple[int, int] | None:
+    """(the newest tx_id in the store, this cluster's next transaction id) when the store is ahead of the
+    cluster; None when it is not (and always on SQLite).
+
+    Restored from a logical dump (pg_dump) into another cluster, the events keep the transaction ids of
+    the cluster that wrote them. Ahead of this cluster's, they stay invisible to ``read_committed``;
+    and events written here would sort before them, behind a restored checkpoint: never published. The
+    cure is to advance this cluster's transaction ids past them before serving (RELIABILITY.md).
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    newest = await conn.scalar(select(func.max(events.c.tx_id)))
+    upcoming = await conn.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+    return (newest, upcoming) if newest is not None and newest >= upcoming else None
+
+
 async def newest_cursor(conn: AsyncConnection) -> Cursor:
     row = (await conn.execute(select(events.c.tx_id, events.c.position).order_by(events.c.position.desc()).limit(1))).first()
     return Cursor(row.tx_id, row.position) if row else Cursor()

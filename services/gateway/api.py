@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
+from services.gateway.body_limit import BodySizeLimit
 from services.gateway.settings import GatewaySettings
 from shared import tracing
 from shared.commands import OPERATIONS, UNIT_ID, Operation
@@ -32,7 +33,7 @@ from shared.rule_sets import RuleSet
 from shared.telemetry import install_telemetry, request_id
 
 PREFIX = "/api/v1"
-FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed")
+FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after")
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shiji"'}
 bearer = HTTPBearer(auto_error=False, description="a JWT from the identity provider (embedded: `shiji token`)")
@@ -133,6 +134,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         lifespan=lifespan,
     )
     app.state.verifier = verifier
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     install_telemetry(app, "gateway", tracer)
 

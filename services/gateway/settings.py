@@ -3,6 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.gateway.body_limit import DEFAULT_MAX_BODY_BYTES
 from shared.settings import ServiceSettings, required_in_production
 
 
@@ -25,3 +26,4 @@ class GatewaySettings(ServiceSettings):
                             json_schema_extra=required_in_production())
     jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="larger request bodies are refused (413)")

@@ -26,7 +26,7 @@ from services.scoring.window import Subtotal, by_quarter, quarters_ending, rolli
 from shared import tracing
 from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.calendar import Quarter
-from shared.db import database_ready, make_engine
+from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
 from shared.http import add_health_routes
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
@@ -57,6 +57,9 @@ def moments(as_of: dt.date | None, known_at: dt.datetime | None, timezone: str) 
     as_of = as_of or today(timezone)
     if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
         raise _invalid("as_of", "date_range", f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
+    if known_at is not None and not EARLIEST_AS_OF <= known_at.date() <= LATEST_AS_OF:
+        # Checked before the conversion to UTC below, which overflowed (a 500) near year 1 or 9999.
+        raise _invalid("known_at", "date_range", f"known_at must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
     if known_at is not None and known_at.tzinfo is None:
         raise _invalid("known_at", "timezone_required", "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00")
     return as_of, (known_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -96,7 +99,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     app = FastAPI(title="Shiji scoring service (internal)", version="1", lifespan=lifespan)
     app.state.consumer = consumer
     app.state.engine = engine
-    install_problem_handlers(app)
+    install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
     metrics.register(install_telemetry(app, "scoring", tracing.tracer_of(provider), engine), consumer, bus,
                      settings.kafka.topic)
     checks = {"database": lambda: database_ready(engine, "scoring")}

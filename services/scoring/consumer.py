@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import projection
@@ -24,10 +25,16 @@ from services.scoring.evaluation import Evaluator
 from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
 from shared import tracing
 from shared.bus import DeliveredMessage, StartPositions, Subscription
+from shared.db import database_unavailable
 from shared.envelope import Envelope, InvalidEnvelope
 from shared.events import UnknownEventType, from_data
+from shared.faults import crash_point
 
 log = logging.getLogger(__name__)
+
+
+def dead_letter(message: DeliveredMessage, exc: BaseException) -> DeadLetter:
+    return DeadLetter(message.topic, message.partition, message.offset, f"{type(exc).__name__}: {exc}", message.value)
 
 
 def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], list[DeadLetter]]:
@@ -39,14 +46,16 @@ def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], li
             event = from_data(envelope.event_type, envelope.schema_version, envelope.data)
             good.append(Applicable(envelope, event))
         except (InvalidEnvelope, UnknownEventType, ValidationError) as exc:
-            log.error("dead letter %s[%d]@%d: %s", m.topic, m.partition, m.offset, exc)
-            dead.append(DeadLetter(m.topic, m.partition, m.offset, f"{type(exc).__name__}: {exc}", m.value))
+            dead.append(dead_letter(m, exc))
     return good, dead
+
+
+CONSUMER_NAME = "scoring"  # the consumer's positions are kept under this name in the scoring database
 
 
 class ScoringConsumer:
     def __init__(self, engine: AsyncEngine, subscribe: Callable[[StartPositions], Subscription], *,
-                 name: str = "scoring", max_batch: int = 2000, poll_timeout_s: float = 0.5,
+                 name: str = CONSUMER_NAME, max_batch: int = 2000, poll_timeout_s: float = 0.5,
                  tracer: trace.Tracer | None = None, evaluator: Evaluator | None = None,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
         self._engine = engine
@@ -97,13 +106,39 @@ class ScoringConsumer:
             return await projection.positions(conn, self._name, topic, partitions)
 
     async def apply_batch(self, messages: Sequence[DeliveredMessage]) -> dict[tuple[str, int], int]:
-        """Apply ``messages`` in one transaction; the next offsets it stored, per (topic, partition)."""
+        """Apply ``messages``; the next offsets stored, per (topic, partition).
+
+        One transaction for the batch. A message that is a valid event but that the database refuses
+        (an id longer than its column, a NUL byte) fails that transaction; it used to fail it again
+        on every retry, and its partition stopped for good (tests/faults/test_kafka_input.py). So a
+        refused batch is applied again one message per transaction, and a message the database
+        refuses on its own becomes a dead letter. A database that is down is no such refusal: that
+        error is raised, and the batch retried whole.
+        """
         if not messages:
             return {}
         with self._spans(messages):
-            return await self._apply(messages)
+            try:
+                return await self._apply(messages)
+            except DBAPIError as exc:
+                if database_unavailable(exc):
+                    raise
+                log.warning("the database refused a batch of %d (%s); applying it one message at a time",
+                            len(messages), type(exc).__name__)
+            next_offsets: dict[tuple[str, int], int] = {}
+            for m in messages:
+                try:
+                    next_offsets.update(await self._apply([m]))
+                except DBAPIError as exc:
+                    if database_unavailable(exc):
+                        raise
+                    next_offsets.update(await self._apply([m], refused=exc))
+            return next_offsets
 
-    async def _apply(self, messages: Sequence[DeliveredMessage]) -> dict[tuple[str, int], int]:
+    async def _apply(self, messages: Sequence[DeliveredMessage], refused: BaseException | None = None
+                     ) -> dict[tuple[str, int], int]:
+        """One transaction: the projection rows, warnings, dead letters and positions of ``messages``
+        (all of them dead letters when the database ``refused`` them)."""
         async with self._engine.begin() as conn:
             by_partition: dict[str, set[int]] = {}
             for m in messages:
@@ -112,7 +147,10 @@ class ScoringConsumer:
                       for p, o in (await projection.positions(conn, self._name, t, ps)).items()}
             # A message below the stored offset was applied by an earlier transaction.
             fresh = [m for m in messages if m.offset >= stored.get((m.topic, m.partition), 0)]
-            good, dead = classify(fresh)
+            if refused is None:
+                good, dead = classify(fresh)
+            else:
+                good, dead = [], [dead_letter(m, refused) for m in fresh]
             await projection.apply(conn, good)
             await projection.record_dead_letters(conn, dead)
             if self._evaluator is not None:
@@ -124,6 +162,11 @@ class ScoringConsumer:
                 key = (m.topic, m.partition)
                 next_offsets[key] = max(next_offsets.get(key, 0), m.offset + 1, stored.get(key, 0))
             await projection.save_positions(conn, self._name, next_offsets)
+            crash_point("consumer.before_commit")
+        crash_point("consumer.after_commit")
+        # The alert, once per dead letter now that it is recorded: an ERROR line and a counter.
+        for d in dead:
+            log.error("dead letter %s[%d]@%d: %s", d.topic, d.partition, d.offset, d.error[:500])
         self.applied += len(good)
         self.dead_lettered += len(dead)
         if good:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -202,3 +204,41 @@ async def points_known(conn: AsyncConnection, cadre_id: str, known_at: dt.dateti
         if a.entry_id in current:
             current[a.entry_id] = (a.effective_date, a.points_cents)
     return [(day, Decimal(c) / 100) for day, c in current.values()]
+
+
+# The facts the projection holds, by table and key: what a rebuild re-creates and the checksum covers.
+# (Warnings, published totals and the outbox are what was announced, not facts: a rebuild keeps them,
+# so the replayed facts re-evaluate to the same announcements and nothing is announced twice.)
+FACTS = ((cadres, cadres.c.cadre_id), (entries, entries.c.entry_id),
+         (entry_amendments, entry_amendments.c.event_id), (revocations, revocations.c.entry_id),
+         (posts, posts.c.post_id), (post_ends, post_ends.c.event_id), (units, units.c.unit_id),
+         (results, results.c.event_id, results.c.kind), (declarations, declarations.c.event_id))
+
+
+async def reset(conn: AsyncConnection) -> None:
+    """Empty the facts, the dead letters and the positions: the consumer then re-reads the topic from
+    offset zero and builds them again (``shiji rebuild scoring``)."""
+    for table, *_ in FACTS:
+        await conn.execute(table.delete())
+    for table in (dead_letters, consumer_positions):
+        await conn.execute(table.delete())
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, dt.datetime):  # SQLite keeps no zone: we only ever write UTC
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+async def checksum(conn: AsyncConnection) -> str:
+    """A digest of the facts, row by row in key order. Equal digests mean equal projections, whatever
+    topic, offsets, order or redeliveries they were built from (positions and dead letters, which
+    depend on those, are left out)."""
+    digest = hashlib.sha256()
+    for table, *key in FACTS:
+        digest.update(table.name.encode())
+        async for row in await conn.stream(select(table).order_by(*key)):
+            digest.update(json.dumps([_canonical(v) for v in row], ensure_ascii=False).encode() + b"\n")
+    return digest.hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -158,6 +159,17 @@ async def test_concurrent_retries_with_one_key_record_once(system: System) -> No
     (entry(kind="bonus"), "kind", "enum"),
     (entry(entry_id="forged"), "entry_id", "extra_forbidden"),
     (entry(actor="someone-else"), "actor", "extra_forbidden"),
+    (entry(points=10**400), "points", None),
+    (entry(points=True), "points", "decimal_type"),
+    (entry(title=5), "title", "string_type"),
+    (entry(kind=None), "kind", "enum"),
+    (entry(basis=["r", "d"]), "basis", None),
+    (entry(effective_date=20260101), "effective_date", None),
+    (entry(effective_date="0000-01-01"), "effective_date", None),
+    (entry(effective_date="10000-01-01"), "effective_date", None),
+    (entry(title="先进\u0000个人"), "title", "value_error"),  # PostgreSQL cannot store it: this was a 500
+    (entry(category="a\u0007b"), "category", "value_error"),
+    (entry(basis={"reason": "r\u001b[31m", "document": "d"}), "basis", "value_error"),
 ])
 async def test_bad_input_is_a_problem_naming_the_field_and_records_nothing(
         system: System, body: dict, field: str, rule: str | None) -> None:
@@ -176,13 +188,82 @@ async def test_an_entry_dated_after_today_is_refused(system: System) -> None:
     assert await event_count(system, cadre_id) == 1
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b'{"kind": "positive", "points": 1\x00}'])
-async def test_malformed_bodies_are_problems(system: System, raw: bytes) -> None:
+def raw_entry(**raw_values: str) -> bytes:
+    """An entry body with some values written as raw JSON text (what json.dumps cannot produce)."""
+    values = {k: json.dumps(v) for k, v in entry().items()} | raw_values
+    return ("{" + ", ".join(f'"{k}": {v}' for k, v in values.items()) + "}").encode()
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    (b"{not json", 422),
+    (b"", 422),
+    (b"[1, 2]", 422),
+    (b'{"kind": "positive", "points": 1\x00}', 422),
+    (raw_entry(points="1e400"), 422),
+    (raw_entry(points="NaN"), 422),
+    (raw_entry(title='"\\ud800"'), 422),  # a lone surrogate: no string of any encoding
+    (b'{"kind": "\xff\xfe"}', 400),  # not UTF-8
+    (b'{"kind": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400),  # deeper than the parser goes
+])
+async def test_malformed_bodies_are_problems(system: System, raw: bytes, status: int) -> None:
     cadre_id = await register(system)
     r = await system.client.post(f"/api/v1/cadres/{cadre_id}/entries", content=raw,
                                  headers={**system.auth(), **key(), "Content-Type": "application/json"})
-    assert_problem(r, 422)
+    assert_problem(r, status)
     assert await event_count(system, cadre_id) == 1
+
+
+@pytest.mark.parametrize(("path", "body", "field", "rule"), [
+    ("/api/v1/cadres", {"name": "张伟", "unit_id": "u-1", "id": "chosen"}, "id", "extra_forbidden"),
+    ("/api/v1/cadres", {"name": "张\u0000伟", "unit_id": "u-1"}, "name", "value_error"),
+    ("/api/v1/cadres", {"name": 7, "unit_id": "u-1"}, "name", "string_type"),
+    ("/api/v1/cadres", {"name": "张伟", "unit_id": "u 1"}, "unit_id", "string_pattern_mismatch"),
+    ("/api/v1/cadres", {"unit_id": "u-1"}, "name", "missing"),
+    ("{revocation}", {"reason": "申诉成立", "undo": True}, "undo", "extra_forbidden"),
+    ("{revocation}", {"reason": "申诉\u0000成立"}, "reason", "value_error"),
+    ("{revocation}", {"reason": ""}, "reason", "string_too_short"),
+    ("{revocation}", {"reason": "理" * 2001}, "reason", "string_too_long"),
+    ("{revocation}", {"reason": ["申诉成立"]}, "reason", "string_type"),
+])
+async def test_bad_input_on_the_other_writes_records_nothing(system: System, path: str, body: dict, field: str,
+                                                             rule: str) -> None:
+    cadre_id = await register(system)
+    entry_id = (await record(system, cadre_id))["entry_id"]
+    path = path.replace("{revocation}", f"/api/v1/cadres/{cadre_id}/entries/{entry_id}/revocation")
+    assert_problem(await system.client.post(path, json=body, headers={**system.auth(), **key()}), 422, field, rule)
+    assert await event_count(system, cadre_id) == 2
+    # The service keeps serving: the same write with a good body goes through.
+    good = {"name": "张伟", "unit_id": "u-1"} if path == "/api/v1/cadres" else {"reason": "申诉成立"}
+    assert (await system.client.post(path, json=good, headers={**system.auth(), **key()})).status_code == 201
+
+
+async def test_a_body_over_the_size_limit_is_refused_unread(system: System) -> None:
+    cadre_id = await register(system)
+    huge = entry(title="长" * 30_000)  # 90 KB of UTF-8, over the 64 KiB ceiling
+    r = await system.client.post(f"/api/v1/cadres/{cadre_id}/entries", json=huge, headers={**system.auth(), **key()})
+    assert_problem(r, 413)
+
+    async def chunked():  # no Content-Length: counted as it arrives
+        for _ in range(100):
+            yield b" " * 1024
+    r = await system.client.post(f"/api/v1/cadres/{cadre_id}/entries", content=chunked(),
+                                 headers={**system.auth(), **key(), "Content-Type": "application/json"})
+    assert_problem(r, 413)
+    assert await event_count(system, cadre_id) == 1
+    await record(system, cadre_id)  # and it keeps serving
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"known_at": "9999-12-31T23:59:59-14:00"}, "known_at"),  # overflowed on conversion to UTC: was a 500
+    ({"known_at": "0001-01-01T00:00:00+14:00"}, "known_at"),
+    ({"known_at": "yesterday"}, "known_at"),
+    ({"as_of": "0000-01-01"}, "as_of"),
+    ({"as_of": "2026-01-01\u0000"}, "as_of"),
+])
+async def test_score_parameters_out_of_range_are_problems(system: System, params: dict, field: str) -> None:
+    cadre_id = await register(system)
+    r = await system.client.get(f"/api/v1/cadres/{cadre_id}/score", params=params, headers=system.auth())
+    assert_problem(r, 422, field)
 
 
 async def test_a_post_without_idempotency_key_is_refused(system: System) -> None:

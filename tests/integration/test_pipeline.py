@@ -59,7 +59,7 @@ class Pipeline:
         while True:
             await self.relay.run_once()
             async with self.relay._engine.connect() as conn:
-                checkpoint = await store.load_checkpoint(conn, "dossier-events")
+                checkpoint = await store.load_checkpoint(conn, self.relay.checkpoint)
                 left = await conn.scalar(select(func.count()).select_from(events_table).where(
                     tuple_(events_table.c.tx_id, events_table.c.position) > tuple_(checkpoint.tx_id, checkpoint.position)))
             if not left:

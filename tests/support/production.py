@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from services.gateway.auth import issue_token
-from shared.kafka_bus import ensure_topic
+from shared.kafka_bus import ensure_topic, events_topic_config
 from tests.conftest import PgDatabases
 
 
@@ -38,18 +38,73 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVICES = ("dossier", "scoring", "gateway")
+
+
 @dataclass
 class ProductionSystem:
+    """The running processes, by name: ``dossier``, ``scoring``, ``gateway`` and any extra ones
+    (``scoring-2``...). The fault tests kill, restart and add processes through it."""
+
     gateway_url: str
     dossier_url: str
     scoring_url: str  # the first scoring instance, the one the gateway asks
     key: ec.EllipticCurvePrivateKey
     env: dict[str, str]
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # "scoring", "scoring-2", ...
-    scoring_urls: list[str] = field(default_factory=list)  # every scoring instance, first one first
+    log_dir: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    _logs: list = field(default_factory=list)
+
+    @property
+    def scoring_urls(self) -> list[str]:
+        """Every scoring instance, the first one (the one the gateway asks) first."""
+        return [url for name, url in self.urls.items() if name.split("-")[0] == "scoring"]
 
     def token(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> str:
         return issue_token(self.key, subject=subject, role=role, unit=unit, ttl=dt.timedelta(hours=2))
+
+    def launch(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        """Start process ``name`` (its service is the part before any ``-``), logging to ``<name>.log``."""
+        service = name.split("-")[0]
+        if name not in self.urls:  # an extra instance: its own port
+            self.urls[name] = f"http://127.0.0.1:{free_port()}"
+        port = self.urls[name].rsplit(":", 1)[1]
+        env = {**self.env, **(extra_env or {}), f"SHIJI_{service.upper()}_PORT": port}
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self._logs.append(log)
+        proc = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", service],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = proc
+        return proc
+
+    async def start(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = self.launch(name, extra_env=extra_env)
+        await wait_ready(f"{self.urls[name]}/readyz", [proc])
+        return proc
+
+    def kill(self, name: str) -> int:
+        """kill -9, and the exit status (negative: the signal)."""
+        proc = self.processes[name]
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=20)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self._logs:
+            log.close()
 
 
 async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float = 90) -> None:
@@ -82,8 +137,8 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
     public_key.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
     topic = f"shiji.dossier.events.test-{uuid.uuid4().hex[:8]}"
-    ensure_topic(kafka_bootstrap, topic, partitions)
-    ports = {name: free_port() for name in ("gateway", "dossier", "scoring")}
+    ensure_topic(kafka_bootstrap, topic, partitions, **events_topic_config(1))
+    ports = {name: free_port() for name in SERVICES}
     env = {
         **os.environ,
         "SHIJI_DOSSIER_DATABASE_URL": await dbs.create(),
@@ -106,30 +161,16 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
     migrate = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True)
     if migrate.returncode != 0:
         raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
-    system = ProductionSystem(f"http://127.0.0.1:{ports['gateway']}", f"http://127.0.0.1:{ports['dossier']}",
-                              f"http://127.0.0.1:{ports['scoring']}", key, env)
-    extra_scoring = {f"scoring-{n}": free_port() for n in range(2, scoring_instances + 1)}
-    system.scoring_urls = [system.scoring_url, *(f"http://127.0.0.1:{port}" for port in extra_scoring.values())]
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    system = ProductionSystem(urls["gateway"], urls["dossier"], urls["scoring"], key, env, log_dir, urls=urls)
     try:
-        for name in ("dossier", "scoring", *extra_scoring, "gateway"):
-            service, port_env = name.split("-")[0], {}
-            if name in extra_scoring:
-                port_env = {"SHIJI_SCORING_PORT": str(extra_scoring[name])}
-            log = open(log_dir / f"{name}.log", "ab")
-            system.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", service],
-                env={**env, **port_env}, stdout=log, stderr=subprocess.STDOUT)
+        names = ["dossier", "scoring", *(f"scoring-{n}" for n in range(2, scoring_instances + 1)), "gateway"]
+        for name in names:
+            system.launch(name)
         procs = list(system.processes.values())
-        for url in (system.dossier_url, *system.scoring_urls, system.gateway_url):
-            await wait_ready(f"{url}/readyz", procs)
+        for name in names:
+            await wait_ready(f"{system.urls[name]}/readyz", procs)
         yield system
     finally:
-        for proc in system.processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in system.processes.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        system.stop()
         await dbs.drop_all()
