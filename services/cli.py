@@ -186,10 +186,13 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
               "the event store instead, on a new topic and a new scoring database (RELIABILITY.md)", file=sys.stderr)
         return 2
     if args.into:
-        from services.scoring.rebuild import rebuild_into
+        from services.scoring.rebuild import RebuildRefused, rebuild_into
 
-        report = asyncio.run(rebuild_into(settings, args.into))
-        print(report)
+        try:
+            print(asyncio.run(rebuild_into(settings, args.into)))
+        except RebuildRefused as exc:
+            print(exc, file=sys.stderr)
+            return 2
         return 0
     if members := group_members(k.bootstrap, settings.consumer_group):
         print(f"{members} consumer(s) still in group {settings.consumer_group}: stop every scoring instance first, "
