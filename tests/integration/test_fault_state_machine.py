@@ -14,6 +14,7 @@ the rolling totals equal the model's.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import datetime as dt
 import functools
 import shutil
@@ -48,6 +49,7 @@ TOPIC = "events"
 def migrated_templates() -> Path:
     """Migrated, empty dossier and scoring databases, made once and copied for every example."""
     folder = Path(tempfile.mkdtemp(prefix="shiji-machine-templates-"))
+    atexit.register(shutil.rmtree, folder, True)
 
     async def migrate() -> None:
         await upgrade_to_head("dossier", sqlite_url(folder / "dossier.db"))
