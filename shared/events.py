@@ -122,6 +122,14 @@ class EntryRecorded(DomainEvent):
     def effective_on(self) -> dt.date:
         return self.effective_date
 
+    @model_validator(mode="after")
+    def _points_match_kind(self) -> EntryRecorded:
+        # The dossier never emits such an event (the command is checked first); one arriving on the
+        # topic from elsewhere is not an entry and must not count (it becomes a dead letter).
+        if problem := points_sign_problem(self.kind, self.points):
+            raise ValueError(problem)
+        return self
+
 
 class EntryAmended(DomainEvent):
     """A correction of an entry: carries the entry's complete values after the amendment, and why."""
@@ -138,14 +146,6 @@ class EntryAmended(DomainEvent):
 
     def effective_on(self) -> dt.date:
         return self.effective_date
-
-    @model_validator(mode="after")
-    def _points_match_kind(self) -> EntryRecorded:
-        # The dossier never emits such an event (the command is checked first); one arriving on the
-        # topic from elsewhere is not an entry and must not count (it becomes a dead letter).
-        if problem := points_sign_problem(self.kind, self.points):
-            raise ValueError(problem)
-        return self
 
 
 class EntryRevoked(DomainEvent):

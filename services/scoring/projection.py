@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.tables import (
@@ -182,28 +182,6 @@ async def save_positions(conn: AsyncConnection, consumer: str, next_offsets: dic
         values = {"consumer": consumer, "topic": topic, "partition": partition, "next_offset": offset, "updated_at": now}
         await conn.execute(upsert(conn.dialect.name, consumer_positions, values,
                                   ["consumer", "topic", "partition"], ["next_offset", "updated_at"]))
-
-
-async def points_known(conn: AsyncConnection, cadre_id: str, known_at: dt.datetime) -> list[tuple[dt.date, Decimal]]:
-    """(effective date, points) of each of the cadre's entries as the record stood at ``known_at``:
-    recorded by then, not revoked by then, and as last amended by then."""
-    revoked_by_then = exists().where(
-        and_(revocations.c.entry_id == entries.c.entry_id, revocations.c.recorded_at <= known_at)
-    )
-    rows = await conn.execute(
-        select(entries.c.entry_id, entries.c.effective_date, entries.c.points_cents).where(
-            entries.c.cadre_id == cadre_id, entries.c.recorded_at <= known_at, ~revoked_by_then)
-    )
-    current = {r.entry_id: (r.effective_date, r.points_cents) for r in rows}
-    amendments = await conn.execute(
-        select(entry_amendments.c.entry_id, entry_amendments.c.effective_date, entry_amendments.c.points_cents)
-        .where(entry_amendments.c.cadre_id == cadre_id, entry_amendments.c.recorded_at <= known_at)
-        .order_by(entry_amendments.c.recorded_at)
-    )
-    for a in amendments:
-        if a.entry_id in current:
-            current[a.entry_id] = (a.effective_date, a.points_cents)
-    return [(day, Decimal(c) / 100) for day, c in current.values()]
 
 
 # The facts the projection holds, by table and key: what a rebuild re-creates and the checksum covers.

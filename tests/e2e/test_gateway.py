@@ -233,7 +233,7 @@ async def test_bad_input_on_the_other_writes_records_nothing(system: System, pat
     assert_problem(await system.client.post(path, json=body, headers={**system.auth(), **key()}), 422, field, rule)
     assert await event_count(system, cadre_id) == 2
     # The service keeps serving: the same write with a good body goes through.
-    good = {"name": "张伟", "unit_id": "u-1"} if path == "/api/v1/cadres" else {"reason": "申诉成立"}
+    good = {"name": "张伟", "unit_id": system.unit_id} if path == "/api/v1/cadres" else {"reason": "申诉成立"}
     assert (await system.client.post(path, json=good, headers={**system.auth(), **key()})).status_code == 201
 
 

@@ -208,6 +208,6 @@ async def test_the_metrics_account_for_every_event(observed: Observed) -> None:
 
 
 async def test_readiness_names_the_bus_where_a_service_needs_it(observed: Observed) -> None:
-    assert (await observed.ready("dossier"))["checks"] == {"database": "ok", "bus": "ok"}
+    assert (await observed.ready("dossier"))["checks"] == {"database": "ok", "event_store": "ok", "bus": "ok"}
     assert (await observed.ready("scoring"))["checks"] == {"database": "ok", "bus": "ok"}
     assert (await observed.ready("gateway"))["checks"] == {"dossier": "ok", "scoring": "ok"}

@@ -30,12 +30,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from services.dossier.relay import Relay
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
-from services.scoring import projection
 from services.scoring.consumer import ScoringConsumer
+from services.scoring.facts import load_entries
 from services.scoring.window import rolling_window
 from shared import faults
 from shared.bus import DeliveredMessage, OutgoingMessage
-from shared.commands import RecordEntry, RegisterCadre, RevokeEntry
+from shared.commands import RecordEntry, RegisterCadre, RegisterUnit, RevokeEntry
 from shared.db import make_engine, sqlite_url, upgrade_to_head
 from shared.log_bus import LogBus
 from tests.support.checker import projected, read_all_events, recompute
@@ -60,7 +60,8 @@ def migrated_templates() -> Path:
 
 def entry_command(kind: str, halves: int, days_ago: int) -> RecordEntry:
     points = {"achievement": Decimal(halves - 1) / 2, "positive": Decimal(halves) / 2, "negative": -Decimal(halves) / 2}
-    return RecordEntry(kind=kind, category="c", title="t", points=points[kind],
+    category = {"achievement": "key_project", "positive": "honour", "negative": "inaction"}[kind]  # ranges fit
+    return RecordEntry(kind=kind, category=category, title="t", points=points[kind],
                        effective_date=TODAY - dt.timedelta(days=days_ago), basis={"reason": "r", "document": "d"})
 
 
@@ -92,12 +93,16 @@ class Pipeline(RuleBasedStateMachine):
 
     @initialize()
     def register_cadres(self) -> None:
+        self.run(self.dossier.seed_catalogue())
+        self.run(self.dossier.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"),
+                                      {}, ACTOR))
         for n in range(2):
-            outcome = self.run(self.dossier.register_cadre(RegisterCadre(name=f"干部{n}", unit_id="u"), ACTOR, f"c{n}"))
+            outcome = self.run(self.dossier.execute("register_cadre", RegisterCadre(name=f"干部{n}", unit_id="u"), {}, ACTOR,
+                                                      f"c{n}"))
             self.cadres.append(outcome.body["id"])
 
     def _record(self, cadre: str, command: RecordEntry, key: str) -> str:
-        outcome = self.run(self.dossier.record_entry(cadre, command, ACTOR, key))
+        outcome = self.run(self.dossier.execute("record_entry", command, {"cadre_id": cadre}, ACTOR, key))
         entry_id = outcome.body["entry_id"]
         self.entries[entry_id] = (cadre, command.points, command.effective_date)
         self.last_write = (key, command, cadre, None)
@@ -113,7 +118,7 @@ class Pipeline(RuleBasedStateMachine):
     def revoke(self, data: st.DataObject) -> None:
         entry_id = data.draw(st.sampled_from(sorted(set(self.entries) - self.revoked)))
         cadre, key, command = self.entries[entry_id][0], str(uuid.uuid4()), RevokeEntry(reason="申诉成立")
-        self.run(self.dossier.revoke_entry(cadre, entry_id, command, ACTOR, key))
+        self.run(self.dossier.execute("revoke_entry", command, {"cadre_id": cadre, "entry_id": entry_id}, ACTOR, key))
         self.revoked.add(entry_id)
         self.last_write = (key, command, cadre, entry_id)
 
@@ -123,10 +128,11 @@ class Pipeline(RuleBasedStateMachine):
         """The client did not hear the answer and sends the same request with the same key."""
         key, command, cadre, revoked_entry = self.last_write
         if revoked_entry is None:
-            outcome = self.run(self.dossier.record_entry(cadre, command, ACTOR, key))
+            outcome = self.run(self.dossier.execute("record_entry", command, {"cadre_id": cadre}, ACTOR, key))
             assert outcome.body["entry_id"] in self.entries
         else:
-            outcome = self.run(self.dossier.revoke_entry(cadre, revoked_entry, command, ACTOR, key))
+            params = {"cadre_id": cadre, "entry_id": revoked_entry}
+            outcome = self.run(self.dossier.execute("revoke_entry", command, params, ACTOR, key))
         assert outcome.replayed
 
     @rule(point=st.sampled_from(["dossier.before_commit", "dossier.after_commit"]), cadre=st.integers(0, 1))
@@ -134,7 +140,7 @@ class Pipeline(RuleBasedStateMachine):
         command, key = entry_command("positive", 3, 10), str(uuid.uuid4())
         faults.arm(point)
         try:
-            self.run(self.dossier.record_entry(self.cadres[cadre], command, ACTOR, key))
+            self.run(self.dossier.execute("record_entry", command, {"cadre_id": self.cadres[cadre]}, ACTOR, key))
             raise AssertionError(f"{point} did not fire")
         except faults.SimulatedCrash:
             pass
@@ -246,8 +252,9 @@ class Pipeline(RuleBasedStateMachine):
             model = sum((p for e, (c, p, d) in self.entries.items() if c == cadre and d in window and e not in self.revoked),
                         Decimal(0))
             async with self.scoring_db.connect() as conn:  # what the score endpoint sums
-                answered = await projection.points_known(conn, cadre, window.start, window.end, dt.datetime.now(dt.UTC))
-            assert sum((p for _, p in answered), Decimal(0)) == model == expected.total(cadre, TODAY)
+                found = await load_entries(conn, [cadre], dt.datetime.now(dt.UTC))
+            answered = sum((e.points for e in found.get(cadre, []) if e.effective_date in window), Decimal(0))
+            assert answered == model == expected.total(cadre, TODAY)
 
 
 TestPipelineUnderFaults = Pipeline.TestCase

@@ -23,8 +23,8 @@ from services.dossier.relay import Relay, message_of
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.dossier.tables import events as events_table
-from services.scoring import projection
 from services.scoring.consumer import ScoringConsumer
+from services.scoring.facts import load_entries
 from services.scoring.tables import consumer_positions, dead_letters, entries, revocations
 from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions, Subscription
 from shared.commands import RecordEntry, RegisterCadre, RegisterUnit, RevokeEntry
@@ -72,8 +72,8 @@ class Pipeline:
 
     async def total(self, cadre_id: str) -> Decimal:
         async with self.scoring_engine.connect() as conn:
-            points = await projection.points_known(conn, cadre_id, dt.datetime.now(dt.UTC))
-        return sum((p for _, p in points), Decimal(0))
+            found = await load_entries(conn, [cadre_id], dt.datetime.now(dt.UTC))
+        return sum((e.points for e in found.get(cadre_id, [])), Decimal(0))
 
 
 async def consume_until(consumer: ScoringConsumer, sub: Subscription, applied: int, timeout_s: float = 30) -> None:

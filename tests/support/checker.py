@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.dossier import store
+from services.dossier import chain, store
 from services.dossier.store import Cursor, StoredEvent
 from services.scoring.tables import cadres, entries, revocations
 from services.scoring.window import rolling_window
@@ -33,6 +33,16 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+# Event types that put nothing into the cadres, entries and revocations tables checked here.
+NOT_IN_THESE_TABLES = {
+    "category_defined", "unit_registered", "team_grade_recorded", "target_evaluation_recorded", "basics_recorded",
+    "post_assigned", "post_ended", "self_evaluation_written", "achievement_claimed", "achievement_rejected",
+    "quarterly_report_saved", "quarterly_report_submitted", "quarterly_report_endorsed", "quarterly_report_returned",
+    "appeal_filed", "appeal_decided", "annual_grade_recorded", "appraisal_level_recorded",
+    "democratic_evaluation_recorded", "assessment_scores_recorded", "integrity_veto_recorded", "declaration_recorded",
+}
+
+
 @dataclass
 class Projection:
     """The scoring rows, keyed by what they project: cadre id, entry id, revoked entry id."""
@@ -40,6 +50,7 @@ class Projection:
     cadres: dict[str, tuple] = field(default_factory=dict)
     entries: dict[str, tuple] = field(default_factory=dict)
     revocations: dict[str, tuple] = field(default_factory=dict)
+    amendments: dict[str, tuple] = field(default_factory=dict)  # entry id -> its newest (cents, effective date)
 
     def differences(self, actual: Projection, limit: int = 10) -> list[str]:
         out = []
@@ -55,6 +66,7 @@ class Projection:
         window = rolling_window(as_of)
         cents = 0
         for entry_id, (_, cadre, _, _, points, effective, _) in self.entries.items():
+            points, effective = self.amendments.get(entry_id, (points, effective))
             if cadre == cadre_id and effective in window and entry_id not in self.revocations:
                 cents += points
         return Decimal(cents) / 100
@@ -79,9 +91,16 @@ def recompute(events: Iterable[StoredEvent]) -> Projection:
             cents = int(Decimal(str(data["points"])) * 100)
             p.entries[data["entry_id"]] = (e.event_id, e.stream_id, data["kind"], data["category"], cents,
                                            dt.date.fromisoformat(data["effective_date"]), at)
+        elif e.event_type == "achievement_verified":  # a verified achievement counts as an entry
+            cents = int(Decimal(str(data["points"])) * 100)
+            p.entries[data["achievement_id"]] = (e.event_id, e.stream_id, "achievement", data["category"], cents,
+                                                 dt.date.fromisoformat(data["effective_date"]), at)
+        elif e.event_type == "entry_amended":  # the entry's row stays; its points and date change
+            p.amendments[data["entry_id"]] = (int(Decimal(str(data["points"])) * 100),
+                                              dt.date.fromisoformat(data["effective_date"]))
         elif e.event_type == "entry_revoked":
             p.revocations[data["entry_id"]] = (e.event_id, e.stream_id, at)
-        else:
+        elif e.event_type not in NOT_IN_THESE_TABLES:
             raise AssertionError(f"the checker does not know event type {e.event_type}")
     return p
 
@@ -139,12 +158,17 @@ def check_acknowledged(acks: Sequence[Ack], events: Sequence[StoredEvent]) -> No
 
 
 def check_streams(events: Sequence[StoredEvent]) -> None:
-    """Each cadre's stream has versions 1..n, no gap, no repeat."""
+    """Each stream has versions 1..n, no gap, no repeat, and its hash chain holds."""
     versions: dict[str, list[int]] = {}
     for e in events:
         versions.setdefault(e.stream_id, []).append(e.stream_version)
     for stream, vs in versions.items():
         assert sorted(vs) == list(range(1, len(vs) + 1)), f"stream {stream} has versions {sorted(vs)}"
+    by_stream: dict[str, list[StoredEvent]] = {}
+    for e in sorted(events, key=lambda e: (e.stream_id, e.stream_version)):
+        by_stream.setdefault(e.stream_id, []).append(e)
+    broken = [b for stream in by_stream.values() if (b := chain.verify_stream(stream))]
+    assert not broken, f"hash chains broken: {broken[:3]}"
 
 
 async def check_scores(gateway: httpx.AsyncClient, expected: Projection, cadre_ids: Iterable[str],
