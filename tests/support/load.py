@@ -46,7 +46,10 @@ class Ack:
 
 
 async def register_cadres(gateway: httpx.AsyncClient, count: int, unit_id: str) -> list[str]:
-    """Register ``count`` cadres through the gateway; their ids."""
+    """Register ``count`` cadres through the gateway (their unit too, once); their ids."""
+    r = await gateway.post("/api/v1/units", json={"unit_id": unit_id, "name": unit_id, "level": "city",
+                                                  "unit_class": "load"}, headers={"Idempotency-Key": f"unit-{unit_id}"})
+    assert r.status_code in (201, 409), r.text  # 409: registered by an earlier round
     ids = []
     for n in range(count):
         r = await gateway.post("/api/v1/cadres", json={"name": f"干部{n}", "unit_id": unit_id},
@@ -63,7 +66,8 @@ def entry_body(rng: random.Random, title: str) -> dict[str, Any]:
               "negative": -Decimal(halves) / 2}[kind]
     # Some entries are older than three years: the checker sees them fall out of the window.
     effective = today() - dt.timedelta(days=rng.randint(0, 1400))
-    return {"kind": kind, "category": "load", "title": title, "points": float(points),
+    category = {"achievement": "key_project", "positive": "honour", "negative": "inaction"}[kind]  # ranges fit
+    return {"kind": kind, "category": category, "title": title, "points": float(points),
             "effective_date": effective.isoformat(), "basis": {"reason": "load test", "document": "load"}}
 
 
