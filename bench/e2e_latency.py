@@ -42,7 +42,7 @@ async def measure(entries: int, cadres: int) -> dict[str, float]:
             day = (today() - dt.timedelta(days=1)).isoformat()
             for i in range(entries):
                 cadre_id = ids[i % cadres]
-                body = {"kind": "positive", "category": "bench", "title": f"entry {i}", "points": 1,
+                body = {"kind": "positive", "category": "honour", "title": f"entry {i}", "points": 1,
                         "effective_date": day, "basis": {"reason": "bench", "document": "bench"}}
                 t0 = time.perf_counter()
                 r = await client.post(f"/api/v1/cadres/{cadre_id}/entries", json=body,

@@ -19,7 +19,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring import ranking, warnings
-from services.scoring.facts import CadreFacts, load_facts
+from services.scoring.facts import CadreFacts, load_entries, load_facts
 from services.scoring.projection import cents
 from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening import Screening, screen
@@ -74,8 +74,12 @@ class Evaluator:
         """Bring warnings and published totals of ``cadre_ids`` up to ``as_of``. With ``with_rankings``
         (the daily job, over every cadre) the bottom-of-ranking warnings are evaluated too."""
         rules = self.rules.for_date(as_of)
-        since = rolling_window(as_of, rules.window_years).start
-        facts = all_facts if all_facts is not None else await load_facts(conn, cadre_ids, now, since)
+        if all_facts is not None:
+            facts = all_facts
+        else:  # warnings per cadre and totals ask only for entries: one query, in the consumer's hot path
+            since = rolling_window(as_of, rules.window_years).start
+            found = await load_entries(conn, cadre_ids, now, since)
+            facts = {i: CadreFacts(i, entries=found.get(i, [])) for i in cadre_ids}
         holding: dict[str, list[warnings.Condition]] = {i: warnings.per_cadre(facts[i], as_of, rules) for i in cadre_ids}
         kinds = list(warnings.PER_CADRE)
         if with_rankings and rules.warnings.bottom_of_ranking:
