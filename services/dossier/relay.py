@@ -9,7 +9,6 @@ consumers de-duplicate by event id, so nothing is doubled and nothing is lost.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -24,6 +23,7 @@ from shared import tracing
 from shared.bus import OutgoingMessage, Publisher
 from shared.envelope import Envelope, type_name
 from shared.faults import crash_point
+from shared.rounds import RoundWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,28 +60,18 @@ def message_of(event: StoredEvent, context: dict[str, str] | None = None) -> Out
     return OutgoingMessage(key=event.stream_id, value=envelope_of(event).to_bytes(), headers=headers)
 
 
-class Relay:
+class Relay(RoundWorker):
+    """``wake`` it after a commit: it publishes at once instead of at the next idle tick."""
+
     def __init__(self, engine: AsyncEngine, publisher: Publisher, topic: str, *,
                  batch_size: int = 2000, idle_s: float = 0.1, tracer: trace.Tracer | None = None) -> None:
+        super().__init__(batch_size=batch_size, idle_s=idle_s)
         self._engine = engine
         self._publisher = publisher
         self._topic = topic
         self.checkpoint = checkpoint_name(topic)
-        self._batch_size = batch_size
-        self._idle_s = idle_s
         self._tracer = tracer or trace.NoOpTracer()
-        self._wakeup = asyncio.Event()
-        self._stopping = False
         self.published = 0
-
-    def wake(self) -> None:
-        """Called after a commit: publish now instead of at the next idle tick."""
-        self._wakeup.set()
-
-    def stop(self) -> None:
-        """Finish the round under way (publish and checkpoint), then let ``run`` return."""
-        self._stopping = True
-        self._wakeup.set()
 
     async def _publish(self, batch: Sequence[StoredEvent]) -> None:
         # One PRODUCER span per event, a child of the request that wrote it; the span's own
@@ -125,28 +115,3 @@ class Relay:
             await store.save_checkpoint(conn, self.checkpoint, batch[-1].cursor)
         self.published += len(batch)
         return len(batch)
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep until ``seconds`` pass, a commit wakes us, or we are asked to stop."""
-        try:
-            await asyncio.wait_for(self._wakeup.wait(), seconds)
-        except TimeoutError:
-            pass
-
-    async def run(self) -> None:
-        """Publish until stopped (or cancelled); a failing bus or database is retried with a growing pause."""
-        backoff = 0.5
-        while not self._stopping:
-            self._wakeup.clear()
-            try:
-                published = await self.run_once()
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("relay round failed; retrying in %.1fs", backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            if published < self._batch_size:
-                await self._pause(self._idle_s)

@@ -7,8 +7,6 @@ acknowledged the batch. Message ids are content-derived, so a republished batch 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from itertools import groupby
 
@@ -19,24 +17,19 @@ from services.scoring.tables import outbox, outbox_checkpoints
 from shared.bus import OutgoingMessage, Publisher
 from shared.commit_order import Cursor, committed_after
 from shared.db import upsert
+from shared.rounds import RoundWorker
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x53434F52  # "SCOR"
 NAME = "scoring-outbox"
 
 
-class OutboxPublisher:
+class OutboxPublisher(RoundWorker):
     def __init__(self, engine: AsyncEngine, publisher: Publisher, *, batch_size: int = 1000, idle_s: float = 0.5) -> None:
+        super().__init__(batch_size=batch_size, idle_s=idle_s)
         self._engine = engine
         self._publisher = publisher
-        self._batch_size = batch_size
-        self._idle_s = idle_s
         self.published = 0
-        self._stopping = asyncio.Event()
-
-    def stop(self) -> None:
-        """Finish the round under way (its checkpoint commits), then return from ``run``."""
-        self._stopping.set()
 
     async def run_once(self) -> int:
         async with self._engine.begin() as conn:
@@ -57,20 +50,3 @@ class OutboxPublisher:
                                       ["name"], ["tx_id", "position"]))
         self.published += len(batch)
         return len(batch)
-
-    async def run(self) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                published = await self.run_once()
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scoring outbox round failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            if published < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self._idle_s)
