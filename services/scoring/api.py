@@ -101,7 +101,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     app.state.engine = engine
     install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
     metrics.register(install_telemetry(app, "scoring", tracing.tracer_of(provider), engine), consumer, bus,
-                     settings.kafka.topic)
+                     settings.kafka.topic, evaluator)
     checks = {"database": lambda: database_ready(engine, "scoring")}
     if consumer is not None and bus is not None:
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)

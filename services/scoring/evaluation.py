@@ -68,6 +68,9 @@ class Evaluator:
         self.rules = rules
         self._totals_topic = totals_topic
         self._warnings_topic = warnings_topic
+        # By this process, for /metrics. Counted when decided: a batch whose transaction then fails (and is
+        # retried) counts its warnings again, so the counters may run slightly ahead of the table.
+        self.raised = self.cleared = 0
 
     async def refresh(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date, now: dt.datetime,
                       *, with_rankings: bool = False, all_facts: dict[str, CadreFacts] | None = None) -> Refreshed:
@@ -102,6 +105,8 @@ class Evaluator:
                     cleared += await self._clear(conn, cadre_id, row, as_of, now)
             published += await self._publish_totals(conn, facts[cadre_id], last_published.get(cadre_id), as_of, now,
                                                     rules)
+        self.raised += raised
+        self.cleared += cleared
         return Refreshed(len(cadre_ids), raised, cleared, published)
 
     @staticmethod

@@ -18,11 +18,18 @@ from __future__ import annotations
 import time
 
 from services.scoring.consumer import ScoringConsumer
+from services.scoring.evaluation import Evaluator
 from shared.bus import BusAdmin
 from shared.metrics import ServiceMetrics
 
 
-def register(metrics: ServiceMetrics, consumer: ScoringConsumer | None, bus: BusAdmin | None, topic: str) -> None:
+def register(metrics: ServiceMetrics, consumer: ScoringConsumer | None, bus: BusAdmin | None, topic: str,
+             evaluator: Evaluator | None = None) -> None:
+    if evaluator is not None:
+        metrics.counter_of("shiji_scoring_warnings_raised", "Warnings this process raised (and announced)",
+                           lambda: evaluator.raised)
+        metrics.counter_of("shiji_scoring_warnings_cleared", "Warnings this process cleared (and announced)",
+                           lambda: evaluator.cleared)
     if consumer is None:
         return
     metrics.counter_of("shiji_scoring_events_applied", "Events applied to the projections by this process",

@@ -61,6 +61,7 @@ async def consume(consumer: ScoringConsumer, subscribe, events: int) -> None:
 
 
 async def test_warnings_are_announced_once_across_redelivery_restart_and_rebuild(pipeline: Pipeline) -> None:
+    raised_before, cleared_before = EVALUATOR.raised, EVALUATOR.cleared
     cadres = list(await write_city(pipeline, cadres=3, entries_each=4))  # each ends at +2.5
     cmd = RecordEntry(kind="negative", category="work_style", title="通报", points=-5,
                       effective_date=TODAY - dt.timedelta(days=3), basis={"reason": "r", "document": "d"})
@@ -79,6 +80,7 @@ async def test_warnings_are_announced_once_across_redelivery_restart_and_rebuild
     assert [(c, key, active) for c, key, _, active in first["warnings"]] == sorted(
         [(c, key, c != cadres[0]) for c in cadres for key in (quarter, "rolling_total_negative")])
     assert len(first["warning_messages"]) == 6 + 2  # six raised, two cleared: one message each
+    assert (EVALUATOR.raised - raised_before, EVALUATOR.cleared - cleared_before) == (6, 2)  # the metrics' counts
     assert first["newest_totals"] == first["totals"]  # the newest announcement is the current total
 
     # A restart from the stored positions applies and announces nothing.
