@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from shared.problems import PROBLEM_JSON, TYPE_PREFIX
+from shared.problems import PROBLEM_JSON, TYPE_PREFIX, Problem
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,27 @@ ROLE_HEADER = "X-Shiji-Actor-Role"
 REQUEST_ID_HEADER = "X-Request-Id"
 
 Check = Callable[[], Awaitable[object]]
+
+
+EARLIEST_MOMENT = dt.date(1949, 10, 1)
+LATEST_MOMENT = dt.date(2199, 12, 31)
+
+
+def invalid(field: str, rule: str, message: str) -> Problem:
+    return Problem(422, "validation-error", "The request is not valid", message,
+                   errors=[{"field": field, "rule": rule, "message": message}])
+
+
+def known_at_utc(moment: dt.datetime | None) -> dt.datetime:
+    """A ``known_at`` query parameter (a recorded time) in UTC; now when absent; 422 when out of range
+    or without a UTC offset. The range is checked first: converting a time near year 1 or 9999 overflows."""
+    if moment is None:
+        return dt.datetime.now(dt.UTC)
+    if not EARLIEST_MOMENT <= moment.date() <= LATEST_MOMENT:
+        raise invalid("known_at", "date_range", f"known_at must be between {EARLIEST_MOMENT} and {LATEST_MOMENT}")
+    if moment.tzinfo is None:
+        raise invalid("known_at", "timezone_required", "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00")
+    return moment.astimezone(dt.UTC)
 
 
 def etag(version: int) -> str:

@@ -20,7 +20,7 @@ from shared.bus import BusAdmin, Publisher
 from shared.commands import OPERATIONS, Operation
 from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable, make_engine
 from shared.events import DeclarationKind, from_data
-from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, parse_if_match
+from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, known_at_utc, parse_if_match
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.routing import typed_endpoint
@@ -100,20 +100,6 @@ def event_view(event: StoredEvent) -> dict[str, Any]:
         "actor_role": event.actor_role,
         "hash": event.hash,
     }
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime:
-    if moment is None:
-        return dt.datetime.now(dt.UTC)
-    if not dt.date(1949, 10, 1) <= moment.date() <= dt.date(2199, 12, 31):
-        # Checked before the conversion to UTC, which overflows near year 1 or 9999.
-        raise Problem(422, "validation-error", "The request is not valid", errors=[{
-            "field": "known_at", "rule": "date_range", "message": "known_at must be between 1949-10-01 and 2199-12-31"}])
-    if moment.tzinfo is None:
-        raise Problem(422, "validation-error", "The request is not valid", errors=[{
-            "field": "known_at", "rule": "timezone_required",
-            "message": "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00"}])
-    return moment.astimezone(dt.UTC)
 
 
 def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, bus: BusAdmin | None = None,
@@ -197,14 +183,14 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
 
     @app.get("/v1/cadres/{cadre_id}/events", tags=["cadres"])
     async def cadre_events(cadre_id: str, response: Response, known_at: KnownAt = None) -> dict[str, Any]:
-        history = await _run(service.cadre_history(cadre_id, _utc(known_at)))
+        history = await _run(service.cadre_history(cadre_id, known_at_utc(known_at)))
         response.headers["ETag"] = etag(history[-1].stream_version)
         return {"cadre_id": cadre_id, "version": history[-1].stream_version, "events": [event_view(e) for e in history]}
 
     @app.get("/v1/cadres/{cadre_id}/dossier", tags=["cadres"])
     async def cadre_dossier(cadre_id: str, actor: ActorDep, response: Response,
                             known_at: KnownAt = None) -> dict[str, Any]:
-        moment = _utc(known_at)
+        moment = known_at_utc(known_at)
         history = await _run(service.cadre_history(cadre_id, moment))
 
         def open_sealed(kind: DeclarationKind, sealed: str) -> str:
@@ -220,7 +206,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     @app.get("/v1/cadres/{cadre_id}/appraisal-sheet", tags=["cadres"])
     async def appraisal_sheet(cadre_id: str, year: Annotated[int, Query(ge=1949, le=2199)],
                               known_at: KnownAt = None) -> dict[str, Any]:
-        moment = _utc(known_at)
+        moment = known_at_utc(known_at)
         history = await _run(service.cadre_history(cadre_id, moment))
         return views.appraisal_sheet(history, year, known_at=moment)
 

@@ -96,6 +96,11 @@ async def principal_of(request: Request,
 Caller = Annotated[Principal, Depends(principal_of)]
 
 
+def as_query(params: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters for a service: dates and times in ISO 8601, absent ones left out."""
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items() if v is not None}
+
+
 def relay_response(upstream: httpx.Response, request: Request) -> Response:
     """The service's answer as the gateway's: same status, body and the headers clients rely on.
     A problem's ``instance`` names the public path the client called, not the internal one."""
@@ -170,7 +175,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         register_write(op)
 
     async def read(path: str, caller: Principal, request: Request, params: dict[str, Any] | None = None) -> Response:
-        query = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in (params or {}).items() if v is not None}
+        query = as_query(params or {})
         return relay_response(await dossier.call("GET", path, principal=caller, request=request, params=query), request)
 
     @app.get(f"{PREFIX}/cadres/{{cadre_id}}", tags=["cadres"], summary="A cadre's registration and stream version")
@@ -206,7 +211,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
 
     async def from_scoring(path: str, caller: Principal, request: Request, params: dict[str, Any],
                            method: str = "GET") -> Response:
-        query = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items() if v is not None}
+        query = as_query(params)
         return relay_response(await scoring.call(method, path, principal=caller, request=request, params=query), request)
 
     async def about_cadre(cadre_id: uuid.UUID, what: str, caller: Principal, request: Request,
@@ -256,8 +261,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
               summary="What a proposed rule set would change: totals, screening verdicts, ranking bands (read-only)")
     async def what_if(proposed: RuleSet, caller: Caller, request: Request, idempotency_key: IdempotencyKey,
                       unit: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None) -> Response:
-        query = {k: v.isoformat() if hasattr(v, "isoformat") else v
-                 for k, v in {"unit": unit, "as_of": as_of}.items() if v is not None}
+        query = as_query({"unit": unit, "as_of": as_of})
         answer = await scoring.call("POST", "/v1/what-if", principal=caller, request=request, params=query,
                                     json=proposed.model_dump(mode="json"))
         return relay_response(answer, request)

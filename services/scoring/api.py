@@ -27,14 +27,13 @@ from shared import tracing
 from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.calendar import Quarter
 from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
-from shared.http import add_health_routes
+from shared.http import EARLIEST_MOMENT, LATEST_MOMENT, add_health_routes, invalid, known_at_utc
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
 from shared.settings import today
 from shared.telemetry import install_telemetry
 
-EARLIEST_AS_OF = dt.date(1949, 10, 1)
-LATEST_AS_OF = dt.date(2199, 12, 31)
+EARLIEST_AS_OF, LATEST_AS_OF = EARLIEST_MOMENT, LATEST_MOMENT
 AsOf = Annotated[dt.date | None, Query(description="effective date; default today")]
 KnownAt = Annotated[dt.datetime | None, Query(description="recorded time with its UTC offset; default now")]
 
@@ -48,21 +47,11 @@ def subtotal_view(sub: Subtotal) -> dict[str, Any]:
             "entries": sub.count}
 
 
-def _invalid(field: str, rule: str, message: str) -> Problem:
-    return Problem(422, "validation-error", "The request is not valid", message,
-                   errors=[{"field": field, "rule": rule, "message": message}])
-
-
 def moments(as_of: dt.date | None, known_at: dt.datetime | None, timezone: str) -> tuple[dt.date, dt.datetime]:
     as_of = as_of or today(timezone)
     if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
-        raise _invalid("as_of", "date_range", f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
-    if known_at is not None and not EARLIEST_AS_OF <= known_at.date() <= LATEST_AS_OF:
-        # Checked before the conversion to UTC below, which overflowed (a 500) near year 1 or 9999.
-        raise _invalid("known_at", "date_range", f"known_at must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
-    if known_at is not None and known_at.tzinfo is None:
-        raise _invalid("known_at", "timezone_required", "known_at needs a UTC offset, e.g. 2026-11-21T08:00:00+08:00")
-    return as_of, (known_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        raise invalid("as_of", "date_range", f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
+    return as_of, known_at_utc(known_at)
 
 
 def period_view(label: str, start: dt.date, end: dt.date, sub: Subtotal) -> dict[str, Any]:
@@ -173,7 +162,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     ) -> dict[str, Any]:
         as_of, known_at = moments(as_of, known_at, settings.timezone)
         if (unit_class is None) == (team is None):
-            raise _invalid("class", "class_or_team", "give either class (with leadership) or team")
+            raise invalid("class", "class_or_team", "give either class (with leadership) or team")
         group = f"team:{team}:deputy" if team else f"class:{unit_class}:{leadership}"
         rules = rule_book.for_date(as_of)
         async with engine.connect() as conn:

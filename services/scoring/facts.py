@@ -89,11 +89,10 @@ def _among(conn: AsyncConnection, column, ids: Sequence[str]):
 async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> list:
     """``query`` restricted to ``column`` in ``ids``: one array parameter on PostgreSQL (a cached plan,
     whatever the count), IN lists of at most CHUNK ids on SQLite."""
-    if conn.dialect.name == "postgresql":
-        return (await conn.execute(query.where(column == any_(bindparam("ids", list(ids), type_=ARRAY(String)))))).all()
+    chunks = [ids] if conn.dialect.name == "postgresql" else _chunks(ids)
     out = []
-    for chunk in _chunks(ids):
-        out += (await conn.execute(query.where(column.in_(chunk)))).all()
+    for chunk in chunks:
+        out += (await conn.execute(query.where(_among(conn, column, chunk)))).all()
     return out
 
 
