@@ -134,7 +134,10 @@ def insert_ignore(dialect_name: str, table: Table):
     return _insert_for(dialect_name)(table).on_conflict_do_nothing()
 
 
-def upsert(dialect_name: str, table: Table, values: dict, key: list[str], update: list[str]):
-    """INSERT ... ON CONFLICT (key) DO UPDATE SET the ``update`` columns, for PostgreSQL and SQLite alike."""
-    stmt = _insert_for(dialect_name)(table).values(values)
+def upsert(dialect_name: str, table: Table, values: dict | None, key: list[str], update: list[str]):
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET the ``update`` columns, for PostgreSQL and SQLite alike.
+    With ``values`` None the rows are given to ``execute`` (many at once)."""
+    stmt = _insert_for(dialect_name)(table)
+    if values is not None:
+        stmt = stmt.values(values)
     return stmt.on_conflict_do_update(index_elements=key, set_={c: stmt.excluded[c] for c in update})

@@ -118,9 +118,10 @@ class Evaluator:
                 for r in ranking.bottom(ranked, rules.warnings.bottom_of_ranking):
                     holding[r.candidate.cadre_id].append(
                         warnings.bottom_of_ranking(group, r.candidate.total, r.rank, len(ranked)))
-        raised = cleared = published = 0
+        raised = cleared = 0
         active = await self._active(conn, cadre_ids, kinds)
         last_published = await self._published(conn, cadre_ids)
+        changed_totals = []
         for cadre_id in cadre_ids:
             now_holding = {c.key: c for c in holding[cadre_id]}
             for key, condition in now_holding.items():
@@ -129,8 +130,10 @@ class Evaluator:
             for key, row in active[cadre_id].items():
                 if key not in now_holding:
                     cleared += await self._clear(conn, cadre_id, row, as_of, now)
-            published += await self._publish_totals(conn, facts[cadre_id], last_published.get(cadre_id), as_of, now,
-                                                    rules)
+            totals = self._totals(facts[cadre_id], last_published.get(cadre_id), as_of, now, rules)
+            if totals is not None:
+                changed_totals.append(totals)
+        published = await self._publish_totals(conn, changed_totals)
         self.raised += raised
         self.cleared += cleared
         return Refreshed(len(cadre_ids), raised, cleared, published)
@@ -183,23 +186,31 @@ class Evaluator:
         await self._emit(conn, self._warnings_topic, cadre_id, cloudevent(message, now))
         return 1
 
-    async def _publish_totals(self, conn: AsyncConnection, facts: CadreFacts, before, as_of: dt.date,
-                              now: dt.datetime, rules: RuleSet) -> int:
+    def _totals(self, facts: CadreFacts, before, as_of: dt.date, now: dt.datetime,
+                rules: RuleSet) -> tuple[dict, bytes] | None:
+        """The cadre's totals row and its message, or None when they are what was last published."""
         summary = summarize(weighted(facts, rules), as_of, rules.window_years)
         values = {"cadre_id": facts.cadre_id, "as_of": as_of, "total_cents": cents(summary.overall.total),
                   "positive_cents": cents(summary.overall.positive), "negative_cents": cents(summary.overall.negative),
                   "rule_set": rules.name}
         fields = ("total_cents", "positive_cents", "negative_cents", "rule_set")
         if before is not None and all(getattr(before, f) == values[f] for f in fields):
-            return 0
-        await conn.execute(upsert(conn.dialect.name, published_totals, values, ["cadre_id"],
-                                  ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set"]))
+            return None
         message = TotalsChanged(cadre_id=facts.cadre_id, as_of=as_of, window_start=summary.window.start,
                                 window_end=summary.window.end, total=summary.overall.total,
                                 positive=summary.overall.positive, negative=summary.overall.negative,
                                 rule_set=rules.name)
-        await self._emit(conn, self._totals_topic, facts.cadre_id, cloudevent(message, now))
-        return 1
+        return values, cloudevent(message, now)
+
+    async def _publish_totals(self, conn: AsyncConnection, changed: list[tuple[dict, bytes]]) -> int:
+        """Store and announce the changed totals: two statements for the whole batch, however many cadres."""
+        if changed:
+            await conn.execute(upsert(conn.dialect.name, published_totals, None, ["cadre_id"],
+                                      ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set"]),
+                               [values for values, _ in changed])
+            await conn.execute(outbox.insert(), [{"topic": self._totals_topic, "key": values["cadre_id"], "value": message}
+                                                 for values, message in changed])
+        return len(changed)
 
     # ------------------------------------------------------------------------------------ answers
 
