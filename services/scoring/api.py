@@ -23,6 +23,7 @@ from services.scoring.evaluation import (
     Evaluator,
     rank_group,
     ranking_groups,
+    screening_years,
     summing_for_breakdowns,
     summing_for_screening,
     summing_for_totals,
@@ -217,7 +218,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         async with engine.connect() as conn:
             every = await cadres_under(conn, None, as_of, known_at)  # rankings need whole classes
             ids = await cadres_under(conn, unit, as_of, known_at) if unit else every
-            facts = await load_facts(conn, every, known_at, summing=summing_for_screening(as_of, current, proposed))
+            facts = await load_facts(conn, every, known_at, summing=summing_for_screening(as_of, current, proposed),
+                                     result_years=screening_years(as_of, current, proposed))
         return {"unit": unit, **what_if_compare(facts, ids, as_of, current, proposed)}
 
     @app.post("/v1/jobs/daily-refresh", tags=["operations"])

@@ -52,6 +52,13 @@ def summing_for_screening(as_of: dt.date, *rule_sets: RuleSet, evidence: bool = 
                    keep_categories=frozenset(c for r in rule_sets for c in r.screening.execution_negative_categories))
 
 
+def screening_years(as_of: dt.date, *rule_sets: RuleSet) -> range:
+    """The years whose results screening reads: the three before the as-of year (or as many as a third
+    prize bars heads for), and the as-of year itself (a veto recorded this year already bars)."""
+    back = max([3, *(r.screening.third_prize_bar_years for r in rule_sets)])
+    return range(as_of.year - back, as_of.year + 1)
+
+
 def summing_for_breakdowns(as_of: dt.date, rules: RuleSet) -> Summing:
     """The score's breakdowns: the rolling window, every calendar quarter from the first of the three years
     before the as-of year on (the yearly sheets and the last 12 quarters are sums of quarters). Totals
@@ -219,7 +226,8 @@ class Evaluator:
         """Every rule for each cadre, with its evidence. Negative entries are summed at first: few cadres fail
         a rule that cites them one by one, and only those cadres' entries are loaded again, unsummed."""
         rules = self.rules.for_date(as_of)
-        facts = await load_facts(conn, cadre_ids, known_at, summing=summing_for_screening(as_of, rules))
+        facts = await load_facts(conn, cadre_ids, known_at, summing=summing_for_screening(as_of, rules),
+                                 result_years=screening_years(as_of, rules))
         results = {i: screen(facts[i], as_of, rules) for i in cadre_ids}
         citing_sums = [i for i, s in results.items() if any("" in r.evidence for r in s.results)]
         if citing_sums:

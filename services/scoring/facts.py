@@ -228,11 +228,15 @@ async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.d
 
 
 async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime,
-                     since: dt.date | None = None, *, summing: Summing | None = None) -> dict[str, CadreFacts]:
-    """Everything screening and rankings ask about ``ids``; ``since`` and ``summing`` as for ``load_entries``."""
+                     since: dt.date | None = None, *, summing: Summing | None = None,
+                     result_years: range | None = None) -> dict[str, CadreFacts]:
+    """What screening and rankings ask about ``ids``: names, units, posts and their units' classes, entries
+    (``since`` and ``summing`` as for ``load_entries``), and, for the years of ``result_years`` only (the
+    rankings need none), results, vetoes, declarations and the units' target prizes."""
     facts = {i: CadreFacts(i) for i in ids}
-    for r in await _rows(conn, select(cadres).where(cadres.c.recorded_at <= known_at), cadres.c.cadre_id, ids):
-        facts[r.cadre_id].name, facts[r.cadre_id].unit_id = r.name, r.unit_id
+    for cadre_id, name, unit_id in await _rows(conn, select(cadres.c.cadre_id, cadres.c.name, cadres.c.unit_id)
+                                               .where(cadres.c.recorded_at <= known_at), cadres.c.cadre_id, ids):
+        facts[cadre_id].name, facts[cadre_id].unit_id = name, unit_id
     for cadre_id, found in (await load_entries(conn, ids, known_at, since, summing=summing)).items():
         facts[cadre_id].entries = found
     post_rows = await _rows(conn, select(posts).where(posts.c.recorded_at <= known_at), posts.c.cadre_id, ids)
@@ -242,23 +246,29 @@ async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.dat
     for r in post_rows:
         facts[r.cadre_id].posts.append(PostFact(r.post_id, r.event_id, r.unit_id, r.leadership, r.start_date,
                                                 ends.get(r.post_id)))
-    for r in await _rows(conn, select(results).where(results.c.recorded_at <= known_at).order_by(results.c.recorded_at),
-                         results.c.subject_id, ids):
-        f = facts[r.subject_id]
-        if r.kind == "veto":
-            f.vetoes.setdefault(r.year, []).append(Result(r.event_id, r.value))
-        else:
-            f.results[(r.year, r.kind)] = Result(r.event_id, r.value)
-    for r in await _rows(conn, select(declarations).where(declarations.c.recorded_at <= known_at)
-                         .order_by(declarations.c.recorded_at), declarations.c.cadre_id, ids):
-        facts[r.cadre_id].declarations[r.declaration] = Result(r.event_id, str(r.flagged))
     unit_ids = sorted({p.unit_id for f in facts.values() for p in f.posts} | {f.unit_id for f in facts.values()})
     classes = {r.unit_id: r.unit_class for r in await _rows(
         conn, select(units.c.unit_id, units.c.unit_class).where(units.c.recorded_at <= known_at), units.c.unit_id, unit_ids)}
-    prizes = {}
-    for r in await _rows(conn, select(results).where(results.c.kind == "target_prize", results.c.recorded_at <= known_at)
-                         .order_by(results.c.recorded_at), results.c.subject_id, unit_ids):
-        prizes[(r.subject_id, r.year)] = Result(r.event_id, r.value)
+    prizes: dict[tuple[str, int], Result] = {}
+    if result_years is not None:
+        # oldest first, so that the newest correction of a result is the one kept
+        recorded = select(results.c.subject_id, results.c.kind, results.c.year, results.c.event_id, results.c.value).where(
+            results.c.recorded_at <= known_at, results.c.year >= result_years.start, results.c.year < result_years.stop,
+        ).order_by(results.c.recorded_at)
+        for subject_id, kind, year, event_id, value in await _rows(conn, recorded, results.c.subject_id, ids):
+            f = facts[subject_id]
+            if kind == "veto":
+                f.vetoes.setdefault(year, []).append(Result(event_id, value))
+            else:
+                f.results[(year, kind)] = Result(event_id, value)
+        for cadre_id, declaration, event_id, flagged in await _rows(
+                conn, select(declarations.c.cadre_id, declarations.c.declaration, declarations.c.event_id,
+                             declarations.c.flagged).where(declarations.c.recorded_at <= known_at)
+                .order_by(declarations.c.recorded_at), declarations.c.cadre_id, ids):
+            facts[cadre_id].declarations[declaration] = Result(event_id, str(flagged))
+        for subject_id, _, year, event_id, value in await _rows(conn, recorded.where(results.c.kind == "target_prize"),
+                                                                results.c.subject_id, unit_ids):
+            prizes[(subject_id, year)] = Result(event_id, value)
     for f in facts.values():
         f.unit_classes = classes
         f.unit_prizes = prizes
