@@ -40,14 +40,14 @@ def _logging(level: str) -> None:
 
 
 async def _up(data_dir: Path, host: str, port: int, demo: bool) -> None:
-    from services.embedded import embedded_system
+    from services.embedded import DEMO_ROOT, embedded_system
 
     async with embedded_system(data_dir, demo=demo) as system:
         config = uvicorn.Config(system.gateway, host=host, port=port, lifespan="off", log_level="info")
         server = uvicorn.Server(config)
         print(f"Shiji is running (embedded) with data in {data_dir}", flush=True)
         print(f"  API docs:  http://{host}:{port}/docs", flush=True)
-        print(f"  a clerk token for trying it (12 h): {system.token()}", flush=True)
+        print(f"  a clerk token for trying it (12 h): {system.token(unit=DEMO_ROOT)}", flush=True)
         print("  more tokens: shiji token --role ROLE --subject ID --data-dir " + str(data_dir), flush=True)
         await server.serve()
 
@@ -103,18 +103,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
     else:
         from services.gateway.api import create_app
-        from services.gateway.auth import TokenVerifier
-        from services.gateway.settings import GatewaySettings
+        from services.gateway.settings import GatewaySettings, verifier_from
 
         settings = GatewaySettings()
         if unsafe_for_production(settings):
             return 2
-        if settings.jwt_public_key_file is None:
-            print("SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE is required: the PEM public key that verifies tokens",
-                  file=sys.stderr)
+        try:
+            verifier = verifier_from(settings)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
             return 2
-        verifier = TokenVerifier(settings.jwt_public_key_file.read_bytes(), issuer=settings.jwt_issuer,
-                                 audience=settings.jwt_audience)
         app = create_app(settings, verifier=verifier)
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=args.log_level,
                 timeout_graceful_shutdown=10)

@@ -48,7 +48,7 @@ class Observed:
     spans: Callable[[], list[Span]]
 
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token()}"}
+        return {"Authorization": f"Bearer {self.token(unit='u-1')}"}
 
 
 def span_of_sdk(span) -> Span:
