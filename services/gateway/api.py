@@ -29,7 +29,14 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
 from services.gateway.body_limit import BodySizeLimit
-from services.gateway.docs import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS, add_problem_schemas, responses
+from services.gateway.docs import (
+    CONDITIONAL_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    add_problem_schemas,
+    request_example,
+    responses,
+)
 from services.gateway.guard import Guard, Reach
 from services.gateway.policy import allowed
 from services.gateway.rate_limit import RateLimiter
@@ -44,6 +51,10 @@ from shared.telemetry import install_telemetry, request_id
 
 PREFIX = "/api/v1"
 MAX_PAGE = 500  # the largest page a list answers
+WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
+                   "category_weights": {"honour": 1.5},
+                   "screening": {"mass_satisfaction_min": 95, "years_in_post_min": 3,
+                                 "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},
@@ -251,7 +262,8 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         else:
             chosen = endpoint
         app.post(f"{PREFIX}{op.path}", status_code=201, tags=[op.tag], summary=op.summary, name=op.name,
-                 responses=responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS))(
+                 responses=responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS),
+                 openapi_extra=request_example(op.name))(
             typed_endpoint(chosen, body=op.body, path=op.path))
 
     for op in OPERATIONS:
@@ -396,6 +408,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         return await audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
 
     @app.post(f"{PREFIX}/what-if", tags=["rule sets"], responses=responses(WRITE_ERRORS),
+              openapi_extra={"requestBody": {"content": {"application/json": {"example": WHAT_IF_EXAMPLE}}}},
               summary="What a proposed rule set would change for a unit (default: the caller's): totals, screening "
                       "verdicts, ranking bands (read-only)")
     async def what_if(proposed: RuleSet, caller: Caller, request: Request, idempotency_key: IdempotencyKey,

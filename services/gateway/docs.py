@@ -74,3 +74,47 @@ def add_problem_schemas(spec: dict[str, Any]) -> dict[str, Any]:
     schemas.update(schema.pop("$defs", {}))
     schemas["ProblemDetails"] = schema
     return spec
+
+
+_BASIS = {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}
+# A valid request body for every write (the authorization matrix sends them, so they stay valid).
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "register_unit": {"unit_id": "qhd-haigang-fgw", "name": "海港区发展和改革局", "parent_id": "qhd-haigang",
+                      "level": "unit", "unit_class": "economic_development"},
+    "record_team_grade": {"grade": "good"},
+    "record_target_evaluation": {"prize": "first"},
+    "define_category": {"code": "honour_city", "name": "市级表彰", "kind": "positive", "min_points": 1,
+                        "max_points": 5, "description": "市级表彰奖励"},
+    "register_cadre": {"name": "张伟", "unit_id": "qhd-haigang-fgw"},
+    "record_basics": {"birth_date": "1980-05-01", "gender": "男", "education": "研究生", "political_status": "中共党员"},
+    "write_self_evaluation": {"text": "勤勉尽责，敢于担当"},
+    "assign_post": {"unit_id": "qhd-haigang-fgw", "position": "局长", "rank": "正处级", "leadership": "chief",
+                    "start_date": "2025-01-01"},
+    "end_post": {"end_date": "2025-06-01", "reason": "任期届满"},
+    "transfer": {"unit_id": "qhd-haigang-fgw", "position": "副局长", "rank": "副处级", "leadership": "deputy",
+                 "start_date": "2025-01-01", "reason": "工作需要调任"},
+    "claim_achievement": {"title": "港口改造", "description": "提前两个月完成", "effective_date": "2025-01-01"},
+    "verify_achievement": {"category": "key_project", "points": 4, "comment": "属实"},
+    "reject_achievement": {"reason": "与上条重复"},
+    "save_report": {"key_work": "完成港口改造", "indicator_progress": "GDP指标完成80%", "most_satisfied": "项目推进",
+                    "least_satisfied": "调研不足"},
+    "submit_report": {},
+    "endorse_report": {"comment": "同意"},
+    "return_report": {"comment": "请补充指标数据"},
+    "record_entry": {"kind": "positive", "category": "honour", "title": "获市级先进个人表彰", "points": 3,
+                     "effective_date": "2025-01-01", "basis": _BASIS},
+    "amend_entry": {"points": 2, "reason": "情节轻微，核减"},
+    "revoke_entry": {"reason": "申诉成立，撤销该条记录"},
+    "file_appeal": {"grounds": "当日公出，有派车单为证"},
+    "decide_appeal": {"outcome": "upheld", "reason": "证据不足，维持原记录"},
+    "record_annual_grade": {"grade": "competent"},
+    "record_appraisal_level": {"level": "good"},
+    "record_democratic_evaluation": {"rater_group": "superiors", "counts": {"excellent": 12, "competent": 30}},
+    "record_scores": {"mass_satisfaction": 92, "political_quality": 95},
+    "record_integrity_veto": {"basis": _BASIS},
+    "record_declaration": {"flagged": False, "details": "无需回避的亲属关系"},
+}
+
+
+def request_example(name: str) -> dict[str, Any]:
+    return {"requestBody": {"content": {"application/json": {"example": REQUEST_EXAMPLES[name]}}}}
