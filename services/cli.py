@@ -33,8 +33,10 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("shiji"))
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def _logging(level: str, json_format: bool = False, service: str = "shiji") -> None:
+    from shared.logs import configure
+
+    configure(level, json_format=json_format, service=service)
     for noisy in ("kafka", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -114,7 +116,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(str(exc), file=sys.stderr)
             return 2
         app = create_app(settings, verifier=verifier)
+    # log_config=None: uvicorn's own lines go through the handler set up in main (JSON by default).
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=args.log_level,
+                log_config=None,
                 timeout_graceful_shutdown=10)
     return 0
 
@@ -226,6 +230,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="shiji", description="Shiji (实绩): cadre performance dossiers")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-format", default=None, choices=["text", "json"],
+                   help="JSON lines with the request id (the default of `serve`), or text (the others')")
     sub = p.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run the embedded system (SQLite, no servers) with demo data")
@@ -275,7 +281,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    _logging(args.log_level)
+    serving = args.func is cmd_serve
+    _logging(args.log_level, json_format=(args.log_format or ("json" if serving else "text")) == "json",
+             service=args.service if serving else "shiji")
     return args.func(args)
 
 
