@@ -145,14 +145,17 @@ async def _verify(url: str) -> int:
 
     engine = make_engine(url, pool_size=1)
     try:
-        streams, events, breaks = await DossierService(engine, today=dt.date.today).verify()
+        service = DossierService(engine, today=dt.date.today)
+        streams, events, breaks = await service.verify()
+        entries, log_break = await service.verify_access_log()
     finally:
         await engine.dispose()
-    for b in breaks:
+    for b in [*breaks, *([log_break] if log_break else [])]:
         print(f"BROKEN stream {b.stream_id} at version {b.stream_version} (event {b.event_id or '-'}): {b.problem}")
     verdict = f"{len(breaks)} broken stream(s)" if breaks else "every hash chain is intact"
     print(f"checked {streams} streams, {events} events: {verdict}")
-    return 1 if breaks else 0
+    print(f"checked the access log, {entries} entries: {'BROKEN' if log_break else 'intact'}")
+    return 1 if breaks or log_break else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

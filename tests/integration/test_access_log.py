@@ -5,6 +5,8 @@ even were the triggers gone."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import uuid
 
 import asyncpg
@@ -53,7 +55,7 @@ async def test_the_database_refuses_to_change_or_remove_an_entry(logged, stateme
 
 
 async def test_an_entry_altered_past_the_triggers_breaks_the_chain(logged) -> None:
-    _, engine, service = logged
+    url, engine, service = logged
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser: triggers off
@@ -62,6 +64,9 @@ async def test_an_entry_altered_past_the_triggers_breaks_the_chain(logged) -> No
         await conn.execute(text("UPDATE access_log SET subject = 'nobody' WHERE seq = 3"))
     count, broken = await service.verify_access_log()
     assert count == 5 and broken is not None and broken.stream_version == 3
+    env = {"SHIJI_DOSSIER_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    verify = subprocess.run([sys.executable, "-m", "services.cli", "verify"], env=env, capture_output=True, text=True)
+    assert verify.returncode == 1 and "BROKEN stream access-log at version 3" in verify.stdout, verify.stdout
 
 
 async def test_truncate_is_refused_on_postgresql(pg) -> None:
