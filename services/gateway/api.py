@@ -391,20 +391,25 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
               summary="Warnings (预警), active by default, of the cadres the caller may read")
     async def list_warnings(caller: Caller, request: Request, cadre_id: Annotated[CadreId | None, Query()] = None,
                             status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
-                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+                            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
+                            cursor: Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
+                                                                description="`next` of the previous page")] = None,
+                            ) -> Response:
         async def work() -> Response:
             if cadre_id is not None:
                 await guard.cadre(caller, request, "read_cadre", str(cadre_id))
             else:
                 guard.require_role(caller, "read_cadre")
             answer = await scoring.call("GET", "/v1/warnings", principal=caller, request=request, params=as_query(
-                {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit}))
+                {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit, "cursor": cursor}))
             if answer.status_code != 200:
                 return relay_response(answer, request)
-            rows = answer.json()["warnings"]
+            page = answer.json()
+            rows = page["warnings"]
             reach = await guard.reach(caller, request, {r["cadre_id"] for r in rows})
+            # Filtered after paging: a page may hold fewer than ``limit``; ``next`` still goes on from it.
             visible = [r for r in rows if allowed(caller.role, "read_cadre", reach.cadres.get(r["cadre_id"], ()))]
-            return json_response({"warnings": visible})
+            return json_response({"warnings": visible, "next": page["next"]})
         return await audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
 
     @app.post(f"{PREFIX}/what-if", tags=["rule sets"], responses=responses(WRITE_ERRORS),

@@ -13,6 +13,7 @@ from services.gateway.auth import TokenVerifier, issue_token
 from services.gateway.settings import GatewaySettings
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, event_count, key, register
+from tests.e2e.test_scoring_features import eventually
 from tests.support.keys import private_key, public_pem
 
 
@@ -163,3 +164,33 @@ async def test_no_administrator_reads_or_changes_a_dossier(system: System, role:
     assert_problem(await system.client.post(f"/api/v1/cadres/{cadre_id}/entries", json=entry(),
                                             headers={**admin, **key()}), 403)
     assert await event_count(system, cadre_id) == 1
+
+
+async def test_warnings_are_paged_with_a_cursor(system: System) -> None:
+    cadres = [await register(system) for _ in range(3)]
+    for cadre_id in cadres:  # a negative three-year total raises a red warning
+        r = await system.client.post(f"/api/v1/cadres/{cadre_id}/entries", headers={**system.auth(), **key()},
+                                     json=entry(kind="negative", category="work_style", title="通报", points=-2))
+        assert r.status_code == 201, r.text
+
+    async def every_page() -> list[dict]:
+        seen, cursor = [], None
+        while True:
+            params = {"status": "all", "limit": 1, **({"cursor": cursor} if cursor else {})}
+            r = await system.client.get("/api/v1/warnings", params=params, headers=system.auth())
+            assert r.status_code == 200, r.text
+            seen += r.json()["warnings"]
+            cursor = r.json()["next"]
+            if cursor is None:
+                return seen
+
+    async def all_three() -> list[dict]:
+        seen = await every_page()
+        assert set(cadres) <= {w["cadre_id"] for w in seen}
+        return seen
+
+    seen = await eventually(all_three)
+    keys = [(w["cadre_id"], w["key"], w["raised_on"]) for w in seen]
+    assert len(keys) == len(set(keys))  # no warning twice across pages
+    assert_problem(await system.client.get("/api/v1/warnings", params={"cursor": "bm90LWEtY3Vyc29y"},
+                                           headers=system.auth()), 422, "cursor", "cursor_format")
