@@ -157,7 +157,13 @@ async def test_one_entry_is_one_trace_from_the_gateway_to_the_scoring_consumer(o
                 and not (s.service == "dossier" and s.kind == "SERVER" and "/v1/access" in s.name)}
 
     async def complete() -> bool:
-        return {("scoring", "CONSUMER"), ("dossier", "PRODUCER")} <= chain().keys()
+        # Each process exports its spans in batches of its own: wait for every hop, the write's
+        # CLIENT span of the gateway (the dossier SERVER span's parent) included.
+        spans = chain()
+        if not {("gateway", "SERVER"), ("dossier", "SERVER"), ("scoring", "CONSUMER"), ("dossier", "PRODUCER")
+                } <= spans.keys():
+            return False
+        return any(s.span_id == spans[("dossier", "SERVER")].parent_id for s in observed.spans())
 
     await eventually(complete, "the consumer's span")
     spans = chain()
