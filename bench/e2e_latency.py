@@ -34,7 +34,7 @@ def percentile(values: list[float], p: float) -> float:
 
 async def measure(entries: int, cadres: int) -> dict[str, float]:
     async with production_system(PG, KAFKA) as system:
-        headers = {"Authorization": f"Bearer {system.token()}"}
+        headers = {"Authorization": f"Bearer {system.token(unit='bench')}"}
         async with httpx.AsyncClient(base_url=system.gateway_url, headers=headers, timeout=30) as client:
             ids = await register_cadres(client, cadres, "bench")
             expected = dict.fromkeys(ids, 0)

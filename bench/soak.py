@@ -72,7 +72,7 @@ class Reader:
 async def soak(minutes: float, rate: float, reads: float, cadres: int, sample_s: float) -> bool:
     async with production_system(PG, KAFKA) as system:
         pids = {name: system.processes[name].pid for name in SERVICES}
-        headers = {"Authorization": f"Bearer {system.token()}"}
+        headers = {"Authorization": f"Bearer {system.token(unit='soak')}"}
         async with httpx.AsyncClient(base_url=system.gateway_url, headers=headers, timeout=30,
                                      limits=httpx.Limits(max_connections=32)) as client:
             cadre_ids = await register_cadres(client, cadres, "soak")

@@ -33,21 +33,23 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("shiji"))
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def _logging(level: str, json_format: bool = False, service: str = "shiji") -> None:
+    from shared.logs import configure
+
+    configure(level, json_format=json_format, service=service)
     for noisy in ("kafka", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def _up(data_dir: Path, host: str, port: int, demo: bool) -> None:
-    from services.embedded import embedded_system
+    from services.embedded import DEMO_ROOT, embedded_system
 
     async with embedded_system(data_dir, demo=demo) as system:
         config = uvicorn.Config(system.gateway, host=host, port=port, lifespan="off", log_level="info")
         server = uvicorn.Server(config)
         print(f"Shiji is running (embedded) with data in {data_dir}", flush=True)
         print(f"  API docs:  http://{host}:{port}/docs", flush=True)
-        print(f"  a clerk token for trying it (12 h): {system.token()}", flush=True)
+        print(f"  a clerk token for trying it (12 h): {system.token(unit=DEMO_ROOT)}", flush=True)
         print("  more tokens: shiji token --role ROLE --subject ID --data-dir " + str(data_dir), flush=True)
         await server.serve()
 
@@ -103,20 +105,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
     else:
         from services.gateway.api import create_app
-        from services.gateway.auth import TokenVerifier
-        from services.gateway.settings import GatewaySettings
+        from services.gateway.settings import GatewaySettings, verifier_from
 
         settings = GatewaySettings()
         if unsafe_for_production(settings):
             return 2
-        if settings.jwt_public_key_file is None:
-            print("SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE is required: the PEM public key that verifies tokens",
-                  file=sys.stderr)
+        try:
+            verifier = verifier_from(settings)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
             return 2
-        verifier = TokenVerifier(settings.jwt_public_key_file.read_bytes(), issuer=settings.jwt_issuer,
-                                 audience=settings.jwt_audience)
         app = create_app(settings, verifier=verifier)
+    # log_config=None: uvicorn's own lines go through the handler set up in main (JSON by default).
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=args.log_level,
+                log_config=None,
                 timeout_graceful_shutdown=10)
     return 0
 
@@ -143,14 +145,17 @@ async def _verify(url: str) -> int:
 
     engine = make_engine(url, pool_size=1)
     try:
-        streams, events, breaks = await DossierService(engine, today=dt.date.today).verify()
+        service = DossierService(engine, today=dt.date.today)
+        streams, events, breaks = await service.verify()
+        entries, log_break = await service.verify_access_log()
     finally:
         await engine.dispose()
-    for b in breaks:
+    for b in [*breaks, *([log_break] if log_break else [])]:
         print(f"BROKEN stream {b.stream_id} at version {b.stream_version} (event {b.event_id or '-'}): {b.problem}")
     verdict = f"{len(breaks)} broken stream(s)" if breaks else "every hash chain is intact"
     print(f"checked {streams} streams, {events} events: {verdict}")
-    return 1 if breaks else 0
+    print(f"checked the access log, {entries} entries: {'BROKEN' if log_break else 'intact'}")
+    return 1 if breaks or log_break else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -228,6 +233,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="shiji", description="Shiji (实绩): cadre performance dossiers")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-format", default=None, choices=["text", "json"],
+                   help="JSON lines with the request id (the default of `serve`), or text (the others')")
     sub = p.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run the embedded system (SQLite, no servers) with demo data")
@@ -277,7 +284,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    _logging(args.log_level)
+    serving = args.func is cmd_serve
+    _logging(args.log_level, json_format=(args.log_format or ("json" if serving else "text")) == "json",
+             service=args.service if serving else "shiji")
     return args.func(args)
 
 

@@ -100,6 +100,7 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
         yield system
 
 
+DEMO_ROOT = "qhd"  # the demo clerk's jurisdiction: the whole demo city
 DEMO_UNITS = [
     {"unit_id": "qhd", "name": "秦皇岛市", "level": "city", "unit_class": "city"},
     {"unit_id": "qhd-haigang", "name": "海港区", "parent_id": "qhd", "level": "county", "unit_class": "district"},
@@ -119,7 +120,7 @@ DEMO_CADRES = [
 
 async def load_demo(system: EmbeddedSystem, on: dt.date) -> None:
     """A little demo data through the public API; idempotent, so a restart adds nothing."""
-    headers = {"Authorization": f"Bearer {system.token(subject='demo-loader')}"}
+    headers = {"Authorization": f"Bearer {system.token(subject='demo-loader', unit=DEMO_ROOT)}"}
     transport = httpx.ASGITransport(app=system.gateway)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway", headers=headers) as client:
 

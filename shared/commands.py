@@ -30,6 +30,7 @@ from shared.events import (
     TargetPrize,
     TeamGrade,
     UnitLevel,
+    category_range_problem,
     points_sign_problem,
 )
 
@@ -104,6 +105,17 @@ class DefineCategory(Command):
     max_points: Points
     description: str = Field("", max_length=2000)
     sanction: bool = False
+
+    @field_validator("max_points")
+    @classmethod
+    def _range_fits_kind(cls, max_points, info: ValidationInfo):
+        # Regression (schemathesis): min = max = 0 for a negative category passed the command and
+        # failed building the event, a 500. The same rule now refuses it here, naming the field.
+        kind, min_points = info.data.get("kind"), info.data.get("min_points")
+        if kind is not None and min_points is not None and (
+                problem := category_range_problem(kind, min_points, max_points)):
+            raise ValueError(problem)
+        return max_points
 
 
 class RegisterCadre(Command):

@@ -494,12 +494,19 @@ class CategoryDefined(DomainEvent):
 
     @model_validator(mode="after")
     def _range(self) -> CategoryDefined:
-        if self.min_points > self.max_points:
-            raise ValueError("min_points must not exceed max_points")
-        for bound in (self.min_points, self.max_points):
-            if points_sign_problem(self.kind, bound):
-                raise ValueError(f"points range {self.min_points}..{self.max_points} breaks the sign of {self.kind}")
+        if problem := category_range_problem(self.kind, self.min_points, self.max_points):
+            raise ValueError(problem)
         return self
+
+
+def category_range_problem(kind: EntryKind, min_points: Any, max_points: Any) -> str | None:
+    """Why a category's point range is not valid for its kind, or None (the command checks it too)."""
+    if min_points > max_points:
+        return "min_points must not exceed max_points"
+    for bound in (min_points, max_points):
+        if points_sign_problem(kind, bound):
+            return f"points range {min_points}..{max_points} breaks the sign of {kind}"
+    return None
 
 
 def _entry_recorded_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:

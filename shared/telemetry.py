@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import tracing
 from shared.http import REQUEST_ID_HEADER
+from shared.logs import REQUEST_ID
 from shared.metrics import ServiceMetrics
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -73,10 +74,12 @@ class RequestTelemetry:
                 message = {**message, "headers": [*message.get("headers", ()), (_REQUEST_ID, request_id.encode())]}
             await send(message)
 
+        token = REQUEST_ID.set(request_id)  # every log line written for this request carries it
         with self.tracer.start_as_current_span(method, context=tracing.extract(carrier), kind=SpanKind.SERVER) as span:
             try:
                 await self.app(scope, receive, send_with_request_id)
             finally:
+                REQUEST_ID.reset(token)
                 route = route_of(scope)
                 span.update_name(f"{method} {route}")
                 span.set_attributes({"http.request.method": method, "http.route": route,

@@ -21,6 +21,10 @@ from shared.db import sqlite_url, upgrade_to_head
 
 PG_BASE = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
 KAFKA_BOOTSTRAP = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+# The suite drives the system far faster than a person: the per-subject rate limit would answer 429
+# (tests/e2e/test_gateway_conventions.py tests the limit on a gateway of its own).
+os.environ.setdefault("SHIJI_GATEWAY_RATE_LIMIT_PER_S", "1000000")
+os.environ.setdefault("SHIJI_GATEWAY_RATE_LIMIT_BURST", "1000000")
 HOW_TO_START = "start them with: eval \"$(deploy/local/services.sh start)\" (scripts/test does it for you)"
 
 

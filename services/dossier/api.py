@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.dossier import directory, domain, metrics, store, views
 from services.dossier.relay import Relay
@@ -47,6 +48,14 @@ EventContext = Annotated[dict[str, str], Depends(event_context)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 KnownAt = Annotated[dt.datetime | None, Query(description="recorded time: the dossier as it stood then")]
+
+
+class AccessLogEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=50)
+    data: dict[str, Any]
 
 
 def problem_of(exc: Exception, conditional: bool = False) -> Problem:
@@ -223,6 +232,28 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
                 "team_grades": {str(y): g.value for y, g in sorted(unit.team_grades.items())},
                 "target_evaluations": {str(y): p.value for y, p in sorted(unit.target_prizes.items())},
                 "version": unit.version}
+
+    @app.get("/v1/access/relations", tags=["access"])
+    async def relations(subject: Annotated[str, Query(max_length=200)],
+                        unit: Annotated[str | None, Query(max_length=100)] = None,
+                        cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None) -> dict[str, Any]:
+        """The caller's jurisdiction and relation to each cadre, for the gateway's authorization."""
+        return await service.relations(subject, unit, cadre_id or [])
+
+    @app.post("/v1/access-log", tags=["access"], status_code=201)
+    async def log_access(entry: AccessLogEntry) -> dict[str, Any]:
+        return (await service.log_access(entry.subject, entry.role, entry.data)).view()
+
+    @app.get("/v1/access-log", tags=["access"])
+    async def read_access_log(after: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                              cadre_id: Annotated[str | None, Query(max_length=64)] = None,
+                              subject: Annotated[str | None, Query(max_length=200)] = None,
+                              since: Annotated[dt.datetime | None, Query()] = None,
+                              until: Annotated[dt.datetime | None, Query()] = None) -> dict[str, Any]:
+        entries = await service.access_log(after=after, limit=limit, cadre_id=cadre_id, subject=subject,
+                                           since=since and known_at_utc(since), until=until and known_at_utc(until))
+        return {"entries": [e.view() for e in entries],
+                "next": str(entries[-1].seq) if len(entries) == limit else None}
 
     @app.get("/v1/categories", tags=["catalogue"])
     async def list_categories() -> dict[str, Any]:

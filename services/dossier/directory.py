@@ -106,3 +106,31 @@ def subtree(all_units: list[dict[str, Any]], root: str) -> list[str]:
         found.extend(level)
         frontier = level
     return found
+
+
+async def jurisdiction(conn: AsyncConnection, unit_id: str | None) -> tuple[list[str], bool]:
+    """The units in ``unit_id``'s jurisdiction (itself first, then its subtree), and whether it is a
+    top-level unit; ([], False) when there is no such unit."""
+    if not unit_id:
+        return [], False
+    all_units = await units(conn)
+    found = next((u for u in all_units if u["unit_id"] == unit_id), None)
+    if found is None:
+        return [], False
+    return [unit_id, *subtree(all_units, unit_id)], found["parent_id"] is None
+
+
+async def cadre_units(conn: AsyncConnection, cadre_ids: Iterable[str], day: dt.date) -> dict[str, set[str]]:
+    """Where each registered cadre serves on ``day``: the units of their open posts, or the unit they
+    were registered in while they hold none. An unregistered id is absent from the answer."""
+    ids = list(cadre_ids)
+    if not ids:
+        return {}
+    fallback = {r.cadre_id: r.unit_id for r in await conn.execute(
+        select(cadre_directory.c.cadre_id, cadre_directory.c.unit_id).where(cadre_directory.c.cadre_id.in_(ids)))}
+    found: dict[str, set[str]] = {cadre: set() for cadre in fallback}
+    posts = await conn.execute(select(post_directory.c.cadre_id, post_directory.c.unit_id)
+                               .where(post_directory.c.cadre_id.in_(ids), _open_on(day)))
+    for row in posts:
+        found[row.cadre_id].add(row.unit_id)
+    return {cadre: units_ or {fallback[cadre]} for cadre, units_ in found.items()}

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.dossier import access_log, chain, directory, domain, store, units
 from services.dossier import catalogue as cat
-from services.dossier import chain, directory, domain, store, units
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
 from shared import commands as c
@@ -30,6 +30,8 @@ from shared.faults import crash_point
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
 MAX_ATTEMPTS = 5
+# How long an Idempotency-Key's answer is replayed; after that the key may be used afresh.
+IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 SYSTEM = Actor("system", "system")
 
 
@@ -120,6 +122,10 @@ class DossierService:
             await store.lock_stream(conn, plan.stream_id)
             if idempotency is not None:
                 earlier = await store.find_response(conn, idempotency.key)
+                if earlier is not None and earlier.recorded_at is not None \
+                        and earlier.recorded_at < dt.datetime.now(dt.UTC) - IDEMPOTENCY_TTL:
+                    await store.forget_response(conn, idempotency.key)
+                    earlier = None
                 if earlier is not None:
                     if earlier.request_hash != idempotency.request_hash:
                         raise IdempotencyKeyReused(idempotency.key)
@@ -284,6 +290,37 @@ class DossierService:
         if not state.exists:
             raise domain.NotFound(f"no unit {unit_id}", field="unit_id", rule="unit_exists")
         return state
+
+    async def relations(self, subject: str, unit: str | None, cadre_ids: Sequence[str]) -> dict[str, Any]:
+        """How a caller (``subject`` with their token's ``unit``) stands to each cadre of ``cadre_ids``,
+        for the gateway's authorization (services/gateway/policy.py). Unknown cadres are left out."""
+        day = self._today()
+        async with self._engine.connect() as conn:
+            units_in, top_level = await directory.jurisdiction(conn, unit)
+            serving = await directory.cadre_units(conn, cadre_ids, day)
+            cadres: dict[str, list[str]] = {}
+            for cadre, where in serving.items():
+                found = []
+                if cadre == subject:
+                    found.append("self")
+                if subject in await directory.superiors(conn, cadre, day):
+                    found.append("subordinate")
+                if where & set(units_in):
+                    found.append("in_jurisdiction")
+                cadres[cadre] = found
+        return {"jurisdiction": units_in, "top_level": top_level, "cadres": cadres}
+
+    async def log_access(self, subject: str, role: str, data: dict[str, Any]) -> access_log.AccessEntry:
+        async with self._transaction() as conn:
+            return await access_log.append(conn, subject, role, data, self._algorithm)
+
+    async def access_log(self, **filters: Any) -> list[access_log.AccessEntry]:
+        async with self._engine.connect() as conn:
+            return await access_log.page(conn, **filters)
+
+    async def verify_access_log(self) -> tuple[int, chain.Break | None]:
+        async with self._engine.connect() as conn:
+            return await access_log.verify(conn)
 
     async def units(self) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:

@@ -200,11 +200,20 @@ class StoredResponse:
     request_hash: str
     status_code: int
     body: dict[str, Any]
+    recorded_at: dt.datetime | None = None
 
 
 async def find_response(conn: AsyncConnection, key: str) -> StoredResponse | None:
     row = (await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key))).first()
-    return StoredResponse(row.request_hash, row.status_code, row.response) if row else None
+    if row is None:
+        return None
+    at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=dt.UTC)
+    return StoredResponse(row.request_hash, row.status_code, row.response, at)
+
+
+async def forget_response(conn: AsyncConnection, key: str) -> None:
+    """An expired key is free again (the public contract keeps answers for 24 hours)."""
+    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key == key))
 
 
 async def save_response(conn: AsyncConnection, key: str, response: StoredResponse) -> None:

@@ -104,3 +104,18 @@ cadre_directory = Table(
     Column("name", String(100), nullable=False),
     Column("unit_id", String(100), nullable=False, index=True),
 )
+
+# The access log (issue 5): who read or wrote what, when, from where, with what outcome. Append-only
+# (database triggers refuse UPDATE and DELETE) and hash-chained like a stream (see access_log.py).
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
+    Column("entry_id", String(36), nullable=False, unique=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("role", String(50), nullable=False),
+    Column("data", Json, nullable=False),  # unit, client, method, path, action, cadre_id, status, outcome, request id
+    Column("cadre_id", String(64), nullable=True, index=True),
+    Column("hash", String(80), nullable=False),
+)

@@ -1,21 +1,27 @@
 """The public API under /api/v1: authenticates, validates, and forwards to dossier and scoring.
 
-The gateway holds no domain state. It validates every request body against the shared command
-models before forwarding (so a bad request never reaches a service), passes the caller's
-identity to the services as the actor, and relays their answers and problem+json errors.
+The gateway holds no domain state. It authenticates the caller, rate-limits them per subject,
+validates every request body against the shared command models (so a bad request never reaches a
+service), authorizes the request object by object (policy.py, guard.py), passes the caller's
+identity to the services as the actor, writes the access-log entry, and relays the services'
+answers and problem+json errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -23,6 +29,17 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
 from services.gateway.body_limit import BodySizeLimit
+from services.gateway.docs import (
+    CONDITIONAL_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    add_problem_schemas,
+    request_example,
+    responses,
+)
+from services.gateway.guard import Guard, Reach
+from services.gateway.policy import allowed
+from services.gateway.rate_limit import RateLimiter
 from services.gateway.settings import GatewaySettings
 from shared import tracing
 from shared.commands import OPERATIONS, UNIT_ID, Operation
@@ -33,7 +50,31 @@ from shared.rule_sets import RuleSet
 from shared.telemetry import install_telemetry, request_id
 
 PREFIX = "/api/v1"
+MAX_PAGE = 500  # the largest page a list answers
+WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
+                   "category_weights": {"honour": 1.5},
+                   "screening": {"mass_satisfaction_min": 95, "years_in_post_min": 3,
+                                 "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
+TAGS = [
+    {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
+    {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},
+    {"name": "cadres", "description": "Registration and the dossier (实绩档案), readable as of any past moment"},
+    {"name": "posts", "description": "Posts held: who is whose superior"},
+    {"name": "basic record", "description": "What the cadre fills in; achievements their superior verifies"},
+    {"name": "quarterly reports", "description": "Draft -> submitted -> endorsed (filed) | returned"},
+    {"name": "entries", "description": "Positive/negative-list entries with their basis; amendments, appeals"},
+    {"name": "assessments", "description": "Annual grades, appraisal levels, democratic evaluation, vetoes"},
+    {"name": "declarations", "description": "Sensitive declarations, sealed at rest"},
+    {"name": "scores", "description": "Rolling three-year points (近三年动态积分)"},
+    {"name": "screening", "description": "Promotion screening with every rule's verdict and evidence"},
+    {"name": "rankings", "description": "Rankings within a class, with the two ends (两头)"},
+    {"name": "warnings", "description": "Warnings (预警) raised and cleared"},
+    {"name": "rule sets", "description": "What a proposed rule set would change"},
+    {"name": "operations", "description": "Jobs for the system administrator"},
+    {"name": "audit", "description": "The access log, for auditors and the audit administrator"},
+]
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after")
+EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", REQUEST_ID_HEADER]
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shiji"'}
 bearer = HTTPBearer(auto_error=False, description="a JWT from the identity provider (embedded: `shiji token`)")
@@ -87,10 +128,17 @@ async def principal_of(request: Request,
         raise Problem(401, "unauthorized", "A bearer token is required", headers=BEARER_CHALLENGE)
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return verifier.verify(credentials.credentials)
+        # A JWKS URL may have to be fetched: keep that blocking call off the event loop.
+        principal = (await asyncio.to_thread(verifier.verify, credentials.credentials) if verifier.blocking
+                     else verifier.verify(credentials.credentials))
     except InvalidToken as exc:
         raise Problem(401, "invalid-token", "The bearer token is not valid", str(exc),
                       headers=BEARER_CHALLENGE) from exc
+    limiter: RateLimiter = request.app.state.limiter
+    if wait := limiter.take(principal.subject):
+        raise Problem(429, "rate-limited", "Too many requests", f"retry after {RateLimiter.retry_after(wait)} s",
+                      headers={"Retry-After": RateLimiter.retry_after(wait)})
+    return principal
 
 
 Caller = Annotated[Principal, Depends(principal_of)]
@@ -135,29 +183,74 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         version="1",
         description="Performance dossiers of cadres: record achievements and positive/negative-list entries, "
                     "read the rolling three-year points. Every call needs a bearer token; every POST an "
-                    "Idempotency-Key. Errors are RFC 9457 problem+json.",
+                    "Idempotency-Key (answers are replayed for 24 hours). Errors are RFC 9457 problem+json. "
+                    "What a caller may do depends on their role and jurisdiction; an object outside it "
+                    "answers 404.",
         lifespan=lifespan,
     )
     app.state.verifier = verifier
+    app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST"], expose_headers=EXPOSED_HEADERS,
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                                          REQUEST_ID_HEADER])
     install_problem_handlers(app)
     install_telemetry(app, "gateway", tracer)
+    guard = Guard(dossier)
 
     async def upstream_ready(upstream: Upstream) -> bool:
         return (await upstream.call("GET", "/readyz")).status_code == 200
 
     add_health_routes(app, {"dossier": lambda: upstream_ready(dossier), "scoring": lambda: upstream_ready(scoring)})
 
+    async def audited(caller: Principal, request: Request, what: str, cadre_id: str | None,
+                      work: Callable[[], Awaitable[Response]]) -> Response:
+        """Run ``work`` and log the access with its outcome, refusals included; nothing is answered unlogged."""
+        try:
+            response = await work()
+        except Problem as refused:
+            await guard.log(caller, request, action=what, status=refused.status, cadre_id=cadre_id)
+            raise
+        await guard.log(caller, request, action=what, status=response.status_code, cadre_id=cadre_id)
+        return response
+
+    async def authorize_write(op: Operation, caller: Principal, request: Request, command: Any,
+                              params: dict[str, Any]) -> str | None:
+        """Object-level check of one write; returns the cadre it writes to, if any."""
+        guard.require_role(caller, op.name)
+        cadre_id = str(params["cadre_id"]) if "cadre_id" in params else None
+        reach = await guard.reach(caller, request, [cadre_id] if cadre_id else [])
+        if cadre_id is not None:
+            guard.enforce(caller, op.name, reach.cadres.get(cadre_id), "cadre")
+            if op.name in ("assign_post", "transfer"):  # and the post's unit must be the clerk's too
+                guard.enforce(caller, op.name, reach.unit(command.unit_id), "unit")
+        elif op.name == "register_unit":
+            guard.enforce(caller, op.name, reach.new_unit(command.unit_id, command.parent_id), "unit")
+        elif op.name == "register_cadre":
+            guard.enforce(caller, op.name, reach.unit(command.unit_id), "unit")
+        elif "unit_id" in params:
+            guard.enforce(caller, op.name, reach.unit(str(params["unit_id"])), "unit")
+        else:
+            guard.enforce(caller, op.name, reach.catalogue(), None)
+        return cadre_id
+
     def register_write(op: Operation) -> None:
         async def endpoint(*, command, caller: Caller, request: Request, idempotency_key: IdempotencyKey,
                            if_match: IfMatch = None, **params: Any) -> Response:
-            headers = {"Idempotency-Key": idempotency_key}
-            if if_match is not None and op.conditional:
-                headers["If-Match"] = if_match
-            path = op.path.format(**{k: str(v.value if hasattr(v, "value") else v) for k, v in params.items()})
-            answer = await dossier.call("POST", f"/v1{path}", principal=caller, request=request,
-                                        json=command.model_dump(mode="json", exclude_unset=True), headers=headers)
-            return relay_response(answer, request)
+            async def work() -> Response:
+                await authorize_write(op, caller, request, command, params)
+                headers = {"Idempotency-Key": idempotency_key}
+                if if_match is not None and op.conditional:
+                    headers["If-Match"] = if_match
+                path = op.path.format(**{k: str(v.value if hasattr(v, "value") else v) for k, v in params.items()})
+                answer = await dossier.call("POST", f"/v1{path}", principal=caller, request=request,
+                                            json=command.model_dump(mode="json", exclude_unset=True), headers=headers)
+                return relay_response(answer, request)
+
+            cadre_id = str(params["cadre_id"]) if "cadre_id" in params else None
+            return await audited(caller, request, op.name, cadre_id, work)
 
         if not op.conditional:
             # If-Match applies to writes on a cadre's dossier only; keep it out of the others' docs.
@@ -168,7 +261,9 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
             chosen = unconditional
         else:
             chosen = endpoint
-        app.post(f"{PREFIX}{op.path}", status_code=201, tags=[op.tag], summary=op.summary, name=op.name)(
+        app.post(f"{PREFIX}{op.path}", status_code=201, tags=[op.tag], summary=op.summary, name=op.name,
+                 responses=responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS),
+                 openapi_extra=request_example(op.name))(
             typed_endpoint(chosen, body=op.body, path=op.path))
 
     for op in OPERATIONS:
@@ -178,99 +273,203 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         query = as_query(params or {})
         return relay_response(await dossier.call("GET", path, principal=caller, request=request, params=query), request)
 
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}", tags=["cadres"], summary="A cadre's registration and stream version")
+    async def cadre_read(what: str, cadre_id: uuid.UUID, caller: Principal, request: Request,
+                         fetch: Callable[[], Awaitable[Response]]) -> Response:
+        """A read of one cadre's records: authorized on the cadre, logged."""
+        async def work() -> Response:
+            await guard.cadre(caller, request, "read_cadre", str(cadre_id))
+            return await fetch()
+        return await audited(caller, request, what, str(cadre_id), work)
+
+    get_read = functools.partial(app.get, responses=responses(READ_ERRORS))
+
+    @get_read(f"{PREFIX}/cadres/{{cadre_id}}", tags=["cadres"], summary="A cadre's registration and stream version")
     async def get_cadre(cadre_id: CadreId, caller: Caller, request: Request) -> Response:
-        return await read(f"/v1/cadres/{cadre_id}", caller, request)
+        return await cadre_read("get_cadre", cadre_id, caller, request,
+                                lambda: read(f"/v1/cadres/{cadre_id}", caller, request))
 
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/dossier", tags=["cadres"],
-             summary="The whole dossier (实绩档案), optionally as it stood at a past moment")
+    @get_read(f"{PREFIX}/cadres/{{cadre_id}}/dossier", tags=["cadres"],
+              summary="The whole dossier (实绩档案), optionally as it stood at a past moment")
     async def get_dossier(cadre_id: CadreId, caller: Caller, request: Request, known_at: KnownAt = None) -> Response:
-        return await read(f"/v1/cadres/{cadre_id}/dossier", caller, request, {"known_at": known_at})
+        return await cadre_read("get_dossier", cadre_id, caller, request,
+                                lambda: read(f"/v1/cadres/{cadre_id}/dossier", caller, request, {"known_at": known_at}))
 
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/appraisal-sheet", tags=["cadres"],
-             summary="The annual performance appraisal sheet (工作实绩鉴定表)")
+    @get_read(f"{PREFIX}/cadres/{{cadre_id}}/appraisal-sheet", tags=["cadres"],
+              summary="The annual performance appraisal sheet (工作实绩鉴定表)")
     async def get_appraisal_sheet(cadre_id: CadreId, caller: Caller, request: Request,
                                   year: Annotated[int, Query(ge=1949, le=2199)], known_at: KnownAt = None) -> Response:
-        return await read(f"/v1/cadres/{cadre_id}/appraisal-sheet", caller, request, {"year": year, "known_at": known_at})
+        return await cadre_read("get_appraisal_sheet", cadre_id, caller, request,
+                                lambda: read(f"/v1/cadres/{cadre_id}/appraisal-sheet", caller, request,
+                                             {"year": year, "known_at": known_at}))
 
-    @app.get(f"{PREFIX}/units", tags=["units"], summary="Every registered unit")
+    @get_read(f"{PREFIX}/cadres/{{cadre_id}}/events", tags=["cadres"], summary="The cadre's event history, oldest first")
+    async def cadre_events(cadre_id: CadreId, caller: Caller, request: Request, known_at: KnownAt = None) -> Response:
+        return await cadre_read("cadre_events", cadre_id, caller, request,
+                                lambda: read(f"/v1/cadres/{cadre_id}/events", caller, request, {"known_at": known_at}))
+
+    @get_read(f"{PREFIX}/units", tags=["units"], summary="The units within the caller's jurisdiction")
     async def list_units(caller: Caller, request: Request) -> Response:
-        return await read("/v1/units", caller, request)
+        guard.require_role(caller, "read_unit")
+        reach = await guard.reach(caller, request)
+        answer = await dossier.call("GET", "/v1/units", principal=caller, request=request)
+        if answer.status_code != 200:
+            return relay_response(answer, request)
+        units = [u for u in answer.json()["units"] if u["unit_id"] in reach.units]
+        return json_response({"units": units})
 
-    @app.get(f"{PREFIX}/units/{{unit_id}}", tags=["units"], summary="A unit with its team grades")
+    @get_read(f"{PREFIX}/units/{{unit_id}}", tags=["units"], summary="A unit with its team grades")
     async def get_unit(unit_id: UnitId, caller: Caller, request: Request) -> Response:
+        guard.require_role(caller, "read_unit")
+        reach = await guard.reach(caller, request)
+        guard.enforce(caller, "read_unit", reach.unit(unit_id), "unit")
         return await read(f"/v1/units/{unit_id}", caller, request)
 
-    @app.get(f"{PREFIX}/categories", tags=["catalogue"], summary="The positive/negative-list catalogue")
+    @get_read(f"{PREFIX}/categories", tags=["catalogue"], summary="The positive/negative-list catalogue")
     async def list_categories(caller: Caller, request: Request) -> Response:
+        guard.require_role(caller, "read_catalogue")
         return await read("/v1/categories", caller, request)
-
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/events", tags=["cadres"], summary="The cadre's event history, oldest first")
-    async def cadre_events(cadre_id: CadreId, caller: Caller, request: Request, known_at: KnownAt = None) -> Response:
-        return await read(f"/v1/cadres/{cadre_id}/events", caller, request, {"known_at": known_at})
 
     async def from_scoring(path: str, caller: Principal, request: Request, params: dict[str, Any],
                            method: str = "GET") -> Response:
         query = as_query(params)
         return relay_response(await scoring.call(method, path, principal=caller, request=request, params=query), request)
 
-    async def about_cadre(cadre_id: uuid.UUID, what: str, caller: Principal, request: Request,
-                          params: dict[str, Any]) -> Response:
-        """Scoring's answer about a cadre the dossier knows (scoring alone cannot tell unknown from not yet seen)."""
-        exists = await dossier.call("GET", f"/v1/cadres/{cadre_id}", principal=caller, request=request)
-        if exists.status_code != 200:
-            return relay_response(exists, request)
-        return await from_scoring(f"/v1/cadres/{cadre_id}/{what}", caller, request, params)
-
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/score", tags=["scores"],
-             summary="Rolling three-year points as of a date (近三年动态积分), with yearly and quarterly breakdowns")
+    @get_read(f"{PREFIX}/cadres/{{cadre_id}}/score", tags=["scores"],
+              summary="Rolling three-year points as of a date (近三年动态积分), with yearly and quarterly breakdowns")
     async def cadre_score(cadre_id: CadreId, caller: Caller, request: Request, as_of: AsOf = None,
                           known_at: KnownAt = None) -> Response:
-        return await about_cadre(cadre_id, "score", caller, request, {"as_of": as_of, "known_at": known_at})
+        return await cadre_read("cadre_score", cadre_id, caller, request,
+                                lambda: from_scoring(f"/v1/cadres/{cadre_id}/score", caller, request,
+                                                     {"as_of": as_of, "known_at": known_at}))
 
-    @app.get(f"{PREFIX}/cadres/{{cadre_id}}/screening", tags=["screening"],
-             summary="Promotion screening of one cadre: every rule pass/fail/unknown, with evidence and reasons")
+    @get_read(f"{PREFIX}/cadres/{{cadre_id}}/screening", tags=["screening"],
+              summary="Promotion screening of one cadre: every rule pass/fail/unknown, with evidence and reasons")
     async def cadre_screening(cadre_id: CadreId, caller: Caller, request: Request, as_of: AsOf = None,
                               known_at: KnownAt = None) -> Response:
-        return await about_cadre(cadre_id, "screening", caller, request, {"as_of": as_of, "known_at": known_at})
+        return await cadre_read("cadre_screening", cadre_id, caller, request,
+                                lambda: from_scoring(f"/v1/cadres/{cadre_id}/screening", caller, request,
+                                                     {"as_of": as_of, "known_at": known_at}))
 
-    @app.get(f"{PREFIX}/screenings", tags=["screening"],
-             summary="Screening of a unit and everything under it: who is eligible, and why the others are not")
+    async def jurisdiction_of(caller: Principal, request: Request, action: str, unit: str | None) -> Reach:
+        """The caller's reach, once ``unit`` (default: the caller's own) is checked to lie in it."""
+        guard.require_role(caller, action)
+        reach = await guard.reach(caller, request)
+        guard.enforce(caller, action, reach.unit(unit or caller.unit), "unit")
+        return reach
+
+    @get_read(f"{PREFIX}/screenings", tags=["screening"],
+              summary="Screening of a unit (default: the caller's) and everything under it: who is eligible, and "
+                      "why the others are not")
     async def screenings(caller: Caller, request: Request, unit: Annotated[UnitId | None, Query()] = None,
                          as_of: AsOf = None, known_at: KnownAt = None) -> Response:
-        return await from_scoring("/v1/screenings", caller, request, {"unit": unit, "as_of": as_of, "known_at": known_at})
+        async def work() -> Response:
+            await jurisdiction_of(caller, request, "read_jurisdiction", unit)
+            return await from_scoring("/v1/screenings", caller, request,
+                                      {"unit": unit or caller.unit, "as_of": as_of, "known_at": known_at})
+        return await audited(caller, request, "screenings", None, work)
 
-    @app.get(f"{PREFIX}/rankings", tags=["rankings"],
-             summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends")
+    @get_read(f"{PREFIX}/rankings", tags=["rankings"],
+              summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends; "
+                      "only the caller's jurisdiction is listed, with its ranks in the whole class")
     async def rankings(caller: Caller, request: Request,
                        unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
                        leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
                        team: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None,
                        known_at: KnownAt = None) -> Response:
-        return await from_scoring("/v1/rankings", caller, request, {"class": unit_class, "leadership": leadership,
-                                                                    "team": team, "as_of": as_of, "known_at": known_at})
+        async def work() -> Response:
+            reach = await jurisdiction_of(caller, request, "read_jurisdiction", team)
+            answer = await scoring.call("GET", "/v1/rankings", principal=caller, request=request, params=as_query(
+                {"class": unit_class, "leadership": leadership, "team": team, "as_of": as_of, "known_at": known_at}))
+            if answer.status_code != 200:
+                return relay_response(answer, request)
+            body = answer.json()
+            body["ranking"] = [r for r in body["ranking"] if r["unit_id"] in reach.units]
+            return json_response(body)
+        return await audited(caller, request, "rankings", None, work)
 
-    @app.get(f"{PREFIX}/warnings", tags=["warnings"], summary="Warnings (预警), active by default")
+    @get_read(f"{PREFIX}/warnings", tags=["warnings"],
+              summary="Warnings (预警), active by default, of the cadres the caller may read")
     async def list_warnings(caller: Caller, request: Request, cadre_id: Annotated[CadreId | None, Query()] = None,
                             status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
-                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
-        return await from_scoring("/v1/warnings", caller, request,
-                                  {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit})
+                            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
+                            cursor: Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
+                                                                description="`next` of the previous page")] = None,
+                            ) -> Response:
+        async def work() -> Response:
+            if cadre_id is not None:
+                await guard.cadre(caller, request, "read_cadre", str(cadre_id))
+            else:
+                guard.require_role(caller, "read_cadre")
+            answer = await scoring.call("GET", "/v1/warnings", principal=caller, request=request, params=as_query(
+                {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit, "cursor": cursor}))
+            if answer.status_code != 200:
+                return relay_response(answer, request)
+            page = answer.json()
+            rows = page["warnings"]
+            reach = await guard.reach(caller, request, {r["cadre_id"] for r in rows})
+            # Filtered after paging: a page may hold fewer than ``limit``; ``next`` still goes on from it.
+            visible = [r for r in rows if allowed(caller.role, "read_cadre", reach.cadres.get(r["cadre_id"], ()))]
+            return json_response({"warnings": visible, "next": page["next"]})
+        return await audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
 
-    @app.post(f"{PREFIX}/what-if", tags=["rule sets"],
-              summary="What a proposed rule set would change: totals, screening verdicts, ranking bands (read-only)")
+    @app.post(f"{PREFIX}/what-if", tags=["rule sets"], responses=responses(WRITE_ERRORS),
+              openapi_extra={"requestBody": {"content": {"application/json": {"example": WHAT_IF_EXAMPLE}}}},
+              summary="What a proposed rule set would change for a unit (default: the caller's): totals, screening "
+                      "verdicts, ranking bands (read-only)")
     async def what_if(proposed: RuleSet, caller: Caller, request: Request, idempotency_key: IdempotencyKey,
                       unit: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None) -> Response:
-        query = as_query({"unit": unit, "as_of": as_of})
-        answer = await scoring.call("POST", "/v1/what-if", principal=caller, request=request, params=query,
-                                    json=proposed.model_dump(mode="json"))
-        return relay_response(answer, request)
+        async def work() -> Response:
+            await jurisdiction_of(caller, request, "what_if", unit)
+            answer = await scoring.call("POST", "/v1/what-if", principal=caller, request=request,
+                                        params=as_query({"unit": unit or caller.unit, "as_of": as_of}),
+                                        json=proposed.model_dump(mode="json"))
+            return relay_response(answer, request)
+        return await audited(caller, request, "what_if", None, work)
 
-    @app.post(f"{PREFIX}/jobs/daily-refresh", tags=["operations"],
-              summary="Run the daily refresh of totals and warnings now")
+    @app.post(f"{PREFIX}/jobs/daily-refresh", tags=["operations"], responses=responses(WRITE_ERRORS),
+              summary="Run the daily refresh of totals and warnings now (system administrator)")
     async def daily_refresh(caller: Caller, request: Request, idempotency_key: IdempotencyKey,
                             as_of: AsOf = None) -> Response:
-        return await from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
+        async def work() -> Response:
+            guard.require_role(caller, "daily_refresh")
+            return await from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
+        return await audited(caller, request, "daily_refresh", None, work)
 
+    @get_read(f"{PREFIX}/access-log", tags=["audit"],
+              summary="The access log, oldest first: who read or wrote what, when, from where, with what outcome "
+                      "(auditors: one cadre of their jurisdiction; the audit administrator: everything)")
+    async def access_log(caller: Caller, request: Request,
+                         cadre_id: Annotated[CadreId | None, Query()] = None,
+                         subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                         since: KnownAt = None, until: KnownAt = None,
+                         cursor: Annotated[str | None, Query(pattern="^[0-9]{1,18}$",
+                                                             description="`next` of the previous page")] = None,
+                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> Response:
+        async def work() -> Response:
+            guard.require_role(caller, "read_access_log")
+            if caller.role != "audit_admin":
+                if cadre_id is None:
+                    raise Problem(422, "validation-error", "The request is not valid", "an auditor reads one cadre's "
+                                  "entries: give cadre_id", errors=[{"field": "cadre_id", "rule": "required_for_role",
+                                                                     "message": "give cadre_id"}])
+                await guard.cadre(caller, request, "read_access_log", str(cadre_id))
+            return await read("/v1/access-log", caller, request,
+                              {"cadre_id": str(cadre_id) if cadre_id else None, "subject": subject, "since": since,
+                               "until": until, "after": cursor, "limit": limit})
+        return await audited(caller, request, "access_log", str(cadre_id) if cadre_id else None, work)
+
+    def public_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            # The public API only: /healthz, /readyz and /metrics are for operators, not front ends.
+            public = [r for r in app.routes if getattr(r, "path", "").startswith(PREFIX)]
+            spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=public,
+                               tags=TAGS)
+            app.openapi_schema = add_problem_schemas(spec)
+        return app.openapi_schema
+
+    app.openapi = public_openapi  # type: ignore[method-assign]
     return app
 
+
+def json_response(body: Any) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")

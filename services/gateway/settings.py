@@ -19,11 +19,40 @@ class GatewaySettings(ServiceSettings):
     scoring_url: str = Field("http://127.0.0.1:8002", description="base URL of the scoring service",
                              json_schema_extra=required_in_production())
     jwt_public_key_file: Path | None = Field(None, description="PEM public key (ES256/RS256) that verifies bearer "
-                                                               "tokens; `shiji serve gateway` refuses to start without",
-                                             json_schema_extra=required_in_production())
+                                                               "tokens; give this, jwks_url or jwks_file")
+    jwks_url: str | None = Field(None, description="the identity provider's JWKS URL (keys cached 5 min, refetched "
+                                                   "for an unknown kid)")
+    jwks_file: Path | None = Field(None, description="a JWKS file holding the identity provider's public keys")
+    revoked_tokens_file: Path | None = Field(None, description="revoked token ids (jti), one per line; re-read when "
+                                                               "it changes")
     jwt_issuer: str = Field("shiji-local", description="the `iss` every token must carry (the default is the "
                                                        "embedded wiring's own issuer)",
                             json_schema_extra=required_in_production())
     jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
+    rate_limit_per_s: float = Field(20.0, gt=0, description="requests per second each subject (token `sub`) may "
+                                                            "make, on average, per gateway instance")
+    rate_limit_burst: int = Field(200, ge=1, description="requests a subject may make at once before being slowed")
+    cors_origins: list[str] = Field(default_factory=list, description="origins of the web front ends allowed to "
+                                                                      "call the API from a browser (CORS)")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="larger request bodies are refused (413)")
+
+
+def verifier_from(settings: GatewaySettings):  # -> TokenVerifier (imported late: settings stay light)
+    """The token verifier the settings describe; ValueError unless exactly one key source is given."""
+    import jwt
+
+    from services.gateway.auth import RevocationList, TokenVerifier
+
+    sources = {"jwt_public_key_file": settings.jwt_public_key_file, "jwks_url": settings.jwks_url,
+               "jwks_file": settings.jwks_file}
+    if sum(v is not None for v in sources.values()) != 1:
+        raise ValueError("set exactly one of SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE, SHIJI_GATEWAY_JWKS_URL, "
+                         "SHIJI_GATEWAY_JWKS_FILE: the keys that verify bearer tokens")
+    common = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience,
+              "revoked": RevocationList(settings.revoked_tokens_file)}
+    if settings.jwt_public_key_file is not None:
+        return TokenVerifier(settings.jwt_public_key_file.read_bytes(), **common)
+    if settings.jwks_file is not None:
+        return TokenVerifier(jwks=jwt.PyJWKSet.from_json(settings.jwks_file.read_text()), **common)
+    return TokenVerifier(jwks_url=settings.jwks_url, **common)

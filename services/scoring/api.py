@@ -6,8 +6,10 @@ cost more than the query behind a score (2 ms of a few)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
-from sqlalchemy import select
+from sqlalchemy import and_, literal, or_, select, tuple_
 
 from services.scoring import jobs, metrics
 from services.scoring.consumer import ScoringConsumer
@@ -77,6 +79,20 @@ def screening_view(s: Screening) -> dict[str, Any]:
             "excluded_by": s.excluded_by,
             "rules": [{"rule": r.rule, "status": r.status, "reason_zh": r.reason_zh, "reason_en": r.reason_en,
                        "evidence": list(r.evidence), "source": r.source} for r in s.results]}
+
+
+def encode_cursor(raised_at: dt.datetime, cadre_id: str, key: str, raised_on: dt.date) -> str:
+    """An opaque page cursor: where the previous page ended in (raised_at desc, cadre, key, day) order."""
+    raw = json.dumps([raised_at.isoformat(), cadre_id, key, raised_on.isoformat()])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, str, str, dt.date]:
+    try:
+        at, cadre_id, key, day = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return dt.datetime.fromisoformat(at), str(cadre_id), str(key), dt.date.fromisoformat(day)
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise invalid("cursor", "cursor_format", "not a cursor this list gave out") from exc
 
 
 def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions], Subscription] | None = None,
@@ -196,19 +212,28 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     @app.get("/v1/warnings", tags=["warnings"])
     async def list_warnings(cadre_id: Annotated[str | None, Query(max_length=64)] = None,
                             status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
-                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
-        query = select(warnings_table).order_by(warnings_table.c.raised_at.desc()).limit(limit)
+                            limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                            cursor: Annotated[str | None, Query(max_length=1000)] = None) -> dict[str, Any]:
+        """Newest first; ``next`` is the cursor of the following page (None on the last)."""
+        w = warnings_table.c
+        query = select(warnings_table).order_by(w.raised_at.desc(), w.cadre_id, w.key, w.raised_on).limit(limit)
+        if cursor is not None:
+            at, cadre, key, raised_on = decode_cursor(cursor)
+            query = query.where(or_(w.raised_at < at, and_(w.raised_at == at, tuple_(w.cadre_id, w.key, w.raised_on)
+                                                             > tuple_(literal(cadre), literal(key), literal(raised_on)))))
         if cadre_id:
-            query = query.where(warnings_table.c.cadre_id == cadre_id)
+            query = query.where(w.cadre_id == cadre_id)
         if status != "all":
-            column = warnings_table.c.cleared_at
+            column = w.cleared_at
             query = query.where(column.is_(None) if status == "active" else column.is_not(None))
         async with engine.connect() as conn:
             rows = list(await conn.execute(query))
+        last = rows[-1] if len(rows) == limit else None
         return {"warnings": [{"cadre_id": r.cadre_id, "key": r.key, "kind": r.kind, "level": r.level,
                               "detail": r.detail, "rule_set": r.rule_set, "raised_on": r.raised_on.isoformat(),
                               "cleared_on": r.cleared_on.isoformat() if r.cleared_on else None,
-                              "status": "cleared" if r.cleared_at else "active"} for r in rows]}
+                              "status": "cleared" if r.cleared_at else "active"} for r in rows],
+                "next": encode_cursor(last.raised_at, last.cadre_id, last.key, last.raised_on) if last else None}
 
     @app.post("/v1/what-if", tags=["rule sets"])
     async def what_if(proposed: RuleSet, unit: Annotated[str | None, Query(max_length=100)] = None,

@@ -26,8 +26,10 @@ class System:
     token: Callable[..., str]
     unit_id: str = "e2e-unit"  # registered (with its city and county) when the system starts
 
-    def auth(self, role: str = "clerk", subject: str = "clerk-1") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role=role, subject=subject)}"}
+    root_unit: str = "e2e-city"  # the default token's jurisdiction: everything the tests register
+
+    def auth(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role=role, subject=subject, unit=unit or self.root_unit)}"}
 
 
 @pytest.fixture(scope="module", params=["embedded", "production"])

@@ -88,10 +88,10 @@ async def test_quarterly_report_workflow(system: System) -> None:
     base = f"/cadres/{o.cadre}/quarterly-reports/{period}"
     await o.ok(f"{base}/draft", REPORT, o.cadre, "cadre")
     await o.refused(409, "report_submitted", f"{base}/endorsement", {}, o.boss, "leader")  # endorse a draft
-    await o.refused(403, "self_filled", f"{base}/submission", {}, o.boss, "leader")
+    await o.refused(403, "role_permission", f"{base}/submission", {}, o.boss, "leader")
     await o.ok(f"{base}/submission", {}, o.cadre, "cadre")
-    await o.refused(403, "superior_only", f"{base}/endorsement", {}, o.outsider, "leader")
-    await o.refused(403, "not_own_record", f"{base}/endorsement", {}, o.cadre, "leader")  # one's own report
+    await o.refused(404, "object_visible", f"{base}/endorsement", {}, o.outsider, "leader")
+    await o.refused(403, "role_permission", f"{base}/endorsement", {}, o.cadre, "leader")  # one's own report
     await o.ok(f"{base}/return", {"comment": "请补充指标数据"}, o.boss, "leader")
     await o.ok(f"{base}/draft", {**REPORT, "indicator_progress": "GDP指标完成85%"}, o.cadre, "cadre")
     await o.ok(f"{base}/submission", {}, o.cadre, "cadre")
@@ -113,7 +113,7 @@ async def test_a_verified_achievement_counts_and_a_rejected_one_does_not(system:
     kept = (await o.ok(f"/cadres/{o.cadre}/achievements", claim, o.cadre, "cadre"))["achievement_id"]
     dropped = (await o.ok(f"/cadres/{o.cadre}/achievements", claim, o.cadre, "cadre"))["achievement_id"]
     verify = {"category": "key_project", "points": 4}
-    await o.refused(403, "not_own_record", f"/cadres/{o.cadre}/achievements/{kept}/verification", verify, o.cadre, "leader")
+    await o.refused(403, "role_permission", f"/cadres/{o.cadre}/achievements/{kept}/verification", verify, o.cadre, "leader")
     await o.refused(422, "points_within_category_range", f"/cadres/{o.cadre}/achievements/{kept}/verification",
                     {"category": "key_project", "points": 50}, o.boss, "leader")
     await o.ok(f"/cadres/{o.cadre}/achievements/{kept}/verification", verify, o.boss, "leader")
@@ -213,7 +213,7 @@ async def test_posts_and_transfers(system: System) -> None:
     assert posts[1]["unit_id"] == system.unit_id and posts[1]["leadership"] == "deputy"
     assert posts[0]["years_in_post"] == views.full_years(dt.date(2020, 1, 1), today() - dt.timedelta(days=11))
     assert posts[1]["years_in_post"] == 0
-    await o.refused(422, "unit_exists", f"/cadres/{o.cadre}/posts", {"unit_id": "no-such-unit", "position": "x",
+    await o.refused(404, "object_visible", f"/cadres/{o.cadre}/posts", {"unit_id": "no-such-unit", "position": "x",
                                                                       "rank": "x", "leadership": "member",
                                                                       "start_date": start})
 
@@ -222,7 +222,7 @@ async def test_the_basic_record_and_a_new_category(system: System) -> None:
     o = await office(system)
     await o.ok(f"/cadres/{o.cadre}/basics", {"birth_date": "1980-05-01", "education": "研究生"}, o.cadre, "cadre")
     await o.ok(f"/cadres/{o.cadre}/self-evaluation", {"text": "勤勉尽责，敢于担当"}, o.cadre, "cadre")
-    await o.refused(403, "self_filled", f"/cadres/{o.cadre}/self-evaluation", {"text": "代写"}, o.boss, "leader")
+    await o.refused(403, "role_permission", f"/cadres/{o.cadre}/self-evaluation", {"text": "代写"}, o.boss, "leader")
     code = f"c_{uuid.uuid4().hex[:8]}"
     r = await o.post("/categories", {"code": code, "name": "招商引资", "kind": "positive", "min_points": 1,
                                      "max_points": 8})

@@ -48,7 +48,7 @@ async def messages_for(topic: str, cadre_id: str, done: Callable[[list[dict[str,
 
 
 async def test_totals_and_warnings_are_published_as_cloudevents(production: ProductionSystem) -> None:
-    auth = {"Authorization": f"Bearer {production.token()}"}
+    auth = {"Authorization": f"Bearer {production.token(unit='kc-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
         async def post(path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
             r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
@@ -85,7 +85,7 @@ async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: P
     database from offset zero; with no writes in between, the two checksums are equal."""
     from tests.conftest import PgDatabases
 
-    auth = {"Authorization": f"Bearer {production.token()}"}
+    auth = {"Authorization": f"Bearer {production.token(unit='rb-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
         await client.post("/api/v1/units", json={"unit_id": "rb-city", "name": "市", "level": "city",
                                                  "unit_class": "city"}, headers={"Idempotency-Key": "rb-u"})

@@ -43,7 +43,7 @@ async def test_three_scoring_processes_share_the_partitions_and_the_totals_are_e
         await eventually(shared_out, "the group sharing the partitions", timeout_s=60)
         assignment = await held_partitions(plain, system.scoring_urls)
 
-        headers = {"Authorization": f"Bearer {system.token()}"}
+        headers = {"Authorization": f"Bearer {system.token(unit='scale')}"}
         async with httpx.AsyncClient(base_url=system.gateway_url, headers=headers, timeout=30) as gateway:
             r = await gateway.post("/api/v1/units", json={"unit_id": "scale", "name": "局", "level": "city",
                                                           "unit_class": "city"}, headers={"Idempotency-Key": "u"})

@@ -119,7 +119,8 @@ async def test_a_warning_is_raised_once_and_cleared_when_its_condition_ends(syst
     [warning] = await eventually(raised)
     assert warning["level"] == "red" and warning["status"] == "active"
     for _ in range(2):  # the daily job (twice) raises nothing new
-        r = await system.client.post("/api/v1/jobs/daily-refresh", headers={**system.auth(), "Idempotency-Key": "x"})
+        admin = system.auth(role="system_admin", subject="sysadmin-1")
+        r = await system.client.post("/api/v1/jobs/daily-refresh", headers={**admin, "Idempotency-Key": "x"})
         assert r.status_code == 200, r.text
     assert len((await get(system, "/warnings", cadre_id=o.cadre, status="all"))["warnings"]) == 1
     await o.ok(f"/cadres/{o.cadre}/entries/{recorded['entry_id']}/revocation", {"reason": "申诉成立"})

@@ -84,7 +84,7 @@ async def open_harness(servers: DedicatedServers, log_dir: Path, *, env: dict[st
     async with production_system(servers.pg_base, servers.kafka_bootstrap, log_dir=log_dir, extra_env=env) as system:
         dossier_db = make_engine(system.env["SHIJI_DOSSIER_DATABASE_URL"], pool_size=2)
         scoring_db = make_engine(system.env["SHIJI_SCORING_DATABASE_URL"], pool_size=2)
-        auth = {"Authorization": f"Bearer {system.token()}"}
+        auth = {"Authorization": f"Bearer {system.token(unit='faults')}"}
         try:
             async with httpx.AsyncClient(base_url=system.gateway_url, headers=auth, timeout=30) as gateway:
                 cadre_ids = await register_cadres(gateway, cadres, "faults")

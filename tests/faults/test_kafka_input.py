@@ -62,7 +62,10 @@ async def test_poison_messages_are_dead_lettered_and_consumption_goes_on(harness
         async with h.scoring_db.connect() as conn:
             kept = [r.value for r in await conn.execute(select(dead_letters))]
         assert sorted(kept) == sorted(POISON.values())
-        assert h.system.log("scoring").count(" ERROR services.scoring.consumer dead letter ") == len(POISON)
+        lines = [json.loads(line) for line in h.system.log("scoring").splitlines() if line.startswith("{")]
+        alerts = [e for e in lines if e["level"] == "error" and e["logger"] == "services.scoring.consumer"
+                  and e["message"].startswith("dead letter ")]  # JSON log lines (shared/logs.py)
+        assert len(alerts) == len(POISON)
 
 
 async def test_duplicated_and_late_redeliveries_change_nothing(harness) -> None:

@@ -1,0 +1,114 @@
+"""The policy (policy.py) applied to a request: the caller's relations, asked of the dossier, turned
+into a decision, and a refusal into problem+json. Also the per-request access-log entry.
+
+A cadre that does not exist and one the caller may not see answer the same 404 ``not-found``
+(same type, title and detail), so an id cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from fastapi import Request
+
+from services.gateway.auth import Principal
+from services.gateway.policy import Decision, Relation, decide, may_ever
+from shared.problems import Problem
+from shared.telemetry import request_id
+
+
+class Calls(Protocol):
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
+
+
+def not_found() -> Problem:
+    return Problem(404, "not-found", "No such resource", "nothing with this id is within your reach",
+                   rule="object_visible")
+
+
+def forbidden(role: str) -> Problem:
+    return Problem(403, "forbidden", "Your role may not do this", f"the role {role} may not do this to this object",
+                   rule="role_permission")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What the caller reaches: the units of their jurisdiction and their relation to some cadres."""
+
+    principal: Principal
+    units: frozenset[str] = frozenset()
+    top_level: bool = False
+    cadres: dict[str, frozenset[Relation]] = field(default_factory=dict)
+
+    def unit(self, unit_id: str | None) -> frozenset[Relation]:
+        return frozenset({Relation.IN_JURISDICTION}) if unit_id in self.units else frozenset()
+
+    def new_unit(self, unit_id: str, parent_id: str | None) -> frozenset[Relation]:
+        """A unit about to be registered lies in the jurisdiction when its parent does, or when it is
+        the caller's own unit (how the organization department of a city registers the city)."""
+        return self.unit(parent_id) | (frozenset({Relation.IN_JURISDICTION})
+                                       if unit_id == self.principal.unit else frozenset())
+
+    def catalogue(self) -> frozenset[Relation]:
+        return frozenset({Relation.TOP_LEVEL}) if self.top_level else frozenset()
+
+
+class Guard:
+    def __init__(self, dossier: Calls) -> None:
+        self._dossier = dossier
+
+    async def reach(self, principal: Principal, request: Request, cadre_ids: Iterable[str] = ()) -> Reach:
+        params: dict[str, Any] = {"subject": principal.subject, "cadre_id": sorted(set(cadre_ids))}
+        if principal.unit:
+            params["unit"] = principal.unit
+        answer = await self._dossier.call("GET", "/v1/access/relations", request=request, params=params)
+        if answer.status_code != 200:
+            raise Problem(503, "upstream-unavailable", "The dossier service is unavailable",
+                          f"relations answered {answer.status_code}")
+        body = answer.json()
+        return Reach(principal, frozenset(body["jurisdiction"]), body["top_level"],
+                     {c: frozenset(Relation(r) for r in rs) for c, rs in body["cadres"].items()})
+
+    @staticmethod
+    def require_role(principal: Principal, action: str) -> None:
+        """403 at once when the role can never do ``action`` (it reveals nothing about any object)."""
+        if not may_ever(principal.role, action):
+            raise forbidden(principal.role)
+
+    @staticmethod
+    def enforce(principal: Principal, action: str, relations: frozenset[Relation] | None,
+                kind: str | None) -> None:
+        """``relations`` None: the object does not exist (404 like a hidden one)."""
+        decision = decide(principal.role, action, relations or frozenset(), kind)
+        if decision is Decision.FORBID:
+            raise forbidden(principal.role)
+        if decision is Decision.HIDE:
+            raise not_found()
+
+    async def cadre(self, principal: Principal, request: Request, action: str, cadre_id: str) -> Reach:
+        self.require_role(principal, action)
+        reach = await self.reach(principal, request, [cadre_id])
+        self.enforce(principal, action, reach.cadres.get(cadre_id), "cadre")
+        return reach
+
+    async def log(self, principal: Principal, request: Request, *, action: str, status: int,
+                  cadre_id: str | None = None) -> None:
+        """One access-log entry; 503 when it cannot be written, so nothing is answered unlogged."""
+        data = {"unit": principal.unit, "client": request.client.host if request.client else None,
+                "method": request.method, "path": request.url.path, "query": str(request.url.query) or None,
+                "action": action, "cadre_id": cadre_id, "status": status,
+                "outcome": "allowed" if status < 400 else "refused" if status < 500 else "failed",
+                "request_id": request_id(request)}
+        try:
+            answer = await self._dossier.call("POST", "/v1/access-log", request=request,
+                                              json={"subject": principal.subject, "role": principal.role,
+                                                    "data": data})
+        except Problem as exc:
+            raise Problem(503, "access-log-unavailable", "The access log cannot be written; nothing was answered",
+                          str(exc)) from exc
+        if answer.status_code != 201:
+            raise Problem(503, "access-log-unavailable", "The access log cannot be written; nothing was answered",
+                          f"the access log answered {answer.status_code}")

@@ -1,0 +1,113 @@
+"""The access log is append-only and hash-chained, on both databases; on PostgreSQL an application
+role without UPDATE/DELETE/TRUNCATE (as docs/operations.md tells operators to run) cannot change it
+even were the triggers gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import uuid
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from services.dossier.service import DossierService
+from shared.db import make_engine
+
+DATA = {"unit": "city", "client": "10.0.0.7", "method": "GET", "path": "/api/v1/cadres/c-1/dossier",
+        "action": "get_dossier", "cadre_id": "c-1", "status": 200, "outcome": "allowed", "request_id": "r-1"}
+
+
+@pytest.fixture
+async def logged(database_url_factory):
+    url = await database_url_factory("dossier")
+    engine = make_engine(url)
+    service = DossierService(engine, today=dt.date.today)
+    for n in range(5):
+        await service.log_access(f"auditor-{n % 2}", "auditor", {**DATA, "cadre_id": f"c-{n % 3}"})
+    yield url, engine, service
+    await engine.dispose()
+
+
+async def test_entries_are_chained_and_paged(logged) -> None:
+    _, _, service = logged
+    assert await service.verify_access_log() == (5, None)
+    first = await service.access_log(limit=2)
+    assert [e.seq for e in first] == [1, 2]
+    rest = await service.access_log(after=first[-1].seq, limit=10)
+    assert [e.seq for e in rest] == [3, 4, 5]
+    assert [e.seq for e in await service.access_log(cadre_id="c-1")] == [2, 5]
+    assert [e.seq for e in await service.access_log(subject="auditor-1")] == [2, 4]
+    assert first[0].view()["action"] == "get_dossier" and first[0].view()["hash"].startswith("sm3:")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE access_log SET subject = 'nobody' WHERE seq = 2",
+                                       "DELETE FROM access_log WHERE seq = 5"])
+async def test_the_database_refuses_to_change_or_remove_an_entry(logged, statement: str) -> None:
+    _, engine, service = logged
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as conn:
+            await conn.execute(text(statement))
+    assert await service.verify_access_log() == (5, None)
+
+
+async def test_an_entry_altered_past_the_triggers_breaks_the_chain(logged) -> None:
+    url, engine, service = logged
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser: triggers off
+        else:
+            await conn.execute(text("DROP TRIGGER access_log_no_update"))
+        await conn.execute(text("UPDATE access_log SET subject = 'nobody' WHERE seq = 3"))
+    count, broken = await service.verify_access_log()
+    assert count == 5 and broken is not None and broken.stream_version == 3
+    env = {"SHIJI_DOSSIER_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    verify = subprocess.run([sys.executable, "-m", "services.cli", "verify"], env=env, capture_output=True, text=True)
+    assert verify.returncode == 1 and "BROKEN stream access-log at version 3" in verify.stdout, verify.stdout
+
+
+async def test_truncate_is_refused_on_postgresql(pg) -> None:
+    url = await pg.create("dossier")
+    engine = make_engine(url)
+    try:
+        await DossierService(engine, today=dt.date.today).log_access("a", "auditor", DATA)
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with engine.begin() as conn:
+                await conn.execute(text("TRUNCATE access_log"))
+    finally:
+        await engine.dispose()
+
+
+async def test_an_application_role_without_the_grants_cannot_update_or_delete(pg) -> None:
+    """The grants of docs/operations.md, with the triggers disabled to show they hold on their own."""
+    url = await pg.create("dossier")
+    database = url.rsplit("/", 1)[1]
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(f"{pg.base}/{database}")
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        await admin.execute(f'GRANT SELECT, INSERT ON access_log TO "{role}"')
+        await admin.execute(f'REVOKE UPDATE, DELETE, TRUNCATE ON access_log FROM "{role}"')
+        await admin.execute("ALTER TABLE access_log DISABLE TRIGGER USER")
+        app = await asyncpg.connect(f"{pg.base.replace('postgres@', f'{role}@')}/{database}")
+        try:
+            assert await app.fetchval("SELECT count(*) FROM access_log") == 0  # it can read (and insert) ...
+            for statement in ("UPDATE access_log SET subject = 'x'", "DELETE FROM access_log",
+                              "TRUNCATE access_log"):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):  # ... but not change or remove
+                    await app.execute(statement)
+        finally:
+            await app.close()
+    finally:
+        await admin.execute("ALTER TABLE access_log ENABLE TRIGGER USER")
+        await admin.close()
+        drop = await asyncpg.connect(f"{pg.base}/postgres")
+        try:
+            await pg.drop_all()
+            pg.created.clear()
+            await drop.execute(f'DROP ROLE IF EXISTS "{role}"')
+        finally:
+            await drop.close()
