@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.dossier import directory, domain, metrics, store, views
+from services.dossier import directory, domain, importer, metrics, store, views
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
@@ -229,5 +229,13 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
         catalogue = await service.catalogue()
         return {"version": catalogue.version,
                 "categories": [d.model_dump(mode="json") for d in catalogue.categories.values()]}
+
+    @app.post("/v1/imports", tags=["imports"])
+    async def bulk_import(request: Request, actor: ActorDep, context: EventContext,
+                          operation: Annotated[str | None, Query(max_length=50)] = None) -> dict[str, Any]:
+        """Rows of commands (NDJSON or CSV by Content-Type), appended in batches; the report of every row."""
+        fmt = importer.format_of(None, request.headers.get("content-type"))
+        rows = importer.rows_of(importer.text_lines(await request.body()), fmt, operation)
+        return (await importer.Importer(service, actor).run(rows)).as_dict()
 
     return app

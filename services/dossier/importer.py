@@ -15,12 +15,11 @@ inside a batch, and if the database refuses a whole batch, its rows are retried 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +28,14 @@ from sqlalchemy.exc import DBAPIError
 
 from services.dossier.errors import DomainError
 from services.dossier.sealing import SealingUnavailable
-from services.dossier.service import BatchItem, DossierService, IdempotencyKeyReused, IdempotentRequest, Outcome
+from services.dossier.service import (
+    BatchItem,
+    DossierService,
+    IdempotencyKeyReused,
+    IdempotentRequest,
+    Outcome,
+    StreamHead,
+)
 from services.dossier.store import Actor, ConcurrencyError
 from shared.commands import OPERATIONS, Operation, control_character
 from shared.db import database_unavailable
@@ -198,20 +204,6 @@ def format_of(name: str | None, content_type: str | None = None) -> str:
     return "csv" if (name or "").lower().endswith(".csv") else "ndjson"
 
 
-async def lines_of(chunks: AsyncIterable[bytes]) -> AsyncIterator[str]:
-    """Lines of a UTF-8 body as it arrives (a request body is never held whole)."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-    pending = ""
-    async for chunk in chunks:
-        pending += decoder.decode(chunk)
-        *complete, pending = pending.split("\n")
-        for line in complete:
-            yield line + "\n"
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        yield pending
-
-
 def text_lines(data: bytes) -> Iterator[str]:
     return iter(io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""))
 
@@ -249,6 +241,7 @@ class Importer:
         self._appended_before = service.appended
         self._started = time.perf_counter()
         self._streams: set[str] = set()
+        self._heads: dict[str, StreamHead] = {}  # stream heads left by earlier batches (see execute_batch)
 
     async def add(self, parsed: ImportRow | list[RowError]) -> None:
         self.report.rows += 1
@@ -269,7 +262,9 @@ class Importer:
         if not batch:
             return
         try:
-            outcomes = await self._service.execute_batch([r.item for r in batch], self._actor)
+            if len(self._heads) > 10 * self._max_streams:  # rows come cadre by cadre: old heads are done with
+                self._heads.clear()
+            outcomes = await self._service.execute_batch([r.item for r in batch], self._actor, known=self._heads)
         except (DBAPIError, ConcurrencyError) as exc:
             if database_unavailable(exc):
                 raise

@@ -82,7 +82,7 @@ class BatchItem:
 
 
 @dataclass(frozen=True, slots=True)
-class _StreamHead:
+class StreamHead:
     """A stream as a batch has left it so far: its state, version, last hash and recorded time."""
 
     state: Any
@@ -92,14 +92,14 @@ class _StreamHead:
     events: tuple[DomainEvent, ...]
 
     @classmethod
-    def of(cls, plan: Plan, history: Sequence[StoredEvent]) -> _StreamHead:
+    def of(cls, plan: Plan, history: Sequence[StoredEvent]) -> StreamHead:
         domain_events = tuple(e.domain_event() for e in history)
         last = history[-1] if history else None
         return cls(plan.fold(plan.stream_id, domain_events), last.stream_version if last else 0,
                    (last.hash or chain.GENESIS) if last else chain.GENESIS,
                    last.recorded_at if last else dt.datetime.min.replace(tzinfo=dt.UTC), domain_events)
 
-    def after(self, plan: Plan, new_events: Sequence[DomainEvent], rows: Sequence[dict[str, Any]]) -> _StreamHead:
+    def after(self, plan: Plan, new_events: Sequence[DomainEvent], rows: Sequence[dict[str, Any]]) -> StreamHead:
         if plan.fold is domain.fold:  # a cadre: evolve, rather than keep and fold hundreds of events again
             events, state = (), self.state
             for event in new_events:
@@ -107,7 +107,7 @@ class _StreamHead:
         else:  # units and the catalogue hold few events
             events = (*self.events, *new_events)
             state = plan.fold(plan.stream_id, events)
-        return _StreamHead(state, rows[-1]["stream_version"], rows[-1]["hash"], rows[-1]["recorded_at"], events)
+        return StreamHead(state, rows[-1]["stream_version"], rows[-1]["hash"], rows[-1]["recorded_at"], events)
 
 
 class DossierService:
@@ -193,8 +193,8 @@ class DossierService:
         self._on_append()
         return Outcome(201, body)
 
-    async def execute_batch(self, items: Sequence[BatchItem], actor: Actor,
-                            context: dict[str, str] | None = None) -> list[Outcome | Exception]:
+    async def execute_batch(self, items: Sequence[BatchItem], actor: Actor, context: dict[str, str] | None = None,
+                            known: dict[str, StreamHead] | None = None) -> list[Outcome | Exception]:
         """Carry out many commands on many streams in ONE transaction (bulk import).
 
         Each item is decided as ``execute`` would, in order, on the state its predecessors in the batch
@@ -202,17 +202,25 @@ class DossierService:
         answer and appends nothing, and the others go on. Every stream of the batch is locked first,
         its events are chained like any append, and all rows go in with one INSERT. A database error
         aborts the whole batch (nothing is written) and propagates: the caller retries item by item.
-        Items needing a superior's standing (``Plan.superiors``) are not batched: see ``importer``."""
+        Items needing a superior's standing (``Plan.superiors``) are not batched: see ``importer``.
+
+        ``known``: stream heads an earlier batch left (the caller keeps it between batches). A stream whose
+        version in the store is still the known one is not read again: a cadre with thousands of entries
+        spans many batches, and reading its whole history for each would make an import quadratic. The
+        heads this batch leaves are put into it once the batch has committed."""
         plans = [self._plan(i.operation, i.command, i.params, actor, i.new_id) for i in items]
         results: list[Outcome | Exception] = []
         async with self._transaction() as conn:
             stream_ids = sorted({p.stream_id for p in plans})
             await store.lock_streams(conn, stream_ids)
             earlier = await store.find_responses(conn, [i.idempotency.key for i in items])
-            histories = await store.read_streams(conn, stream_ids)
+            streams: dict[str, StreamHead] = {}
+            if known:
+                versions = await store.stream_versions(conn, [s for s in stream_ids if s in known])
+                streams = {s: known[s] for s, v in versions.items() if known[s].version == v}
+            histories = await store.read_streams(conn, [s for s in stream_ids if s not in streams])
             catalogue = await self._catalogue(conn) if any(p.catalogue for p in plans) else cat.Catalogue()
             levels: dict[str, Any] = await directory.unit_levels(conn, [u for p in plans for u in p.unit_ids])
-            streams: dict[str, _StreamHead] = {}
             today, now = self._today(), dt.datetime.now(dt.UTC)
             rows: list[dict[str, Any]] = []
             directory_writes: list[Any] = []
@@ -223,7 +231,7 @@ class DossierService:
                     results.append(Outcome(first.status_code, first.body, replayed=True)
                                    if first.request_hash == key.request_hash else IdempotencyKeyReused(key.key))
                     continue
-                head = streams.get(plan.stream_id) or _StreamHead.of(plan, histories.get(plan.stream_id, []))
+                head = streams.get(plan.stream_id) or StreamHead.of(plan, histories.get(plan.stream_id, []))
                 ctx = domain.Context(actor=actor.subject, today=today, catalogue=catalogue,
                                      unit_levels={u: levels.get(u) for u in plan.unit_ids})
                 try:
@@ -248,6 +256,8 @@ class DossierService:
             for statement in directory_writes:
                 await conn.execute(statement)
             await store.save_responses(conn, responses)
+        if known is not None:
+            known.update(streams)
         self.appended += len(rows)
         if rows:
             self._on_append()

@@ -182,6 +182,15 @@ async def read_streams(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict
     return found
 
 
+async def stream_versions(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, int]:
+    """Each stream's newest version (streams without events are left out)."""
+    if not stream_ids:
+        return {}
+    rows = await conn.execute(select(events.c.stream_id, func.max(events.c.stream_version))
+                              .where(events.c.stream_id.in_(list(stream_ids))).group_by(events.c.stream_id))
+    return {stream_id: version for stream_id, version in rows}
+
+
 async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows made by ``chained_rows`` in one statement; ``ConcurrencyError`` if a stream moved on."""
     if not rows:

@@ -33,6 +33,8 @@ from shared.rule_sets import RuleSet
 from shared.telemetry import install_telemetry, request_id
 
 PREFIX = "/api/v1"
+IMPORT_ROLES = frozenset({"clerk"})  # 组织人事部门: who keeps the lists keeps their imports
+IMPORT_TIMEOUT_S = 600.0  # a file of many thousand rows takes longer than one command
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after")
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shiji"'}
@@ -59,7 +61,7 @@ class Upstream:
 
     async def call(self, method: str, path: str, *, principal: Principal | None = None, request: Request | None = None,
                    json: Any = None, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                   ) -> httpx.Response:
+                   content: bytes | None = None, timeout_s: float | None = None) -> httpx.Response:
         sent = dict(headers or {})
         if principal is not None:
             sent[ACTOR_HEADER] = principal.subject
@@ -72,7 +74,8 @@ class Upstream:
                                                             "server.address": self.name}) as span:
             tracing.inject(sent)
             try:
-                answer = await self.client.request(method, path, json=json, params=params, headers=sent)
+                answer = await self.client.request(method, path, json=json, params=params, headers=sent, content=content,
+                                                   timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT)
             except httpx.HTTPError as exc:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
                 raise Problem(503, "upstream-unavailable", f"The {self.name} service is unavailable",
@@ -272,5 +275,24 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
                             as_of: AsOf = None) -> Response:
         return await from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
 
-    return app
+    @app.post(f"{PREFIX}/imports", tags=["imports"], summary="Bulk import: an NDJSON or CSV file of commands",
+              description="The body is the file (Content-Type application/x-ndjson or text/csv). Each row is "
+                          "validated and decided like the single write it names and appended in batches; the "
+                          "answer reports every refused row (row, field, rule). Each row's `row_key` (or its "
+                          "content) is its idempotency key: sending the file again records nothing new. Clerks only.",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/x-ndjson": {"schema": {"type": "string"}},
+                  "text/csv": {"schema": {"type": "string"}}}}})
+    async def bulk_import(caller: Caller, request: Request,
+                          operation: Annotated[str | None, Query(pattern=r"^[a-z_]+$", max_length=50,
+                                                                 description="for a CSV without an operation column")]
+                          = None) -> Response:
+        if caller.role not in IMPORT_ROLES:
+            raise Problem(403, "role-not-allowed", "Only a clerk may import files",
+                          f"role {caller.role} may not import", rule="import_by_clerk")
+        headers = {"Content-Type": request.headers.get("content-type", "application/x-ndjson")}
+        answer = await dossier.call("POST", "/v1/imports", principal=caller, request=request, params=as_query(
+            {"operation": operation}), content=await request.body(), headers=headers, timeout_s=IMPORT_TIMEOUT_S)
+        return relay_response(answer, request)
 
+    return app

@@ -27,3 +27,6 @@ class GatewaySettings(ServiceSettings):
     jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="larger request bodies are refused (413)")
+    import_max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024,
+                                       description="larger bulk-import files (POST /api/v1/imports) are refused (413); "
+                                                   "a city's migration goes through `shiji import` instead")
