@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import json
 import os
 import threading
@@ -100,9 +101,9 @@ async def shiji_service(dbs: PgDatabases, seconds: float) -> float:
         await engine.dispose()
 
 
-def eventsourcing_library(database: str, seconds: float) -> float:
-    """16 threads, one aggregate each, one event per save; the library's own PostgreSQL recorder."""
-    from eventsourcing.application import Application
+@functools.cache
+def _library_aggregate() -> type:
+    """The library's aggregate, defined once per process (it registers each class under a topic)."""
     from eventsourcing.domain import Aggregate, event
 
     class Dossier(Aggregate):
@@ -113,6 +114,14 @@ def eventsourcing_library(database: str, seconds: float) -> float:
         def record(self, title: str, points: float) -> None:
             self.entries += 1
 
+    return Dossier
+
+
+def eventsourcing_library(database: str, seconds: float) -> float:
+    """16 threads, one aggregate each, one event per save; the library's own PostgreSQL recorder."""
+    from eventsourcing.application import Application
+
+    Dossier = _library_aggregate()
     host, port = PG.rsplit("@", 1)[1].split(":")
     app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": database,
                            "POSTGRES_HOST": host, "POSTGRES_PORT": port, "POSTGRES_USER": "postgres",
