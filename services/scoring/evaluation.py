@@ -13,19 +13,19 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring import ranking, warnings
-from services.scoring.facts import CadreFacts, load_entries, load_facts
+from services.scoring.facts import CadreFacts, Summing, load_entries, load_facts
 from services.scoring.projection import cents
 from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening import Screening, screen
 from services.scoring.tables import outbox, published_totals
 from services.scoring.tables import warnings as warnings_table
-from services.scoring.window import rolling_window, summarize
+from services.scoring.window import Points, rolling_window, summarize
+from shared.calendar import Quarter
 from shared.db import insert_ignore, upsert
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC, TotalsChanged, WarningChanged, cloudevent
 
@@ -38,8 +38,42 @@ class Refreshed:
     totals_published: int
 
 
-def weighted(facts: CadreFacts, rules: RuleSet) -> list[tuple[dt.date, Decimal]]:
-    return [(e.effective_date, e.points * rules.weight(e.category)) for e in facts.entries]
+def summing_for_totals(as_of: dt.date, rules: RuleSet) -> Summing:
+    """Enough for window totals, rankings and warnings (the quarter so far, the rolling window, sanctions)."""
+    cuts = {rolling_window(as_of, rules.window_years).start, Quarter.of(as_of).first_day}
+    return Summing(tuple(sorted(cuts)), as_of)
+
+
+def summing_for_screening(as_of: dt.date, *rule_sets: RuleSet, evidence: bool = False) -> Summing:
+    """Window totals under each rule set, with sanctions and the execution-capability negative list kept one
+    by one; with ``evidence`` the negative entries too (a failed net-negative rule cites each of them)."""
+    return Summing(tuple(sorted({rolling_window(as_of, r.window_years).start for r in rule_sets})), as_of,
+                   keep_negative=evidence,
+                   keep_categories=frozenset(c for r in rule_sets for c in r.screening.execution_negative_categories))
+
+
+def screening_years(as_of: dt.date, *rule_sets: RuleSet) -> range:
+    """The years whose results screening reads: the three before the as-of year (or as many as a third
+    prize bars heads for), and the as-of year itself (a veto recorded this year already bars)."""
+    back = max([3, *(r.screening.third_prize_bar_years for r in rule_sets)])
+    return range(as_of.year - back, as_of.year + 1)
+
+
+def summing_for_breakdowns(as_of: dt.date, rules: RuleSet) -> Summing:
+    """The score's breakdowns: the rolling window, every calendar quarter from the first of the three years
+    before the as-of year on (the yearly sheets and the last 12 quarters are sums of quarters). Totals
+    only, so everything is summed (sanctions too)."""
+    window = rolling_window(as_of, rules.window_years)
+    since = min(window.start, dt.date(as_of.year - 3, 1, 1))
+    cuts, quarter = {since, window.start}, Quarter.of(since)
+    while quarter.first_day <= as_of:
+        cuts.add(max(quarter.first_day, since))
+        quarter = quarter.next()
+    return Summing(tuple(sorted(cuts)), as_of, keep_sanctions=False)
+
+
+def weighted(facts: CadreFacts, rules: RuleSet) -> list[Points]:
+    return [(e.effective_date, e.points * rules.weight(e.category), e.count) for e in facts.entries]
 
 
 def ranking_groups(all_facts: dict[str, CadreFacts], as_of: dt.date) -> dict[str, list[str]]:
@@ -80,8 +114,7 @@ class Evaluator:
         if all_facts is not None:
             facts = all_facts
         else:  # warnings per cadre and totals ask only for entries: one query, in the consumer's hot path
-            since = rolling_window(as_of, rules.window_years).start
-            found = await load_entries(conn, cadre_ids, now, since)
+            found = await load_entries(conn, cadre_ids, now, summing=summing_for_totals(as_of, rules))
             facts = {i: CadreFacts(i, entries=found.get(i, [])) for i in cadre_ids}
         holding: dict[str, list[warnings.Condition]] = {i: warnings.per_cadre(facts[i], as_of, rules) for i in cadre_ids}
         kinds = list(warnings.PER_CADRE)
@@ -92,9 +125,10 @@ class Evaluator:
                 for r in ranking.bottom(ranked, rules.warnings.bottom_of_ranking):
                     holding[r.candidate.cadre_id].append(
                         warnings.bottom_of_ranking(group, r.candidate.total, r.rank, len(ranked)))
-        raised = cleared = published = 0
+        raised = cleared = 0
         active = await self._active(conn, cadre_ids, kinds)
         last_published = await self._published(conn, cadre_ids)
+        changed_totals = []
         for cadre_id in cadre_ids:
             now_holding = {c.key: c for c in holding[cadre_id]}
             for key, condition in now_holding.items():
@@ -103,8 +137,10 @@ class Evaluator:
             for key, row in active[cadre_id].items():
                 if key not in now_holding:
                     cleared += await self._clear(conn, cadre_id, row, as_of, now)
-            published += await self._publish_totals(conn, facts[cadre_id], last_published.get(cadre_id), as_of, now,
-                                                    rules)
+            totals = self._totals(facts[cadre_id], last_published.get(cadre_id), as_of, now, rules)
+            if totals is not None:
+                changed_totals.append(totals)
+        published = await self._publish_totals(conn, changed_totals)
         self.raised += raised
         self.cleared += cleared
         return Refreshed(len(cadre_ids), raised, cleared, published)
@@ -157,28 +193,47 @@ class Evaluator:
         await self._emit(conn, self._warnings_topic, cadre_id, cloudevent(message, now))
         return 1
 
-    async def _publish_totals(self, conn: AsyncConnection, facts: CadreFacts, before, as_of: dt.date,
-                              now: dt.datetime, rules: RuleSet) -> int:
+    def _totals(self, facts: CadreFacts, before, as_of: dt.date, now: dt.datetime,
+                rules: RuleSet) -> tuple[dict, bytes] | None:
+        """The cadre's totals row and its message, or None when they are what was last published."""
         summary = summarize(weighted(facts, rules), as_of, rules.window_years)
         values = {"cadre_id": facts.cadre_id, "as_of": as_of, "total_cents": cents(summary.overall.total),
                   "positive_cents": cents(summary.overall.positive), "negative_cents": cents(summary.overall.negative),
                   "rule_set": rules.name}
         fields = ("total_cents", "positive_cents", "negative_cents", "rule_set")
         if before is not None and all(getattr(before, f) == values[f] for f in fields):
-            return 0
-        await conn.execute(upsert(conn.dialect.name, published_totals, values, ["cadre_id"],
-                                  ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set"]))
+            return None
         message = TotalsChanged(cadre_id=facts.cadre_id, as_of=as_of, window_start=summary.window.start,
                                 window_end=summary.window.end, total=summary.overall.total,
                                 positive=summary.overall.positive, negative=summary.overall.negative,
                                 rule_set=rules.name)
-        await self._emit(conn, self._totals_topic, facts.cadre_id, cloudevent(message, now))
-        return 1
+        return values, cloudevent(message, now)
+
+    async def _publish_totals(self, conn: AsyncConnection, changed: list[tuple[dict, bytes]]) -> int:
+        """Store and announce the changed totals: two statements for the whole batch, however many cadres."""
+        if changed:
+            await conn.execute(upsert(conn.dialect.name, published_totals, None, ["cadre_id"],
+                                      ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set"]),
+                               [values for values, _ in changed])
+            await conn.execute(outbox.insert(), [{"topic": self._totals_topic, "key": values["cadre_id"], "value": message}
+                                                 for values, message in changed])
+        return len(changed)
 
     # ------------------------------------------------------------------------------------ answers
 
     async def screening(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date,
                         known_at: dt.datetime) -> list[Screening]:
+        """Every rule for each cadre, with its evidence. Negative entries are summed at first: few cadres fail
+        a rule that cites them one by one, and only those cadres' entries are loaded again, unsummed."""
         rules = self.rules.for_date(as_of)
-        facts = await load_facts(conn, cadre_ids, known_at, since=rolling_window(as_of, rules.window_years).start)
-        return [screen(facts[i], as_of, rules) for i in cadre_ids]
+        facts = await load_facts(conn, cadre_ids, known_at, summing=summing_for_screening(as_of, rules),
+                                 result_years=screening_years(as_of, rules))
+        results = {i: screen(facts[i], as_of, rules) for i in cadre_ids}
+        citing_sums = [i for i, s in results.items() if any("" in r.evidence for r in s.results)]
+        if citing_sums:
+            found = await load_entries(conn, citing_sums, known_at,
+                                       summing=summing_for_screening(as_of, rules, evidence=True))
+            for i in citing_sums:
+                facts[i].entries = found.get(i, [])
+                results[i] = screen(facts[i], as_of, rules)
+        return [results[i] for i in cadre_ids]

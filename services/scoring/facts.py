@@ -8,12 +8,13 @@ whole jurisdiction is screened or ranked in one pass.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import ARRAY, String, any_, bindparam, exists, func, or_, select
+from sqlalchemy import ARRAY, Date, DateTime, String, and_, any_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.tables import (
@@ -40,6 +41,8 @@ class EntryFact:
     points: Decimal
     effective_date: dt.date
     impact: tuple[dt.date, dt.date] | None = None
+    # A fact summed by the database (see ``Summing``) stands for ``count`` entries and has no ids.
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,64 +99,145 @@ async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> lis
     return out
 
 
-ENTRY_COLUMNS = (entries.c.entry_id, entries.c.event_id, entries.c.cadre_id, entries.c.kind, entries.c.category,
-                 entries.c.points_cents, entries.c.effective_date, entries.c.impact_start, entries.c.impact_end)
+@dataclass(frozen=True, slots=True)
+class Summing:
+    """Let the database sum the entries that no answer cites one by one.
+
+    Entries effective from ``cuts[0]`` to ``until`` are summed per cadre, kind, category and sign
+    within each segment between consecutive ``cuts``, and each sum becomes one fact dated at its
+    segment's first day (``EntryFact.count`` entries, no ids). Any total over a period that starts at
+    a cut and ends at ``until`` or on the eve of a later cut is therefore exact, and a cadre with
+    hundreds of entries costs a handful of rows. Loaded one by one are what screening and warnings cite
+    as evidence: sanctions (they carry an impact period) unless ``keep_sanctions`` is off, entries of zero
+    or fewer points with ``keep_negative``, and entries of ``keep_categories``."""
+
+    cuts: tuple[dt.date, ...]  # ascending
+    until: dt.date
+    keep_negative: bool = False
+    keep_categories: frozenset[str] = frozenset()
+    keep_sanctions: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.cuts or list(self.cuts) != sorted(set(self.cuts)):
+            raise ValueError("cuts must be ascending and distinct")
 
 
-async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime,
-                       since: dt.date | None = None) -> dict[str, list[EntryFact]]:
-    """Each cadre's entries as they stood at ``known_at``: recorded by then, not revoked by then,
-    as last amended by then. Verified achievements are entries of kind ``achievement``. One query,
-    joined to each entry's newest amendment (amendments are rare, so that side stays small).
+def _ids_param(dialect: str, column):
+    """``column`` in the ``ids`` parameter: one array on PostgreSQL, an expanding IN list on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(String)))
+    return column.in_(bindparam("ids", expanding=True))
 
-    ``since`` leaves out what cannot matter from that day on: entries effective earlier, unless a
-    sanction's impact period reaches it or an amendment may have moved them."""
-    if conn.dialect.name != "postgresql" and len(ids) > CHUNK:  # SQLite: keep each IN list within its limits
-        merged: dict[str, list[EntryFact]] = {}
-        for chunk in _chunks(ids):
-            merged.update(await load_entries(conn, chunk, known_at, since))
-        return merged
+
+def _as_known(dialect: str):
+    """The entries of the ``ids`` parameter as they stood at ``known_at``: recorded by then, not revoked by
+    then, as last amended by then (an amendment restates the whole entry, its impact period or the lack of
+    one included). Joined to each entry's newest amendment; amendments are rare, so that side stays small."""
+    known_at = bindparam("known_at", type_=DateTime(timezone=True))
     ranked = select(
         entry_amendments,
         func.row_number().over(partition_by=entry_amendments.c.entry_id,
                                order_by=entry_amendments.c.recorded_at.desc()).label("newest"),
-    ).where(entry_amendments.c.recorded_at <= known_at, _among(conn, entry_amendments.c.cadre_id, ids)).subquery()
+    ).where(entry_amendments.c.recorded_at <= known_at, _ids_param(dialect, entry_amendments.c.cadre_id)).subquery()
     a = select(ranked).where(ranked.c.newest == 1).subquery()
-    query = select(
+    amended = a.c.event_id.is_not(None)
+    return select(
         entries.c.entry_id, entries.c.cadre_id, entries.c.kind,
         func.coalesce(a.c.event_id, entries.c.event_id).label("event_id"),
         func.coalesce(a.c.category, entries.c.category).label("category"),
         func.coalesce(a.c.points_cents, entries.c.points_cents).label("points_cents"),
         func.coalesce(a.c.effective_date, entries.c.effective_date).label("effective_date"),
-        a.c.event_id.label("amended_by"), a.c.impact_start.label("amended_start"), a.c.impact_end.label("amended_end"),
-        entries.c.impact_start, entries.c.impact_end,
+        case((amended, a.c.impact_start), else_=entries.c.impact_start).label("impact_start"),
+        case((amended, a.c.impact_end), else_=entries.c.impact_end).label("impact_end"),
     ).select_from(entries.outerjoin(a, a.c.entry_id == entries.c.entry_id)).where(
         entries.c.recorded_at <= known_at,
         ~exists().where(revocations.c.entry_id == entries.c.entry_id, revocations.c.recorded_at <= known_at),
-    )
-    if since is not None:
-        query = query.where(or_(entries.c.effective_date >= since, entries.c.impact_end >= since,
-                                a.c.entry_id.is_not(None)))
+        _ids_param(dialect, entries.c.cadre_id),
+    ).subquery("known")
+
+
+@functools.lru_cache(maxsize=128)
+def _entry_queries(dialect: str, since: bool, cuts: int, keep_sanctions: bool, keep_negative: bool,
+                   keep_categories: bool):
+    """The statements of ``load_entries``, built once per shape and reused (building and compiling them
+    costs more than running them): entries one by one, and, with ``cuts``, the sums. Parameters:
+    ``ids``, ``known_at``, ``since``, ``until``, ``cut_0`` ... and ``keep``."""
+    k = _as_known(dialect)
+    one_by_one = select(k)
+    summable = [k.c.impact_start.is_(None)] if keep_sanctions else []
+    if keep_negative:
+        summable.append(k.c.points_cents > 0)
+    if keep_categories:
+        summable.append(k.c.category.not_in(bindparam("keep", expanding=True)))
+    if cuts:
+        one_by_one = one_by_one.where(~and_(*summable)) if summable else None
+    if since and one_by_one is not None:
+        day = bindparam("since", type_=Date)
+        one_by_one = one_by_one.where(or_(k.c.effective_date >= day, k.c.impact_end >= day))
+    if one_by_one is not None:  # oldest first, so that evidence lists read the same whichever query loaded them
+        one_by_one = one_by_one.order_by(k.c.effective_date, k.c.entry_id)
+    if not cuts:
+        return one_by_one, None
+    bounds = [bindparam(f"cut_{n}", type_=Date) for n in range(cuts)]
+    segment = case(*((k.c.effective_date >= bound, n) for n, bound in reversed(list(enumerate(bounds)))), else_=-1)
+    # The segment and the sign are computed in an inner query and grouped on in the outer one: grouping
+    # on the expressions themselves would repeat their parameters, which PostgreSQL then sees as different.
+    tagged = select(k.c.cadre_id, k.c.kind, k.c.category, k.c.points_cents, segment.label("segment"),
+                    case((k.c.points_cents > 0, 1), else_=0).label("positive")).where(
+        *summable, k.c.effective_date >= bounds[0], k.c.effective_date <= bindparam("until", type_=Date)).subquery()
+    keys = (tagged.c.cadre_id, tagged.c.kind, tagged.c.category, tagged.c.segment, tagged.c.positive)
+    return one_by_one, select(*keys, func.sum(tagged.c.points_cents).label("cents"),
+                              func.count().label("n")).group_by(*keys)
+
+
+async def load_entries(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime,
+                       since: dt.date | None = None, *, summing: Summing | None = None) -> dict[str, list[EntryFact]]:
+    """Each cadre's entries as they stood at ``known_at`` (see ``_as_known``); verified achievements are
+    entries of kind ``achievement``.
+
+    ``since`` leaves out what cannot matter from that day on: entries effective earlier, unless a
+    sanction's impact period reaches it. With ``summing``, ``since`` is its first cut and the database
+    sums what it may (see ``Summing``)."""
+    dialect = conn.dialect.name
+    if dialect != "postgresql" and len(ids) > CHUNK:  # SQLite: keep each IN list within its limits
+        merged: dict[str, list[EntryFact]] = {}
+        for chunk in _chunks(ids):
+            merged.update(await load_entries(conn, chunk, known_at, since, summing=summing))
+        return merged
+    params: dict[str, object] = {"ids": list(ids), "known_at": known_at}
+    if summing is not None:
+        since = summing.cuts[0]
+        params.update({f"cut_{n}": cut for n, cut in enumerate(summing.cuts)}, until=summing.until,
+                      keep=sorted(summing.keep_categories))
+    params["since"] = since
+    one_by_one, summed = _entry_queries(dialect, since is not None, len(summing.cuts) if summing else 0,
+                                        summing is None or summing.keep_sanctions,
+                                        bool(summing and summing.keep_negative),
+                                        bool(summing and summing.keep_categories))
     by_cadre: dict[str, list[EntryFact]] = defaultdict(list)
-    for r in await _rows(conn, query, entries.c.cadre_id, ids):
-        # an amendment restates the whole entry, its impact period (or the lack of one) included
-        start, end = (r.amended_start, r.amended_end) if r.amended_by else (r.impact_start, r.impact_end)
-        by_cadre[r.cadre_id].append(EntryFact(r.entry_id, r.event_id, r.kind, r.category, Decimal(r.points_cents) / 100,
-                                              r.effective_date, (start, end) if start else None))
+    for r in (await conn.execute(one_by_one, params)).all() if one_by_one is not None else ():
+        by_cadre[r.cadre_id].append(EntryFact(r.entry_id, r.event_id, r.kind, r.category,
+                                              Decimal(r.points_cents) / 100, r.effective_date,
+                                              (r.impact_start, r.impact_end) if r.impact_start else None))
+    if summed is not None:
+        assert summing is not None
+        for r in (await conn.execute(summed, params)).all():
+            by_cadre[r.cadre_id].append(EntryFact("", "", r.kind, r.category, Decimal(int(r.cents)) / 100,
+                                                  summing.cuts[r.segment], None, int(r.n)))
     return by_cadre
 
 
-def _impact(row) -> tuple[dt.date, dt.date] | None:
-    return (row.impact_start, row.impact_end) if row.impact_start else None
-
-
 async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.datetime,
-                     since: dt.date | None = None) -> dict[str, CadreFacts]:
-    """Everything screening and rankings ask about ``ids``; ``since`` as for ``load_entries``."""
+                     since: dt.date | None = None, *, summing: Summing | None = None,
+                     result_years: range | None = None) -> dict[str, CadreFacts]:
+    """What screening and rankings ask about ``ids``: names, units, posts and their units' classes, entries
+    (``since`` and ``summing`` as for ``load_entries``), and, for the years of ``result_years`` only (the
+    rankings need none), results, vetoes, declarations and the units' target prizes."""
     facts = {i: CadreFacts(i) for i in ids}
-    for r in await _rows(conn, select(cadres).where(cadres.c.recorded_at <= known_at), cadres.c.cadre_id, ids):
-        facts[r.cadre_id].name, facts[r.cadre_id].unit_id = r.name, r.unit_id
-    for cadre_id, found in (await load_entries(conn, ids, known_at, since)).items():
+    for cadre_id, name, unit_id in await _rows(conn, select(cadres.c.cadre_id, cadres.c.name, cadres.c.unit_id)
+                                               .where(cadres.c.recorded_at <= known_at), cadres.c.cadre_id, ids):
+        facts[cadre_id].name, facts[cadre_id].unit_id = name, unit_id
+    for cadre_id, found in (await load_entries(conn, ids, known_at, since, summing=summing)).items():
         facts[cadre_id].entries = found
     post_rows = await _rows(conn, select(posts).where(posts.c.recorded_at <= known_at), posts.c.cadre_id, ids)
     ends = {r.post_id: r.end_date for r in await _rows(
@@ -162,23 +246,29 @@ async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.dat
     for r in post_rows:
         facts[r.cadre_id].posts.append(PostFact(r.post_id, r.event_id, r.unit_id, r.leadership, r.start_date,
                                                 ends.get(r.post_id)))
-    for r in await _rows(conn, select(results).where(results.c.recorded_at <= known_at).order_by(results.c.recorded_at),
-                         results.c.subject_id, ids):
-        f = facts[r.subject_id]
-        if r.kind == "veto":
-            f.vetoes.setdefault(r.year, []).append(Result(r.event_id, r.value))
-        else:
-            f.results[(r.year, r.kind)] = Result(r.event_id, r.value)
-    for r in await _rows(conn, select(declarations).where(declarations.c.recorded_at <= known_at)
-                         .order_by(declarations.c.recorded_at), declarations.c.cadre_id, ids):
-        facts[r.cadre_id].declarations[r.declaration] = Result(r.event_id, str(r.flagged))
     unit_ids = sorted({p.unit_id for f in facts.values() for p in f.posts} | {f.unit_id for f in facts.values()})
     classes = {r.unit_id: r.unit_class for r in await _rows(
         conn, select(units.c.unit_id, units.c.unit_class).where(units.c.recorded_at <= known_at), units.c.unit_id, unit_ids)}
-    prizes = {}
-    for r in await _rows(conn, select(results).where(results.c.kind == "target_prize", results.c.recorded_at <= known_at)
-                         .order_by(results.c.recorded_at), results.c.subject_id, unit_ids):
-        prizes[(r.subject_id, r.year)] = Result(r.event_id, r.value)
+    prizes: dict[tuple[str, int], Result] = {}
+    if result_years is not None:
+        # oldest first, so that the newest correction of a result is the one kept
+        recorded = select(results.c.subject_id, results.c.kind, results.c.year, results.c.event_id, results.c.value).where(
+            results.c.recorded_at <= known_at, results.c.year >= result_years.start, results.c.year < result_years.stop,
+        ).order_by(results.c.recorded_at)
+        for subject_id, kind, year, event_id, value in await _rows(conn, recorded, results.c.subject_id, ids):
+            f = facts[subject_id]
+            if kind == "veto":
+                f.vetoes.setdefault(year, []).append(Result(event_id, value))
+            else:
+                f.results[(year, kind)] = Result(event_id, value)
+        for cadre_id, declaration, event_id, flagged in await _rows(
+                conn, select(declarations.c.cadre_id, declarations.c.declaration, declarations.c.event_id,
+                             declarations.c.flagged).where(declarations.c.recorded_at <= known_at)
+                .order_by(declarations.c.recorded_at), declarations.c.cadre_id, ids):
+            facts[cadre_id].declarations[declaration] = Result(event_id, str(flagged))
+        for subject_id, _, year, event_id, value in await _rows(conn, recorded.where(results.c.kind == "target_prize"),
+                                                                results.c.subject_id, unit_ids):
+            prizes[(subject_id, year)] = Result(event_id, value)
     for f in facts.values():
         f.unit_classes = classes
         f.unit_prizes = prizes

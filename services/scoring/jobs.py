@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring.evaluation import Evaluator, Refreshed
+from services.scoring.evaluation import Evaluator, Refreshed, summing_for_totals
 from services.scoring.facts import cadres_under, load_facts
-from services.scoring.window import rolling_window
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x44414C59  # "DALY"
@@ -30,7 +29,7 @@ async def refresh_all(engine: AsyncEngine, evaluator: Evaluator, as_of: dt.date)
                 text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
             return None
         ids = await cadres_under(conn, None, as_of, now)
-        facts = await load_facts(conn, ids, now, since=rolling_window(as_of, evaluator.rules.for_date(as_of).window_years).start)
+        facts = await load_facts(conn, ids, now, summing=summing_for_totals(as_of, evaluator.rules.for_date(as_of)))
         return await evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)
 
 

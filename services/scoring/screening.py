@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from services.scoring.facts import CadreFacts, EntryFact
 from services.scoring.rules import RuleSet
-from services.scoring.window import rolling_window
+from services.scoring.window import points_text, rolling_window
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 GRADES_BELOW_COMPETENT = {"basically_competent", "incompetent"}
@@ -63,13 +63,13 @@ def net_negative(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> RuleResul
     points = sum((e.points * rules.weight(e.category) for e in counted), Decimal(0))
     register = sum((e.points for e in counted if e.kind in ("positive", "negative")), Decimal(0))
     negatives = tuple(e.event_id for e in counted if e.points < 0)
+    p, r = points_text(points), points_text(register)
     if points < 0 and register < 0:
-        return RuleResult("net_negative_points_and_register", FAIL,
-                          f"近三年动态积分（{points}）和正负面清单（{register}）均为负",
-                          f"over the last three years both dynamic points ({points}) and the register ({register}) "
-                          "are net negative", negatives, "002")
-    return RuleResult("net_negative_points_and_register", PASS, f"近三年动态积分 {points}，正负面清单 {register}",
-                      f"dynamic points {points}, register {register} over the last three years", (), "002")
+        return RuleResult("net_negative_points_and_register", FAIL, f"近三年动态积分（{p}）和正负面清单（{r}）均为负",
+                          f"over the last three years both dynamic points ({p}) and the register ({r}) are net negative",
+                          negatives, "002")
+    return RuleResult("net_negative_points_and_register", PASS, f"近三年动态积分 {p}，正负面清单 {r}",
+                      f"dynamic points {p}, register {r} over the last three years", (), "002")
 
 
 def _yearly(facts: CadreFacts, as_of: dt.date, kind: str) -> dict[int, tuple[str, str]]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from services.scoring.facts import CadreFacts
 from services.scoring.rules import RuleSet
-from services.scoring.window import Window, rolling_window
+from services.scoring.window import Window, points_text, rolling_window
 from shared.calendar import Quarter
 
 YELLOW, RED = "yellow", "red"
@@ -43,12 +43,12 @@ def per_cadre(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> list[Conditi
         points = _total(facts, Window(quarter.first_day, as_of), rules)
         if points < w.quarter_points_below:
             found.append(Condition(f"quarter_points_low:{quarter}", "quarter_points_low", YELLOW,
-                                   f"{quarter} points {points} below {w.quarter_points_below}"))
+                                   f"{quarter} points {points_text(points)} below {w.quarter_points_below}"))
     if w.rolling_total_below is not None:
         total = _total(facts, rolling_window(as_of, rules.window_years), rules)
         if total < w.rolling_total_below:
             found.append(Condition("rolling_total_negative", "rolling_total_negative", RED,
-                                   f"three-year total {total} below {w.rolling_total_below}"))
+                                   f"three-year total {points_text(total)} below {w.rolling_total_below}"))
     if w.sanction_in_impact_period:
         for e in facts.entries:
             if e.impact and e.impact[0] <= as_of <= e.impact[1]:
@@ -59,4 +59,4 @@ def per_cadre(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> list[Conditi
 
 
 def bottom_of_ranking(group: str, total: Decimal, position: int, size: int) -> Condition:
-    return Condition(f"{RANKING}:{group}", RANKING, YELLOW, f"rank {position} of {size} in {group} (total {total})")
+    return Condition(f"{RANKING}:{group}", RANKING, YELLOW, f"rank {position} of {size} in {group} (total {points_text(total)})")

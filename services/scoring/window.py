@@ -63,12 +63,13 @@ class Subtotal:
     def merge(self, other: Subtotal) -> Subtotal:
         return Subtotal(self.positive + other.positive, self.negative + other.negative, self.count + other.count)
 
-    def add(self, points: Decimal) -> None:
+    def add(self, points: Decimal, count: int = 1) -> None:
+        """``points`` of ``count`` entries of one sign (a sum of several, or one entry's)."""
         if points > 0:
             self.positive += points
         else:
             self.negative += points
-        self.count += 1
+        self.count += count
 
 
 @dataclass(slots=True)
@@ -78,29 +79,39 @@ class WindowSummary:
     quarters: dict[Quarter, Subtotal] = field(default_factory=dict)
 
 
-def summarize(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date, years: int = WINDOW_YEARS) -> WindowSummary:
-    """Totals of the (effective date, points) pairs inside the rolling window as of ``as_of``.
+def points_text(points: Decimal) -> str:
+    """Points as people write them, without trailing zeros: the same sum reads the same whichever way
+    it was added up (2.70 from cents, 2.700 after a weight of 1.5)."""
+    return format(points.normalize(), "f")
+
+
+# (effective date, points, how many entries): one entry, or several of one sign summed by the database
+Points = tuple[dt.date, Decimal, int]
+
+
+def summarize(entries: Iterable[Points], as_of: dt.date, years: int = WINDOW_YEARS) -> WindowSummary:
+    """Totals of the entries inside the rolling window as of ``as_of``.
 
     ``quarters`` covers every calendar quarter the window touches, oldest first, with zeros
     where nothing counted; the first and last are partial (only their days inside the window).
     """
     window = rolling_window(as_of, years)
     summary = WindowSummary(window, Subtotal(), {q: Subtotal() for q in quarters_touching(window)})
-    for day, points in entries:
+    for day, points, count in entries:
         if day in window:
-            summary.overall.add(points)
-            summary.quarters[Quarter.of(day)].add(points)
+            summary.overall.add(points, count)
+            summary.quarters[Quarter.of(day)].add(points, count)
     return summary
 
 
-def by_quarter(entries: Iterable[tuple[dt.date, Decimal]], as_of: dt.date) -> dict[Quarter, Subtotal]:
+def by_quarter(entries: Iterable[Points], as_of: dt.date) -> dict[Quarter, Subtotal]:
     """Every calendar quarter's subtotal of the entries effective by ``as_of``, in one pass: the
     yearly sheets (three complete years before the as-of year) and the 12 quarters ending with the
     as-of quarter are sums of these."""
     quarters: dict[Quarter, Subtotal] = {}
-    for day, points in entries:
+    for day, points, count in entries:
         if day <= as_of:
-            quarters.setdefault(Quarter.of(day), Subtotal()).add(points)
+            quarters.setdefault(Quarter.of(day), Subtotal()).add(points, count)
     return quarters
 
 

@@ -69,27 +69,30 @@ def test_window_reaching_back_to_a_leap_day() -> None:
     assert dt.date(2024, 2, 29) not in rolling_window(dt.date(2027, 3, 1))
 
 
+# (day, points, entries): a count above one is a sum of entries of one sign, as the database returns them
 entries = st.lists(
-    st.tuples(dates, st.decimals(min_value=-50, max_value=50, places=2, allow_nan=False, allow_infinity=False)),
+    st.tuples(dates, st.decimals(min_value=-50, max_value=50, places=2, allow_nan=False, allow_infinity=False),
+              st.integers(min_value=1, max_value=3)),
     max_size=40,
 )
 
 
 @given(as_of=dates, items=entries)
 @settings(max_examples=300)
-def test_summary_matches_the_oracle_and_quarters_add_up(as_of: dt.date, items: list[tuple[dt.date, Decimal]]) -> None:
+def test_summary_matches_the_oracle_and_quarters_add_up(as_of: dt.date, items: list[tuple[dt.date, Decimal, int]]) -> None:
     summary = summarize(items, as_of)
-    counted = [p for d, p in items if oracle_counts(as_of, d)]
+    counted = [p for d, p, _ in items if oracle_counts(as_of, d)]
     assert summary.overall.total == sum(counted, Decimal(0))
     assert summary.overall.positive == sum((p for p in counted if p > 0), Decimal(0))
     assert summary.overall.negative == sum((p for p in counted if p < 0), Decimal(0))
     assert summary.overall.negative <= 0 <= summary.overall.positive
     assert sum((q.total for q in summary.quarters.values()), Decimal(0)) == summary.overall.total
-    assert sum(q.count for q in summary.quarters.values()) == len(counted)
+    assert summary.overall.count == sum(n for d, _, n in items if oracle_counts(as_of, d))
+    assert sum(q.count for q in summary.quarters.values()) == summary.overall.count
 
 
 def test_entries_outside_the_window_expire_with_time_alone() -> None:
-    items = [(dt.date(2023, 7, 1), Decimal("4")), (dt.date(2025, 1, 2), Decimal("-1.5"))]
+    items = [(dt.date(2023, 7, 1), Decimal("4"), 1), (dt.date(2025, 1, 2), Decimal("-1.5"), 1)]
     assert summarize(items, dt.date(2026, 6, 30)).overall.total == Decimal("2.5")
     assert summarize(items, dt.date(2026, 7, 1)).overall.total == Decimal("-1.5")  # the first has expired
     assert summarize(items, dt.date(2024, 12, 31)).overall.total == Decimal("4")  # the second not yet effective
@@ -106,7 +109,7 @@ def test_quarters_cover_the_window_in_order() -> None:
 
 @given(as_of=dates, items=entries)
 @settings(max_examples=200)
-def test_quarter_buckets_match_a_brute_force_sum(as_of: dt.date, items: list[tuple[dt.date, Decimal]]) -> None:
+def test_quarter_buckets_match_a_brute_force_sum(as_of: dt.date, items: list[tuple[dt.date, Decimal, int]]) -> None:
     from services.scoring.window import by_quarter, quarters_ending
 
     buckets = by_quarter(items, as_of)
@@ -114,9 +117,9 @@ def test_quarter_buckets_match_a_brute_force_sum(as_of: dt.date, items: list[tup
     assert len(twelve) == 12 and twelve[-1] == Quarter.of(as_of) and twelve == sorted(twelve)
     assert all(a.next() == b for a, b in itertools.pairwise(twelve))
     for q in twelve:
-        expected = sum((p for d, p in items if Quarter.of(d) == q and d <= as_of), Decimal(0))
+        expected = sum((p for d, p, _ in items if Quarter.of(d) == q and d <= as_of), Decimal(0))
         assert (buckets[q].total if q in buckets else Decimal(0)) == expected
     for year in range(as_of.year - 3, as_of.year):
-        expected = sum((p for d, p in items if d.year == year), Decimal(0))
+        expected = sum((p for d, p, _ in items if d.year == year), Decimal(0))
         got = sum((buckets[Quarter(year, n)].total for n in range(1, 5) if Quarter(year, n) in buckets), Decimal(0))
         assert got == expected
