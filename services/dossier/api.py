@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.dossier import directory, domain, metrics, store, views
+from services.dossier import directory, domain, importer, metrics, store, views
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
@@ -29,6 +29,7 @@ from shared.settings import today
 from shared.telemetry import install_telemetry, request_id
 
 log = logging.getLogger(__name__)
+HTTP_IMPORT_BATCH_ROWS = 500
 
 
 def actor_of(
@@ -260,5 +261,15 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
         catalogue = await service.catalogue()
         return {"version": catalogue.version,
                 "categories": [d.model_dump(mode="json") for d in catalogue.categories.values()]}
+
+    @app.post("/v1/imports", tags=["imports"])
+    async def bulk_import(request: Request, actor: ActorDep, context: EventContext,
+                          operation: Annotated[str | None, Query(max_length=50)] = None) -> dict[str, Any]:
+        """Rows of commands (NDJSON or CSV by Content-Type), appended in batches; the report of every row."""
+        fmt = importer.format_of(None, request.headers.get("content-type"))
+        rows = importer.rows_of(importer.text_lines(await request.body()), fmt, operation)
+        # Smaller batches than the CLI's: validating a batch holds the event loop (~0.2 s per 500 rows
+        # here), and this process serves other requests meanwhile. A city's migration uses `shiji import`.
+        return (await importer.Importer(service, actor, batch_rows=HTTP_IMPORT_BATCH_ROWS).run(rows)).as_dict()
 
     return app

@@ -13,6 +13,8 @@ each published envelope (``chainhash``), so another system holding the stream's 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -37,8 +39,59 @@ class Linkable(Protocol):
     actor_role: str
 
 
+_SAFE_INT = 2**53 - 1
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with its floats made ints where integral, if ``json`` would then write exactly the
+    RFC 8785 bytes; raises ``_NotPlain`` otherwise. True for what events hold: ASCII keys, small
+    integers, and floats in fixed notation (points like 2.5), where Python's shortest repr and ES6's agree;
+    and json's escaping (ensure_ascii off) is RFC 8785's."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is dict:
+        # Key order: RFC 8785 sorts by UTF-16 code units, json by code points; they agree below U+D800.
+        for k in value:
+            if type(k) is not str or (k and max(k) >= "\ud800"):
+                raise _NotPlain
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is int:
+        if -_SAFE_INT <= value <= _SAFE_INT:
+            return value
+        raise _NotPlain
+    if kind is float:
+        if value == 0:
+            return 0
+        if math.isfinite(value) and abs(value) < 1e16:
+            if value == int(value):
+                return int(value)
+            if abs(value) >= 1e-4:
+                return value
+        raise _NotPlain
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    raise _NotPlain  # subclasses (str enums...) and anything else: the reference encoder decides
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of ``value``: through the C json encoder when it writes the same bytes
+    (every event we make; ten times faster, which bulk import needs), else through ``rfc8785``."""
+    try:
+        return _ENCODER.encode(_plain(value)).encode("utf-8")
+    except (_NotPlain, UnicodeEncodeError):  # UnicodeEncodeError: a lone surrogate, which rfc8785 refuses
+        return rfc8785.dumps(value)
+
+
 def canonical(event: Linkable) -> bytes:
-    return rfc8785.dumps({
+    return canonical_json({
         "stream_id": event.stream_id,
         "stream_version": event.stream_version,
         "event_id": event.event_id,

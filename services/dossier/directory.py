@@ -58,6 +58,16 @@ async def unit_level(conn: AsyncConnection, unit_id: str) -> UnitLevel | None:
     return UnitLevel(value) if value else None
 
 
+async def unit_levels(conn: AsyncConnection, unit_ids: Iterable[str]) -> dict[str, UnitLevel]:
+    """The level of each registered unit among ``unit_ids`` (unregistered ones are left out)."""
+    wanted = sorted(set(unit_ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(select(unit_directory.c.unit_id, unit_directory.c.level)
+                              .where(unit_directory.c.unit_id.in_(wanted)))
+    return {r.unit_id: UnitLevel(r.level) for r in rows}
+
+
 async def units(conn: AsyncConnection) -> list[dict[str, Any]]:
     rows = await conn.execute(select(unit_directory).order_by(unit_directory.c.unit_id))
     return [dict(r._mapping) for r in rows]

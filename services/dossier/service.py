@@ -25,7 +25,7 @@ from services.dossier import catalogue as cat
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
 from shared import commands as c
-from shared.events import CategoryDefined, DeclarationKind, DomainEvent
+from shared.events import CategoryDefined, DeclarationKind, DomainEvent, UnitRegistered
 from shared.faults import crash_point
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
@@ -69,6 +69,47 @@ class Plan:
     catalogue: bool = False
     superiors: bool = False
     unit_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One command of a batch: what ``execute`` takes, with the row's own idempotency key and, when
+    the source system chose it, the id of what the command creates."""
+
+    operation: str
+    command: c.Command
+    params: dict[str, str]
+    idempotency: IdempotentRequest
+    new_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamHead:
+    """A stream as a batch has left it so far: its state, version, last hash and recorded time."""
+
+    state: Any
+    version: int
+    hash: str
+    recorded_at: dt.datetime
+    events: tuple[DomainEvent, ...]
+
+    @classmethod
+    def of(cls, plan: Plan, history: Sequence[StoredEvent]) -> StreamHead:
+        domain_events = tuple(e.domain_event() for e in history)
+        last = history[-1] if history else None
+        return cls(plan.fold(plan.stream_id, domain_events), last.stream_version if last else 0,
+                   (last.hash or chain.GENESIS) if last else chain.GENESIS,
+                   last.recorded_at if last else dt.datetime.min.replace(tzinfo=dt.UTC), domain_events)
+
+    def after(self, plan: Plan, new_events: Sequence[DomainEvent], rows: Sequence[dict[str, Any]]) -> StreamHead:
+        if plan.fold is domain.fold:  # a cadre: evolve, rather than keep and fold hundreds of events again
+            events, state = (), self.state
+            for event in new_events:
+                state = domain.evolve(state, event)
+        else:  # units and the catalogue hold few events
+            events = (*self.events, *new_events)
+            state = plan.fold(plan.stream_id, events)
+        return StreamHead(state, rows[-1]["stream_version"], rows[-1]["hash"], rows[-1]["recorded_at"], events)
 
 
 class DossierService:
@@ -158,6 +199,76 @@ class DossierService:
         self._on_append()
         return Outcome(201, body)
 
+    async def execute_batch(self, items: Sequence[BatchItem], actor: Actor, context: dict[str, str] | None = None,
+                            known: dict[str, StreamHead] | None = None) -> list[Outcome | Exception]:
+        """Carry out many commands on many streams in ONE transaction (bulk import).
+
+        Each item is decided as ``execute`` would, in order, on the state its predecessors in the batch
+        left; an item the domain refuses gets its ``DomainError`` (or ``IdempotencyKeyReused``) in the
+        answer and appends nothing, and the others go on. Every stream of the batch is locked first,
+        its events are chained like any append, and all rows go in with one INSERT. A database error
+        aborts the whole batch (nothing is written) and propagates: the caller retries item by item.
+        Items needing a superior's standing (``Plan.superiors``) are not batched: see ``importer``.
+
+        ``known``: stream heads an earlier batch left (the caller keeps it between batches). A stream whose
+        version in the store is still the known one is not read again: a cadre with thousands of entries
+        spans many batches, and reading its whole history for each would make an import quadratic. The
+        heads this batch leaves are put into it once the batch has committed."""
+        plans = [self._plan(i.operation, i.command, i.params, actor, i.new_id) for i in items]
+        results: list[Outcome | Exception] = []
+        async with self._transaction() as conn:
+            stream_ids = sorted({p.stream_id for p in plans})
+            await store.lock_streams(conn, stream_ids)
+            earlier = await store.find_responses(conn, [i.idempotency.key for i in items])
+            streams: dict[str, StreamHead] = {}
+            if known:
+                versions = await store.stream_versions(conn, [s for s in stream_ids if s in known])
+                streams = {s: known[s] for s, v in versions.items() if known[s].version == v}
+            histories = await store.read_streams(conn, [s for s in stream_ids if s not in streams])
+            catalogue = await self._catalogue(conn) if any(p.catalogue for p in plans) else cat.Catalogue()
+            levels: dict[str, Any] = await directory.unit_levels(conn, [u for p in plans for u in p.unit_ids])
+            today, now = self._today(), dt.datetime.now(dt.UTC)
+            rows: list[dict[str, Any]] = []
+            directory_writes: list[Any] = []
+            responses: list[tuple[str, StoredResponse]] = []
+            for item, plan in zip(items, plans, strict=True):
+                key = item.idempotency
+                if (first := earlier.get(key.key)) is not None:
+                    results.append(Outcome(first.status_code, first.body, replayed=True)
+                                   if first.request_hash == key.request_hash else IdempotencyKeyReused(key.key))
+                    continue
+                head = streams.get(plan.stream_id) or StreamHead.of(plan, histories.get(plan.stream_id, []))
+                ctx = domain.Context(actor=actor.subject, today=today, catalogue=catalogue,
+                                     unit_levels={u: levels.get(u) for u in plan.unit_ids})
+                try:
+                    new_events = plan.decide(head.state, ctx)
+                except (domain.DomainError, SealingUnavailable) as exc:
+                    results.append(exc)
+                    continue
+                appended = store.chained_rows(plan.stream_id, head.version, head.hash, new_events, actor,
+                                              max(now, head.recorded_at), context, self._algorithm)
+                streams[plan.stream_id] = head.after(plan, new_events, appended)
+                for event in new_events:
+                    directory_writes.extend(directory.statements(plan.stream_id, event))
+                    if isinstance(event, UnitRegistered):
+                        levels[event.unit_id] = event.level
+                rows.extend(appended)
+                body = {**plan.ids, "version": appended[-1]["stream_version"]}
+                stored = StoredResponse(key.request_hash, 201, body)
+                earlier[key.key] = stored  # a second row with the same key replays this one
+                responses.append((key.key, stored))
+                results.append(Outcome(201, body))
+            await store.insert_rows(conn, rows)
+            for statement in directory_writes:
+                await conn.execute(statement)
+            await store.save_responses(conn, responses)
+        if known is not None:
+            known.update(streams)
+        self.appended += len(rows)
+        if rows:
+            self._on_append()
+        return results
+
     @staticmethod
     async def _catalogue(conn: AsyncConnection) -> cat.Catalogue:
         return cat.fold(e.domain_event() for e in await store.read_stream(conn, cat.STREAM_ID))
@@ -167,11 +278,13 @@ class DossierService:
             raise SealingUnavailable("no declaration key is configured (SHIJI_DOSSIER_DECLARATION_KEY)")
         return self._sealer.seal(details, f"{cadre_id}/{kind}"), self._sealer.key_id
 
-    def _plan(self, operation: str, cmd: Any, params: dict[str, str], actor: Actor) -> Plan:
+    def _plan(self, operation: str, cmd: Any, params: dict[str, str], actor: Actor, new_id: str | None = None) -> Plan:
+        """``new_id``: the id of what the command creates (cadre, post, entry...), when the caller chose it
+        (an import carries the ids of the system it comes from); a fresh UUID otherwise."""
         cadre = params.get("cadre_id", "")
         year = int(params.get("year", 0) or 0)
         period = params.get("period", "")
-        new_id = str(uuid.uuid4())
+        new_id = new_id or str(uuid.uuid4())
         match operation:
             case "register_unit":
                 return Plan(units.stream_id(cmd.unit_id),

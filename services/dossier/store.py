@@ -123,12 +123,26 @@ async def append(
     actual = head.stream_version if head else 0
     if actual != expected_version:
         raise ConcurrencyError(stream_id, expected_version, actual)
-    previous = head.hash if head else chain.GENESIS
+    rows = chained_rows(stream_id, expected_version, head.hash if head else chain.GENESIS, new_events, actor,
+                        recorded_at, context, algorithm)
+    try:
+        result = await conn.execute(events.insert().returning(*_COLUMNS, sort_by_parameter_order=True), rows)
+    except IntegrityError:
+        # The unique (stream_id, stream_version) caught a writer that appended between our read and insert.
+        raise ConcurrencyError(stream_id, expected_version, None) from None
+    return [row_to_event(r) for r in result]
+
+
+def chained_rows(stream_id: str, version: int, previous_hash: str, new_events: Sequence[DomainEvent], actor: Actor,
+                 recorded_at: dt.datetime, context: dict[str, str] | None, algorithm: str) -> list[dict[str, Any]]:
+    """The rows of ``new_events`` appended after ``version`` (whose hash is ``previous_hash``), each
+    linked into the stream's hash chain: the one way rows are made, for single and batched appends."""
     rows = []
-    for version, e in enumerate(new_events, start=expected_version + 1):
+    previous = previous_hash
+    for stream_version, e in enumerate(new_events, start=version + 1):
         row = {
             "stream_id": stream_id,
-            "stream_version": version,
+            "stream_version": stream_version,
             "event_id": str(uuid.uuid4()),
             "event_type": e.event_type,
             "schema_version": e.schema_version,
@@ -141,12 +155,66 @@ async def append(
         }
         previous = row["hash"] = chain.link(previous, SimpleNamespace(**row), algorithm)
         rows.append(row)
+    return rows
+
+
+# ------------------------------------------------------------------------------ batched appends (import)
+# Many streams in one transaction: lock them all, read them all, append every row in one statement.
+
+
+async def lock_streams(conn: AsyncConnection, stream_ids: Sequence[str]) -> None:
+    """``lock_stream`` for many streams, taken in one order (by lock key) so two batches cannot deadlock."""
+    if conn.dialect.name == "postgresql" and stream_ids:
+        await conn.execute(text(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k "
+            "FROM unnest(CAST(:streams AS text[])) AS s ORDER BY k) AS keys"), {"streams": list(stream_ids)})
+
+
+async def read_streams(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+    """Each stream's events in version order (streams without events are left out)."""
+    found: dict[str, list[StoredEvent]] = {}
+    if not stream_ids:
+        return found
+    rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id.in_(list(stream_ids)))
+                              .order_by(events.c.stream_id, events.c.stream_version))
+    for row in rows:
+        found.setdefault(row.stream_id, []).append(row_to_event(row))
+    return found
+
+
+async def stream_versions(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, int]:
+    """Each stream's newest version (streams without events are left out)."""
+    if not stream_ids:
+        return {}
+    rows = await conn.execute(select(events.c.stream_id, func.max(events.c.stream_version))
+                              .where(events.c.stream_id.in_(list(stream_ids))).group_by(events.c.stream_id))
+    return {stream_id: version for stream_id, version in rows}
+
+
+async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows made by ``chained_rows`` in one statement; ``ConcurrencyError`` if a stream moved on."""
+    if not rows:
+        return
     try:
-        result = await conn.execute(events.insert().returning(*_COLUMNS, sort_by_parameter_order=True), rows)
+        await conn.execute(events.insert(), list(rows))
     except IntegrityError:
-        # The unique (stream_id, stream_version) caught a writer that appended between our read and insert.
-        raise ConcurrencyError(stream_id, expected_version, None) from None
-    return [row_to_event(r) for r in result]
+        raise ConcurrencyError(rows[0]["stream_id"], rows[0]["stream_version"] - 1, None) from None
+
+
+async def find_responses(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, StoredResponse]:
+    if not keys:
+        return {}
+    rows = await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key.in_(list(keys))))
+    return {r.key: StoredResponse(r.request_hash, r.status_code, r.response) for r in rows}
+
+
+async def save_responses(conn: AsyncConnection, responses: Sequence[tuple[str, StoredResponse]]) -> None:
+    if not responses:
+        return
+    now = dt.datetime.now(dt.UTC)
+    await conn.execute(idempotency_keys.insert(), [
+        {"key": key, "request_hash": r.request_hash, "status_code": r.status_code, "response": r.body,
+         "recorded_at": now} for key, r in responses])
 
 
 async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> list[StoredEvent]:

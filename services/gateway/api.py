@@ -71,8 +71,14 @@ TAGS = [
     {"name": "warnings", "description": "Warnings (预警) raised and cleared"},
     {"name": "rule sets", "description": "What a proposed rule set would change"},
     {"name": "operations", "description": "Jobs for the system administrator"},
+    {"name": "imports", "description": "Bulk import of a spreadsheet or an old system's records, row by row"},
     {"name": "audit", "description": "The access log, for auditors and the audit administrator"},
 ]
+IMPORT_EXAMPLE = ('{"row_key": "2026-q3-0001", "operation": "record_entry", "params": {"cadre_id": '
+                  '"0b7f3c2e-6d1a-4f5e-9c3b-2a8d4e6f1a90"}, "body": {"kind": "positive", "category": "honour", '
+                  '"title": "市级表彰", "points": 2, "effective_date": "2026-08-01", '
+                  '"basis": {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}}}\n')
+IMPORT_TIMEOUT_S = 600.0  # a file of many thousand rows takes longer than one command
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after")
 EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", REQUEST_ID_HEADER]
 
@@ -100,7 +106,7 @@ class Upstream:
 
     async def call(self, method: str, path: str, *, principal: Principal | None = None, request: Request | None = None,
                    json: Any = None, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                   ) -> httpx.Response:
+                   content: bytes | None = None, timeout_s: float | None = None) -> httpx.Response:
         sent = dict(headers or {})
         if principal is not None:
             sent[ACTOR_HEADER] = principal.subject
@@ -113,7 +119,8 @@ class Upstream:
                                                             "server.address": self.name}) as span:
             tracing.inject(sent)
             try:
-                answer = await self.client.request(method, path, json=json, params=params, headers=sent)
+                answer = await self.client.request(method, path, json=json, params=params, headers=sent, content=content,
+                                                   timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT)
             except httpx.HTTPError as exc:
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
                 raise Problem(503, "upstream-unavailable", f"The {self.name} service is unavailable",
@@ -190,7 +197,8 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     )
     app.state.verifier = verifier
     app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       per_path={f"{PREFIX}/imports": settings.import_max_body_bytes})
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], expose_headers=EXPOSED_HEADERS,
@@ -233,7 +241,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         elif "unit_id" in params:
             guard.enforce(caller, op.name, reach.unit(str(params["unit_id"])), "unit")
         else:
-            guard.enforce(caller, op.name, reach.catalogue(), None)
+            guard.enforce(caller, op.name, reach.top_level_relations(), None)
         return cadre_id
 
     def register_write(op: Operation) -> None:
@@ -434,6 +442,30 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
             guard.require_role(caller, "daily_refresh")
             return await from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
         return await audited(caller, request, "daily_refresh", None, work)
+
+    @app.post(f"{PREFIX}/imports", tags=["imports"], responses=responses(WRITE_ERRORS),
+              summary="Bulk import: an NDJSON or CSV file of commands",
+              description="The body is the file (Content-Type application/x-ndjson or text/csv). Each row is "
+                          "validated and decided like the single write it names and appended in batches; the "
+                          "answer reports every refused row (row, field, rule). Each row's `row_key` (or its "
+                          "content) is its idempotency key: sending the file again records nothing new. Clerks of "
+                          "a top-level unit only (the rows may name any cadre of the city).",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/x-ndjson": {"schema": {"type": "string"}, "example": IMPORT_EXAMPLE},
+                  "text/csv": {"schema": {"type": "string"}}}}})
+    async def bulk_import(caller: Caller, request: Request,
+                          operation: Annotated[str | None, Query(pattern=r"^[a-z_]+$", max_length=50,
+                                                                 description="for a CSV without an operation column")]
+                          = None) -> Response:
+        async def work() -> Response:
+            guard.require_role(caller, "bulk_import")
+            guard.enforce(caller, "bulk_import", (await guard.reach(caller, request)).top_level_relations(), None)
+            headers = {"Content-Type": request.headers.get("content-type", "application/x-ndjson")}
+            answer = await dossier.call("POST", "/v1/imports", principal=caller, request=request,
+                                        params=as_query({"operation": operation}), content=await request.body(),
+                                        headers=headers, timeout_s=IMPORT_TIMEOUT_S)
+            return relay_response(answer, request)
+        return await audited(caller, request, "bulk_import", None, work)
 
     @get_read(f"{PREFIX}/access-log", tags=["audit"],
               summary="The access log, oldest first: who read or wrote what, when, from where, with what outcome "

@@ -52,7 +52,8 @@ class Reach:
         return self.unit(parent_id) | (frozenset({Relation.IN_JURISDICTION})
                                        if unit_id == self.principal.unit else frozenset())
 
-    def catalogue(self) -> frozenset[Relation]:
+    def top_level_relations(self) -> frozenset[Relation]:
+        """Top-level: the whole city's catalogue, and bulk imports whose rows may name any of its cadres."""
         return frozenset({Relation.TOP_LEVEL}) if self.top_level else frozenset()
 
 

@@ -13,7 +13,7 @@ Rules (MLPS 2.0 level 3 separation of duties):
 - leader: a cadre too (their own dossier and drafts), plus reads and endorses/returns reports and
   verifies/rejects achievements of their subordinates (from the posts, ``directory.superiors``).
 - clerk: reads and writes lists, assessments, posts, declarations, cadres and units inside their
-  jurisdiction (their unit's subtree); the catalogue only from a top-level unit.
+  jurisdiction (their unit's subtree); the catalogue and bulk imports only from a top-level unit.
 - auditor: reads inside their jurisdiction, writes nothing; reads the access log.
 - system_admin (operations jobs), security_admin (nothing here: keys and tokens live outside the
   API), audit_admin (the access log): none of them reads or changes a dossier.
@@ -74,6 +74,10 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     "read_jurisdiction": {"clerk": (J,), "auditor": (J,)},
     "what_if": {"clerk": (J,)},
     "define_category": {"clerk": (TOP,)},
+    # A file's rows may name any cadre and unit, and the dossier does not check them one by one against a
+    # jurisdiction: so imports are for the organization department at the top (a spreadsheet of the city's,
+    # the migration of an old system).
+    "bulk_import": {"clerk": (TOP,)},
     "daily_refresh": {"system_admin": (ANY,)},
     "read_access_log": {"auditor": (J,), "audit_admin": (ANY,)},
     **{op: {"cadre": (S,), "leader": (S,)} for op in OWN_DRAFTS},

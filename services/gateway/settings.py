@@ -36,6 +36,9 @@ class GatewaySettings(ServiceSettings):
     cors_origins: list[str] = Field(default_factory=list, description="origins of the web front ends allowed to "
                                                                       "call the API from a browser (CORS)")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="larger request bodies are refused (413)")
+    import_max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024,
+                                       description="larger bulk-import files (POST /api/v1/imports) are refused (413); "
+                                                   "a city's migration goes through `shiji import` instead")
 
 
 def verifier_from(settings: GatewaySettings):  # -> TokenVerifier (imported late: settings stay light)

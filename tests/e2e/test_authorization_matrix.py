@@ -95,6 +95,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "what_if": CLERK_WRITE,
     # operations and audit
     "daily_refresh": row(system_admin="AAA"),
+    "bulk_import": row(),  # the county clerk is not top-level (test_only_a_top_level_clerk_imports)
     "access_log": row(auditor="AAH", audit_admin="AAA"),
 }
 
@@ -226,7 +227,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 43 operations x 7 roles x 3 objects = 903
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 44 operations x 7 roles x 3 objects = 924
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:
@@ -246,6 +247,16 @@ async def test_only_a_top_level_clerk_defines_categories(world: World) -> None:
     r = await world.client.post("/api/v1/categories", json=body,
                                 headers={**world.token("clerk"), "Idempotency-Key": "cat-2"})
     assert r.status_code == 403 and r.json()["rule"] == "role_permission"
+
+
+async def test_only_a_top_level_clerk_imports(world: World) -> None:
+    row_ = {"row_key": f"m-{uuid.uuid4().hex[:6]}", "operation": "record_entry", "params": {"cadre_id": world.cadre("out")},
+            "body": BODIES["record_entry"]}
+    city = {"Authorization": f"Bearer {world.system.token(role='clerk', subject='city-clerk', unit='m-city')}"}
+    for headers, expected in ((world.token("clerk"), 403), (city, 200)):
+        r = await world.client.post("/api/v1/imports", content=json.dumps(row_) + "\n",
+                                    headers={**headers, "Content-Type": "application/x-ndjson"})
+        assert r.status_code == expected, r.text
 
 
 async def test_lists_show_only_the_callers_jurisdiction(world: World) -> None:
