@@ -82,20 +82,22 @@ def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
     return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)] or [[]]
 
 
-def _among(conn: AsyncConnection, column, ids: Sequence[str]):
-    """``column`` in ``ids`` as one array parameter on PostgreSQL (one cached plan, whatever the count)."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(f"ids_{column.table.name}", list(ids), type_=ARRAY(String)))
-    return column.in_(list(ids))
+def _ids_param(dialect: str, column):
+    """``column`` in the ``ids`` parameter: one array on PostgreSQL, an expanding IN list on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(String)))
+    return column.in_(bindparam("ids", expanding=True))
 
 
 async def _rows(conn: AsyncConnection, query, column, ids: Sequence[str]) -> list:
     """``query`` restricted to ``column`` in ``ids``: one array parameter on PostgreSQL (a cached plan,
     whatever the count), IN lists of at most CHUNK ids on SQLite."""
-    chunks = [ids] if conn.dialect.name == "postgresql" else _chunks(ids)
+    dialect = conn.dialect.name
+    chunks = [ids] if dialect == "postgresql" else _chunks(ids)
+    restricted = query.where(_ids_param(dialect, column))
     out = []
     for chunk in chunks:
-        out += (await conn.execute(query.where(_among(conn, column, chunk)))).all()
+        out += (await conn.execute(restricted, {"ids": list(chunk)})).all()
     return out
 
 
@@ -120,13 +122,6 @@ class Summing:
     def __post_init__(self) -> None:
         if not self.cuts or list(self.cuts) != sorted(set(self.cuts)):
             raise ValueError("cuts must be ascending and distinct")
-
-
-def _ids_param(dialect: str, column):
-    """``column`` in the ``ids`` parameter: one array on PostgreSQL, an expanding IN list on SQLite."""
-    if dialect == "postgresql":
-        return column == any_(bindparam("ids", type_=ARRAY(String)))
-    return column.in_(bindparam("ids", expanding=True))
 
 
 def _as_known(dialect: str):
