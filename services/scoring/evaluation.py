@@ -41,7 +41,7 @@ class Refreshed:
 def summing_for_totals(as_of: dt.date, rules: RuleSet) -> Summing:
     """Enough for window totals, rankings and warnings (the quarter so far, the rolling window, sanctions)."""
     cuts = {rolling_window(as_of, rules.window_years).start, Quarter.of(as_of).first_day}
-    return Summing(tuple(sorted(cuts)), as_of)
+    return Summing(tuple(sorted(cuts)), as_of, by_category=bool(rules.category_weights))
 
 
 def summing_for_screening(as_of: dt.date, *rule_sets: RuleSet, evidence: bool = False) -> Summing:
@@ -62,14 +62,14 @@ def screening_years(as_of: dt.date, *rule_sets: RuleSet) -> range:
 def summing_for_breakdowns(as_of: dt.date, rules: RuleSet) -> Summing:
     """The score's breakdowns: the rolling window, every calendar quarter from the first of the three years
     before the as-of year on (the yearly sheets and the last 12 quarters are sums of quarters). Totals
-    only, so everything is summed (sanctions too)."""
+    only, so everything is summed (sanctions too), and by category only when the rule set weighs one."""
     window = rolling_window(as_of, rules.window_years)
     since = min(window.start, dt.date(as_of.year - 3, 1, 1))
     cuts, quarter = {since, window.start}, Quarter.of(since)
     while quarter.first_day <= as_of:
         cuts.add(max(quarter.first_day, since))
         quarter = quarter.next()
-    return Summing(tuple(sorted(cuts)), as_of, keep_sanctions=False)
+    return Summing(tuple(sorted(cuts)), as_of, keep_sanctions=False, by_category=bool(rules.category_weights))
 
 
 def weighted(facts: CadreFacts, rules: RuleSet) -> list[Points]:
@@ -113,8 +113,8 @@ class Evaluator:
         rules = self.rules.for_date(as_of)
         if all_facts is not None:
             facts = all_facts
-        else:  # warnings per cadre and totals ask only for entries: one query, in the consumer's hot path
-            found = await load_entries(conn, cadre_ids, now, summing=summing_for_totals(as_of, rules))
+        else:  # warnings per cadre and totals ask only for entries, as held now: one query, in the consumer's hot path
+            found = await load_entries(conn, cadre_ids, None, summing=summing_for_totals(as_of, rules))
             facts = {i: CadreFacts(i, entries=found.get(i, [])) for i in cadre_ids}
         holding: dict[str, list[warnings.Condition]] = {i: warnings.per_cadre(facts[i], as_of, rules) for i in cadre_ids}
         kinds = list(warnings.PER_CADRE)
@@ -222,9 +222,10 @@ class Evaluator:
     # ------------------------------------------------------------------------------------ answers
 
     async def screening(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date,
-                        known_at: dt.datetime) -> list[Screening]:
-        """Every rule for each cadre, with its evidence. Negative entries are summed at first: few cadres fail
-        a rule that cites them one by one, and only those cadres' entries are loaded again, unsummed."""
+                        known_at: dt.datetime | None) -> list[Screening]:
+        """Every rule for each cadre, with its evidence, as known at ``known_at`` (None: as held now).
+        Negative entries are summed at first: few cadres fail a rule that cites them one by one, and only
+        those cadres' entries are loaded again, unsummed."""
         rules = self.rules.for_date(as_of)
         facts = await load_facts(conn, cadre_ids, known_at, summing=summing_for_screening(as_of, rules),
                                  result_years=screening_years(as_of, rules))

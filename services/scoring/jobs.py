@@ -29,7 +29,7 @@ async def refresh_all(engine: AsyncEngine, evaluator: Evaluator, as_of: dt.date)
                 text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
             return None
         ids = await cadres_under(conn, None, as_of, now)
-        facts = await load_facts(conn, ids, now, summing=summing_for_totals(as_of, evaluator.rules.for_date(as_of)))
+        facts = await load_facts(conn, ids, None, summing=summing_for_totals(as_of, evaluator.rules.for_date(as_of)))
         return await evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)
 
 

@@ -12,9 +12,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring.facts import refresh_current_entries
 from services.scoring.tables import (
     cadres,
     consumer_positions,
+    current_entries,
     dead_letters,
     declarations,
     entries,
@@ -150,10 +152,14 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
 
 
 async def apply(conn: AsyncConnection, batch: Sequence[Applicable]) -> None:
-    """Insert the projection rows of ``batch``; rows already there (a redelivery) are left alone."""
-    for name, rows in rows_for(batch).items():
+    """Insert the projection rows of ``batch``; rows already there (a redelivery) are left alone. Then
+    the entries it recorded, amended or revoked are derived again into ``current_entries``."""
+    by_table = rows_for(batch)
+    for name, rows in by_table.items():
         if rows:
             await conn.execute(insert_ignore(conn.dialect.name, _TABLES[name]), rows)
+    touched = {r["entry_id"] for name in ("entries", "entry_amendments", "revocations") for r in by_table[name]}
+    await refresh_current_entries(conn, sorted(touched))
 
 
 async def record_dead_letters(conn: AsyncConnection, letters: Sequence[DeadLetter]) -> None:
@@ -187,7 +193,7 @@ async def save_positions(conn: AsyncConnection, consumer: str, next_offsets: dic
 # The facts the projection holds, by table and key: what a rebuild re-creates and the checksum covers.
 # (Warnings, published totals and the outbox are what was announced, not facts: a rebuild keeps them,
 # so the replayed facts re-evaluate to the same announcements and nothing is announced twice.)
-FACTS = ((cadres, cadres.c.cadre_id), (entries, entries.c.entry_id),
+FACTS = ((cadres, cadres.c.cadre_id), (entries, entries.c.entry_id), (current_entries, current_entries.c.entry_id),
          (entry_amendments, entry_amendments.c.event_id), (revocations, revocations.c.entry_id),
          (posts, posts.c.post_id), (post_ends, post_ends.c.event_id), (units, units.c.unit_id),
          (results, results.c.event_id, results.c.kind), (declarations, declarations.c.event_id))

@@ -83,6 +83,27 @@ entry_amendments = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Each entry as it stands now: recorded, not revoked, as last amended (the impact period included).
+# Derived from the three tables above, never written otherwise: the consumer re-derives the rows of the
+# entries a batch touched in the batch's own transaction (projection.refresh_current_entries), so it is
+# exactly "as known at the newest recorded event applied". Answers without ``known_at`` read it: a plain
+# index range per cadre instead of joining amendments and revocations as known at a moment.
+current_entries = Table(
+    "current_entries",
+    metadata,
+    Column("entry_id", String(64), primary_key=True),
+    Column("event_id", String(36), nullable=False),  # the event that last set its values
+    Column("cadre_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("points_cents", BigInteger, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("impact_start", Date, nullable=True),
+    Column("impact_end", Date, nullable=True),
+    Index(None, "cadre_id", "effective_date",
+          postgresql_include=["kind", "category", "points_cents", "impact_start"]),
+)
+
 # Facts for screening and rankings. Insert-only, each row keyed by the event that made it, so every
 # question can be asked as known at any recorded time.
 posts = Table(

@@ -9,6 +9,7 @@ three-year view"). Reported as inclusive bounds: ``start`` is the first day that
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +37,7 @@ class Window:
         return self.start <= day <= self.end
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per cadre when a whole jurisdiction is screened or ranked
 def rolling_window(as_of: dt.date, years: int = WINDOW_YEARS) -> Window:
     return Window(years_before(as_of, years) + dt.timedelta(days=1), as_of)
 

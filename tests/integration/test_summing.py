@@ -13,6 +13,8 @@ import random
 import uuid
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from services.scoring import warnings
 from services.scoring.evaluation import (
     Evaluator,
@@ -21,10 +23,10 @@ from services.scoring.evaluation import (
     summing_for_totals,
     weighted,
 )
-from services.scoring.facts import CadreFacts, load_entries
+from services.scoring.facts import HELD_NOW, CadreFacts, load_entries, refresh_current_entries
 from services.scoring.rules import RuleBook
 from services.scoring.screening import screen
-from services.scoring.tables import entries, entry_amendments, revocations
+from services.scoring.tables import current_entries, entries, entry_amendments, revocations
 from services.scoring.window import by_quarter, summarize
 from shared.db import make_engine
 
@@ -96,8 +98,11 @@ async def test_summed_facts_answer_like_every_entry(database_url_factory) -> Non
                 expected = [screen(plain[c], as_of, EVALUATOR.rules.for_date(as_of)) for c in cadres]
                 assert await EVALUATOR.screening(conn, cadres, as_of, known_at) == expected
                 citing += sum(1 for s in expected for r in s.results if r.status == "fail" and r.evidence)
+                # with RULES the score and totals are summed by sign only; WEIGHTED needs the categories
                 for summing, rule_sets, use in ((summing_for_breakdowns(as_of, RULES), [RULES], "score"),
+                                                (summing_for_breakdowns(as_of, WEIGHTED), [WEIGHTED], "score"),
                                                 (summing_for_totals(as_of, RULES), [RULES], "warnings"),
+                                                (summing_for_totals(as_of, WEIGHTED), [WEIGHTED], "warnings"),
                                                 (summing_for_screening(as_of, RULES, WEIGHTED, evidence=True),
                                                  [RULES, WEIGHTED], "screening"),
                                                 (summing_for_screening(as_of, RULES, WEIGHTED), [RULES, WEIGHTED],
@@ -125,5 +130,46 @@ async def test_summed_facts_answer_like_every_entry(database_url_factory) -> Non
                                 assert (got_s.verdict, got_s.excluded_by) == (expected_s.verdict, expected_s.excluded_by)
     finally:
         await engine.dispose()
+    assert not summing_for_totals(START.date(), RULES).by_category and summing_for_totals(START.date(), WEIGHTED).by_category
     assert summed_rows > 100  # the database did sum: the comparison is not between two one-by-one loads
     assert citing > 10  # and rules failed citing entries, so evidence was compared too
+
+
+async def test_entries_held_now_answer_like_entries_known_at_the_end_of_time(database_url_factory) -> None:
+    """``current_entries``, derived batch by batch as the consumer does (in any order, some twice), gives
+    every load what the as-known query gives for a moment after everything was recorded."""
+    url = await database_url_factory("scoring")
+    engine = make_engine(url)
+    rng = random.Random(20261123)
+    cadres = [f"c-{n}" for n in range(40)]
+    entry_rows, amendment_rows, revocation_rows = history(rng, cadres)
+    touched = [r["entry_id"] for r in entry_rows + amendment_rows + revocation_rows]
+    assert amendment_rows and revocation_rows
+    try:
+        async with engine.begin() as conn:
+            for table, rows in ((entries, entry_rows), (entry_amendments, amendment_rows),
+                                (revocations, revocation_rows)):
+                # each table in three batches, every batch's entries derived again, as apply() does
+                for part in (rows[0::3], rows[1::3], rows[2::3]):
+                    if part:
+                        await conn.execute(table.insert(), part)
+                        await refresh_current_entries(conn, sorted({r["entry_id"] for r in part}))
+            await refresh_current_entries(conn, rng.sample(touched, len(touched) // 2))  # a redelivery: no change
+        async with engine.connect() as conn:
+            revoked = {r["entry_id"] for r in revocation_rows}
+            held = (await conn.execute(select(func.count()).select_from(current_entries))).scalar_one()
+            assert held == len(entry_rows) - len(revoked)
+            for _ in range(6):
+                as_of = dt.date(2021, 6, 1) + dt.timedelta(days=rng.randint(0, 6 * 365))
+                for summing in (None, summing_for_breakdowns(as_of, RULES), summing_for_totals(as_of, RULES),
+                                summing_for_breakdowns(as_of, WEIGHTED),
+                                summing_for_screening(as_of, RULES, WEIGHTED, evidence=True),
+                                summing_for_screening(as_of, RULES, WEIGHTED)):
+                    now = await load_entries(conn, cadres, None, summing=summing)
+                    at_the_end = await load_entries(conn, cadres, HELD_NOW, summing=summing)
+                    assert {c: sorted(map(repr, fs)) for c, fs in now.items()} == \
+                        {c: sorted(map(repr, fs)) for c, fs in at_the_end.items()}, (as_of, summing)
+                assert await EVALUATOR.screening(conn, cadres, as_of, None) == \
+                    await EVALUATOR.screening(conn, cadres, as_of, HELD_NOW)
+    finally:
+        await engine.dispose()
