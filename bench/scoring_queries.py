@@ -5,8 +5,7 @@
 
 The projection is filled directly (rows as the consumer would write them) so the figures measure
 the queries, not the load. The score requests go over one keep-alive connection through a bare
-HTTP/1.1 client (``RawClient``): httpx spends a few milliseconds of its own per request on this
-machine, more than the service, so it would measure the client. Run with ``bench/run scoring_queries``.
+HTTP/1.1 client (``bench.http.RawClient``). Run with ``bench/run scoring_queries``.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ import uuid
 
 import httpx
 
+from bench.http import RawClient
 from services.scoring.facts import refresh_current_entries
 from services.scoring.tables import cadres, entries, posts, results, units
 from shared.db import make_engine
@@ -35,28 +35,6 @@ from tests.support.production import free_port, wait_ready
 PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
 NOW = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 TODAY = dt.date.today()
-
-
-class RawClient:
-    """GET over one keep-alive HTTP/1.1 connection, nothing else: the least a client can add."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader, self._writer = reader, writer
-
-    @classmethod
-    async def connect(cls, port: int) -> RawClient:
-        return cls(*await asyncio.open_connection("127.0.0.1", port))
-
-    async def get(self, path: str) -> tuple[int, bytes]:
-        self._writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        await self._writer.drain()
-        head = (await self._reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
-        length = next(int(h.split(b":", 1)[1]) for h in head if h.lower().startswith(b"content-length:"))
-        return int(head[0].split()[1]), await self._reader.readexactly(length)
-
-    async def close(self) -> None:
-        self._writer.close()
-        await self._writer.wait_closed()
 
 
 def percentile(values: list[float], p: float) -> float:

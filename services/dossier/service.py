@@ -124,6 +124,7 @@ class DossierService:
         # SQLite has one writer at a time; queue our own writers instead of spinning on SQLITE_BUSY.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self.appended = 0  # events this process appended (for /metrics)
+        self._access_log = access_log.AccessLogWriter(self._append_access_entries)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -424,8 +425,12 @@ class DossierService:
         return {"jurisdiction": units_in, "top_level": top_level, "cadres": cadres}
 
     async def log_access(self, subject: str, role: str, data: dict[str, Any]) -> access_log.AccessEntry:
+        return await self._access_log.append(subject, role, data)
+
+    async def _append_access_entries(self, entries: list[tuple[str, str, dict[str, Any]]]
+                                     ) -> list[access_log.AccessEntry]:
         async with self._transaction() as conn:
-            return await access_log.append(conn, subject, role, data, self._algorithm)
+            return await access_log.append(conn, entries, self._algorithm)
 
     async def access_log(self, **filters: Any) -> list[access_log.AccessEntry]:
         async with self._engine.connect() as conn:

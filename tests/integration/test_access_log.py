@@ -4,6 +4,7 @@ even were the triggers gone."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import subprocess
 import sys
@@ -111,3 +112,37 @@ async def test_an_application_role_without_the_grants_cannot_update_or_delete(pg
             await drop.execute(f'DROP ROLE IF EXISTS "{role}"')
         finally:
             await drop.close()
+
+
+async def test_concurrent_entries_are_written_together_and_a_refused_one_fails_alone(database_url_factory) -> None:
+    """Group commit: 60 requests logging at once take far fewer transactions than entries, every entry is
+    answered with its own place in one unbroken chain, and an entry the database refuses (a NUL in its
+    data, on PostgreSQL) fails only its own request."""
+    url = await database_url_factory("dossier")
+    engine = make_engine(url)
+    service = DossierService(engine, today=dt.date.today)
+    transactions = []
+    write = service._access_log._write
+
+    async def counted(entries):
+        transactions.append(len(entries))
+        return await write(entries)
+
+    service._access_log._write = counted
+    refusable = engine.dialect.name == "postgresql"
+    try:
+        results = await asyncio.gather(*(
+            service.log_access(f"auditor-{n}", "auditor",
+                               {**DATA, "cadre_id": "bad\u0000" if refusable and n == 30 else f"c-{n}"})
+            for n in range(60)), return_exceptions=True)
+        failed = [n for n, r in enumerate(results) if isinstance(r, Exception)]
+        assert failed == ([30] if refusable else [])
+        written = [r for r in results if not isinstance(r, Exception)]
+        assert sorted(e.seq for e in written) == list(range(1, len(written) + 1))
+        assert all(e.subject == f"auditor-{n}" for n, e in enumerate(results) if n not in failed)
+        assert await service.verify_access_log() == (len(written), None)
+        # together at first; with a refused entry the batch is written again one entry per transaction
+        assert transactions[0] > 1, transactions
+        assert transactions[1:] == ([1] * transactions[0] if refusable else []) or not refusable, transactions
+    finally:
+        await engine.dispose()
