@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
-from shared.events import Points
+# A sum of many entries, weighed by the rule set: neither one entry's bounds (±1000) nor its two decimals
+# hold for it (a busy cadre passes 1,000 points in three years; a weight of 1.5 on 0.25 gives 0.375).
+# Bounding it made the consumer refuse its own batch for good (found by bench/run city).
+Total = Annotated[Decimal, PlainSerializer(lambda v: float(v), return_type=float, when_used="json")]
 
 TOTALS_TOPIC = "shiji.scoring.totals.v1"
 WARNINGS_TOPIC = "shiji.scoring.warnings.v1"
@@ -32,9 +36,9 @@ class TotalsChanged(BaseModel):
     as_of: dt.date
     window_start: dt.date
     window_end: dt.date
-    total: Points
-    positive: Points
-    negative: Points
+    total: Total
+    positive: Total
+    negative: Total
     rule_set: str
 
 

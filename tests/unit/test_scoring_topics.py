@@ -1,0 +1,30 @@
+"""What scoring publishes carries any total a cadre can reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from services.scoring.evaluation import Evaluator
+from services.scoring.facts import CadreFacts, EntryFact
+from services.scoring.rules import RuleBook
+from shared.scoring_topics import TotalsChanged, cloudevent
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def test_a_busy_cadres_weighed_totals_are_published_as_they_are() -> None:
+    """Found by bench/run city: 300 entries of 5 points are 1,500 points, past one entry's bound of 1,000, and
+    a weight of 1.5 on 0.25 points gives three decimals; either made the consumer refuse its batch for good."""
+    rules = RuleBook.load().for_date(AS_OF)
+    weighed = rules.model_copy(update={"category_weights": {"honour": Decimal("1.5")}})
+    entries = [EntryFact(f"e{n}", f"ev{n}", "positive", "honour", Decimal(5), AS_OF - dt.timedelta(days=n))
+               for n in range(300)] + [EntryFact("q", "evq", "positive", "honour", Decimal("0.25"), AS_OF)]
+    values, message = Evaluator(RuleBook.load())._totals(CadreFacts("c-1", entries=entries), None, AS_OF,
+                                                         dt.datetime(2026, 6, 30, tzinfo=dt.UTC), weighed)
+    data = json.loads(message)["data"]
+    assert data["total"] == data["positive"] == 2250.375 and data["negative"] == 0
+    assert values["total_cents"] == 225037  # the stored row keeps hundredths
+    assert TotalsChanged.model_validate(data).total == Decimal("2250.375")
+    assert json.loads(cloudevent(TotalsChanged.model_validate(data), dt.datetime.now(dt.UTC)))["data"] == data
