@@ -209,8 +209,20 @@ async def score_under_load(system: ProductionSystem, token: str, cadre_ids: list
             "failures": failures}
 
 
+async def settle(system: ProductionSystem) -> None:
+    """Let what an open loop left in flight finish (requests queued in the services, events to publish and
+    apply), so that the next figure is not measured under the last one's tail."""
+    async def drained() -> bool:
+        return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events")) == 0
+                and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages")) in (0, None))
+    await asyncio.sleep(2)
+    await wait_until(drained, 600)
+    await asyncio.sleep(2)
+
+
 async def score_one_by_one(system: ProductionSystem, cadre_ids: list[str], requests: int = 1000) -> dict[str, float]:
     """One client asking the scoring service for one score after another (as ``bench.scoring_queries``)."""
+    await settle(system)
     today = dt.date.today()
     raw = await RawClient.connect(port_of(system.scoring_url))
     latencies = []
@@ -343,6 +355,7 @@ async def measure(args: argparse.Namespace) -> str:
                 print("score at gateway:", at_gateway[-1], flush=True)
             rss = {name: max(rss_mib(p.pid), rss_after_import[name]) for name, p in system.processes.items()}
             for _ in range(args.rebuild_runs):
+                await settle(system)
                 rebuilt.append(await rebuild(system))
                 print("rebuild:", rebuilt[-1], flush=True)
 
