@@ -154,7 +154,8 @@ class Upstream:
             return await self._asgi.request(method, path, params=params, headers=headers, content=content,
                                             timeout=timeout_s)
         if self._session is None:
-            self._session = aiohttp.ClientSession(raise_for_status=False, auto_decompress=True)
+            # no cookie jar: the session serves every caller, nothing may carry over from one to the next
+            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         url = f"{self.base_url}{path}"
         async with self._session.request(method, url, params=params, headers=headers, data=content,
                                          timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
