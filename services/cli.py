@@ -271,7 +271,8 @@ async def _import(args: argparse.Namespace, source) -> int:
     sealer = Sealer.from_base64(key.get_secret_value(), settings.declaration_key_id) if key else None
     engine = make_engine(settings.database_url, pool_size=2)
     service = DossierService(engine, today=lambda: today(settings.timezone), sealer=sealer,
-                             hash_algorithm=settings.hash_algorithm)
+                             hash_algorithm=settings.hash_algorithm,
+                             head_cache_size=settings.head_cache_size)
 
     def progress(report) -> None:
         rate = report.events / report.seconds if report.seconds else 0

@@ -125,7 +125,8 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
               if settings.declaration_key else None)
     service = DossierService(engine, today=lambda: today(settings.timezone),
                              on_append=relay.wake if relay else (lambda: None), sealer=sealer,
-                             hash_algorithm=settings.hash_algorithm)
+                             hash_algorithm=settings.hash_algorithm,
+                             head_cache_size=settings.head_cache_size)
     async def event_store_fits_cluster() -> bool:
         async with engine.connect() as conn:
             behind = await store.transaction_ids_behind(conn)

@@ -34,7 +34,6 @@ from services.dossier.service import (
     IdempotencyKeyReused,
     IdempotentRequest,
     Outcome,
-    StreamHead,
 )
 from services.dossier.store import Actor, ConcurrencyError
 from shared.commands import OPERATIONS, Operation, control_character
@@ -241,7 +240,6 @@ class Importer:
         self._appended_before = service.appended
         self._started = time.perf_counter()
         self._streams: set[str] = set()
-        self._heads: dict[str, StreamHead] = {}  # stream heads left by earlier batches (see execute_batch)
 
     async def add(self, parsed: ImportRow | list[RowError]) -> None:
         self.report.rows += 1
@@ -258,14 +256,11 @@ class Importer:
         self._streams.add(stream)
 
     async def flush(self) -> None:
-        batch, streams, self._batch, self._streams = self._batch, self._streams, [], set()
+        batch, self._batch, self._streams = self._batch, [], set()
         if not batch:
             return
         try:
-            outcomes = await self._service.execute_batch([r.item for r in batch], self._actor, known=self._heads)
-            # Rows come cadre by cadre: only a stream of this batch may go on in the next one. Keeping every
-            # head would hold each cadre's folded dossier in memory (650 MB for 500,000 events).
-            self._heads = {s: self._heads[s] for s in streams if s in self._heads}
+            outcomes = await self._service.execute_batch([r.item for r in batch], self._actor)
         except (DBAPIError, ConcurrencyError) as exc:
             if database_unavailable(exc):
                 raise

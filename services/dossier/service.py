@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -85,23 +86,22 @@ class BatchItem:
 
 @dataclass(frozen=True, slots=True)
 class StreamHead:
-    """A stream as a batch has left it so far: its state, version, last hash and recorded time."""
+    """A stream as last seen: its folded state, version, last hash and recorded time."""
 
     state: Any
     version: int
     hash: str
     recorded_at: dt.datetime
-    events: tuple[DomainEvent, ...]
+    events: tuple[DomainEvent, ...]  # kept only for streams folded whole each time (units, the catalogue)
 
     @classmethod
-    def of(cls, plan: Plan, history: Sequence[StoredEvent]) -> StreamHead:
-        domain_events = tuple(e.domain_event() for e in history)
-        last = history[-1] if history else None
-        return cls(plan.fold(plan.stream_id, domain_events), last.stream_version if last else 0,
-                   (last.hash or chain.GENESIS) if last else chain.GENESIS,
-                   last.recorded_at if last else dt.datetime.min.replace(tzinfo=dt.UTC), domain_events)
+    def start(cls, plan: Plan) -> StreamHead:
+        return cls(plan.fold(plan.stream_id, ()), 0, chain.GENESIS, dt.datetime.min.replace(tzinfo=dt.UTC), ())
 
-    def after(self, plan: Plan, new_events: Sequence[DomainEvent], rows: Sequence[dict[str, Any]]) -> StreamHead:
+    def after(self, plan: Plan, new_events: Sequence[DomainEvent], last: StoredEvent | dict[str, Any]) -> StreamHead:
+        """The head once ``new_events`` follow, ``last`` being the stored row of the last of them."""
+        if not new_events:
+            return self
         if plan.fold is domain.fold:  # a cadre: evolve, rather than keep and fold hundreds of events again
             events, state = (), self.state
             for event in new_events:
@@ -109,13 +109,53 @@ class StreamHead:
         else:  # units and the catalogue hold few events
             events = (*self.events, *new_events)
             state = plan.fold(plan.stream_id, events)
-        return StreamHead(state, rows[-1]["stream_version"], rows[-1]["hash"], rows[-1]["recorded_at"], events)
+        if isinstance(last, StoredEvent):
+            return StreamHead(state, last.stream_version, last.hash or chain.GENESIS, last.recorded_at, events)
+        return StreamHead(state, last["stream_version"], last["hash"], last["recorded_at"], events)
+
+    def followed_by(self, plan: Plan, stored: Sequence[StoredEvent]) -> StreamHead:
+        return self.after(plan, [e.domain_event() for e in stored], stored[-1]) if stored else self
+
+
+class StreamHeads:
+    """The heads of the streams this process wrote or read lately, newest last (least recently used
+    dropped first). A command reads only the events after the head it finds here (usually none),
+    instead of reading and folding the whole stream: a busy cadre's hundreds of events made every
+    write cost milliseconds of parsing and folding. A head is put here only once what it holds is
+    committed, and it is only ever behind the store, never ahead (the tail read catches it up), so
+    several dossier instances may write the same streams. Bounded: a folded dossier of a few hundred
+    entries takes a few hundred kilobytes."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._heads: OrderedDict[str, StreamHead] = OrderedDict()
+
+    def get(self, stream_id: str) -> StreamHead | None:
+        head = self._heads.get(stream_id)
+        if head is not None:
+            self._heads.move_to_end(stream_id)
+        return head
+
+    def put(self, stream_id: str, head: StreamHead) -> None:
+        if self._size <= 0:
+            return
+        self._heads[stream_id] = head
+        self._heads.move_to_end(stream_id)
+        while len(self._heads) > self._size:
+            self._heads.popitem(last=False)
+
+    def forget(self, stream_id: str) -> None:
+        self._heads.pop(stream_id, None)
+
+
+# The catalogue's stream, read as a plan of its own wherever a decision needs the categories.
+CATALOGUE = Plan(cat.STREAM_ID, lambda state, ctx: [], {}, fold=lambda stream_id, events: cat.fold(events))
 
 
 class DossierService:
     def __init__(self, engine: AsyncEngine, *, today: Callable[[], dt.date],
                  on_append: Callable[[], None] = lambda: None, sealer: Sealer | None = None,
-                 hash_algorithm: str = "sm3") -> None:
+                 hash_algorithm: str = "sm3", head_cache_size: int = 1000) -> None:
         self._engine = engine
         self._today = today
         self._on_append = on_append
@@ -125,6 +165,7 @@ class DossierService:
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self.appended = 0  # events this process appended (for /metrics)
         self._access_log = access_log.AccessLogWriter(self._append_access_entries)
+        self._heads = StreamHeads(head_cache_size)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -150,6 +191,7 @@ class DossierService:
             try:
                 return await self._attempt(plan, actor, idempotency, expected_version, context)
             except ConcurrencyError:
+                self._heads.forget(plan.stream_id)  # in case the store went back (a restore): read it whole
                 if expected_version is not None or attempt == MAX_ATTEMPTS:
                     raise
             except IntegrityError:
@@ -172,23 +214,21 @@ class DossierService:
                     if earlier.request_hash != idempotency.request_hash:
                         raise IdempotencyKeyReused(idempotency.key)
                     return Outcome(earlier.status_code, earlier.body, replayed=True)
-            history = await store.read_stream(conn, plan.stream_id)
-            state = plan.fold(plan.stream_id, [e.domain_event() for e in history])
-            version = history[-1].stream_version if history else 0
-            if expected_version is not None and expected_version != version:
-                raise ConcurrencyError(plan.stream_id, expected_version, version)
+            head = await self._current(conn, plan)
+            if expected_version is not None and expected_version != head.version:
+                raise ConcurrencyError(plan.stream_id, expected_version, head.version)
             today = self._today()
             ctx = domain.Context(
                 actor=actor.subject,
                 today=today,
-                catalogue=await self._catalogue(conn) if plan.catalogue else cat.Catalogue(),
+                catalogue=(await self._current(conn, CATALOGUE)).state if plan.catalogue else cat.Catalogue(),
                 superiors=await directory.superiors(conn, plan.stream_id, today) if plan.superiors else frozenset(),
                 unit_levels={u: await directory.unit_level(conn, u) for u in plan.unit_ids},
             )
-            new_events = plan.decide(state, ctx)
+            new_events = plan.decide(head.state, ctx)
             # Recorded times never run backwards within a stream, so "as known at T" is a prefix.
-            now = max(dt.datetime.now(dt.UTC), history[-1].recorded_at) if history else dt.datetime.now(dt.UTC)
-            appended = await store.append(conn, plan.stream_id, version, new_events, actor, now, context,
+            now = max(dt.datetime.now(dt.UTC), head.recorded_at)
+            appended = await store.append(conn, plan.stream_id, head.version, new_events, actor, now, context,
                                           self._algorithm)
             await directory.apply(conn, appended)
             body = {**plan.ids, "version": appended[-1].stream_version}
@@ -196,12 +236,22 @@ class DossierService:
                 await store.save_response(conn, idempotency.key, StoredResponse(idempotency.request_hash, 201, body))
             crash_point("dossier.before_commit")
         crash_point("dossier.after_commit")
+        self._heads.put(plan.stream_id, head.after(plan, new_events, appended[-1]))
         self.appended += len(appended)
         self._on_append()
         return Outcome(201, body)
 
-    async def execute_batch(self, items: Sequence[BatchItem], actor: Actor, context: dict[str, str] | None = None,
-                            known: dict[str, StreamHead] | None = None) -> list[Outcome | Exception]:
+    async def _current(self, conn: AsyncConnection, plan: Plan) -> StreamHead:
+        """The stream's head as committed: the one kept from earlier caught up with the events after it."""
+        head = self._heads.get(plan.stream_id) or StreamHead.start(plan)
+        newer = await store.read_stream(conn, plan.stream_id, after=head.version)
+        if newer:
+            head = head.followed_by(plan, newer)
+            self._heads.put(plan.stream_id, head)
+        return head
+
+    async def execute_batch(self, items: Sequence[BatchItem], actor: Actor,
+                            context: dict[str, str] | None = None) -> list[Outcome | Exception]:
         """Carry out many commands on many streams in ONE transaction (bulk import).
 
         Each item is decided as ``execute`` would, in order, on the state its predecessors in the batch
@@ -211,22 +261,21 @@ class DossierService:
         aborts the whole batch (nothing is written) and propagates: the caller retries item by item.
         Items needing a superior's standing (``Plan.superiors``) are not batched: see ``importer``.
 
-        ``known``: stream heads an earlier batch left (the caller keeps it between batches). A stream whose
-        version in the store is still the known one is not read again: a cadre with thousands of entries
-        spans many batches, and reading its whole history for each would make an import quadratic. The
-        heads this batch leaves are put into it once the batch has committed."""
+        A stream whose version in the store is still the one of its kept head (``StreamHeads``) is not read
+        again: a cadre with thousands of entries spans many batches, and reading its whole history for each
+        would make an import quadratic."""
         plans = [self._plan(i.operation, i.command, i.params, actor, i.new_id) for i in items]
         results: list[Outcome | Exception] = []
         async with self._transaction() as conn:
             stream_ids = sorted({p.stream_id for p in plans})
             await store.lock_streams(conn, stream_ids)
             earlier = await store.find_responses(conn, [i.idempotency.key for i in items])
-            streams: dict[str, StreamHead] = {}
-            if known:
-                versions = await store.stream_versions(conn, [s for s in stream_ids if s in known])
-                streams = {s: known[s] for s, v in versions.items() if known[s].version == v}
+            kept = {s: head for s in stream_ids if (head := self._heads.get(s)) is not None}
+            versions = await store.stream_versions(conn, list(kept))
+            streams = {s: kept[s] for s, v in versions.items() if kept[s].version == v}
             histories = await store.read_streams(conn, [s for s in stream_ids if s not in streams])
-            catalogue = await self._catalogue(conn) if any(p.catalogue for p in plans) else cat.Catalogue()
+            catalogue = ((await self._current(conn, CATALOGUE)).state if any(p.catalogue for p in plans)
+                         else cat.Catalogue())
             levels: dict[str, Any] = await directory.unit_levels(conn, [u for p in plans for u in p.unit_ids])
             today, now = self._today(), dt.datetime.now(dt.UTC)
             rows: list[dict[str, Any]] = []
@@ -238,7 +287,8 @@ class DossierService:
                     results.append(Outcome(first.status_code, first.body, replayed=True)
                                    if first.request_hash == key.request_hash else IdempotencyKeyReused(key.key))
                     continue
-                head = streams.get(plan.stream_id) or StreamHead.of(plan, histories.get(plan.stream_id, []))
+                head = streams.get(plan.stream_id) or StreamHead.start(plan).followed_by(
+                    plan, histories.get(plan.stream_id, []))
                 ctx = domain.Context(actor=actor.subject, today=today, catalogue=catalogue,
                                      unit_levels={u: levels.get(u) for u in plan.unit_ids})
                 try:
@@ -248,7 +298,7 @@ class DossierService:
                     continue
                 appended = store.chained_rows(plan.stream_id, head.version, head.hash, new_events, actor,
                                               max(now, head.recorded_at), context, self._algorithm)
-                streams[plan.stream_id] = head.after(plan, new_events, appended)
+                streams[plan.stream_id] = head.after(plan, new_events, appended[-1])
                 for event in new_events:
                     directory_writes.extend(directory.statements(plan.stream_id, event))
                     if isinstance(event, UnitRegistered):
@@ -263,16 +313,12 @@ class DossierService:
             for statement in directory_writes:
                 await conn.execute(statement)
             await store.save_responses(conn, responses)
-        if known is not None:
-            known.update(streams)
+        for stream_id, head in streams.items():
+            self._heads.put(stream_id, head)
         self.appended += len(rows)
         if rows:
             self._on_append()
         return results
-
-    @staticmethod
-    async def _catalogue(conn: AsyncConnection) -> cat.Catalogue:
-        return cat.fold(e.domain_event() for e in await store.read_stream(conn, cat.STREAM_ID))
 
     def _seal(self, cadre_id: str, kind: DeclarationKind, details: str) -> tuple[str, str]:
         if self._sealer is None:
@@ -299,7 +345,7 @@ class DossierService:
             case "define_category":
                 definition = CategoryDefined(**cmd.model_dump())
                 return Plan(cat.STREAM_ID, lambda s, ctx: cat.define_category(s, definition), {"code": cmd.code},
-                            fold=lambda sid, ev: cat.fold(ev))
+                            fold=CATALOGUE.fold)
             case "register_cadre":
                 return Plan(new_id, lambda s, ctx: domain.register_cadre(s, cmd, ctx), {"id": new_id},
                             unit_ids=[cmd.unit_id])
@@ -397,7 +443,7 @@ class DossierService:
 
     async def catalogue(self) -> cat.Catalogue:
         async with self._engine.connect() as conn:
-            return await self._catalogue(conn)
+            return (await self._current(conn, CATALOGUE)).state
 
     async def unit(self, unit_id: str) -> units.Unit:
         state = units.fold(unit_id, [e.domain_event() for e in await self.history(units.stream_id(unit_id))])

@@ -19,6 +19,8 @@ class DossierSettings(ServiceSettings):
     relay: bool = Field(True, description="run the relay (event store -> Kafka) in this process")
     relay_batch_size: int = Field(2000, ge=1, le=50_000, description="events per relay round")
     pool_size: int = Field(10, ge=1, description="database connections kept open")
+    head_cache_size: int = Field(1000, ge=0, description="streams whose folded state is kept between writes "
+                                 "(a busy cadre's takes a few hundred KB); 0 reads every stream whole each time")
     timezone: str = Field("Asia/Shanghai", description="whose calendar day is 'today' (no entry may be dated after it)")
     hash_algorithm: Literal["sm3", "sha256"] = Field("sm3", description="hash of each stream's tamper-evident chain")
     declaration_key: SecretStr | None = Field(

@@ -83,8 +83,10 @@ def row_to_event(row: Any) -> StoredEvent:
     )
 
 
-async def read_stream(conn: AsyncConnection, stream_id: str) -> list[StoredEvent]:
-    rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
+async def read_stream(conn: AsyncConnection, stream_id: str, after: int = 0) -> list[StoredEvent]:
+    """The stream's events after version ``after``, in version order."""
+    rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id == stream_id, events.c.stream_version > after)
+                              .order_by(events.c.stream_version))
     return [row_to_event(r) for r in rows]
 
 
