@@ -238,9 +238,12 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     @app.get("/v1/access/relations", tags=["access"])
     async def relations(subject: Annotated[str, Query(max_length=200)],
                         unit: Annotated[str | None, Query(max_length=100)] = None,
-                        cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None) -> dict[str, Any]:
-        """The caller's jurisdiction and relation to each cadre, for the gateway's authorization."""
-        return await service.relations(subject, unit, cadre_id or [])
+                        cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
+                        unit_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
+                        whole_jurisdiction: bool = False) -> dict[str, Any]:
+        """The caller's relation to each cadre and which of the units asked about lie in their
+        jurisdiction (all its units with ``whole_jurisdiction``), for the gateway's authorization."""
+        return await service.relations(subject, unit, cadre_id or [], unit_id or [], whole_jurisdiction)
 
     @app.post("/v1/access-log", tags=["access"], status_code=201)
     async def log_access(entry: AccessLogEntry) -> dict[str, Any]:

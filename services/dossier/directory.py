@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dossier.tables import cadre_directory, events, post_directory, unit_directory
@@ -78,6 +78,14 @@ def _open_on(day: dt.date):
                 or_(post_directory.c.end_date.is_(None), post_directory.c.end_date >= day))
 
 
+async def leads(conn: AsyncConnection, cadre_id: str, day: dt.date) -> bool:
+    """Whether the cadre holds a chief's or deputy's post on ``day`` (only they are anyone's superior)."""
+    found = await conn.scalar(select(post_directory.c.post_id).where(
+        post_directory.c.cadre_id == cadre_id, _open_on(day),
+        post_directory.c.leadership.in_([Leadership.CHIEF.value, Leadership.DEPUTY.value])).limit(1))
+    return found is not None
+
+
 async def superiors(conn: AsyncConnection, cadre_id: str, day: dt.date) -> frozenset[str]:
     """The cadre's superiors on ``day``, from the posts open then.
 
@@ -118,16 +126,42 @@ def subtree(all_units: list[dict[str, Any]], root: str) -> list[str]:
     return found
 
 
-async def jurisdiction(conn: AsyncConnection, unit_id: str | None) -> tuple[list[str], bool]:
-    """The units in ``unit_id``'s jurisdiction (itself first, then its subtree), and whether it is a
-    top-level unit; ([], False) when there is no such unit."""
-    if not unit_id:
-        return [], False
-    all_units = await units(conn)
-    found = next((u for u in all_units if u["unit_id"] == unit_id), None)
-    if found is None:
-        return [], False
-    return [unit_id, *subtree(all_units, unit_id)], found["parent_id"] is None
+class UnitTree:
+    """Which unit lies under which, kept in memory: every authorized request asks whether some units lie
+    in the caller's jurisdiction, and loading the city's 2,000 units for each cost more than the rest of
+    the request. Units are only ever added (a unit is registered once and never moved), so the number of
+    rows in the directory tells whether the tree kept is current; each ``current`` costs one count."""
+
+    def __init__(self) -> None:
+        self._parents: dict[str, str | None] = {}
+
+    async def current(self, conn: AsyncConnection) -> UnitTree:
+        count = await conn.scalar(select(func.count()).select_from(unit_directory))
+        if count != len(self._parents):
+            rows = await conn.execute(select(unit_directory.c.unit_id, unit_directory.c.parent_id))
+            self._parents = {r.unit_id: r.parent_id for r in rows}
+        return self
+
+    def is_top_level(self, unit_id: str | None) -> bool:
+        return unit_id in self._parents and self._parents[unit_id] is None
+
+    def within(self, root: str | None, unit_id: str | None) -> bool:
+        """Whether ``unit_id`` is ``root`` or lies under it."""
+        if root is None or root not in self._parents:
+            return False
+        for _ in range(len(self._parents)):  # bounded: a cycle in bad data must not hang a request
+            if unit_id == root:
+                return True
+            if unit_id is None:
+                return False
+            unit_id = self._parents.get(unit_id)
+        return False
+
+    def jurisdiction(self, root: str | None) -> list[str]:
+        """The units in ``root``'s jurisdiction: itself first, then its subtree; [] when there is no such unit."""
+        if root is None or root not in self._parents:
+            return []
+        return [root, *subtree([{"unit_id": u, "parent_id": p} for u, p in self._parents.items()], root)]
 
 
 async def cadre_units(conn: AsyncConnection, cadre_ids: Iterable[str], day: dt.date) -> dict[str, set[str]]:

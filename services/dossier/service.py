@@ -166,6 +166,7 @@ class DossierService:
         self.appended = 0  # events this process appended (for /metrics)
         self._access_log = access_log.AccessLogWriter(self._append_access_entries)
         self._heads = StreamHeads(head_cache_size)
+        self._units = directory.UnitTree()
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -451,24 +452,32 @@ class DossierService:
             raise domain.NotFound(f"no unit {unit_id}", field="unit_id", rule="unit_exists")
         return state
 
-    async def relations(self, subject: str, unit: str | None, cadre_ids: Sequence[str]) -> dict[str, Any]:
+    async def relations(self, subject: str, unit: str | None, cadre_ids: Sequence[str], unit_ids: Sequence[str] = (),
+                        whole_jurisdiction: bool = False) -> dict[str, Any]:
         """How a caller (``subject`` with their token's ``unit``) stands to each cadre of ``cadre_ids``,
-        for the gateway's authorization (services/gateway/policy.py). Unknown cadres are left out."""
+        for the gateway's authorization (services/gateway/policy.py). Unknown cadres are left out.
+        ``jurisdiction``: those of ``unit_ids`` that lie in the caller's jurisdiction, or with
+        ``whole_jurisdiction`` all its units (a city's are thousands: asked only to list or filter)."""
         day = self._today()
         async with self._engine.connect() as conn:
-            units_in, top_level = await directory.jurisdiction(conn, unit)
+            tree = await self._units.current(conn)
             serving = await directory.cadre_units(conn, cadre_ids, day)
+            # Only a cadre holding a chief's or deputy's post can be anyone's superior: a clerk is not
+            # asked about each cadre's superiors.
+            may_lead = bool(serving) and await directory.leads(conn, subject, day)
             cadres: dict[str, list[str]] = {}
             for cadre, where in serving.items():
                 found = []
                 if cadre == subject:
                     found.append("self")
-                if subject in await directory.superiors(conn, cadre, day):
+                if may_lead and subject in await directory.superiors(conn, cadre, day):
                     found.append("subordinate")
-                if where & set(units_in):
+                if any(tree.within(unit, u) for u in where):
                     found.append("in_jurisdiction")
                 cadres[cadre] = found
-        return {"jurisdiction": units_in, "top_level": top_level, "cadres": cadres}
+        units_in = (tree.jurisdiction(unit) if whole_jurisdiction
+                    else [u for u in dict.fromkeys(unit_ids) if tree.within(unit, u)])
+        return {"jurisdiction": units_in, "top_level": tree.is_top_level(unit), "cadres": cadres}
 
     async def log_access(self, subject: str, role: str, data: dict[str, Any]) -> access_log.AccessEntry:
         return await self._access_log.append(subject, role, data)

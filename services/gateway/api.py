@@ -279,7 +279,9 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         """Object-level check of one write; returns the cadre it writes to, if any."""
         guard.require_role(caller, op.name)
         cadre_id = str(params["cadre_id"]) if "cadre_id" in params else None
-        reach = await guard.reach(caller, request, [cadre_id] if cadre_id else [])
+        unit_ids = [u for u in (getattr(command, "unit_id", None), getattr(command, "parent_id", None),
+                                params.get("unit_id")) if u is not None]
+        reach = await guard.reach(caller, request, [cadre_id] if cadre_id else [], [str(u) for u in unit_ids])
         if cadre_id is not None:
             guard.enforce(caller, op.name, reach.cadres.get(cadre_id), "cadre")
             if op.name in ("assign_post", "transfer"):  # and the post's unit must be the clerk's too
@@ -368,7 +370,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     @get_read(f"{PREFIX}/units", tags=["units"], summary="The units within the caller's jurisdiction")
     async def list_units(caller: Caller, request: Request) -> Response:
         guard.require_role(caller, "read_unit")
-        reach = await guard.reach(caller, request)
+        reach = await guard.reach(caller, request, whole_jurisdiction=True)
         answer = await dossier.call("GET", "/v1/units", principal=caller, request=request)
         if answer.status_code != 200:
             return relay_response(answer, request)
@@ -378,7 +380,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     @get_read(f"{PREFIX}/units/{{unit_id}}", tags=["units"], summary="A unit with its team grades")
     async def get_unit(unit_id: UnitId, caller: Caller, request: Request) -> Response:
         guard.require_role(caller, "read_unit")
-        reach = await guard.reach(caller, request)
+        reach = await guard.reach(caller, request, unit_ids=[unit_id])
         guard.enforce(caller, "read_unit", reach.unit(unit_id), "unit")
         return await read(f"/v1/units/{unit_id}", caller, request)
 
@@ -408,10 +410,12 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
                                 lambda: from_scoring(f"/v1/cadres/{cadre_id}/screening", caller, request,
                                                      {"as_of": as_of, "known_at": known_at}))
 
-    async def jurisdiction_of(caller: Principal, request: Request, action: str, unit: str | None) -> Reach:
-        """The caller's reach, once ``unit`` (default: the caller's own) is checked to lie in it."""
+    async def jurisdiction_of(caller: Principal, request: Request, action: str, unit: str | None,
+                              whole: bool = False) -> Reach:
+        """The caller's reach (with ``whole``, every unit of their jurisdiction), once ``unit`` (default: the
+        caller's own) is checked to lie in it."""
         guard.require_role(caller, action)
-        reach = await guard.reach(caller, request)
+        reach = await guard.reach(caller, request, unit_ids=[unit or caller.unit or ""], whole_jurisdiction=whole)
         guard.enforce(caller, action, reach.unit(unit or caller.unit), "unit")
         return reach
 
@@ -435,7 +439,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
                        team: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None,
                        known_at: KnownAt = None) -> Response:
         async def work() -> Response:
-            reach = await jurisdiction_of(caller, request, "read_jurisdiction", team)
+            reach = await jurisdiction_of(caller, request, "read_jurisdiction", team, whole=True)
             answer = await scoring.call("GET", "/v1/rankings", principal=caller, request=request, params=as_query(
                 {"class": unit_class, "leadership": leadership, "team": team, "as_of": as_of, "known_at": known_at}))
             if answer.status_code != 200:

@@ -36,7 +36,8 @@ def forbidden(role: str) -> Problem:
 
 @dataclass(frozen=True)
 class Reach:
-    """What the caller reaches: the units of their jurisdiction and their relation to some cadres."""
+    """What the caller reaches: the units of their jurisdiction among those asked about (or all of them),
+    whether their unit is top-level, and their relation to the cadres asked about."""
 
     principal: Principal
     units: frozenset[str] = frozenset()
@@ -61,8 +62,14 @@ class Guard:
     def __init__(self, dossier: Calls) -> None:
         self._dossier = dossier
 
-    async def reach(self, principal: Principal, request: Request, cadre_ids: Iterable[str] = ()) -> Reach:
-        params: dict[str, Any] = {"subject": principal.subject, "cadre_id": sorted(set(cadre_ids))}
+    async def reach(self, principal: Principal, request: Request, cadre_ids: Iterable[str] = (),
+                    unit_ids: Iterable[str] = (), whole_jurisdiction: bool = False) -> Reach:
+        """``unit_ids``: the units whose place in the jurisdiction the decision needs; ``whole_jurisdiction``:
+        all of them (a city's are thousands, so only to list or filter by them)."""
+        params: dict[str, Any] = {"subject": principal.subject, "cadre_id": sorted(set(cadre_ids)),
+                                  "unit_id": sorted(set(unit_ids))}
+        if whole_jurisdiction:
+            params["whole_jurisdiction"] = "true"
         if principal.unit:
             params["unit"] = principal.unit
         answer = await self._dossier.call("GET", "/v1/access/relations", request=request, params=params)
