@@ -56,7 +56,7 @@ def make_engine(url: str, *, pool_size: int = 10, single_statement_reads: bool =
     # The reads' statements are few, fixed and keyed by id: a generic plan, made once per connection,
     # does as well as the custom plan PostgreSQL would otherwise make again on every execution.
     connect_args = {"server_settings": {"plan_cache_mode": "force_generic_plan"}} if single_statement_reads else {}
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size,
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0,
                                  pool_pre_ping=not single_statement_reads, connect_args=connect_args)
     return engine.execution_options(isolation_level="AUTOCOMMIT") if single_statement_reads else engine
 
