@@ -15,10 +15,9 @@ PostgreSQL TRUNCATE) for every role (migration 0004).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,7 +75,7 @@ def _entry(row: Any) -> AccessEntry:
 async def append(conn: AsyncConnection, entries: Sequence[tuple[str, str, dict[str, Any]]],
                  algorithm: str) -> list[AccessEntry]:
     """Append ``entries`` (subject, role, data), in order, at the end of the chain: one lock, one read of
-    the head, one INSERT, however many (``AccessLogWriter`` gathers concurrent requests' entries)."""
+    the head, one INSERT, however many (``shared.group_commit`` gathers concurrent requests' entries)."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": STREAM})
     last = (await conn.execute(select(access_log.c.seq, access_log.c.hash)
@@ -94,53 +93,6 @@ async def append(conn: AsyncConnection, entries: Sequence[tuple[str, str, dict[s
         {"seq": e.seq, "entry_id": e.entry_id, "recorded_at": e.recorded_at, "subject": e.subject, "role": e.role,
          "data": e.data, "cadre_id": e.data.get("cadre_id"), "hash": e.hash} for e in linked])
     return linked
-
-
-class AccessLogWriter:
-    """Group commit for the access log. Every gateway request appends an entry, and the chain makes the
-    appends take turns (lock, head, insert, commit): one at a time, the log would cap the whole API at
-    the rate of commits. So an entry that arrives while a transaction is writing waits for the next one,
-    which writes everything that arrived meanwhile; an entry arriving when nothing is being written goes
-    at once (no added delay when idle). Each caller still gets its own entry back only once it has
-    committed. A batch the database refuses is written again one entry per transaction, so one bad
-    entry fails only its own request."""
-
-    def __init__(self, write: Callable[[list[tuple[str, str, dict[str, Any]]]], Awaitable[list[AccessEntry]]]) -> None:
-        self._write = write
-        self._pending: list[tuple[tuple[str, str, dict[str, Any]], asyncio.Future[AccessEntry]]] = []
-        self._flushing: asyncio.Task | None = None
-
-    async def append(self, subject: str, role: str, data: dict[str, Any]) -> AccessEntry:
-        done: asyncio.Future[AccessEntry] = asyncio.get_running_loop().create_future()
-        self._pending.append(((subject, role, data), done))
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush())
-        return await asyncio.shield(done)
-
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                written = await self._write([entry for entry, _ in batch])
-            except Exception as exc:  # handed to the waiting callers
-                if len(batch) == 1:
-                    _settle(batch[0][1], error=exc)
-                    continue
-                for entry, done in batch:
-                    try:
-                        [one] = await self._write([entry])
-                    except Exception as alone:
-                        _settle(done, error=alone)
-                    else:
-                        _settle(done, one)
-                continue
-            for (_, done), entry in zip(batch, written, strict=True):
-                _settle(done, entry)
-
-
-def _settle(done: asyncio.Future, result: AccessEntry | None = None, error: BaseException | None = None) -> None:
-    if not done.done():
-        done.set_exception(error) if error is not None else done.set_result(result)
 
 
 async def page(conn: AsyncConnection, *, after: int = 0, limit: int = 100, cadre_id: str | None = None,

@@ -59,6 +59,12 @@ class AccessLogEntry(BaseModel):
     data: dict[str, Any]
 
 
+class AccessLogBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[AccessLogEntry] = Field(min_length=1, max_length=1000)
+
+
 def problem_of(exc: Exception, conditional: bool = False) -> Problem:
     match exc:
         case domain.DomainError():
@@ -246,8 +252,10 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
         return await service.relations(subject, unit, cadre_id or [], unit_id or [], whole_jurisdiction)
 
     @app.post("/v1/access-log", tags=["access"], status_code=201)
-    async def log_access(entry: AccessLogEntry) -> dict[str, Any]:
-        return (await service.log_access(entry.subject, entry.role, entry.data)).view()
+    async def log_access(batch: AccessLogBatch) -> dict[str, Any]:
+        """Entries in order, all or none (the gateway sends what its concurrent requests logged meanwhile)."""
+        written = await service.log_access([(e.subject, e.role, e.data) for e in batch.entries])
+        return {"entries": [e.view() for e in written]}
 
     @app.get("/v1/access-log", tags=["access"])
     async def read_access_log(after: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -28,6 +28,7 @@ from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredR
 from shared import commands as c
 from shared.events import CategoryDefined, DeclarationKind, DomainEvent, UnitRegistered
 from shared.faults import crash_point
+from shared.group_commit import GroupCommit
 
 # Without If-Match a command is re-decided on the newest state when another writer got in first.
 MAX_ATTEMPTS = 5
@@ -164,7 +165,8 @@ class DossierService:
         # SQLite has one writer at a time; queue our own writers instead of spinning on SQLITE_BUSY.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self.appended = 0  # events this process appended (for /metrics)
-        self._access_log = access_log.AccessLogWriter(self._append_access_entries)
+        # Every gateway request appends to the access log, and its chain makes the appends take turns.
+        self._access_log = GroupCommit(self._append_access_entries)
         self._heads = StreamHeads(head_cache_size)
         self._units = directory.UnitTree()
 
@@ -479,13 +481,19 @@ class DossierService:
                     else [u for u in dict.fromkeys(unit_ids) if tree.within(unit, u)])
         return {"jurisdiction": units_in, "top_level": tree.is_top_level(unit), "cadres": cadres}
 
-    async def log_access(self, subject: str, role: str, data: dict[str, Any]) -> access_log.AccessEntry:
-        return await self._access_log.append(subject, role, data)
+    async def log_access(self, entries: list[tuple[str, str, dict[str, Any]]]) -> list[access_log.AccessEntry]:
+        """Append ``entries`` (subject, role, data) to the access log, in order, all or none."""
+        return await self._access_log.submit(entries)
 
-    async def _append_access_entries(self, entries: list[tuple[str, str, dict[str, Any]]]
-                                     ) -> list[access_log.AccessEntry]:
+    async def _append_access_entries(self, batches: list[list[tuple[str, str, dict[str, Any]]]]
+                                     ) -> list[list[access_log.AccessEntry]]:
         async with self._transaction() as conn:
-            return await access_log.append(conn, entries, self._algorithm)
+            written = await access_log.append(conn, [entry for batch in batches for entry in batch], self._algorithm)
+        results, start = [], 0
+        for batch in batches:
+            results.append(written[start:start + len(batch)])
+            start += len(batch)
+        return results
 
     async def access_log(self, **filters: Any) -> list[access_log.AccessEntry]:
         async with self._engine.connect() as conn:

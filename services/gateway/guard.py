@@ -16,6 +16,7 @@ from fastapi import Request
 
 from services.gateway.auth import Principal
 from services.gateway.policy import Decision, Relation, decide, may_ever
+from shared.group_commit import GroupCommit
 from shared.problems import Problem
 from shared.telemetry import request_id
 
@@ -61,6 +62,9 @@ class Reach:
 class Guard:
     def __init__(self, dossier: Calls) -> None:
         self._dossier = dossier
+        # One call to the dossier's access log per request was a third of the internal calls; the entries
+        # of concurrent requests go together instead, each request still answered only once its entry is in.
+        self._log = GroupCommit(self._write_log)
 
     async def reach(self, principal: Principal, request: Request, cadre_ids: Iterable[str] = (),
                     unit_ids: Iterable[str] = (), whole_jurisdiction: bool = False) -> Reach:
@@ -110,13 +114,15 @@ class Guard:
                 "action": action, "cadre_id": cadre_id, "status": status,
                 "outcome": "allowed" if status < 400 else "refused" if status < 500 else "failed",
                 "request_id": request_id(request)}
+        await self._log.submit({"subject": principal.subject, "role": principal.role, "data": data})
+
+    async def _write_log(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
-            answer = await self._dossier.call("POST", "/v1/access-log", request=request,
-                                              json={"subject": principal.subject, "role": principal.role,
-                                                    "data": data})
+            answer = await self._dossier.call("POST", "/v1/access-log", json={"entries": entries})
         except Problem as exc:
             raise Problem(503, "access-log-unavailable", "The access log cannot be written; nothing was answered",
                           str(exc)) from exc
         if answer.status_code != 201:
             raise Problem(503, "access-log-unavailable", "The access log cannot be written; nothing was answered",
                           f"the access log answered {answer.status_code}")
+        return answer.json()["entries"]

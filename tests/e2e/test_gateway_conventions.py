@@ -3,6 +3,7 @@ access log and its auditor API, and the OpenAPI spec."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -88,7 +89,7 @@ def stub_gateway(**settings: object) -> tuple[httpx.AsyncClient, dict[str, int]]
         if request.url.path == "/v1/access/relations":
             return httpx.Response(200, json={"jurisdiction": ["city"], "top_level": True, "cadres": {}})
         if request.url.path == "/v1/access-log":
-            return httpx.Response(201, json={})
+            return httpx.Response(201, json={"entries": [{} for _ in json.loads(request.content)["entries"]]})
         return httpx.Response(200, json={"categories": []})
 
     app = create_app(GatewaySettings(**settings), verifier=TokenVerifier(public_pem()),

@@ -28,7 +28,7 @@ async def logged(database_url_factory):
     engine = make_engine(url)
     service = DossierService(engine, today=dt.date.today)
     for n in range(5):
-        await service.log_access(f"auditor-{n % 2}", "auditor", {**DATA, "cadre_id": f"c-{n % 3}"})
+        await service.log_access([(f"auditor-{n % 2}", "auditor", {**DATA, "cadre_id": f"c-{n % 3}"})])
     yield url, engine, service
     await engine.dispose()
 
@@ -74,7 +74,7 @@ async def test_truncate_is_refused_on_postgresql(pg) -> None:
     url = await pg.create("dossier")
     engine = make_engine(url)
     try:
-        await DossierService(engine, today=dt.date.today).log_access("a", "auditor", DATA)
+        await DossierService(engine, today=dt.date.today).log_access([("a", "auditor", DATA)])
         with pytest.raises(DBAPIError, match="append-only"):
             async with engine.begin() as conn:
                 await conn.execute(text("TRUNCATE access_log"))
@@ -132,9 +132,10 @@ async def test_concurrent_entries_are_written_together_and_a_refused_one_fails_a
     refusable = engine.dialect.name == "postgresql"
     try:
         results = await asyncio.gather(*(
-            service.log_access(f"auditor-{n}", "auditor",
-                               {**DATA, "cadre_id": "bad\u0000" if refusable and n == 30 else f"c-{n}"})
+            service.log_access([(f"auditor-{n}", "auditor",
+                                 {**DATA, "cadre_id": "bad\u0000" if refusable and n == 30 else f"c-{n}"})])
             for n in range(60)), return_exceptions=True)
+        results = [r if isinstance(r, Exception) else r[0] for r in results]
         failed = [n for n, r in enumerate(results) if isinstance(r, Exception)]
         assert failed == ([30] if refusable else [])
         written = [r for r in results if not isinstance(r, Exception)]
@@ -144,5 +145,21 @@ async def test_concurrent_entries_are_written_together_and_a_refused_one_fails_a
         # together at first; with a refused entry the batch is written again one entry per transaction
         assert transactions[0] > 1, transactions
         assert transactions[1:] == ([1] * transactions[0] if refusable else []) or not refusable, transactions
+    finally:
+        await engine.dispose()
+
+
+async def test_a_batch_is_written_whole_in_order_or_not_at_all(database_url_factory) -> None:
+    """The gateway sends the entries of its concurrent requests as one batch: in order, all or none."""
+    engine = make_engine(await database_url_factory("dossier"))
+    service = DossierService(engine, today=dt.date.today)
+    try:
+        if engine.dialect.name == "postgresql":  # PostgreSQL refuses a NUL in JSON text
+            with pytest.raises(DBAPIError):
+                await service.log_access([("a", "auditor", DATA), ("b", "auditor", {**DATA, "cadre_id": "bad\u0000"})])
+            assert await service.verify_access_log() == (0, None)
+        written = await service.log_access([(f"auditor-{n}", "auditor", DATA) for n in range(3)])
+        assert [(e.seq, e.subject) for e in written] == [(1, "auditor-0"), (2, "auditor-1"), (3, "auditor-2")]
+        assert await service.verify_access_log() == (3, None)
     finally:
         await engine.dispose()
