@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dossier.tables import cadre_directory, events, post_directory, unit_directory
@@ -73,17 +73,27 @@ async def units(conn: AsyncConnection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def _open_on(day: dt.date):
+def _open_on(day: Any):
     return and_(post_directory.c.start_date <= day,
                 or_(post_directory.c.end_date.is_(None), post_directory.c.end_date >= day))
 
 
+# The statements every authorized request runs, built once: building them anew per request cost more
+# than running them.
+_LEADS = select(post_directory.c.post_id).where(
+    post_directory.c.cadre_id == bindparam("cadre"), _open_on(bindparam("day")),
+    post_directory.c.leadership.in_([Leadership.CHIEF.value, Leadership.DEPUTY.value])).limit(1)
+_HOME_UNITS = select(cadre_directory.c.cadre_id, cadre_directory.c.unit_id).where(
+    cadre_directory.c.cadre_id.in_(bindparam("ids", expanding=True)))
+_OPEN_POST_UNITS = select(post_directory.c.cadre_id, post_directory.c.unit_id).where(
+    post_directory.c.cadre_id.in_(bindparam("ids", expanding=True)), _open_on(bindparam("day")))
+_UNIT_COUNT = select(func.count()).select_from(unit_directory)
+_UNIT_PARENTS = select(unit_directory.c.unit_id, unit_directory.c.parent_id)
+
+
 async def leads(conn: AsyncConnection, cadre_id: str, day: dt.date) -> bool:
     """Whether the cadre holds a chief's or deputy's post on ``day`` (only they are anyone's superior)."""
-    found = await conn.scalar(select(post_directory.c.post_id).where(
-        post_directory.c.cadre_id == cadre_id, _open_on(day),
-        post_directory.c.leadership.in_([Leadership.CHIEF.value, Leadership.DEPUTY.value])).limit(1))
-    return found is not None
+    return await conn.scalar(_LEADS, {"cadre": cadre_id, "day": day}) is not None
 
 
 async def superiors(conn: AsyncConnection, cadre_id: str, day: dt.date) -> frozenset[str]:
@@ -136,9 +146,9 @@ class UnitTree:
         self._parents: dict[str, str | None] = {}
 
     async def current(self, conn: AsyncConnection) -> UnitTree:
-        count = await conn.scalar(select(func.count()).select_from(unit_directory))
+        count = await conn.scalar(_UNIT_COUNT)
         if count != len(self._parents):
-            rows = await conn.execute(select(unit_directory.c.unit_id, unit_directory.c.parent_id))
+            rows = await conn.execute(_UNIT_PARENTS)
             self._parents = {r.unit_id: r.parent_id for r in rows}
         return self
 
@@ -170,11 +180,8 @@ async def cadre_units(conn: AsyncConnection, cadre_ids: Iterable[str], day: dt.d
     ids = list(cadre_ids)
     if not ids:
         return {}
-    fallback = {r.cadre_id: r.unit_id for r in await conn.execute(
-        select(cadre_directory.c.cadre_id, cadre_directory.c.unit_id).where(cadre_directory.c.cadre_id.in_(ids)))}
+    fallback = {r.cadre_id: r.unit_id for r in await conn.execute(_HOME_UNITS, {"ids": ids})}
     found: dict[str, set[str]] = {cadre: set() for cadre in fallback}
-    posts = await conn.execute(select(post_directory.c.cadre_id, post_directory.c.unit_id)
-                               .where(post_directory.c.cadre_id.in_(ids), _open_on(day)))
-    for row in posts:
+    for row in await conn.execute(_OPEN_POST_UNITS, {"ids": ids, "day": day}):
         found[row.cadre_id].add(row.unit_id)
     return {cadre: units_ or {fallback[cadre]} for cadre, units_ in found.items()}

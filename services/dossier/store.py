@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import bindparam, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -83,11 +83,17 @@ def row_to_event(row: Any) -> StoredEvent:
     )
 
 
+# Statements of every write, built once (building them per call cost about as much as running them).
+_READ_STREAM = (select(*_COLUMNS).where(events.c.stream_id == bindparam("stream"),
+                                        events.c.stream_version > bindparam("after"))
+                .order_by(events.c.stream_version))
+_FIND_RESPONSE = select(idempotency_keys).where(idempotency_keys.c.key == bindparam("key"))
+_LOCK_STREAM = text("SELECT pg_advisory_xact_lock(hashtextextended(:stream, 0))")
+
+
 async def read_stream(conn: AsyncConnection, stream_id: str, after: int = 0) -> list[StoredEvent]:
     """The stream's events after version ``after``, in version order."""
-    rows = await conn.execute(select(*_COLUMNS).where(events.c.stream_id == stream_id, events.c.stream_version > after)
-                              .order_by(events.c.stream_version))
-    return [row_to_event(r) for r in rows]
+    return [row_to_event(r) for r in await conn.execute(_READ_STREAM, {"stream": stream_id, "after": after})]
 
 
 async def lock_stream(conn: AsyncConnection, stream_id: str) -> None:
@@ -98,7 +104,7 @@ async def lock_stream(conn: AsyncConnection, stream_id: str) -> None:
     transaction id, so ``append`` stays the transaction's first write. (SQLite writers are already
     serialised by the service's write lock.)"""
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:stream, 0))"), {"stream": stream_id})
+        await conn.execute(_LOCK_STREAM, {"stream": stream_id})
 
 
 async def stream_version(conn: AsyncConnection, stream_id: str) -> int:
@@ -310,7 +316,7 @@ class StoredResponse:
 
 
 async def find_response(conn: AsyncConnection, key: str) -> StoredResponse | None:
-    row = (await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key))).first()
+    row = (await conn.execute(_FIND_RESPONSE, {"key": key})).first()
     if row is None:
         return None
     at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=dt.UTC)
