@@ -10,7 +10,8 @@
      (consumer lag 0), and that time scaled to the city's 13.3 M events;
    - entries recorded through the gateway by 32 concurrent clients: entries/s, p50/p99;
    - end-to-end lag (accepted by the gateway -> visible in the score through the gateway), p50/p99,
-     while entries arrive at a steady ``--lag-rate`` per second;
+     while entries arrive at a steady ``--lag-rate`` per second, and again at half the write rate the
+     gateway was measured to take (the pipeline's own lag, without the queue of writes it cannot take);
    - one cadre's score at ``--score-rate`` requests per second (open loop: latency counted from when
      each request was due, so a stalled service cannot hide its queue), at the scoring service and at
      the gateway;
@@ -339,13 +340,20 @@ async def measure(args: argparse.Namespace) -> str:
                                          headers={"Authorization": f"Bearer {token}"}) as client:
                 cadre_ids = await register_cadres(client, 200, "bench")
             load_ids, probes = cadre_ids[10:], cadre_ids[:10]
-            writes, lag, one_by_one, at_scoring, at_gateway, rebuilt = [], [], [], [], [], []
+            writes, lag, lag_within, one_by_one, at_scoring, at_gateway, rebuilt = [], [], [], [], [], [], []
             for _ in range(args.runs):
                 writes.append(await gateway_writes(system, token, load_ids, args.seconds))
                 print("gateway writes:", writes[-1], flush=True)
             for _ in range(args.runs):
                 lag.append(await lag_at_rate(system, token, load_ids, probes, args.lag_rate, args.seconds * 2))
                 print("lag:", lag[-1], flush=True)
+            # At the target's rate the writes queue when the gateway cannot take that many, and the lag measured
+            # is mostly the queue; at half the rate the gateway was measured to take, it is the pipeline's own.
+            within_rate = round(med(writes, "per_s") / 2)
+            for _ in range(args.runs):
+                await settle(system)
+                lag_within.append(await lag_at_rate(system, token, load_ids, probes, within_rate, args.seconds * 2))
+                print("lag within capacity:", lag_within[-1], flush=True)
             for _ in range(args.runs):
                 one_by_one.append(await score_one_by_one(system, cadre_ids))
                 print("score one by one at scoring:", one_by_one[-1], flush=True)
@@ -367,6 +375,7 @@ async def measure(args: argparse.Namespace) -> str:
 
     w = {k: med(writes, k) for k in ("per_s", "p50_ms", "p99_ms")}
     lg = {k: med(lag, k) for k in ("achieved_per_s", "lag_p50_ms", "lag_p99_ms")}
+    lw = {k: med(lag_within, k) for k in ("achieved_per_s", "lag_p50_ms", "lag_p99_ms")}
     sc = {k: med(at_scoring, k) for k in ("achieved_per_s", "p50_ms", "p99_ms")}
     ob = {k: med(one_by_one, k) for k in ("p50_ms", "p99_ms")}
     gw = {k: med(at_gateway, k) for k in ("achieved_per_s", "p50_ms", "p99_ms")}
@@ -390,9 +399,11 @@ async def measure(args: argparse.Namespace) -> str:
         f"| stored, published and scored | {imported['stored_s']:.0f} / {imported['published_s']:.0f} / "
         f"{imported['scored_s']:.0f} s for {imported['events']:,} events → **{imported['city_minutes']:,.0f} min** "
         f"for 13.3 M | < 15 min | {met(imported['city_minutes'] < 15)} |",
-        f"| end-to-end lag at {lg['achieved_per_s']:,.0f} entries/s | p50 {lg['lag_p50_ms']:.0f} ms, "
-        f"p99 {lg['lag_p99_ms']:.0f} ms | p50 < 100, p99 < 500 ms | "
-        f"{met(lg['lag_p50_ms'] < 100 and lg['lag_p99_ms'] < 500)} |",
+        f"| end-to-end lag, {args.lag_rate:,.0f} entries/s asked, {lg['achieved_per_s']:,.0f}/s taken | "
+        f"p50 {lg['lag_p50_ms']:.0f} ms, p99 {lg['lag_p99_ms']:.0f} ms | p50 < 100, p99 < 500 ms at 500/s | "
+        f"{met(lg['lag_p50_ms'] < 100 and lg['lag_p99_ms'] < 500 and lg['achieved_per_s'] >= 475)} |",
+        f"| same, at half the gateway's measured write rate ({lw['achieved_per_s']:,.0f}/s) | "
+        f"p50 {lw['lag_p50_ms']:.0f} ms, p99 {lw['lag_p99_ms']:.0f} ms | | |",
         f"| rebuild of scoring | {rb['messages']:,.0f} messages in {rb['seconds']:.0f} s = {rb['per_s']:,.0f}/s → "
         f"**{rb['city_s']:,.0f} s** for 13.3 M | < 60 s | {met(rb['city_s'] < 60)} |",
         f"| one cadre's score at the scoring service, one request after another | p50 {ob['p50_ms']:.1f} ms, "
@@ -416,6 +427,7 @@ async def measure(args: argparse.Namespace) -> str:
         + "; append store " + " / ".join(f"{x:,.0f}" for x in append["store"])
         + ", eventsourcing " + " / ".join(f"{x:,.0f}" for x in append["eventsourcing"])
         + "; lag p99 " + " / ".join(f"{r['lag_p99_ms']:.0f}" for r in lag)
+        + " (within capacity " + " / ".join(f"{r['lag_p99_ms']:.0f}" for r in lag_within) + ")"
         + "; score p99 at scoring " + " / ".join(f"{r['p99_ms']:.1f}" for r in at_scoring)
         + ", at gateway " + " / ".join(f"{r['p99_ms']:.1f}" for r in at_gateway)
         + f"; rebuilt projections equal to the live ones: {all(r['equal'] for r in rebuilt)}.",
