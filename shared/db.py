@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
@@ -80,7 +81,7 @@ def database_unavailable(exc: BaseException) -> bool:
         seen.add(id(cause))
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:
             return True
-        if isinstance(cause, ConnectionError | TimeoutError):
+        if isinstance(cause, ConnectionError | TimeoutError | PoolTimeout):  # PoolTimeout: every connection busy
             return True
         sqlstate = getattr(cause, "sqlstate", None)
         if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
@@ -91,7 +92,8 @@ def database_unavailable(exc: BaseException) -> bool:
 
 # For ``install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)``: a request that finds the
 # database down is answered 503 with Retry-After (the client retries), not 500 (a bug).
-DATABASE_UNAVAILABLE = ((OSError, DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError), database_unavailable)
+DATABASE_UNAVAILABLE = ((OSError, DBAPIError, PoolTimeout, asyncpg.PostgresError, asyncpg.InterfaceError),
+                        database_unavailable)
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from shared import faults
 from shared.commands import control_character
-from shared.db import database_unavailable
+from shared.db import PoolTimeout, database_unavailable
 
 
 def test_the_plan_names_points_and_passes() -> None:
@@ -60,6 +60,7 @@ def wrapped(orig: BaseException) -> DBAPIError:
     (wrapped(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed")), True),
     (wrapped(asyncpg.exceptions.StringDataRightTruncationError("value too long")), False),
     (wrapped(asyncpg.exceptions.UniqueViolationError("duplicate key")), False),
+    (PoolTimeout("QueuePool limit of size 10 overflow 0 reached"), True),  # every pooled connection busy
     (ValueError("a bug"), False),
 ])
 def test_database_unavailable_looks_through_the_chain_of_causes(exc: BaseException, unavailable: bool) -> None:
