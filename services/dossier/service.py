@@ -245,11 +245,20 @@ class DossierService:
         return Outcome(201, body)
 
     async def _current(self, conn: AsyncConnection, plan: Plan) -> StreamHead:
-        """The stream's head as committed: the one kept from earlier caught up with the events after it."""
-        head = self._heads.get(plan.stream_id) or StreamHead.start(plan)
-        newer = await store.read_stream(conn, plan.stream_id, after=head.version)
-        if newer:
-            head = head.followed_by(plan, newer)
+        """The stream's head as committed: the one kept from earlier caught up with the events after it.
+        The kept head's own event is read again and must be the one kept (its hash): a store put back by a
+        restore, and written since, would otherwise have a command decided on events it no longer holds."""
+        kept = self._heads.get(plan.stream_id)
+        if kept is not None and kept.version > 0:
+            tail = await store.read_stream(conn, plan.stream_id, after=kept.version - 1)
+            if tail and tail[0].stream_version == kept.version and tail[0].hash == kept.hash:
+                if len(tail) == 1:
+                    return kept
+                head = kept.followed_by(plan, tail[1:])
+                self._heads.put(plan.stream_id, head)
+                return head
+        head = StreamHead.start(plan).followed_by(plan, await store.read_stream(conn, plan.stream_id))
+        if head.version:
             self._heads.put(plan.stream_id, head)
         return head
 
@@ -264,9 +273,9 @@ class DossierService:
         aborts the whole batch (nothing is written) and propagates: the caller retries item by item.
         Items needing a superior's standing (``Plan.superiors``) are not batched: see ``importer``.
 
-        A stream whose version in the store is still the one of its kept head (``StreamHeads``) is not read
-        again: a cadre with thousands of entries spans many batches, and reading its whole history for each
-        would make an import quadratic."""
+        A stream whose newest event in the store is still the one of its kept head (``StreamHeads``: same
+        version and hash) is not read again: a cadre with thousands of entries spans many batches, and
+        reading its whole history for each would make an import quadratic."""
         plans = [self._plan(i.operation, i.command, i.params, actor, i.new_id) for i in items]
         results: list[Outcome | Exception] = []
         async with self._transaction() as conn:
@@ -274,8 +283,8 @@ class DossierService:
             await store.lock_streams(conn, stream_ids)
             earlier = await store.find_responses(conn, [i.idempotency.key for i in items])
             kept = {s: head for s in stream_ids if (head := self._heads.get(s)) is not None}
-            versions = await store.stream_versions(conn, list(kept))
-            streams = {s: kept[s] for s, v in versions.items() if kept[s].version == v}
+            heads = await store.stream_heads(conn, list(kept))
+            streams = {s: kept[s] for s, head in heads.items() if (kept[s].version, kept[s].hash) == head}
             histories = await store.read_streams(conn, [s for s in stream_ids if s not in streams])
             catalogue = ((await self._current(conn, CATALOGUE)).state if any(p.catalogue for p in plans)
                          else cat.Catalogue())

@@ -226,13 +226,15 @@ async def read_streams(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict
     return found
 
 
-async def stream_versions(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, int]:
-    """Each stream's newest version (streams without events are left out)."""
+async def stream_heads(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+    """Each stream's newest version and its hash (streams without events are left out)."""
     if not stream_ids:
         return {}
-    rows = await conn.execute(select(events.c.stream_id, func.max(events.c.stream_version))
-                              .where(events.c.stream_id.in_(list(stream_ids))).group_by(events.c.stream_id))
-    return {stream_id: version for stream_id, version in rows}
+    newest = (select(events.c.stream_id, func.max(events.c.stream_version).label("version"))
+              .where(events.c.stream_id.in_(list(stream_ids))).group_by(events.c.stream_id).subquery())
+    rows = await conn.execute(select(events.c.stream_id, events.c.stream_version, events.c.hash).join(
+        newest, (events.c.stream_id == newest.c.stream_id) & (events.c.stream_version == newest.c.version)))
+    return {stream_id: (version, hash_) for stream_id, version, hash_ in rows}
 
 
 async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:

@@ -6,15 +6,27 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from services.dossier import domain
 from services.dossier.service import DossierService, StreamHead, StreamHeads
 from services.dossier.store import Actor
 from shared.commands import RecordEntry, RegisterCadre, RegisterUnit, RevokeEntry
-from tests.integration.test_tamper_evidence import tamper
 
 CLERK = Actor("clerk-1", "clerk")
 DAY = dt.date.today() - dt.timedelta(days=3)
+
+
+async def put_back(engine, cadre: str, version: int) -> None:
+    """What restoring a backup taken before ``version`` does to that cadre's stream (past the append-only
+    triggers, as a superuser would)."""
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            await conn.execute(text("DROP TRIGGER IF EXISTS events_no_delete"))
+        await conn.execute(text("DELETE FROM events WHERE stream_id = :s AND stream_version >= :v"),
+                           {"s": cadre, "v": version})
 
 
 def entry(points: int) -> RecordEntry:
@@ -58,26 +70,36 @@ async def test_an_instance_decides_on_what_another_instance_committed(database_u
 
 
 async def test_a_store_put_back_is_read_whole_again(database_url_factory) -> None:
-    """A restore may take a stream back behind a kept head: the write that finds it so starts over."""
+    """A restore may take a stream back behind a kept head, or to another event at the kept version (written
+    since by another instance): either way the kept head is not trusted, the stream is read whole."""
     from shared.db import make_engine
 
-    engine = make_engine(await database_url_factory("dossier"))
+    url = await database_url_factory("dossier")
+    engine, other_engine = make_engine(url), make_engine(url)
     service = DossierService(engine, today=dt.date.today)
+    other = DossierService(other_engine, today=dt.date.today)
     try:
         await service.seed_catalogue()
         await service.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"), {},
                               CLERK)
         cadre = (await service.execute("register_cadre", RegisterCadre(name="李娜", unit_id="u"), {}, CLERK)).body["id"]
         lost = (await service.execute("record_entry", entry(2), {"cadre_id": cadre}, CLERK)).body
-        # the backup restored was taken before that entry
-        await tamper(engine, f"DELETE FROM events WHERE stream_id = '{cadre}' AND stream_version = 2")
+        await put_back(engine, cadre, 2)  # the backup restored was taken before that entry
         after = await service.execute("record_entry", entry(5), {"cadre_id": cadre}, CLERK)
         assert after.body["version"] == 2
         with pytest.raises(domain.EntryNotFound):
             await service.execute("revoke_entry", RevokeEntry(reason="r"), {"cadre_id": cadre,
                                                                             "entry_id": lost["entry_id"]}, CLERK)
+
+        # ``service`` keeps version 2 (``after``); put back again, and another instance writes a version 2 of its own
+        await put_back(engine, cadre, 2)
+        assert (await other.execute("record_entry", entry(1), {"cadre_id": cadre}, CLERK)).body["version"] == 2
+        with pytest.raises(domain.EntryNotFound):
+            await service.execute("revoke_entry", RevokeEntry(reason="r"), {"cadre_id": cadre,
+                                                                            "entry_id": after.body["entry_id"]}, CLERK)
     finally:
         await engine.dispose()
+        await other_engine.dispose()
 
 
 def test_kept_heads_are_bounded_least_recently_used_first() -> None:
