@@ -8,6 +8,7 @@ and its own Kafka topic, so tests do not see each other's data.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import uuid
@@ -113,6 +114,21 @@ async def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path):
         dbs = PgDatabases(PG_BASE)
         yield dbs.create
         await dbs.drop_all()
+
+
+@pytest.fixture
+async def two_dossiers(database_url_factory):
+    """Two dossier services on one database, each with its own engine: two instances of the service."""
+    from services.dossier.service import DossierService
+    from shared.db import make_engine
+
+    url = await database_url_factory("dossier")
+    engines = [make_engine(url), make_engine(url)]
+    try:
+        yield tuple(DossierService(engine, today=dt.date.today) for engine in engines)
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

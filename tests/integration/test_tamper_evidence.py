@@ -8,13 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import text
 
 from services.dossier import store
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from shared.db import make_engine
 from shared.events import CadreRegistered, EntryRevoked, SelfEvaluationWritten
+from tests.support.tamper import tamper
 
 ACTOR = Actor("tester", "clerk")
 NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
@@ -35,18 +35,6 @@ async def chained(database_url_factory):
                                    NOW + dt.timedelta(minutes=n), algorithm=algorithm)
     yield url, engine
     await engine.dispose()
-
-
-async def tamper(engine, *statements: str) -> None:
-    """Raw SQL as a superuser would run it, past the append-only triggers."""
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text("SET LOCAL session_replication_role = replica"))  # triggers off
-        else:
-            await conn.execute(text("DROP TRIGGER events_no_update"))
-            await conn.execute(text("DROP TRIGGER events_no_delete"))
-        for statement in statements:
-            await conn.execute(text(statement))
 
 
 async def breaks(engine):

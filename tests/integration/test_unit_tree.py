@@ -3,9 +3,6 @@ instance registers must be in the caller's jurisdiction at once, and the tree mu
 
 from __future__ import annotations
 
-import datetime as dt
-
-from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from shared.commands import RegisterUnit
 
@@ -16,28 +13,19 @@ def unit(unit_id: str, parent_id: str | None, level: str = "unit") -> RegisterUn
     return RegisterUnit(unit_id=unit_id, name=unit_id, level=level, unit_class="c", parent_id=parent_id)
 
 
-async def test_relations_see_units_registered_elsewhere(database_url_factory) -> None:
-    from shared.db import make_engine
+async def test_relations_see_units_registered_elsewhere(two_dossiers) -> None:
+    one, other = two_dossiers
+    await one.execute("register_unit", unit("city", None, "city"), {}, CLERK)
+    await one.execute("register_unit", unit("county", "city", "county"), {}, CLERK)
+    await one.execute("register_unit", unit("bureau", "county"), {}, CLERK)
+    asked = ["city", "county", "bureau", "nowhere"]
+    assert await one.relations("clerk-1", "county", [], asked) == {
+        "jurisdiction": ["county", "bureau"], "top_level": False, "cadres": {}}
+    assert (await one.relations("clerk-1", "city", [], asked))["top_level"] is True
 
-    url = await database_url_factory("dossier")
-    one_engine, other_engine = make_engine(url), make_engine(url)
-    one = DossierService(one_engine, today=dt.date.today)
-    other = DossierService(other_engine, today=dt.date.today)
-    try:
-        await one.execute("register_unit", unit("city", None, "city"), {}, CLERK)
-        await one.execute("register_unit", unit("county", "city", "county"), {}, CLERK)
-        await one.execute("register_unit", unit("bureau", "county"), {}, CLERK)
-        asked = ["city", "county", "bureau", "nowhere"]
-        assert await one.relations("clerk-1", "county", [], asked) == {
-            "jurisdiction": ["county", "bureau"], "top_level": False, "cadres": {}}
-        assert (await one.relations("clerk-1", "city", [], asked))["top_level"] is True
-
-        await other.execute("register_unit", unit("office", "county"), {}, CLERK)
-        seen = await one.relations("clerk-1", "county", [], ["office"])
-        assert seen["jurisdiction"] == ["office"]
-        whole = await one.relations("clerk-1", "county", [], [], whole_jurisdiction=True)
-        assert whole["jurisdiction"] == ["county", "bureau", "office"]  # nearest first, then by id
-        assert (await one.relations("clerk-1", "nowhere", [], asked, whole_jurisdiction=True))["jurisdiction"] == []
-    finally:
-        await one_engine.dispose()
-        await other_engine.dispose()
+    await other.execute("register_unit", unit("office", "county"), {}, CLERK)
+    seen = await one.relations("clerk-1", "county", [], ["office"])
+    assert seen["jurisdiction"] == ["office"]
+    whole = await one.relations("clerk-1", "county", [], [], whole_jurisdiction=True)
+    assert whole["jurisdiction"] == ["county", "bureau", "office"]  # nearest first, then by id
+    assert (await one.relations("clerk-1", "nowhere", [], asked, whole_jurisdiction=True))["jurisdiction"] == []
