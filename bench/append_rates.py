@@ -35,7 +35,7 @@ from services.dossier import store
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from shared import commands as c
-from shared.db import make_engine
+from shared.db import make_engine, write_transaction
 from shared.events import Basis, EntryKind, EntryRecorded
 from tests.conftest import PgDatabases
 
@@ -65,11 +65,11 @@ async def _for(seconds: float, write) -> int:
 
 
 async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
-    engine = make_engine(await dbs.create("dossier"), pool_size=WRITERS)
+    engine = make_engine(await dbs.create("dossier"), pool_size=WRITERS, pre_ping=False)
     streams = [str(uuid.uuid4()) for _ in range(WRITERS)]
 
     async def write(w: int, n: int) -> None:
-        async with engine.begin() as conn:
+        async with write_transaction(engine) as conn:
             await store.lock_stream(conn, streams[w])
             await store.append(conn, streams[w], n, [entry(n)], ACTOR, dt.datetime.now(dt.UTC))
 
@@ -81,7 +81,7 @@ async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
 
 
 async def shiji_service(dbs: PgDatabases, seconds: float) -> float:
-    engine = make_engine(await dbs.create("dossier"), pool_size=WRITERS)
+    engine = make_engine(await dbs.create("dossier"), pool_size=WRITERS, pre_ping=False)
     service = DossierService(engine, today=lambda: DAY)
     try:
         await service.seed_catalogue()

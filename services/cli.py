@@ -269,7 +269,7 @@ async def _import(args: argparse.Namespace, source) -> int:
         settings = DossierSettings()
     key = settings.declaration_key
     sealer = Sealer.from_base64(key.get_secret_value(), settings.declaration_key_id) if key else None
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.database_url, pool_size=2, pre_ping=False)  # as the dossier's (its api.py)
     service = DossierService(engine, today=lambda: today(settings.timezone), sealer=sealer,
                              hash_algorithm=settings.hash_algorithm,
                              head_cache_size=settings.head_cache_size)

@@ -26,6 +26,7 @@ from services.dossier import catalogue as cat
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
 from shared import commands as c
+from shared.db import write_transaction
 from shared.events import CategoryDefined, DeclarationKind, DomainEvent, UnitRegistered
 from shared.faults import crash_point
 from shared.group_commit import GroupCommit
@@ -173,7 +174,7 @@ class DossierService:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         if self._write_lock is None:
-            async with self._engine.begin() as conn:
+            async with write_transaction(self._engine) as conn:
                 yield conn
         else:
             async with self._write_lock, self._engine.begin() as conn:

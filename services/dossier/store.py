@@ -88,7 +88,7 @@ _READ_STREAM = (select(*_COLUMNS).where(events.c.stream_id == bindparam("stream"
                                         events.c.stream_version > bindparam("after"))
                 .order_by(events.c.stream_version))
 _FIND_RESPONSE = select(idempotency_keys).where(idempotency_keys.c.key == bindparam("key"))
-_LOCK_STREAM = text("SELECT pg_advisory_xact_lock(hashtextextended(:stream, 0))")
+_LOCK_STREAM_SQL = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
 
 async def read_stream(conn: AsyncConnection, stream_id: str, after: int = 0) -> list[StoredEvent]:
@@ -104,7 +104,8 @@ async def lock_stream(conn: AsyncConnection, stream_id: str) -> None:
     transaction id, so ``append`` stays the transaction's first write. (SQLite writers are already
     serialised by the service's write lock.)"""
     if conn.dialect.name == "postgresql":
-        await conn.execute(_LOCK_STREAM, {"stream": stream_id})
+        async with asyncpg_connection(conn) as driver:
+            await driver.execute(_LOCK_STREAM_SQL, stream_id)
 
 
 async def stream_version(conn: AsyncConnection, stream_id: str) -> int:
