@@ -192,16 +192,20 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     settings = ScoringSettings()
     k = settings.kafka
-    if not holds_everything(k.bootstrap, k.topic):
+    if args.from_store and not args.into:
+        print("--from-store builds into a fresh database: give --into too", file=sys.stderr)
+        return 2
+    if not args.from_store and not holds_everything(k.bootstrap, k.topic):
         print(f"{k.topic} does not hold every event from offset 0 (missing, or trimmed by retention): rebuild from "
               "the event store instead, on a new topic and a new scoring database (RELIABILITY.md)", file=sys.stderr)
         return 2
     if args.into:
+        from services.scoring.from_store import UnknownEvents
         from services.scoring.rebuild import RebuildRefused, rebuild_into
 
         try:
-            print(asyncio.run(rebuild_into(settings, args.into)))
-        except RebuildRefused as exc:
+            print(asyncio.run(rebuild_into(settings, args.into, args.from_store, checksums=not args.no_checksum)))
+        except (RebuildRefused, UnknownEvents) as exc:
             print(exc, file=sys.stderr)
             return 2
         return 0
@@ -336,6 +340,11 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("service", choices=["scoring"])
     rebuild.add_argument("--into", default=None, metavar="DATABASE_URL",
                          help="build into this (empty) database while the live one serves; switch over after")
+    rebuild.add_argument("--from-store", default=None, metavar="DOSSIER_DATABASE_URL",
+                         help="with --into: build from the dossier's event store in one set-based pass (PostgreSQL) "
+                              "instead of replaying the topic; the consumer goes on from the topic's end")
+    rebuild.add_argument("--no-checksum", action="store_true",
+                         help="with --into: skip comparing the checksums of both databases (they read every row)")
     rebuild.set_defaults(func=cmd_rebuild)
 
     checksum = sub.add_parser("checksum", help="print a digest of scoring's projections (equal digests, equal projections)")

@@ -82,6 +82,15 @@ class PgDatabases:
             await upgrade_to_head(service, url)
         return url
 
+    async def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        conn = await self._admin()
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        self.created.remove(name)
+
     async def drop_all(self) -> None:
         conn = await self._admin()
         try:

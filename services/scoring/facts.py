@@ -30,6 +30,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -159,17 +160,21 @@ _ENTRY_COLUMNS = ("entry_id", "cadre_id", "kind", "event_id", "category", "point
                   "impact_start", "impact_end")
 
 
-def _as_known(dialect: str, key: str = "cadre_id"):
-    """The entries whose ``key`` (cadre_id or entry_id) is in the ``ids`` parameter, as they stood at the
-    ``known_at`` parameter: recorded by then, not revoked by then, as last amended by then (an amendment
-    restates the whole entry, its impact period or the lack of one included). Joined to each entry's newest
-    amendment; amendments are rare, so that side stays small."""
+def _as_known(dialect: str, key: str | None = "cadre_id"):
+    """The entries whose ``key`` (cadre_id or entry_id; None: every entry) is in the ``ids`` parameter, as
+    they stood at the ``known_at`` parameter: recorded by then, not revoked by then, as last amended by then
+    (an amendment restates the whole entry, its impact period or the lack of one included). Joined to each
+    entry's newest amendment; amendments are rare, so that side stays small."""
     known_at = bindparam("known_at", type_=DateTime(timezone=True))
+
+    def among(table):
+        return _ids_param(dialect, table.c[key]) if key else true()
+
     ranked = select(
         entry_amendments,
         func.row_number().over(partition_by=entry_amendments.c.entry_id,
                                order_by=entry_amendments.c.recorded_at.desc()).label("newest"),
-    ).where(entry_amendments.c.recorded_at <= known_at, _ids_param(dialect, entry_amendments.c[key])).subquery()
+    ).where(entry_amendments.c.recorded_at <= known_at, among(entry_amendments)).subquery()
     a = select(ranked).where(ranked.c.newest == 1).subquery()
     amended = a.c.event_id.is_not(None)
     return select(
@@ -183,7 +188,7 @@ def _as_known(dialect: str, key: str = "cadre_id"):
     ).select_from(entries.outerjoin(a, a.c.entry_id == entries.c.entry_id)).where(
         entries.c.recorded_at <= known_at,
         ~exists().where(revocations.c.entry_id == entries.c.entry_id, revocations.c.recorded_at <= known_at),
-        _ids_param(dialect, entries.c[key]),
+        among(entries),
     ).subquery("known")
 
 
@@ -288,9 +293,14 @@ async def refresh_current_entries(conn: AsyncConnection, entry_ids: Sequence[str
         await conn.execute(_derive_current(dialect), params)
 
 
+async def derive_every_current_entry(conn: AsyncConnection) -> None:
+    """Fill an empty ``current_entries`` from every entry the projection holds, in one statement (a rebuild)."""
+    await conn.execute(_derive_current(conn.dialect.name, every=True), {"known_at": HELD_NOW})
+
+
 @functools.lru_cache(maxsize=4)
-def _derive_current(dialect: str):
-    k = _as_known(dialect, key="entry_id")
+def _derive_current(dialect: str, every: bool = False):
+    k = _as_known(dialect, key=None if every else "entry_id")
     return current_entries.insert().from_select(list(_ENTRY_COLUMNS), select(*(k.c[n] for n in _ENTRY_COLUMNS)))
 
 

@@ -1,0 +1,147 @@
+"""Scoring's facts built from the event store in one set-based pass (``services/scoring/from_store.py``)
+equal the facts the consumer builds from the same events, message by message (PostgreSQL: the pass is
+COPY and SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from services.demo_city import CityShape, write_ndjson
+from services.dossier import store
+from services.dossier.importer import Importer, ndjson_rows
+from services.dossier.relay import message_of
+from services.dossier.service import DossierService
+from services.dossier.store import Actor
+from services.scoring import from_store, projection
+from services.scoring.consumer import CONSUMER_NAME, ScoringConsumer
+from services.scoring.tables import consumer_positions, current_entries, results
+from shared.bus import DeliveredMessage
+from shared.db import make_engine, write_transaction
+from shared.events import (
+    EVENT_TYPES,
+    AchievementVerified,
+    AssessmentScoresRecorded,
+    Basis,
+    DeclarationRecorded,
+    EntryRecorded,
+    IntegrityVetoRecorded,
+    TargetEvaluationRecorded,
+    TeamGradeRecorded,
+)
+
+CLERK = Actor("clerk-1", "clerk")
+TODAY = dt.date(2026, 11, 22)
+TOPIC = "shiji.dossier.events.v1"
+
+
+def test_every_projected_event_type_is_read_in_its_current_version() -> None:
+    for event_type, versions in from_store.PROJECTED.items():
+        assert EVENT_TYPES[event_type].schema_version in versions, event_type
+
+
+def rare_events(cadre: str) -> list[tuple[str, list]]:
+    """Events of the projected types the generated city has none of, appended straight to the store."""
+    basis = Basis(reason="r", document="秦组字〔2024〕7号")
+    return [
+        (cadre, [AchievementVerified(achievement_id=str(uuid.uuid4()), title="t", category="honour",
+                                     points=Decimal("3.25"), effective_date=dt.date(2025, 5, 1)),
+                 AssessmentScoresRecorded(year=2024, mass_satisfaction=Decimal("90"), political_quality=None),
+                 AssessmentScoresRecorded(year=2025, mass_satisfaction=Decimal("85.5"),
+                                          political_quality=Decimal("0.05")),
+                 IntegrityVetoRecorded(year=2025, basis=basis),
+                 DeclarationRecorded(declaration="naked_official", flagged=True, sealed_details="eA==", key_id="k"),
+                 DeclarationRecorded(declaration="relatives", flagged=False, sealed_details="eA==", key_id="k"),
+                 # version 1 of an entry (no impact period), as an old store holds it
+                 EntryRecorded(entry_id=str(uuid.uuid4()), kind="negative", category="work_style", title="旧",
+                               points=Decimal("-2.55"), effective_date=dt.date(2024, 3, 1), basis=basis)]),
+        ("unit-c01", [TeamGradeRecorded(year=2025, grade="good"), TargetEvaluationRecorded(year=2025, prize="second")]),
+    ]
+
+
+@pytest.fixture
+async def city(pg):
+    """A dossier database holding a generated city and one of each rarer projected event."""
+    engine = make_engine(await pg.create("dossier"), pool_size=4)
+    service = DossierService(engine, today=lambda: TODAY)
+    await service.seed_catalogue()
+    out = io.StringIO()
+    write_ndjson(CityShape(cadres=12, events=1_500, seed=3), out)
+    report = await Importer(service, CLERK, batch_rows=200).run(ndjson_rows(out.getvalue().splitlines(keepends=True)))
+    assert report.refused == 0, report.errors[:3]
+    async with engine.connect() as conn:
+        cadre = await conn.scalar(text("SELECT stream_id FROM events WHERE event_type = 'cadre_registered' LIMIT 1"))
+    for stream, new in rare_events(cadre):
+        async with write_transaction(engine) as conn:
+            version = await store.stream_version(conn, stream)
+            await store.append(conn, stream, version, new, CLERK, dt.datetime.now(dt.UTC))
+    async with write_transaction(engine) as conn:  # make the last entry a version-1 event, as an old store holds it
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))  # past the append-only trigger
+        await conn.execute(text("UPDATE events SET schema_version = 1, data = data - 'impact_period' "
+                                "WHERE position = (SELECT max(position) FROM events WHERE event_type = 'entry_recorded')"))
+    yield engine
+    await engine.dispose()
+
+
+async def consumed(engine, dossier) -> None:
+    """What the consumer makes of the store's events, published in commit order on one partition."""
+    async with dossier.connect() as conn:
+        stored = await store.read_committed(conn, store.Cursor(), 100_000)
+    messages = [DeliveredMessage(TOPIC, 0, offset, m.key, m.value, m.headers)
+                for offset, m in enumerate(message_of(e) for e in stored)]
+    consumer = ScoringConsumer(engine, subscribe=None)
+    for start in range(0, len(messages), 500):
+        await consumer.apply_batch(messages[start:start + 500])
+    assert consumer.dead_lettered == 0
+
+
+async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> None:
+    by_consumer, by_store = make_engine(await pg.create("scoring")), make_engine(await pg.create("scoring"))
+    try:
+        await consumed(by_consumer, city)
+        async with by_store.begin() as conn:
+            built = await from_store.build(city, conn, {(TOPIC, 0): 4321, (TOPIC, 1): 0}, CONSUMER_NAME)
+        async with city.connect() as conn:
+            projected = await conn.scalar(text("SELECT count(*) FROM events WHERE event_type = ANY(:t)"),
+                                          {"t": list(from_store.PROJECTED)})
+        assert built.events == projected > 1_000
+
+        async with by_consumer.connect() as a, by_store.connect() as b:
+            assert await projection.checksum(a) == await projection.checksum(b)
+            # not vacuously: every kind of result and the derived current entries are there
+            kinds = {k for (k,) in await b.execute(select(results.c.kind).distinct())}
+            assert kinds == {"annual_grade", "appraisal_level", "mass_satisfaction", "political_quality", "veto",
+                             "team_grade", "target_prize"}
+            assert await b.scalar(select(func.count()).select_from(current_entries)) > 500
+            positions = {(r.partition, r.next_offset) for r in await b.execute(select(consumer_positions))}
+            assert positions == {(0, 4321), (1, 0)}
+    finally:
+        await by_consumer.dispose()
+        await by_store.dispose()
+
+
+async def test_a_store_with_an_event_version_not_read_here_is_refused(pg, city) -> None:
+    async with write_transaction(city) as conn:
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        await conn.execute(text("UPDATE events SET schema_version = 9 WHERE event_type = 'entry_revoked'"))
+    target = make_engine(await pg.create("scoring"))
+    try:
+        with pytest.raises(from_store.UnknownEvents, match="entry_revoked v9"):
+            async with target.begin() as conn:
+                await from_store.build(city, conn, {(TOPIC, 0): 1}, CONSUMER_NAME)
+        async with target.connect() as conn:  # nothing half-built
+            assert await conn.scalar(select(func.count()).select_from(consumer_positions)) == 0
+    finally:
+        await target.dispose()
+
+
+def test_json_of_a_score_keeps_its_text() -> None:
+    """What the SQL reads (data->>'mass_satisfaction') is what str() of the consumer's Decimal gives."""
+    data = json.loads(json.dumps(AssessmentScoresRecorded(year=2024, mass_satisfaction=Decimal("90")).model_dump(mode="json")))
+    assert str(AssessmentScoresRecorded.model_validate(data).mass_satisfaction) == "90.0" == json.dumps(data["mass_satisfaction"])
