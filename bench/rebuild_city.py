@@ -95,8 +95,8 @@ async def rebuild_once(dbs: PgDatabases, store: str, env: dict[str, str]) -> dic
     started = time.perf_counter()
     out = shiji("rebuild", "scoring", "--into", target, "--from-store", store, "--no-checksum", env=env)
     command_s = time.perf_counter() - started
-    built = re.search(r"rebuilt (\d+) events .*copied in ([\d.]+) s, facts made in ([\d.]+) s.* in ([\d.]+) s$", out,
-                      re.MULTILINE)
+    built = re.search(r"rebuilt (\d+) events .*copied in ([\d.]+) s, facts made in ([\d.]+) s, current entries "
+                      r"derived in ([\d.]+) s, indexes built in ([\d.]+) s\).* in ([\d.]+) s$", out, re.MULTILINE)
     conn = await asyncpg.connect(target.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         entries = await conn.fetchval("SELECT count(*) FROM entries")
@@ -106,14 +106,20 @@ async def rebuild_once(dbs: PgDatabases, store: str, env: dict[str, str]) -> dic
     await dbs.drop(target)  # ~10 GB each at the city's size
     assert entries == STORE_ENTRIES[store], (entries, STORE_ENTRIES[store])
     return {"events": int(built.group(1)), "copy_s": float(built.group(2)), "fill_s": float(built.group(3)),
-            "seconds": float(built.group(4)), "command_s": command_s, "entries": entries, "current": current}
+            "current_s": float(built.group(4)), "index_s": float(built.group(5)), "seconds": float(built.group(6)),
+            "command_s": command_s, "entries": entries, "current": current}
 
 
 async def main(args: argparse.Namespace) -> None:
     print(f"machine: {machine()}", flush=True)
     dbs = PgDatabases(PG)
     try:
-        store = await fill_store(dbs, args.events, args.slice_events, args.cadres)
+        store = args.store or await fill_store(dbs, args.events, args.slice_events, args.cadres)
+        if args.store:
+            conn = await asyncpg.connect(store.replace("postgresql+asyncpg://", "postgresql://"))
+            STORE_ENTRIES[store] = await conn.fetchval(
+                "SELECT count(*) FROM events WHERE event_type IN ('entry_recorded', 'achievement_verified')")
+            await conn.close()
         # The rebuild asks the broker where the topic ends; an empty topic of its own is enough here.
         env = {"SHIJI_SCORING_DATABASE_URL": await dbs.create("scoring"),
                "SHIJI_KAFKA_BOOTSTRAP": os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092"),
@@ -126,7 +132,8 @@ async def main(args: argparse.Namespace) -> None:
         await dbs.drop_all()
     m = {k: median([r[k] for r in runs]) for k in runs[0]}
     print(f"\nrebuild of scoring from {m['events']:,.0f} events in the store (median of {args.runs}): "
-          f"{m['seconds']:.0f} s (copy {m['copy_s']:.0f} s, facts {m['fill_s']:.0f} s) = {m['events'] / m['seconds']:,.0f} "
+          f"{m['seconds']:.0f} s (copy {m['copy_s']:.0f} s, facts {m['fill_s']:.0f} s, current entries "
+          f"{m['current_s']:.0f} s, indexes {m['index_s']:.0f} s) = {m['events'] / m['seconds']:,.0f} "
           f"events/s; the whole command {m['command_s']:.0f} s; {m['entries']:,.0f} entries, "
           f"{m['current']:,.0f} current; runs " + " / ".join(f"{r['seconds']:.0f}" for r in runs) + " s")
 
@@ -137,4 +144,6 @@ if __name__ == "__main__":
     parser.add_argument("--slice-events", type=int, default=100_000)
     parser.add_argument("--cadres", type=int, default=1_000, help="cadres of the slice (the city has ~70x the slice's)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--store", default=None, metavar="DOSSIER_DATABASE_URL",
+                        help="a store filled by an earlier run (kept, not dropped): skip making one")
     asyncio.run(main(parser.parse_args()))

@@ -73,8 +73,7 @@ async def rebuild_into(settings: ScoringSettings, target_url: str, store_url: st
                                                   CONSUMER_NAME)
             finally:
                 await store.dispose()
-            built = (f"rebuilt {made.events} events from the event store (copied in {made.copy_s:.1f} s, "
-                     f"facts made in {made.fill_s:.1f} s)")
+            built = f"rebuilt {made.events} events from the event store ({made})"
         built += f" into {target_url} in {time.perf_counter() - started:.1f} s"
         # What the live service has announced, so the rebuilt one announces only what changes from now on.
         async with live.connect() as source, target.begin() as sink:

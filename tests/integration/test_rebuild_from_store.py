@@ -21,7 +21,7 @@ from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.scoring import from_store, projection
 from services.scoring.consumer import CONSUMER_NAME, ScoringConsumer
-from services.scoring.tables import consumer_positions, current_entries, results
+from services.scoring.tables import consumer_positions, current_entries, entries, results
 from shared.bus import DeliveredMessage
 from shared.db import make_engine, write_transaction
 from shared.events import (
@@ -39,6 +39,10 @@ from shared.events import (
 CLERK = Actor("clerk-1", "clerk")
 TODAY = dt.date(2026, 11, 22)
 TOPIC = "shiji.dossier.events.v1"
+TWICE = "entry-made-twice"
+INDEXES = "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2"
+CONSTRAINTS = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+               "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2")
 
 
 def test_every_projected_event_type_is_read_in_its_current_version() -> None:
@@ -46,10 +50,15 @@ def test_every_projected_event_type_is_read_in_its_current_version() -> None:
         assert EVENT_TYPES[event_type].schema_version in versions, event_type
 
 
-def rare_events(cadre: str) -> list[tuple[str, list]]:
-    """Events of the projected types the generated city has none of, appended straight to the store."""
+def rare_events(cadre: str, other: str) -> list[tuple[str, list]]:
+    """Events of the projected types the generated city has none of, appended straight to the store; and an
+    entry id made in two cadres' streams (an import can carry ids over): the first one made is kept."""
     basis = Basis(reason="r", document="秦组字〔2024〕7号")
     return [
+        (cadre, [EntryRecorded(entry_id=TWICE, kind="positive", category="honour", title="先", points=Decimal("1"),
+                               effective_date=dt.date(2025, 1, 2), basis=basis)]),
+        (other, [EntryRecorded(entry_id=TWICE, kind="negative", category="work_style", title="后",
+                               points=Decimal("-4"), effective_date=dt.date(2025, 1, 3), basis=basis)]),
         (cadre, [AchievementVerified(achievement_id=str(uuid.uuid4()), title="t", category="honour",
                                      points=Decimal("3.25"), effective_date=dt.date(2025, 5, 1)),
                  AssessmentScoresRecorded(year=2024, mass_satisfaction=Decimal("90"), political_quality=None),
@@ -76,8 +85,9 @@ async def city(pg):
     report = await Importer(service, CLERK, batch_rows=200).run(ndjson_rows(out.getvalue().splitlines(keepends=True)))
     assert report.refused == 0, report.errors[:3]
     async with engine.connect() as conn:
-        cadre = await conn.scalar(text("SELECT stream_id FROM events WHERE event_type = 'cadre_registered' LIMIT 1"))
-    for stream, new in rare_events(cadre):
+        cadre, other = (await conn.execute(text(
+            "SELECT stream_id FROM events WHERE event_type = 'cadre_registered' ORDER BY position LIMIT 2"))).scalars()
+    for stream, new in rare_events(cadre, other):
         async with write_transaction(engine) as conn:
             version = await store.stream_version(conn, stream)
             await store.append(conn, stream, version, new, CLERK, dt.datetime.now(dt.UTC))
@@ -119,6 +129,12 @@ async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> 
             assert kinds == {"annual_grade", "appraisal_level", "mass_satisfaction", "political_quality", "veto",
                              "team_grade", "target_prize"}
             assert await b.scalar(select(func.count()).select_from(current_entries)) > 500
+            # the indexes and key constraints dropped for the fill are all back, as the migrations made them
+            for schema in (INDEXES, CONSTRAINTS):
+                assert (await a.execute(text(schema))).all() == (await b.execute(text(schema))).all()
+            # the id made twice: one row, the first one made
+            assert (await b.execute(select(entries.c.kind, entries.c.points_cents)
+                                    .where(entries.c.entry_id == TWICE))).all() == [("positive", 100)]
             positions = {(r.partition, r.next_offset) for r in await b.execute(select(consumer_positions))}
             assert positions == {(0, 4321), (1, 0)}
     finally:
