@@ -95,6 +95,10 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+# What a statement the database refused raises: through SQLAlchemy, or straight from asyncpg where a hot
+# path runs on the driver (``asyncpg_connection``). ``database_unavailable`` tells an outage apart.
+REFUSED = (DBAPIError, asyncpg.PostgresError)
+
 # For ``install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)``: a request that finds the
 # database down is answered 503 with Retry-After (the client retries), not 500 (a bug).
 DATABASE_UNAVAILABLE = ((OSError, DBAPIError, PoolTimeout, asyncpg.PostgresError, asyncpg.InterfaceError),

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
-from sqlalchemy.exc import DBAPIError
 
 from services.dossier.errors import DomainError
 from services.dossier.sealing import SealingUnavailable
@@ -37,7 +36,7 @@ from services.dossier.service import (
 )
 from services.dossier.store import Actor, ConcurrencyError
 from shared.commands import OPERATIONS, Operation, control_character
-from shared.db import database_unavailable
+from shared.db import REFUSED, database_unavailable
 from shared.routing import PATH_PARAMETERS, path_parameters
 
 BY_NAME = {op.name: op for op in OPERATIONS}
@@ -261,7 +260,7 @@ class Importer:
             return
         try:
             outcomes = await self._service.execute_batch([r.item for r in batch], self._actor)
-        except (DBAPIError, ConcurrencyError) as exc:
+        except (*REFUSED, ConcurrencyError) as exc:
             if database_unavailable(exc):
                 raise
             # The database refused the batch as a whole: nothing of it was written. Find the culprit
@@ -270,7 +269,7 @@ class Importer:
             for row in batch:
                 try:
                     outcomes.extend(await self._service.execute_batch([row.item], self._actor))
-                except (DBAPIError, ConcurrencyError) as exc:
+                except (*REFUSED, ConcurrencyError) as exc:
                     if database_unavailable(exc):
                         raise
                     outcomes.append(exc)

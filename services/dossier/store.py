@@ -238,13 +238,28 @@ async def stream_heads(conn: AsyncConnection, stream_ids: Sequence[str]) -> dict
     return {stream_id: (version, hash_) for stream_id, version, hash_ in rows}
 
 
+_COPIED = ["stream_id", "stream_version", "event_id", "event_type", "schema_version", "data", "effective_date",
+           "recorded_at", "actor", "actor_role", "context", "hash"]
+
+
 async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows made by ``chained_rows`` in one statement; ``ConcurrencyError`` if a stream moved on."""
+    """Insert rows made by ``chained_rows`` in one statement; ``ConcurrencyError`` if a stream moved on.
+
+    On PostgreSQL the rows are COPYed (position and transaction id from the columns' defaults, as for an
+    INSERT): SQLAlchemy's executemany spent as long binding a batch's parameters as the rest of the import
+    spent making them (measured: ~10 % of an import's time)."""
     if not rows:
         return
     try:
-        await conn.execute(events.insert(), list(rows))
-    except IntegrityError:
+        if conn.dialect.name == "postgresql":
+            records = [(r["stream_id"], r["stream_version"], r["event_id"], r["event_type"], r["schema_version"],
+                        json.dumps(r["data"]), r["effective_date"], r["recorded_at"], r["actor"], r["actor_role"],
+                        json.dumps(r["context"]) if r["context"] is not None else None, r["hash"]) for r in rows]
+            async with asyncpg_connection(conn) as driver:
+                await driver.copy_records_to_table("events", records=records, columns=_COPIED)
+        else:
+            await conn.execute(events.insert(), list(rows))
+    except (IntegrityError, asyncpg.UniqueViolationError):
         raise ConcurrencyError(rows[0]["stream_id"], rows[0]["stream_version"] - 1, None) from None
 
 
