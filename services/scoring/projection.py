@@ -91,7 +91,9 @@ def _result(env: Envelope, subject: str, year: int, kind: str, value: object) ->
 
 
 def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
-    """The projection rows each event implies, by table; events that count for nothing imply none."""
+    """The projection rows each event implies, by table; events that count for nothing imply none.
+    (``from_store.FILL`` makes the same rows in SQL for a rebuild: a type projected here must be read there,
+    which tests/integration/test_rebuild_from_store.py checks.)"""
     rows: dict[str, list[dict]] = {name: [] for name in _TABLES}
     for item in batch:
         env, event = item.envelope, item.event

@@ -5,8 +5,10 @@ COPY and SQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import io
 import json
+import re
 import uuid
 from decimal import Decimal
 
@@ -45,9 +47,13 @@ CONSTRAINTS = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(o
                "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2")
 
 
-def test_every_projected_event_type_is_read_in_its_current_version() -> None:
+def test_every_event_type_the_consumer_projects_is_read_here_in_its_current_version() -> None:
+    by_class = {cls.__name__: event_type for event_type, cls in EVENT_TYPES.items()}
+    projected = {by_class[name] for name in re.findall(r"case (\w+)\(\):", inspect.getsource(projection.rows_for))}
+    assert projected == set(from_store.PROJECTED)
     for event_type, versions in from_store.PROJECTED.items():
         assert EVENT_TYPES[event_type].schema_version in versions, event_type
+    assert {t for sql in from_store.FILL for t in re.findall(r"event_type = '(\w+)'", sql)} == projected
 
 
 def rare_events(cadre: str, other: str) -> list[tuple[str, list]]:
