@@ -411,7 +411,8 @@ async def measure(args: argparse.Namespace) -> str:
     lines += [
         f"Scale: {args.cadres:,} cadres, {imported['events']:,} events imported ({imported['rows']:,} rows, "
         f"{imported['refused']} refused); each figure the median of {args.runs} runs of {args.seconds:.0f} s "
-        f"(rebuild replaying the topic: {args.rebuild_runs}; import: one). Whole run: {(time.perf_counter() - started) / 60:.1f} min.",
+        f"(rebuild replaying the topic: {args.rebuild_runs}; import: one). "
+        f"Whole run: {(time.perf_counter() - started) / 60:.1f} min.",
         "",
         "| figure | measured | target | |",
         "|---|---|---|---|",

@@ -82,7 +82,8 @@ async def test_totals_and_warnings_are_published_as_cloudevents(production: Prod
 
 async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: ProductionSystem) -> None:
     """Blue/green: the live scoring goes on serving while ``shiji rebuild scoring --into`` builds a fresh
-    database from offset zero; with no writes in between, the two checksums are equal."""
+    database from offset zero, or ``--from-store`` from the event store; with no writes in between, the
+    checksums are equal."""
     from tests.conftest import PgDatabases
 
     auth = {"Authorization": f"Bearer {production.token(unit='rb-city')}"}
@@ -118,5 +119,13 @@ async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: P
                                                          "--into", target],
                                         env=production.env, capture_output=True, text=True, timeout=120)
         assert again.returncode != 0 and "already holds consumer positions" in again.stderr
+        # The same facts from the event store in one set-based pass, without the topic.
+        from_store = await dbs.create()
+        built = await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-m", "services.cli", "rebuild", "scoring", "--into", from_store,
+            "--from-store", production.env["SHIJI_DOSSIER_DATABASE_URL"]],
+            env=production.env, capture_output=True, text=True, timeout=120)
+        assert built.returncode == 0, built.stderr
+        assert "from the event store" in built.stdout and "(equal)" in built.stdout, built.stdout
     finally:
         await dbs.drop_all()
