@@ -45,7 +45,8 @@ def make_engine(url: str, *, pool_size: int = 10, single_statement_reads: bool =
     pooled connection instead). The ping on checkout (``pre_ping``) makes a restarted database cost no
     request; it is three round trips on asyncpg, so the dossier, whose writes go through
     ``write_transaction`` (which finds a dropped connection at BEGIN itself), goes without it: there a
-    read on a dropped connection fails once (503) and SQLAlchemy discards the pool's older connections.
+    read meeting a connection the database dropped fails (503, retried by the client) and that connection
+    is discarded; a read through SQLAlchemy's execution also has it discard the pool's older connections.
 
     ``single_statement_reads`` makes an engine for answers that are one SELECT: no transaction around it
     (autocommit; one statement is its own snapshot) and no ping on checkout. That saves four of its five
