@@ -32,10 +32,10 @@ import asyncpg
 
 from bench.machine import machine, median
 from services.dossier import store
-from services.dossier.service import DossierService
+from services.dossier.service import DossierService, dossier_engine
 from services.dossier.store import Actor
 from shared import commands as c
-from shared.db import make_engine, write_transaction
+from shared.db import write_transaction
 from shared.events import Basis, EntryKind, EntryRecorded
 from tests.conftest import PgDatabases
 
@@ -65,7 +65,7 @@ async def _for(seconds: float, write) -> int:
 
 
 async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
-    engine = make_engine(await dbs.create("dossier"), pool_size=WRITERS, pre_ping=False)
+    engine = dossier_engine(await dbs.create("dossier"), WRITERS)
     streams = [str(uuid.uuid4()) for _ in range(WRITERS)]
 
     async def write(w: int, n: int) -> None:
@@ -81,7 +81,7 @@ async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
 
 
 async def shiji_service(dbs: PgDatabases, seconds: float) -> float:
-    engine = make_engine(await dbs.create("dossier"), pool_size=WRITERS, pre_ping=False)
+    engine = dossier_engine(await dbs.create("dossier"), WRITERS)
     service = DossierService(engine, today=lambda: DAY)
     try:
         await service.seed_catalogue()

@@ -18,20 +18,17 @@ import argparse
 import asyncio
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import asyncpg
 
+from bench import city
 from bench.machine import machine, median
 from tests.conftest import PgDatabases
 
 PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
-SHIJI = str(Path(sys.executable).with_name("shiji"))
-STORE_ENTRIES: dict[str, int] = {}  # entries recorded or verified in each filled store
 
 # One copy of the slice's cadre streams: new stream, event and object ids, the rest as it was.
 _COPY = """
@@ -49,11 +46,21 @@ FROM events WHERE position <= $2 AND stream_id NOT LIKE 'unit-%' AND stream_id <
 
 
 def shiji(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([SHIJI, "--log-level", "warning", *args], env={**os.environ, **env}, capture_output=True,
-                          text=True, check=False)
-    if done.returncode:
-        raise RuntimeError(f"shiji {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
+    return city.shiji(*args, env={**os.environ, **env})
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+
+
+async def entries_in(store: str) -> int:
+    """The entries recorded or verified in the store: as many as a rebuild must make."""
+    conn = await connect(store)
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM events WHERE event_type IN ('entry_recorded', 'achievement_verified')")
+    finally:
+        await conn.close()
 
 
 async def fill_store(dbs: PgDatabases, events: int, slice_events: int, cadres: int) -> str:
@@ -66,7 +73,7 @@ async def fill_store(dbs: PgDatabases, events: int, slice_events: int, cadres: i
         started = time.perf_counter()
         shiji("import", str(city), env=env)
         print(f"slice imported in {time.perf_counter() - started:.0f} s", flush=True)
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await connect(url)
     try:
         last, held = await conn.fetchrow("SELECT max(position), count(*) FROM events")
         per_copy = await conn.fetchval("SELECT count(*) FROM events WHERE stream_id NOT LIKE 'unit-%' "
@@ -82,29 +89,27 @@ async def fill_store(dbs: PgDatabases, events: int, slice_events: int, cadres: i
         await conn.execute("CHECKPOINT")
         held = await conn.fetchval("SELECT count(*) FROM events")
         size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('events'))")
-        STORE_ENTRIES[url] = await conn.fetchval(
-            "SELECT count(*) FROM events WHERE event_type IN ('entry_recorded', 'achievement_verified')")
         print(f"store: {held:,} events ({size}) in {time.perf_counter() - started:.0f} s of copying", flush=True)
     finally:
         await conn.close()
     return url
 
 
-async def rebuild_once(dbs: PgDatabases, store: str, env: dict[str, str]) -> dict[str, float]:
+async def rebuild_once(dbs: PgDatabases, store: str, store_entries: int, env: dict[str, str]) -> dict[str, float]:
     target = await dbs.create("scoring")
     started = time.perf_counter()
     out = shiji("rebuild", "scoring", "--into", target, "--from-store", store, "--no-checksum", env=env)
     command_s = time.perf_counter() - started
     built = re.search(r"rebuilt (\d+) events .*copied in ([\d.]+) s, facts made in ([\d.]+) s, current entries "
                       r"derived in ([\d.]+) s, indexes built in ([\d.]+) s\).* in ([\d.]+) s$", out, re.MULTILINE)
-    conn = await asyncpg.connect(target.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await connect(target)
     try:
         entries = await conn.fetchval("SELECT count(*) FROM entries")
         current = await conn.fetchval("SELECT count(*) FROM current_entries")
     finally:
         await conn.close()
     await dbs.drop(target)  # ~10 GB each at the city's size
-    assert entries == STORE_ENTRIES[store], (entries, STORE_ENTRIES[store])
+    assert entries == store_entries, (entries, store_entries)
     return {"events": int(built.group(1)), "copy_s": float(built.group(2)), "fill_s": float(built.group(3)),
             "current_s": float(built.group(4)), "index_s": float(built.group(5)), "seconds": float(built.group(6)),
             "command_s": command_s, "entries": entries, "current": current}
@@ -115,18 +120,14 @@ async def main(args: argparse.Namespace) -> None:
     dbs = PgDatabases(PG)
     try:
         store = args.store or await fill_store(dbs, args.events, args.slice_events, args.cadres)
-        if args.store:
-            conn = await asyncpg.connect(store.replace("postgresql+asyncpg://", "postgresql://"))
-            STORE_ENTRIES[store] = await conn.fetchval(
-                "SELECT count(*) FROM events WHERE event_type IN ('entry_recorded', 'achievement_verified')")
-            await conn.close()
+        store_entries = await entries_in(store)
         # The rebuild asks the broker where the topic ends; an empty topic of its own is enough here.
         env = {"SHIJI_SCORING_DATABASE_URL": await dbs.create("scoring"),
                "SHIJI_KAFKA_BOOTSTRAP": os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092"),
                "SHIJI_KAFKA_TOPIC": f"bench.rebuild-city.{os.getpid()}"}
         runs = []
         for run in range(1, args.runs + 1):
-            runs.append(await rebuild_once(dbs, store, env))
+            runs.append(await rebuild_once(dbs, store, store_entries, env))
             print(f"run {run}: {runs[-1]}", flush=True)
     finally:
         await dbs.drop_all()

@@ -259,10 +259,10 @@ async def _import(args: argparse.Namespace, source) -> int:
 
     from services.dossier.importer import Importer, format_of, rows_of
     from services.dossier.sealing import Sealer, local_key
-    from services.dossier.service import DossierService
+    from services.dossier.service import DossierService, dossier_engine
     from services.dossier.settings import DossierSettings
     from services.dossier.store import Actor
-    from shared.db import make_engine, sqlite_url
+    from shared.db import sqlite_url
     from shared.settings import today
 
     if args.data_dir:  # an embedded instance: its SQLite file and its own declaration key
@@ -273,7 +273,7 @@ async def _import(args: argparse.Namespace, source) -> int:
         settings = DossierSettings()
     key = settings.declaration_key
     sealer = Sealer.from_base64(key.get_secret_value(), settings.declaration_key_id) if key else None
-    engine = make_engine(settings.database_url, pool_size=2, pre_ping=False)  # as the dossier's (its api.py)
+    engine = dossier_engine(settings.database_url, pool_size=2)
     service = DossierService(engine, today=lambda: today(settings.timezone), sealer=sealer,
                              hash_algorithm=settings.hash_algorithm,
                              head_cache_size=settings.head_cache_size)

@@ -84,17 +84,16 @@ class PgDatabases:
 
     async def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
-        conn = await self._admin()
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await self._drop([name])
         self.created.remove(name)
 
     async def drop_all(self) -> None:
+        await self._drop(self.created)
+
+    async def _drop(self, names: list[str]) -> None:
         conn = await self._admin()
         try:
-            for name in self.created:
+            for name in names:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
@@ -128,11 +127,10 @@ async def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path):
 @pytest.fixture
 async def two_dossiers(database_url_factory):
     """Two dossier services on one database, each with its own engine: two instances of the service."""
-    from services.dossier.service import DossierService
-    from shared.db import make_engine
+    from services.dossier.service import DossierService, dossier_engine
 
     url = await database_url_factory("dossier")
-    engines = [make_engine(url), make_engine(url)]
+    engines = [dossier_engine(url, 10), dossier_engine(url, 10)]
     try:
         yield tuple(DossierService(engine, today=dt.date.today) for engine in engines)
     finally:

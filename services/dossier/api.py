@@ -13,13 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.dossier import directory, domain, importer, metrics, store, views
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
-from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome
+from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome, dossier_engine
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
 from shared import tracing
 from shared.bus import BusAdmin, Publisher
 from shared.commands import OPERATIONS, Operation
-from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable, make_engine
+from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable
 from shared.events import DeclarationKind, from_data
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, known_at_utc, parse_if_match
 from shared.lifespan import service_lifespan
@@ -122,9 +122,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
                tracer_provider: TracerProvider | None = None, migrate: bool = False) -> FastAPI:
     """The dossier service. With a ``publisher`` it runs the relay in the background; ``bus`` answers for
     the bus in /readyz and /metrics. The app owns what it is given: it closes both when it stops."""
-    # No ping on checkout: the writes' transactions find a dropped connection at BEGIN themselves
-    # (shared.db.write_transaction), and the ping's three round trips cost a write a fifth of its time.
-    engine = make_engine(settings.database_url, pool_size=settings.pool_size, pre_ping=False)
+    engine = dossier_engine(settings.database_url, settings.pool_size)
     provider = tracer_provider or tracing.tracer_provider_from_env("dossier")
     tracer = tracing.tracer_of(provider)
     relay = (Relay(engine, publisher, settings.kafka.topic, batch_size=settings.relay_batch_size, tracer=tracer)

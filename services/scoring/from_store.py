@@ -92,7 +92,8 @@ _STAGING_TABLES = [
     *(f"CREATE TEMPORARY TABLE {_STAGED}_{n} PARTITION OF {_STAGED} FOR VALUES IN ('{t}')"
       for n, t in enumerate(PROJECTED)),
 ]
-_UNIT = "CASE WHEN stream_id LIKE 'unit-%' THEN substr(stream_id, 6) ELSE stream_id END"  # removeprefix
+_UNIT = (f"CASE WHEN starts_with(stream_id, '{projection.UNIT_STREAM_PREFIX}') "  # str.removeprefix
+         f"THEN substr(stream_id, {len(projection.UNIT_STREAM_PREFIX) + 1}) ELSE stream_id END")
 
 
 def _insert(table: str, columns: str, values: str, event_type: str, extra: str = "") -> str:

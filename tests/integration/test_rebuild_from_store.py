@@ -37,6 +37,7 @@ from shared.events import (
     TargetEvaluationRecorded,
     TeamGradeRecorded,
 )
+from tests.support.tamper import tamper
 
 CLERK = Actor("clerk-1", "clerk")
 TODAY = dt.date(2026, 11, 22)
@@ -97,10 +98,9 @@ async def city(pg):
         async with write_transaction(engine) as conn:
             version = await store.stream_version(conn, stream)
             await store.append(conn, stream, version, new, CLERK, dt.datetime.now(dt.UTC))
-    async with write_transaction(engine) as conn:  # make the last entry a version-1 event, as an old store holds it
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))  # past the append-only trigger
-        await conn.execute(text("UPDATE events SET schema_version = 1, data = data - 'impact_period' "
-                                "WHERE position = (SELECT max(position) FROM events WHERE event_type = 'entry_recorded')"))
+    # the last entry made a version-1 event, as an old store holds it
+    await tamper(engine, "UPDATE events SET schema_version = 1, data = data - 'impact_period' "
+                         "WHERE position = (SELECT max(position) FROM events WHERE event_type = 'entry_recorded')")
     yield engine
     await engine.dispose()
 
@@ -149,9 +149,7 @@ async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> 
 
 
 async def test_a_store_with_an_event_version_not_read_here_is_refused(pg, city) -> None:
-    async with write_transaction(city) as conn:
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))
-        await conn.execute(text("UPDATE events SET schema_version = 9 WHERE event_type = 'entry_revoked'"))
+    await tamper(city, "UPDATE events SET schema_version = 9 WHERE event_type = 'entry_revoked'")
     target = make_engine(await pg.create("scoring"))
     try:
         with pytest.raises(from_store.UnknownEvents, match="entry_revoked v9"):
