@@ -85,7 +85,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import KafkaAdmin, KafkaPublisher, KafkaSubscription, ensure_topic
+        from shared.kafka_bus import (
+            KafkaAdmin,
+            KafkaPublisher,
+            KafkaSubscription,
+            ensure_topic,
+            totals_topic_config,
+            warnings_topic_config,
+        )
 
         settings = ScoringSettings()
         if unsafe_for_production(settings):
@@ -100,8 +107,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start, errors=bus.errors)
 
         if settings.publish:
-            ensure_topic(k.bootstrap, k.totals_topic, k.partitions, k.replication_factor, **{"cleanup.policy": "compact"})
-            ensure_topic(k.bootstrap, k.warnings_topic, k.partitions, k.replication_factor)
+            for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config)):
+                ensure_topic(k.bootstrap, topic, k.partitions, k.replication_factor, **config(k.replication_factor))
             publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring", errors=bus.errors)
         app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
     else:
