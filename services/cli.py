@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -42,6 +43,14 @@ def _logging(level: str, json_format: bool = False, service: str = "shiji") -> N
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def token_command(data_dir: Path, role: str, subject: str, unit: str | None) -> str:
+    """A ``shiji token`` command line that works as printed, pasted into any shell in any folder."""
+    shiji = Path(sys.argv[0])
+    program = [str(shiji.absolute())] if shiji.name == "shiji" else [sys.executable, "-m", "services.cli"]
+    return shlex.join([*program, "token", "--role", role, "--subject", subject,
+                       *(["--unit", unit] if unit else []), "--data-dir", str(data_dir.absolute())])
+
+
 async def _up(data_dir: Path, host: str, port: int, demo: bool) -> None:
     from services.embedded import DEMO_ROOT, embedded_system
 
@@ -49,9 +58,13 @@ async def _up(data_dir: Path, host: str, port: int, demo: bool) -> None:
         config = uvicorn.Config(system.gateway, host=host, port=port, lifespan="off", log_level="info")
         server = uvicorn.Server(config)
         print(f"Shiji is running (embedded) with data in {data_dir}", flush=True)
+        if loaded := system.demo:
+            print(f"  demo county {DEMO_ROOT}: {loaded.cadres} cadres in {loaded.rows} rows "
+                  f"({loaded.events} events recorded now, {loaded.seconds:.1f} s)", flush=True)
         print(f"  API docs:  http://{host}:{port}/docs", flush=True)
         print(f"  a clerk token for trying it (12 h): {system.token(unit=DEMO_ROOT)}", flush=True)
-        print("  more tokens: shiji token --role ROLE --subject ID --data-dir " + str(data_dir), flush=True)
+        print(f"  another token (the roles: README.md, \"Who may call what\"): "
+              f"{token_command(data_dir, 'auditor', 'demo-auditor', DEMO_ROOT)}", flush=True)
         await server.serve()
 
 
