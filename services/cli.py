@@ -246,13 +246,27 @@ def cmd_checksum(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signing_key_from(path: Path):
+    """An ES256 signing key (EC P-256, PEM, unencrypted) from ``path``; ValueError saying why not."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: not an unencrypted PEM private key ({exc})") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ValueError(f"{path}: tokens are signed with ES256: give an EC P-256 (prime256v1) private key")
+    return key
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from services.gateway.auth import issue_token, local_signing_key
 
-    key = local_signing_key(args.data_dir)
     try:
+        key = _signing_key_from(args.key_file) if args.key_file else local_signing_key(args.data_dir)
         token = issue_token(key, subject=args.subject, role=args.role, unit=args.unit,
-                            ttl=dt.timedelta(hours=args.ttl_hours))
+                            ttl=dt.timedelta(hours=args.ttl_hours), issuer=args.issuer)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -401,11 +415,17 @@ def parser() -> argparse.ArgumentParser:
                      help="an embedded instance's data dir (default: SHIJI_DOSSIER_DATABASE_URL)")
     imp.set_defaults(func=cmd_import)
 
-    token = sub.add_parser("token", help="print a bearer token the embedded instance accepts")
+    token = sub.add_parser("token", help="print a bearer token the embedded instance accepts, or, with --key-file, "
+                                         "one signed by that key (a gateway with its public key accepts it)")
     token.add_argument("--role", required=True)
     token.add_argument("--subject", required=True)
     token.add_argument("--unit", default=None)
-    token.add_argument("--data-dir", type=Path, default=default_data_dir())
+    token.add_argument("--data-dir", type=Path, default=default_data_dir(),
+                       help="the embedded instance whose key signs the token")
+    token.add_argument("--key-file", type=Path, default=None,
+                       help="sign with this EC P-256 private key (PEM) instead of the embedded instance's")
+    token.add_argument("--issuer", default="shiji-local",
+                       help="the token's `iss`: what the gateway's SHIJI_GATEWAY_JWT_ISSUER expects")
     token.add_argument("--ttl-hours", type=float, default=12.0)
     token.set_defaults(func=cmd_token)
     return p
