@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import jsonschema
-import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
@@ -21,10 +18,13 @@ from shared.contract import SCHEMA_DIR, TOPIC_SCHEMAS
 from shared.kafka_bus import events_topic_config, totals_topic_config, warnings_topic_config
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC
 from shared.settings import DOSSIER_TOPIC
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA_BOOTSTRAP
+from tests.e2e import test_published_topics as published
 from tests.e2e.test_gateway import BASIS, today
-from tests.e2e.test_published_topics import kcat
-from tests.support.production import ProductionSystem, production_system
+from tests.support.production import ProductionSystem
+
+kcat = published.kcat
+production = published.production  # the fixture: the production wiring, one per module
 
 CONFIGS = {DOSSIER_TOPIC: events_topic_config, TOTALS_TOPIC: totals_topic_config,
            WARNINGS_TOPIC: warnings_topic_config}
@@ -35,20 +35,16 @@ def schema(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(doc, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
-@pytest.fixture(scope="module")
-async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionSystem]:
-    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-    require_server("Kafka", KAFKA_BOOTSTRAP)
-    assert shutil.which("kcat"), "kcat is missing: scripts/test installs Debian's kcat"
-    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as system:
-        yield system
-
-
 def topics_of(production: ProductionSystem) -> dict[str, str]:
     """The contract's topic name -> the name this production system uses (a fresh one per run)."""
     env = production.env
     return {DOSSIER_TOPIC: env["SHIJI_KAFKA_TOPIC"], TOTALS_TOPIC: env["SHIJI_KAFKA_TOTALS_TOPIC"],
             WARNINGS_TOPIC: env["SHIJI_KAFKA_WARNINGS_TOPIC"]}
+
+
+def created(r: httpx.Response) -> dict[str, Any]:
+    assert r.status_code == 201, r.text
+    return r.json()
 
 
 async def write_a_little_of_everything(production: ProductionSystem) -> str:
@@ -57,9 +53,7 @@ async def write_a_little_of_everything(production: ProductionSystem) -> str:
     auth = {"Authorization": f"Bearer {production.token(unit='tc-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
         async def post(path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
-            r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
-            assert r.status_code == 201, r.text
-            return r.json()
+            return created(await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key}))
 
         await post("/units", {"unit_id": "tc-city", "name": "市", "level": "city", "unit_class": "city"}, "u1")
         await post("/units", {"unit_id": "tc-fgw", "name": "发改局", "parent_id": "tc-city", "level": "unit",
