@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, IdempotencyKey, KnownAt, UnitId
+from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.policy import allowed
 from services.gateway.upstream import as_query, json_response, relay_response
@@ -21,8 +21,9 @@ WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01
                    "category_weights": {"honour": 1.5},
                    "screening": {"mass_satisfaction_min": 95, "years_in_post_min": 3,
                                  "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
-WHAT_IF_DESCRIPTION = ("Computed from the proposed rule set and the records; it records nothing, so it takes no "
-                       "Idempotency-Key (a read that needs a body, hence POST).")
+WHAT_IF_DESCRIPTION = ("A read that needs a body, hence POST: computed from the proposed rule set and the records "
+                       "as they stand, it records nothing (beyond the access log's line, as every read), so it takes "
+                       "no Idempotency-Key.")
 
 
 @get_read("/units", tags=["units"], summary="The units within the caller's jurisdiction")
@@ -111,8 +112,8 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
 @router.post("/what-if", tags=["rule sets"], responses=responses(WRITE_ERRORS),
              openapi_extra={"requestBody": {"content": {"application/json": {"example": WHAT_IF_EXAMPLE}}}},
              summary="What a proposed rule set would change for a unit (default: the caller's): totals, screening "
-                     "verdicts, ranking bands (read-only)")
-async def what_if(proposed: RuleSet, caller: Caller, request: Request, gw: GatewayDep, idempotency_key: IdempotencyKey,
+                     "verdicts, ranking bands (read-only)", description=WHAT_IF_DESCRIPTION)
+async def what_if(proposed: RuleSet, caller: Caller, request: Request, gw: GatewayDep,
                   unit: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None) -> Response:
     async def work() -> Response:
         await gw.jurisdiction_of(caller, request, "what_if", unit)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, IdempotencyKey, KnownAt
+from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.upstream import as_query, relay_response
 from shared.problems import Problem
@@ -20,16 +20,16 @@ IMPORT_EXAMPLE = ('{"row_key": "2026-q3-0001", "operation": "record_entry", "par
                   '"basis": {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}}}\n')
 IMPORT_TIMEOUT_S = 600.0  # a file of many thousand rows takes longer than one command
 DAILY_REFRESH_DESCRIPTION = (
-    "Re-evaluates every cadre's totals and warnings (rankings included) as of `as_of`, as the scheduled job does "
-    "each night. It takes no Idempotency-Key: for one date it is idempotent by its nature, so running it again "
-    "with no new records in between raises, clears and publishes nothing new (its counts are then 0). 409 while "
-    "another scoring instance runs it.")
+    "Re-evaluates every cadre's totals and warnings (rankings included) as of `as_of` (default today), as the "
+    "scheduled job does each night. It takes no Idempotency-Key: for one date it is idempotent by its nature, so "
+    "running it again with no new records in between raises, clears and publishes nothing new (its counts are "
+    "then 0). 409 while another scoring instance runs it.")
 
 
 @router.post("/jobs/daily-refresh", tags=["operations"], responses=responses(WRITE_ERRORS),
-             summary="Run the daily refresh of totals and warnings now (system administrator)")
-async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, idempotency_key: IdempotencyKey,
-                        as_of: AsOf = None) -> Response:
+             summary="Run the daily refresh of totals and warnings now (system administrator)",
+             description=DAILY_REFRESH_DESCRIPTION)
+async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, as_of: AsOf = None) -> Response:
     async def work() -> Response:
         gw.guard.require_role(caller, "daily_refresh")
         return await gw.from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
