@@ -125,18 +125,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring", errors=bus.errors)
         app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
     else:
-        from services.gateway.api import create_app
-        from services.gateway.settings import GatewaySettings, verifier_from
+        from services.gateway.bootstrap import build_app
+        from services.gateway.settings import GatewaySettings
 
         settings = GatewaySettings()
         if unsafe_for_production(settings):
             return 2
         try:
-            verifier = verifier_from(settings)
-        except ValueError as exc:
+            app = build_app(settings)
+        except ValueError as exc:  # the settings name no key source, or more than one
             print(str(exc), file=sys.stderr)
             return 2
-        app = create_app(settings, verifier=verifier)
     # What is loaded by now (the libraries, the app) lives as long as the process: leave it out of the
     # cyclic collector's full passes, which otherwise walk those ~160,000 objects again and again while
     # a large answer (a screening of thousands of cadres) allocates (measured: -15 to -20 % on one).

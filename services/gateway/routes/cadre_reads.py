@@ -1,0 +1,69 @@
+"""A cadre's reads, registered from one table: each is authorized on the cadre, logged under its name,
+and relayed from the service that answers it with the query parameters it offers."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.gateway.deps import PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt
+from services.gateway.docs import READ_ERRORS, responses
+
+router = APIRouter(prefix=PREFIX)
+
+# The query parameters a cadre's read may offer: (annotation, default).
+QUERY: dict[str, tuple[Any, Any]] = {
+    "year": (Annotated[int, Query(ge=1949, le=2199)], inspect.Parameter.empty),
+    "as_of": (AsOf, None),
+    "known_at": (KnownAt, None),
+}
+
+
+@dataclass(frozen=True)
+class CadreRead:
+    name: str  # the operation's name, and the action in the access log
+    suffix: str  # the path after /cadres/{cadre_id}, the same in the gateway and in the service
+    service: Literal["dossier", "scoring"]
+    tag: str
+    summary: str
+    query: tuple[str, ...] = ()
+
+
+CADRE_READS = (
+    CadreRead("get_cadre", "", "dossier", "cadres", "A cadre's registration and stream version"),
+    CadreRead("get_dossier", "/dossier", "dossier", "cadres",
+              "The whole dossier (实绩档案), optionally as it stood at a past moment", ("known_at",)),
+    CadreRead("get_appraisal_sheet", "/appraisal-sheet", "dossier", "cadres",
+              "The annual performance appraisal sheet (工作实绩鉴定表)", ("year", "known_at")),
+    CadreRead("cadre_events", "/events", "dossier", "cadres", "The cadre's event history, oldest first", ("known_at",)),
+    CadreRead("cadre_score", "/score", "scoring", "scores",
+              "Rolling three-year points as of a date (近三年动态积分), with yearly and quarterly breakdowns",
+              ("as_of", "known_at")),
+    CadreRead("cadre_screening", "/screening", "scoring", "screening",
+              "Promotion screening of one cadre: every rule pass/fail/unknown, with evidence and reasons",
+              ("as_of", "known_at")),
+)
+
+
+def register_read(spec: CadreRead) -> None:
+    async def endpoint(*, cadre_id: CadreId, caller: Caller, request: Request, gw: GatewayDep,
+                       **query: Any) -> Response:
+        upstream = gw.dossier if spec.service == "dossier" else gw.scoring
+        path = f"/v1/cadres/{cadre_id}{spec.suffix}"
+        return await gw.cadre_read(spec.name, cadre_id, caller, request,
+                                   lambda: gw.relay(upstream, "GET", path, caller, request, query))
+
+    sig = inspect.signature(endpoint)
+    offered = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=QUERY[name][0],
+                                 default=QUERY[name][1]) for name in spec.query]
+    endpoint.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD] + offered)
+    router.get(f"/cadres/{{cadre_id}}{spec.suffix}", tags=[spec.tag], summary=spec.summary, name=spec.name,
+               responses=responses(READ_ERRORS))(endpoint)
+
+
+for spec in CADRE_READS:
+    register_read(spec)

@@ -1,0 +1,124 @@
+"""Reads of the caller's jurisdiction: its units, the catalogue, screenings, rankings, warnings, and what a
+proposed rule set would change there (what-if)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt, UnitId
+from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
+from services.gateway.policy import allowed
+from services.gateway.upstream import as_query, json_response, relay_response
+from shared.rule_sets import RuleSet
+
+router = APIRouter(prefix=PREFIX)
+get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
+
+WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
+                   "category_weights": {"honour": 1.5},
+                   "screening": {"mass_satisfaction_min": 95, "years_in_post_min": 3,
+                                 "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
+WHAT_IF_DESCRIPTION = ("A read that needs a body, hence POST: computed from the proposed rule set and the records "
+                       "as they stand, it records nothing (beyond the access log's line, as every read), so it takes "
+                       "no Idempotency-Key.")
+
+
+@get_read("/units", tags=["units"], summary="The units within the caller's jurisdiction")
+async def list_units(caller: Caller, request: Request, gw: GatewayDep) -> Response:
+    gw.guard.require_role(caller, "read_unit")
+    reach = await gw.guard.reach(caller, request, whole_jurisdiction=True)
+    answer = await gw.dossier.call("GET", "/v1/units", principal=caller, request=request)
+    if answer.status_code != 200:
+        return relay_response(answer, request)
+    units = [u for u in answer.json()["units"] if u["unit_id"] in reach.units]
+    return json_response({"units": units})
+
+
+@get_read("/units/{unit_id}", tags=["units"], summary="A unit with its team grades")
+async def get_unit(unit_id: UnitId, caller: Caller, request: Request, gw: GatewayDep) -> Response:
+    gw.guard.require_role(caller, "read_unit")
+    reach = await gw.guard.reach(caller, request, unit_ids=[unit_id])
+    gw.guard.enforce(caller, "read_unit", reach.unit(unit_id), "unit")
+    return await gw.read(f"/v1/units/{unit_id}", caller, request)
+
+
+@get_read("/categories", tags=["catalogue"], summary="The positive/negative-list catalogue")
+async def list_categories(caller: Caller, request: Request, gw: GatewayDep) -> Response:
+    gw.guard.require_role(caller, "read_catalogue")
+    return await gw.read("/v1/categories", caller, request)
+
+
+@get_read("/screenings", tags=["screening"],
+          summary="Screening of a unit (default: the caller's) and everything under it: who is eligible, and "
+                  "why the others are not")
+async def screenings(caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,
+                     as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    async def work() -> Response:
+        await gw.jurisdiction_of(caller, request, "read_jurisdiction", unit)
+        return await gw.from_scoring("/v1/screenings", caller, request,
+                                     {"unit": unit or caller.unit, "as_of": as_of, "known_at": known_at})
+    return await gw.audited(caller, request, "screenings", None, work)
+
+
+@get_read("/rankings", tags=["rankings"],
+          summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends; "
+                  "only the caller's jurisdiction is listed, with its ranks in the whole class")
+async def rankings(caller: Caller, request: Request, gw: GatewayDep,
+                   unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
+                   leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
+                   team: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None,
+                   known_at: KnownAt = None) -> Response:
+    async def work() -> Response:
+        reach = await gw.jurisdiction_of(caller, request, "read_jurisdiction", team, whole=True)
+        answer = await gw.scoring.call("GET", "/v1/rankings", principal=caller, request=request, params=as_query(
+            {"class": unit_class, "leadership": leadership, "team": team, "as_of": as_of, "known_at": known_at}))
+        if answer.status_code != 200:
+            return relay_response(answer, request)
+        body = answer.json()
+        body["ranking"] = [r for r in body["ranking"] if r["unit_id"] in reach.units]
+        return json_response(body)
+    return await gw.audited(caller, request, "rankings", None, work)
+
+
+@get_read("/warnings", tags=["warnings"], summary="Warnings (预警), active by default, of the cadres the caller may read")
+async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
+                        cadre_id: Annotated[CadreId | None, Query()] = None,
+                        status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
+                        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
+                        cursor: Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
+                                                            description="`next` of the previous page")] = None,
+                        ) -> Response:
+    async def work() -> Response:
+        if cadre_id is not None:
+            await gw.guard.cadre(caller, request, "read_cadre", str(cadre_id))
+        else:
+            gw.guard.require_role(caller, "read_cadre")
+        answer = await gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request, params=as_query(
+            {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit, "cursor": cursor}))
+        if answer.status_code != 200:
+            return relay_response(answer, request)
+        page = answer.json()
+        rows = page["warnings"]
+        reach = await gw.guard.reach(caller, request, {r["cadre_id"] for r in rows})
+        # Filtered after paging: a page may hold fewer than ``limit``; ``next`` still goes on from it.
+        visible = [r for r in rows if allowed(caller.role, "read_cadre", reach.cadres.get(r["cadre_id"], ()))]
+        return json_response({"warnings": visible, "next": page["next"]})
+    return await gw.audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
+
+
+@router.post("/what-if", tags=["rule sets"], responses=responses(WRITE_ERRORS),
+             openapi_extra={"requestBody": {"content": {"application/json": {"example": WHAT_IF_EXAMPLE}}}},
+             summary="What a proposed rule set would change for a unit (default: the caller's): totals, screening "
+                     "verdicts, ranking bands (read-only)", description=WHAT_IF_DESCRIPTION)
+async def what_if(proposed: RuleSet, caller: Caller, request: Request, gw: GatewayDep,
+                  unit: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None) -> Response:
+    async def work() -> Response:
+        await gw.jurisdiction_of(caller, request, "what_if", unit)
+        answer = await gw.scoring.call("POST", "/v1/what-if", principal=caller, request=request,
+                                       params=as_query({"unit": unit or caller.unit, "as_of": as_of}),
+                                       json=proposed.model_dump(mode="json"))
+        return relay_response(answer, request)
+    return await gw.audited(caller, request, "what_if", None, work)

@@ -1,0 +1,85 @@
+"""Operations: the daily refresh on demand (system administrator), bulk imports (clerks of a top-level unit),
+the access log (auditors, the audit administrator)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt
+from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
+from services.gateway.upstream import as_query, relay_response
+from shared.problems import Problem
+
+router = APIRouter(prefix=PREFIX)
+
+IMPORT_EXAMPLE = ('{"row_key": "2026-q3-0001", "operation": "record_entry", "params": {"cadre_id": '
+                  '"0b7f3c2e-6d1a-4f5e-9c3b-2a8d4e6f1a90"}, "body": {"kind": "positive", "category": "honour", '
+                  '"title": "市级表彰", "points": 2, "effective_date": "2026-08-01", '
+                  '"basis": {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}}}\n')
+IMPORT_TIMEOUT_S = 600.0  # a file of many thousand rows takes longer than one command
+DAILY_REFRESH_DESCRIPTION = (
+    "Re-evaluates every cadre's totals and warnings (rankings included) as of `as_of` (default today), as the "
+    "scheduled job does each night. It takes no Idempotency-Key: for one date it is idempotent by its nature, so "
+    "running it again with no new records in between raises, clears and publishes nothing new (its counts are "
+    "then 0). 409 while another scoring instance runs it.")
+
+
+@router.post("/jobs/daily-refresh", tags=["operations"], responses=responses(WRITE_ERRORS),
+             summary="Run the daily refresh of totals and warnings now (system administrator)",
+             description=DAILY_REFRESH_DESCRIPTION)
+async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, as_of: AsOf = None) -> Response:
+    async def work() -> Response:
+        gw.guard.require_role(caller, "daily_refresh")
+        return await gw.from_scoring("/v1/jobs/daily-refresh", caller, request, {"as_of": as_of}, method="POST")
+    return await gw.audited(caller, request, "daily_refresh", None, work)
+
+
+@router.post("/imports", tags=["imports"], responses=responses(WRITE_ERRORS),
+             summary="Bulk import: an NDJSON or CSV file of commands",
+             description="The body is the file (Content-Type application/x-ndjson or text/csv). Each row is "
+                         "validated and decided like the single write it names and appended in batches; the "
+                         "answer reports every refused row (row, field, rule). Each row's `row_key` (or its "
+                         "content) is its idempotency key: sending the file again records nothing new. Clerks of "
+                         "a top-level unit only (the rows may name any cadre of the city).",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/x-ndjson": {"schema": {"type": "string"}, "example": IMPORT_EXAMPLE},
+                 "text/csv": {"schema": {"type": "string"}}}}})
+async def bulk_import(caller: Caller, request: Request, gw: GatewayDep,
+                      operation: Annotated[str | None, Query(pattern=r"^[a-z_]+$", max_length=50,
+                                                             description="for a CSV without an operation column")]
+                      = None) -> Response:
+    async def work() -> Response:
+        gw.guard.require_role(caller, "bulk_import")
+        gw.guard.enforce(caller, "bulk_import", (await gw.guard.reach(caller, request)).top_level_relations(), None)
+        headers = {"Content-Type": request.headers.get("content-type", "application/x-ndjson")}
+        answer = await gw.dossier.call("POST", "/v1/imports", principal=caller, request=request,
+                                       params=as_query({"operation": operation}), content=await request.body(),
+                                       headers=headers, timeout_s=IMPORT_TIMEOUT_S)
+        return relay_response(answer, request)
+    return await gw.audited(caller, request, "bulk_import", None, work)
+
+
+@router.get("/access-log", tags=["audit"], responses=responses(READ_ERRORS),
+            summary="The access log, oldest first: who read or wrote what, when, from where, with what outcome "
+                    "(auditors: one cadre of their jurisdiction; the audit administrator: everything)")
+async def access_log(caller: Caller, request: Request, gw: GatewayDep,
+                     cadre_id: Annotated[CadreId | None, Query()] = None,
+                     subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                     since: KnownAt = None, until: KnownAt = None,
+                     cursor: Annotated[str | None, Query(pattern="^[0-9]{1,18}$",
+                                                         description="`next` of the previous page")] = None,
+                     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> Response:
+    async def work() -> Response:
+        gw.guard.require_role(caller, "read_access_log")
+        if caller.role != "audit_admin":
+            if cadre_id is None:
+                raise Problem(422, "validation-error", "The request is not valid", "an auditor reads one cadre's "
+                              "entries: give cadre_id", errors=[{"field": "cadre_id", "rule": "required_for_role",
+                                                                 "message": "give cadre_id"}])
+            await gw.guard.cadre(caller, request, "read_access_log", str(cadre_id))
+        return await gw.read("/v1/access-log", caller, request,
+                             {"cadre_id": str(cadre_id) if cadre_id else None, "subject": subject, "since": since,
+                              "until": until, "after": cursor, "limit": limit})
+    return await gw.audited(caller, request, "access_log", str(cadre_id) if cadre_id else None, work)
