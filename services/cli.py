@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -42,6 +43,14 @@ def _logging(level: str, json_format: bool = False, service: str = "shiji") -> N
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def token_command(data_dir: Path, role: str, subject: str, unit: str | None) -> str:
+    """A ``shiji token`` command line that works as printed, pasted into any shell in any folder."""
+    shiji = Path(sys.argv[0])
+    program = [str(shiji.absolute())] if shiji.name == "shiji" else [sys.executable, "-m", "services.cli"]
+    return shlex.join([*program, "token", "--role", role, "--subject", subject,
+                       *(["--unit", unit] if unit else []), "--data-dir", str(data_dir.absolute())])
+
+
 async def _up(data_dir: Path, host: str, port: int, demo: bool) -> None:
     from services.embedded import DEMO_ROOT, embedded_system
 
@@ -49,9 +58,13 @@ async def _up(data_dir: Path, host: str, port: int, demo: bool) -> None:
         config = uvicorn.Config(system.gateway, host=host, port=port, lifespan="off", log_level="info")
         server = uvicorn.Server(config)
         print(f"Shiji is running (embedded) with data in {data_dir}", flush=True)
+        if loaded := system.demo:
+            print(f"  demo county {DEMO_ROOT}: {loaded.cadres} cadres in {loaded.rows} rows "
+                  f"({loaded.events} events recorded now, {loaded.seconds:.1f} s)", flush=True)
         print(f"  API docs:  http://{host}:{port}/docs", flush=True)
         print(f"  a clerk token for trying it (12 h): {system.token(unit=DEMO_ROOT)}", flush=True)
-        print("  more tokens: shiji token --role ROLE --subject ID --data-dir " + str(data_dir), flush=True)
+        print(f"  another token (the roles: README.md, \"Who may call what\"): "
+              f"{token_command(data_dir, 'auditor', 'demo-auditor', DEMO_ROOT)}", flush=True)
         await server.serve()
 
 
@@ -85,7 +98,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import KafkaAdmin, KafkaPublisher, KafkaSubscription, ensure_topic
+        from shared.kafka_bus import (
+            KafkaAdmin,
+            KafkaPublisher,
+            KafkaSubscription,
+            ensure_topic,
+            totals_topic_config,
+            warnings_topic_config,
+        )
 
         settings = ScoringSettings()
         if unsafe_for_production(settings):
@@ -100,8 +120,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start, errors=bus.errors)
 
         if settings.publish:
-            ensure_topic(k.bootstrap, k.totals_topic, k.partitions, k.replication_factor, **{"cleanup.policy": "compact"})
-            ensure_topic(k.bootstrap, k.warnings_topic, k.partitions, k.replication_factor)
+            for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config)):
+                ensure_topic(k.bootstrap, topic, k.partitions, k.replication_factor, **config(k.replication_factor))
             publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring", errors=bus.errors)
         app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
     else:
@@ -225,13 +245,27 @@ def cmd_checksum(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signing_key_from(path: Path):
+    """An ES256 signing key (EC P-256, PEM, unencrypted) from ``path``; ValueError saying why not."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: not an unencrypted PEM private key ({exc})") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ValueError(f"{path}: tokens are signed with ES256: give an EC P-256 (prime256v1) private key")
+    return key
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from services.gateway.auth import issue_token, local_signing_key
 
-    key = local_signing_key(args.data_dir)
     try:
+        key = _signing_key_from(args.key_file) if args.key_file else local_signing_key(args.data_dir)
         token = issue_token(key, subject=args.subject, role=args.role, unit=args.unit,
-                            ttl=dt.timedelta(hours=args.ttl_hours))
+                            ttl=dt.timedelta(hours=args.ttl_hours), issuer=args.issuer)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -380,11 +414,17 @@ def parser() -> argparse.ArgumentParser:
                      help="an embedded instance's data dir (default: SHIJI_DOSSIER_DATABASE_URL)")
     imp.set_defaults(func=cmd_import)
 
-    token = sub.add_parser("token", help="print a bearer token the embedded instance accepts")
+    token = sub.add_parser("token", help="print a bearer token the embedded instance accepts, or, with --key-file, "
+                                         "one signed by that key (a gateway with its public key accepts it)")
     token.add_argument("--role", required=True)
     token.add_argument("--subject", required=True)
     token.add_argument("--unit", default=None)
-    token.add_argument("--data-dir", type=Path, default=default_data_dir())
+    token.add_argument("--data-dir", type=Path, default=default_data_dir(),
+                       help="the embedded instance whose key signs the token")
+    token.add_argument("--key-file", type=Path, default=None,
+                       help="sign with this EC P-256 private key (PEM) instead of the embedded instance's")
+    token.add_argument("--issuer", default="shiji-local",
+                       help="the token's `iss`: what the gateway's SHIJI_GATEWAY_JWT_ISSUER expects")
     token.add_argument("--ttl-hours", type=float, default=12.0)
     token.set_defaults(func=cmd_token)
     return p

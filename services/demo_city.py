@@ -73,6 +73,7 @@ class CityShape:
     events: int
     seed: int
     end: dt.date = DEFAULT_END
+    years: int = YEARS
 
     def __post_init__(self) -> None:
         if self.end is None:
@@ -80,7 +81,7 @@ class CityShape:
 
     @property
     def start(self) -> dt.date:
-        return self.end.replace(year=self.end.year - YEARS) + dt.timedelta(days=1)
+        return _years_before(self.end, self.years) + dt.timedelta(days=1)
 
     @property
     def units(self) -> int:
@@ -89,6 +90,10 @@ class CityShape:
     @property
     def counties(self) -> int:
         return max(1, min(COUNTIES, self.units // 5))
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    return day.replace(year=day.year - years, day=28 if (day.month, day.day) == (2, 29) else day.day)
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
@@ -228,3 +233,92 @@ def write_ndjson(shape: CityShape, out: IO[str]) -> int:
         out.write("\n")
         written += 1
     return written
+
+
+# The county ``shiji up`` loads (services/embedded.py): small enough to load in seconds, rich enough that
+# every read answers with something. Four districts of 秦皇岛 with ten units each in three classes; eight
+# cadres a unit (one chief, two deputies, five members), so each class ranks at least ten chiefs and twenty
+# deputies and has both ends (the top 30 % and the bottom 10 %); four years of history to the day it loads.
+DEMO_ROOT = "qhd"
+DEMO_YEARS = 4
+DEMO_COUNTIES = [("haigang", "海港区"), ("beidaihe", "北戴河区"), ("shanhaiguan", "山海关区"), ("funing", "抚宁区")]
+DEMO_UNITS = [  # (id suffix, name, unit class)
+    ("fgw", "发展和改革局", "economic_department"), ("czj", "财政局", "economic_department"),
+    ("swj", "商务局", "economic_department"),
+    ("jyj", "教育局", "social_development_department"), ("wjj", "卫生健康局", "social_development_department"),
+    ("mzj", "民政局", "social_development_department"), ("rsj", "人力资源和社会保障局", "social_development_department"),
+    ("rmt", "融媒体中心", "other_institution"), ("dag", "档案馆", "other_institution"),
+    ("cjfw", "城市建设服务中心", "other_institution"),
+]
+DEMO_POSTS = [("局长", "正处级", "chief")] + [("副局长", "副处级", "deputy")] * 2 + [("科长", "正科级", "member")] * 5
+DEMO_ENTRIES_PER_CADRE = 12  # on average; a lognormal spread, as in the city
+PRIZES = [("first", 3), ("second", 5), ("none", 3), ("third", 1)]
+
+
+def demo_county(on: dt.date, seed: int = 15) -> Iterator[dict[str, Any]]:
+    """The demo county's rows as of ``on`` (its last day); the same ``on`` and ``seed``, the same rows."""
+    rng = random.Random(seed)
+    shape = CityShape(cadres=len(DEMO_COUNTIES) * len(DEMO_UNITS) * len(DEMO_POSTS), events=0, seed=seed, end=on,
+                      years=DEMO_YEARS)
+    years = range(shape.start.year, on.year)
+    yield _row("unit-qhd", "register_unit", {}, {"unit_id": DEMO_ROOT, "name": "秦皇岛市", "level": "city",
+                                                 "unit_class": "city"})
+    units = []
+    for county, county_name in DEMO_COUNTIES:
+        county_id = f"{DEMO_ROOT}-{county}"
+        yield _row(f"unit-{county_id}", "register_unit", {}, {
+            "unit_id": county_id, "name": county_name, "parent_id": DEMO_ROOT, "level": "county",
+            "unit_class": "district"})
+        for suffix, name, unit_class in DEMO_UNITS:
+            unit_id = f"{county_id}-{suffix}"
+            units.append(unit_id)
+            yield _row(f"unit-{unit_id}", "register_unit", {}, {
+                "unit_id": unit_id, "name": county_name + name, "parent_id": county_id, "level": "unit",
+                "unit_class": unit_class})
+            for year in years:  # 年度目标考评: a third prize bars the unit's heads for a year
+                yield _row(f"unit-{unit_id}-{year}-prize", "record_target_evaluation", {"unit_id": unit_id,
+                                                                                      "year": year},
+                           {"prize": _weighted(rng, PRIZES)})
+    n = 0
+    for unit_id in units:
+        for position, rank, leadership in DEMO_POSTS:
+            yield from _demo_cadre(shape, rng, n, unit_id, position, rank, leadership)
+            n += 1
+
+
+def _demo_cadre(shape: CityShape, rng: random.Random, n: int, unit_id: str, position: str, rank: str,
+                leadership: str) -> Iterator[dict[str, Any]]:
+    cadre_id = _uuid(rng)
+    key = f"demo-cadre-{n}"
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+    yield _row(f"{key}-registered", "register_cadre", {"cadre_id": cadre_id}, {"name": name, "unit_id": unit_id})
+    # In post from one to seven years: some have the three years promotion asks for, some not yet.
+    started = _day(rng, _years_before(shape.end, 7), _years_before(shape.end, 1))
+    yield _row(f"{key}-post", "assign_post", {"cadre_id": cadre_id, "post_id": _uuid(rng)}, {
+        "unit_id": unit_id, "position": position, "rank": rank, "leadership": leadership,
+        "start_date": started.isoformat()})
+    for year in range(shape.start.year, shape.end.year):
+        grade = _weighted(rng, GRADE_WEIGHTS)
+        params = {"cadre_id": cadre_id, "year": year}
+        yield _row(f"{key}-{year}-appraisal", "record_appraisal_level", params,
+                   {"level": _weighted(rng, LEVELS_FOR_GRADE[grade]).value})
+        yield _row(f"{key}-{year}-grade", "record_annual_grade", params, {"grade": grade.value})
+        yield _row(f"{key}-{year}-scores", "record_scores", params, {
+            "mass_satisfaction": rng.choice([72, 81, 85, 88, 90, 92, 95]),
+            # 002: a political-quality score below 90 excludes 优秀
+            "political_quality": rng.choice([90, 93, 96] if grade is AnnualGrade.EXCELLENT else [86, 90, 93, 96])})
+    if rng.random() < 0.9:  # a few have not declared yet: their screening stays undetermined
+        for declaration, chance in (("relatives", 0.04), ("naked_official", 0.01)):
+            flagged = rng.random() < chance
+            yield _row(f"{key}-{declaration}", "record_declaration", {"cadre_id": cadre_id,
+                                                                       "declaration": declaration},
+                       {"flagged": flagged, "details": "有亲属在本系统任职" if flagged else "无"})
+    recorded = []
+    for m in range(max(1, round(rng.lognormvariate(0, 0.8) * DEMO_ENTRIES_PER_CADRE / 1.38))):
+        entry_id = _uuid(rng)
+        body = _entry_body(rng, shape, m + 1)
+        recorded.append(entry_id)
+        yield _row(f"{key}-entry-{m}", "record_entry", {"cadre_id": cadre_id, "entry_id": entry_id}, body)
+    if recorded and rng.random() < REVOKE_SHARE * 4:
+        yield _row(f"{key}-revoke", "revoke_entry", {"cadre_id": cadre_id, "entry_id": rng.choice(recorded)},
+                   {"reason": "申诉成立，撤销该条记录"})

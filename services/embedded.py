@@ -7,10 +7,14 @@ ports), and the relay and the consumer run the production code paths against ``L
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import json
+import time
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -19,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from services.demo_city import DEMO_ROOT, demo_county
+from services.dossier import store
 from services.dossier.api import create_app as create_dossier
 from services.dossier.sealing import local_key
 from services.dossier.settings import DossierSettings
@@ -54,6 +60,8 @@ class EmbeddedSystem:
     dossier: FastAPI
     scoring: FastAPI
     signing_key: ec.EllipticCurvePrivateKey
+    bus: LogBus
+    demo: DemoLoaded | None = None
 
     def token(self, role: str = "clerk", subject: str = "demo-clerk", unit: str | None = None) -> str:
         return issue_token(self.signing_key, subject=subject, role=role, unit=unit)
@@ -89,68 +97,65 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
         scoring_transport=httpx.ASGITransport(app=scoring),
         tracer_provider=tracing.get("gateway"),
     )
-    system = EmbeddedSystem(gateway, dossier, scoring, key)
+    system = EmbeddedSystem(gateway, dossier, scoring, key, bus)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(bus.close)
         # Entered in order, left in reverse: the gateway stops first, the dossier (and its bus) last.
         for app in (dossier, scoring, gateway):
             await stack.enter_async_context(app.router.lifespan_context(app))
         if demo:
-            await load_demo(system, today(timezone))
+            system = replace(system, demo=await load_demo(system, today(timezone)))
         yield system
 
 
-DEMO_ROOT = "qhd"  # the demo clerk's jurisdiction: the whole demo city
-DEMO_UNITS = [
-    {"unit_id": "qhd", "name": "秦皇岛市", "level": "city", "unit_class": "city"},
-    {"unit_id": "qhd-haigang", "name": "海港区", "parent_id": "qhd", "level": "county", "unit_class": "district"},
-    {"unit_id": "qhd-haigang-fgw", "name": "海港区发展和改革局", "parent_id": "qhd-haigang", "level": "unit",
-     "unit_class": "economic_development"},
-    {"unit_id": "qhd-beidaihe", "name": "北戴河区", "parent_id": "qhd", "level": "county", "unit_class": "district"},
-    {"unit_id": "qhd-beidaihe-zfj", "name": "北戴河区综合执法局", "parent_id": "qhd-beidaihe", "level": "unit",
-     "unit_class": "law_enforcement"},
-]
-# (name, unit, position, rank, leadership)
-DEMO_CADRES = [
-    ("张伟", "qhd-haigang-fgw", "局长", "正处级", "chief"),
-    ("李娜", "qhd-haigang-fgw", "副局长", "副处级", "deputy"),
-    ("王强", "qhd-beidaihe-zfj", "局长", "正处级", "chief"),
-]
+@dataclass(frozen=True)
+class DemoLoaded:
+    cadres: int
+    rows: int
+    events: int  # recorded by this load (0 when an earlier start loaded it already)
+    seconds: float
 
 
-async def load_demo(system: EmbeddedSystem, on: dt.date) -> None:
-    """A little demo data through the public API; idempotent, so a restart adds nothing."""
-    headers = {"Authorization": f"Bearer {system.token(subject='demo-loader', unit=DEMO_ROOT)}"}
+async def load_demo(system: EmbeddedSystem, on: dt.date) -> DemoLoaded:
+    """The demo county (``services.demo_city.demo_county``) through the public API: one bulk import, then,
+    once scoring has applied every event, the daily refresh (rankings and their warnings). Idempotent: a
+    restart records nothing new."""
+    started = time.monotonic()
+    rows = list(demo_county(on))
+    body = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows[1:]).encode()
     transport = httpx.ASGITransport(app=system.gateway)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", headers=headers) as client:
-
-        async def post(path: str, key: str, body: dict) -> dict:
-            r = await client.post(path, json=body, headers={"Idempotency-Key": key})
-            if r.status_code == 409 and path == "/api/v1/units":
-                return {}  # registered by an earlier run under another key
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=600) as client:
+        clerk = {"Authorization": f"Bearer {system.token(subject='demo-loader', unit=DEMO_ROOT)}"}
+        # The clerk's own unit first: imports are for the clerks of a top-level unit that exists.
+        r = await client.post("/api/v1/units", json=rows[0]["body"], headers={**clerk, "Idempotency-Key": "demo-root"})
+        if r.status_code != 409:  # 409: an earlier start registered it
             r.raise_for_status()
-            return r.json()
-
-        for unit in DEMO_UNITS:
-            await post("/api/v1/units", f"demo-unit-{unit['unit_id']}", unit)
-        for n, (name, unit, position, rank, leadership) in enumerate(DEMO_CADRES):
-            cadre_id = (await post("/api/v1/cadres", f"demo-cadre-{n}", {"name": name, "unit_id": unit}))["id"]
-            await post(f"/api/v1/cadres/{cadre_id}/posts", f"demo-post-{n}", {
-                "unit_id": unit, "position": position, "rank": rank, "leadership": leadership,
-                "start_date": (on - dt.timedelta(days=5 * 365)).isoformat()})
-            for m, (kind, category, title, points, days_ago) in enumerate(_demo_entries(n)):
-                await post(f"/api/v1/cadres/{cadre_id}/entries", f"demo-entry-{n}-{m}", {
-                    "kind": kind, "category": category, "title": title, "points": points,
-                    "effective_date": (on - dt.timedelta(days=days_ago)).isoformat(),
-                    "basis": {"reason": title, "document": f"示例组字〔{on.year}〕{n * 10 + m + 1}号"}})
+        r = await client.post("/api/v1/imports", content=body, headers={
+            **clerk, "Content-Type": "application/x-ndjson", "Idempotency-Key": f"demo-{on.isoformat()}"})
+        r.raise_for_status()
+        report = r.json()
+        if report["refused"]:
+            raise RuntimeError(f"the demo county was refused in part: {report['errors'][:3]}")
+        await settled(system)
+        admin = {"Authorization": f"Bearer {system.token(role='system_admin', subject='demo-loader')}"}
+        r = await client.post("/api/v1/jobs/daily-refresh", headers={**admin, "Idempotency-Key": uuid.uuid4().hex})
+        r.raise_for_status()
+    cadres = sum(1 for row in rows if row["operation"] == "register_cadre")
+    return DemoLoaded(cadres, len(rows), report["events"], time.monotonic() - started)
 
 
-def _demo_entries(n: int) -> list[tuple[str, str, str, float, int]]:
-    base = [
-        ("achievement", "key_project", "完成重点项目年度目标", 5, 40),
-        ("positive", "honour", "获市级先进个人表彰", 3, 200),
-        ("positive", "urgent_difficult_task", "防汛抢险表现突出", 2.5, 500),
-        ("negative", "work_style", "会议无故缺席被通报", -1, 320),
-        ("negative", "inaction", "工作推进不力被约谈", -2, 1200),  # older than three years: outside the window
-    ]
-    return base[: 3 + n]
+async def settled(system: EmbeddedSystem, timeout_s: float = 300) -> None:
+    """Wait until the relay has published every committed event and scoring has applied all of them."""
+    relay, consumer = system.dossier.state.relay, system.scoring.state.consumer
+    admin = system.bus.admin()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        async with system.dossier.state.engine.connect() as conn:
+            unpublished = await store.count_after(conn, await store.load_checkpoint(conn, relay.checkpoint), 1)
+        end = (await admin.end_offsets(BUS_TOPIC, [0])).get(0, 0)
+        applied = (await consumer.start_positions(BUS_TOPIC, [0])).get(0, 0)
+        if not unpublished and applied >= end:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the demo did not settle in {timeout_s} s ({unpublished=}, {applied=}, {end=})")
+        await asyncio.sleep(0.1)

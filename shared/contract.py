@@ -14,9 +14,42 @@ from typing import Any
 
 from shared.envelope import Envelope, type_name
 from shared.events import EVENT_TYPES
-from shared.scoring_topics import MESSAGES
+from shared.scoring_topics import MESSAGES, SOURCE, TOTALS_TOPIC, WARNINGS_TOPIC
+from shared.settings import DOSSIER_TOPIC
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+# The schema of a whole message on each topic (its Kafka value); the dossier's ``data`` is further described
+# per ``type`` by ``<event_type>.v<N>.json``.
+TOPIC_SCHEMAS = {DOSSIER_TOPIC: "envelope.json", TOTALS_TOPIC: f"topic.{TOTALS_TOPIC}.json",
+                 WARNINGS_TOPIC: f"topic.{WARNINGS_TOPIC}.json"}
+SCORING_TOPICS = {TOTALS_TOPIC: "totals_changed", WARNINGS_TOPIC: "warning_changed"}
+
+
+def scoring_topic_schema(topic: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One message on a scoring topic as ``shared.scoring_topics.cloudevent`` writes it: CloudEvents 1.0
+    structured JSON, subject = the Kafka key = ``data.cadre_id``, ``data`` one message model."""
+    name = SCORING_TOPICS[topic]
+    data = {k: v for k, v in data.items() if k != "$id"}
+    return {
+        "$id": f"urn:shiji:schema:topic:{topic}",
+        "title": f"A message on {topic}",
+        "description": f"The value of each message on {topic}: a CloudEvent (1.0, structured JSON mode) of type "
+                       f"cn.shiji.scoring.{name}.v1. The Kafka key is the cadre id, equal to subject and data.cadre_id.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string", "format": "uuid", "description": "derived from the content: a message "
+                                                                        "published twice has the same id"},
+            "source": {"const": SOURCE},
+            "type": {"const": f"cn.shiji.scoring.{name}.v1"},
+            "subject": {"type": "string", "minLength": 1, "description": "the cadre id"},
+            "time": {"type": "string", "format": "date-time"},
+            "datacontenttype": {"const": "application/json"},
+            "data": data,
+        },
+    }
 
 
 def schema_documents() -> dict[str, dict[str, Any]]:
@@ -30,6 +63,8 @@ def schema_documents() -> dict[str, dict[str, Any]]:
         schema = model.model_json_schema(mode="serialization")
         schema["$id"] = f"urn:shiji:schema:cn.shiji.scoring.{name}.v1"
         docs[f"scoring.{name}.v1.json"] = schema
+    for topic, name in SCORING_TOPICS.items():
+        docs[TOPIC_SCHEMAS[topic]] = scoring_topic_schema(topic, docs[f"scoring.{name}.v1.json"])
     envelope = Envelope.model_json_schema(mode="serialization")
     envelope["$id"] = "urn:shiji:schema:cloudevents-envelope"
     docs["envelope.json"] = envelope

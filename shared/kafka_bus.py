@@ -45,12 +45,36 @@ def counting(errors: ErrorCounts, client: str) -> Iterator[None]:
         raise
 
 
+def _min_insync(replication_factor: int) -> str:
+    # With acks=all, a write needs two in-sync copies once there are three (one broker may be down).
+    return str(max(1, min(2, replication_factor - 1)))
+
+
 def events_topic_config(replication_factor: int) -> dict[str, str]:
-    """How the dossier events topic is created. Kept forever: a projection is rebuilt by reading it
-    from offset zero, which a time- or size-based retention would silently cut short. And with
-    acks=all, a write needs two in-sync copies once there are three (one broker may be down)."""
-    return {"retention.ms": "-1", "retention.bytes": "-1",
-            "min.insync.replicas": str(max(1, min(2, replication_factor - 1)))}
+    """How the dossier events topic is created. Kept forever: it is the record other systems and a
+    rebuild read from offset zero, which a time- or size-based retention would silently cut short."""
+    return {"retention.ms": "-1", "retention.bytes": "-1", "min.insync.replicas": _min_insync(replication_factor)}
+
+
+def totals_topic_config(replication_factor: int) -> dict[str, str]:
+    """How scoring's totals topic is created. Compacted, key = cadre id: the newest totals of every cadre
+    stay readable from offset zero, however long ago they last changed, and older ones are dropped."""
+    return {"cleanup.policy": "compact", "min.insync.replicas": _min_insync(replication_factor)}
+
+
+# 90 days: a receiving system may be away a whole quarter (warnings are raised per quarter) and still
+# read every change it missed.
+WARNINGS_RETENTION_MS = 90 * 24 * 3600 * 1000
+
+
+def warnings_topic_config(replication_factor: int) -> dict[str, str]:
+    """How scoring's warnings topic is created: deleted after 90 days, not compacted. Its messages are
+    changes (raised, cleared) of several warnings per cadre, so compacting by the key (the cadre id)
+    would lose all but one of them; and it is not the record: the warnings in force are always at
+    ``GET /warnings?status=active``, and scoring rebuilds them from the events topic. A system that
+    subscribes late reads that list once, then follows the topic."""
+    return {"cleanup.policy": "delete", "retention.ms": str(WARNINGS_RETENTION_MS),
+            "min.insync.replicas": _min_insync(replication_factor)}
 
 
 # kafka-python backs off reconnecting up to 30 s by default: after a 20 s broker outage the consumer

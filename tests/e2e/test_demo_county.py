@@ -1,0 +1,91 @@
+"""The demo ``shiji up`` loads: on first start, every read a newcomer tries answers with something (issue 15)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.demo_city import DEMO_ROOT, DEMO_YEARS, demo_county
+from services.embedded import EmbeddedSystem, embedded_system
+from shared.settings import today as local_today
+
+
+@pytest.fixture(scope="module")
+async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[EmbeddedSystem, Path]]:
+    data_dir = tmp_path_factory.mktemp("demo")
+    async with embedded_system(data_dir) as system:
+        yield system, data_dir
+
+
+@pytest.fixture
+async def clerk(demo: tuple[EmbeddedSystem, Path]) -> AsyncIterator[httpx.AsyncClient]:
+    system, _ = demo
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=system.gateway), base_url="http://gateway",
+                                 headers={"Authorization": f"Bearer {system.token(unit=DEMO_ROOT)}"}) as client:
+        yield client
+
+
+async def get(client: httpx.AsyncClient, path: str, **params: str) -> dict:
+    r = await client.get(f"/api/v1{path}", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_demo_county_is_a_few_hundred_cadres_over_three_classes_and_four_years() -> None:
+    on = dt.date(2026, 12, 6)
+    rows = list(demo_county(on))
+    assert rows == list(demo_county(on)), "the same day, the same rows"
+    ops = Counter(r["operation"] for r in rows)
+    assert 200 <= ops["register_cadre"] <= 500
+    classes = Counter(r["body"]["unit_class"] for r in rows if r["operation"] == "register_unit"
+                      and r["body"]["level"] == "unit")
+    assert len(classes) == 3 and min(classes.values()) >= 10, classes  # ten chiefs a class: both ends show
+    years = {r["params"]["year"] for r in rows if r["operation"] == "record_annual_grade"}
+    assert years == set(range(on.year - DEMO_YEARS, on.year))
+    assert max(dt.date.fromisoformat(r["body"]["effective_date"]) for r in rows if "effective_date" in r["body"]) <= on
+
+
+async def test_after_loading_every_read_has_content(demo: tuple[EmbeddedSystem, Path], clerk: httpx.AsyncClient) -> None:
+    system, _ = demo
+    assert system.demo is not None and system.demo.cadres >= 200 and system.demo.events > system.demo.cadres * 10
+
+    screenings = await get(clerk, "/screenings", unit=DEMO_ROOT)
+    assert screenings["cadres"] == system.demo.cadres
+    assert screenings["eligible"] and screenings["ineligible"], "both verdicts show"
+
+    for leadership in ("chief", "deputy"):
+        ranking = await get(clerk, "/rankings", **{"class": "economic_department", "leadership": leadership})
+        bands = Counter(r["band"] for r in ranking["ranking"])
+        assert bands["top"] and bands["bottom"], (leadership, bands)  # the two ends (两头)
+
+    warnings = (await get(clerk, "/warnings", status="active"))["warnings"]
+    assert {w["level"] for w in warnings} == {"yellow", "red"}
+    assert any(w["kind"] == "bottom_of_ranking" for w in warnings), "the refresh after loading ranked everyone"
+
+    year = local_today().year - 1
+    for cadre in screenings["eligible"][:20]:  # most have entries last year; the sheet shows them per quarter
+        sheet = await get(clerk, f"/cadres/{cadre}/appraisal-sheet", year=str(year))
+        if any(q["items"] for q in sheet["quarters"]):
+            break
+    else:
+        raise AssertionError(f"no appraisal sheet of {year} with entries among 20 eligible cadres")
+    score = await get(clerk, f"/cadres/{cadre}/score")
+    assert score["total"] != 0
+    screening = await get(clerk, f"/cadres/{cadre}/screening")
+    assert screening["verdict"] == "eligible" and all(r["source"] for r in screening["rules"])
+
+
+async def test_a_second_start_records_nothing_new(demo: tuple[EmbeddedSystem, Path]) -> None:
+    system, data_dir = demo
+    # The first system stays open (module fixture); a second wiring over a copy of its files, as a restart.
+    import shutil
+
+    copy = data_dir.parent / f"{data_dir.name}-restart"
+    shutil.copytree(data_dir, copy)
+    async with embedded_system(copy) as again:
+        assert again.demo is not None and again.demo.events == 0 and again.demo.cadres == system.demo.cadres
