@@ -20,7 +20,8 @@ from shared import tracing
 from shared.bus import BusAdmin, Publisher
 from shared.commands import OPERATIONS, Operation
 from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable
-from shared.events import DeclarationKind, from_data
+from shared.event_registry import from_data
+from shared.events import DeclarationKind
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, known_at_utc, parse_if_match
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers

@@ -427,7 +427,7 @@ class DossierService:
                 kind = DeclarationKind(params["declaration"])
 
                 def declare(s: domain.Dossier, ctx: domain.Context) -> list[DomainEvent]:
-                    domain._require_cadre(s)
+                    domain.require_cadre(s)
                     sealed, key_id = self._seal(cadre, kind, cmd.details)
                     return domain.record_declaration(s, kind, cmd.flagged, sealed, key_id)
 

@@ -23,7 +23,8 @@ from services.dossier import chain
 from services.dossier.tables import events, idempotency_keys, relay_checkpoints
 from shared.commit_order import Cursor, committed_after
 from shared.db import asyncpg_connection, upsert
-from shared.events import DomainEvent, from_data, to_data
+from shared.event_registry import from_data, to_data
+from shared.events import DomainEvent
 
 
 class ConcurrencyError(Exception):
