@@ -10,36 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.events import (
-    AchievementClaimed,
-    AchievementRejected,
-    AchievementVerified,
-    AnnualGradeRecorded,
-    AppealDecided,
-    AppealFiled,
-    AppraisalLevelRecorded,
-    AssessmentScoresRecorded,
-    BasicsRecorded,
-    CadreRegistered,
-    CategoryDefined,
-    DeclarationRecorded,
-    DemocraticEvaluationRecorded,
-    DomainEvent,
-    EntryAmended,
-    EntryRecorded,
-    EntryRevoked,
-    IntegrityVetoRecorded,
-    PostAssigned,
-    PostEnded,
-    QuarterlyReportEndorsed,
-    QuarterlyReportReturned,
-    QuarterlyReportSaved,
-    QuarterlyReportSubmitted,
-    SelfEvaluationWritten,
-    TargetEvaluationRecorded,
-    TeamGradeRecorded,
-    UnitRegistered,
-)
+from shared import events as e
+from shared.events import DomainEvent
 
 
 def _entry_recorded_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -50,13 +22,13 @@ def _entry_recorded_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.event_type: cls
     for cls in (
-        CadreRegistered, BasicsRecorded, PostAssigned, PostEnded, SelfEvaluationWritten,
-        AchievementClaimed, AchievementVerified, AchievementRejected,
-        QuarterlyReportSaved, QuarterlyReportSubmitted, QuarterlyReportEndorsed, QuarterlyReportReturned,
-        EntryRecorded, EntryAmended, EntryRevoked, AppealFiled, AppealDecided,
-        AnnualGradeRecorded, AppraisalLevelRecorded, DemocraticEvaluationRecorded, AssessmentScoresRecorded,
-        IntegrityVetoRecorded, DeclarationRecorded, UnitRegistered, TeamGradeRecorded, TargetEvaluationRecorded,
-        CategoryDefined,
+        e.CadreRegistered, e.BasicsRecorded, e.PostAssigned, e.PostEnded, e.SelfEvaluationWritten,
+        e.AchievementClaimed, e.AchievementVerified, e.AchievementRejected, e.QuarterlyReportSaved,
+        e.QuarterlyReportSubmitted, e.QuarterlyReportEndorsed, e.QuarterlyReportReturned, e.EntryRecorded,
+        e.EntryAmended, e.EntryRevoked, e.AppealFiled, e.AppealDecided, e.AnnualGradeRecorded,
+        e.AppraisalLevelRecorded, e.DemocraticEvaluationRecorded, e.AssessmentScoresRecorded,
+        e.IntegrityVetoRecorded, e.DeclarationRecorded, e.UnitRegistered, e.TeamGradeRecorded,
+        e.TargetEvaluationRecorded, e.CategoryDefined,
     )
 }
 
