@@ -74,27 +74,20 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _ensure_events_topic(k: KafkaSettings) -> None:
-    from shared.kafka_bus import ensure_topic, events_topic_config
+    from services.dossier.bootstrap import ensure_events_topic
 
-    ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor, **events_topic_config(k.replication_factor))
+    ensure_events_topic(k)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.service == "dossier":
-        from services.dossier.api import create_app
+        from services.dossier.bootstrap import build_app
         from services.dossier.settings import DossierSettings
-        from shared.kafka_bus import KafkaAdmin, KafkaPublisher
 
         settings = DossierSettings()
         if unsafe_for_production(settings):
             return 2
-        publisher = bus = None
-        if settings.relay:
-            k = settings.kafka
-            _ensure_events_topic(k)
-            bus = KafkaAdmin(k.bootstrap)
-            publisher = KafkaPublisher(k.bootstrap, errors=bus.errors)
-        app = create_app(settings, publisher=publisher, bus=bus, migrate=args.migrate)
+        app = build_app(settings, migrate=args.migrate)
     elif args.service == "scoring":
         from services.scoring.api import create_app
         from services.scoring.settings import ScoringSettings

@@ -32,10 +32,6 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, *, pool_size: int = 10, single_statement_reads: bool = False,
                 pre_ping: bool = True) -> AsyncEngine:
     """An async engine: asyncpg for ``postgresql+asyncpg://``, aiosqlite for ``sqlite+aiosqlite://``.

@@ -6,12 +6,15 @@ moving a class never breaks stored data. Old versions are never rewritten: an up
 dict -> dict function registered per (type, version)) lifts stored JSON to the current model on
 read. The JSON Schemas in ``shared/schemas/`` are generated from these models and checked by
 ``tests/unit/test_event_contract.py``; change an event only by adding a version.
+
+Which stored name is which model, and the upcasters, live in ``shared.event_registry``; its names
+(``EVENT_TYPES``, ``UPCASTERS``, ``upcast``, ``to_data``, ``from_data``, ``UnknownEventType``) stay
+importable from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
@@ -509,55 +512,13 @@ def category_range_problem(kind: EntryKind, min_points: Any, max_points: Any) ->
     return None
 
 
-def _entry_recorded_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """v1 (the walking skeleton) had no impact period."""
-    return {**data, "impact_period": None}
+_REGISTRY = frozenset({"EVENT_TYPES", "UPCASTERS", "Upcaster", "UnknownEventType", "upcast", "to_data", "from_data"})
 
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    cls.event_type: cls
-    for cls in (
-        CadreRegistered, BasicsRecorded, PostAssigned, PostEnded, SelfEvaluationWritten,
-        AchievementClaimed, AchievementVerified, AchievementRejected,
-        QuarterlyReportSaved, QuarterlyReportSubmitted, QuarterlyReportEndorsed, QuarterlyReportReturned,
-        EntryRecorded, EntryAmended, EntryRevoked, AppealFiled, AppealDecided,
-        AnnualGradeRecorded, AppraisalLevelRecorded, DemocraticEvaluationRecorded, AssessmentScoresRecorded,
-        IntegrityVetoRecorded, DeclarationRecorded, UnitRegistered, TeamGradeRecorded, TargetEvaluationRecorded,
-        CategoryDefined,
-    )
-}
+def __getattr__(name: str) -> Any:
+    # The registry imports the models above, so it is loaded on first use rather than imported here.
+    if name in _REGISTRY:
+        from shared import event_registry
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-# (event_type, from_version) -> function producing the data of from_version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {
-    ("entry_recorded", 1): _entry_recorded_v1_to_v2,
-}
-
-
-class UnknownEventType(ValueError):
-    pass
-
-
-def upcast(event_type: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Lift stored data of an old schema version to the current one, step by step."""
-    try:
-        current = EVENT_TYPES[event_type].schema_version
-    except KeyError:
-        raise UnknownEventType(event_type) from None
-    if schema_version > current:
-        raise UnknownEventType(f"{event_type} v{schema_version} is newer than this build (v{current})")
-    while schema_version < current:
-        data = UPCASTERS[(event_type, schema_version)](data)
-        schema_version += 1
-    return data
-
-
-def to_data(event: DomainEvent) -> dict[str, Any]:
-    return event.model_dump(mode="json")
-
-
-def from_data(event_type: str, schema_version: int, data: dict[str, Any]) -> DomainEvent:
-    cls = EVENT_TYPES.get(event_type)
-    if cls is None:
-        raise UnknownEventType(event_type)
-    return cls.model_validate(upcast(event_type, schema_version, data))
+        return getattr(event_registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,16 +11,18 @@ from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.dossier import directory, domain, importer, metrics, store, views
+from services.dossier.idempotency import IdempotencyKeyReused, Outcome
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
-from services.dossier.service import DossierService, IdempotencyKeyReused, Outcome, dossier_engine
+from services.dossier.service import DossierService, dossier_engine
 from services.dossier.settings import DossierSettings
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent
 from shared import tracing
 from shared.bus import BusAdmin, Publisher
 from shared.commands import OPERATIONS, Operation
 from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable
-from shared.events import DeclarationKind, from_data
+from shared.event_registry import from_data
+from shared.events import DeclarationKind
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, known_at_utc, parse_if_match
 from shared.lifespan import service_lifespan
 from shared.problems import Problem, install_problem_handlers
@@ -168,6 +170,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     app = FastAPI(title="Shiji dossier service (internal)", version="1", lifespan=lifespan)
     app.state.service = service
     app.state.relay = relay
+    app.state.bus = bus
     app.state.engine = engine
     install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
     metrics.register(install_telemetry(app, "dossier", tracer, engine), engine, service, relay, bus)

@@ -35,12 +35,6 @@ def statements(stream_id: str, event: DomainEvent) -> list[Any]:
     return []
 
 
-async def apply(conn: AsyncConnection, appended: Iterable[Any]) -> None:
-    for stored in appended:
-        for statement in statements(stored.stream_id, stored.domain_event()):
-            await conn.execute(statement)
-
-
 def rebuild_sync(sync_conn: Any) -> None:
     """Empty the directories and replay every event into them (for migrations and repairs)."""
     from services.dossier.store import row_to_event

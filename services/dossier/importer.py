@@ -26,14 +26,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from services.dossier.errors import DomainError
+from services.dossier.idempotency import IdempotencyKeyReused, IdempotentRequest, Outcome
 from services.dossier.sealing import SealingUnavailable
-from services.dossier.service import (
-    BatchItem,
-    DossierService,
-    IdempotencyKeyReused,
-    IdempotentRequest,
-    Outcome,
-)
+from services.dossier.service import BatchItem, DossierService
 from services.dossier.store import Actor, ConcurrencyError
 from shared.commands import OPERATIONS, Operation, control_character
 from shared.db import REFUSED, database_unavailable

@@ -1,7 +1,9 @@
 """The event store: append with an expected version, read a stream, read everything in commit order.
 
-All queries on the dossier's tables live here. Functions take an open connection; the caller
-(the unit of work in ``service.py``, or the relay) owns the transaction and commits.
+The queries on the event store's tables live here: events, idempotency keys, relay checkpoints. (The
+directory's tables are queried in ``directory.py``, the access log in ``access_log.py``, and the relay
+takes its own advisory lock.) Functions take an open connection; the caller (the unit of work in
+``service.py``, or the relay) owns the transaction and commits.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from services.dossier import chain
 from services.dossier.tables import events, idempotency_keys, relay_checkpoints
 from shared.commit_order import Cursor, committed_after
 from shared.db import asyncpg_connection, upsert
-from shared.events import DomainEvent, from_data, to_data
+from shared.event_registry import from_data, to_data
+from shared.events import DomainEvent
 
 
 class ConcurrencyError(Exception):
@@ -88,6 +91,7 @@ _READ_STREAM = (select(*_COLUMNS).where(events.c.stream_id == bindparam("stream"
                                         events.c.stream_version > bindparam("after"))
                 .order_by(events.c.stream_version))
 _FIND_RESPONSE = select(idempotency_keys).where(idempotency_keys.c.key == bindparam("key"))
+_SAVE_RESPONSE = idempotency_keys.insert()
 _LOCK_STREAM_SQL = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
 
@@ -209,7 +213,9 @@ def chained_rows(stream_id: str, version: int, previous_hash: str, new_events: S
 
 async def lock_streams(conn: AsyncConnection, stream_ids: Sequence[str]) -> None:
     """``lock_stream`` for many streams, taken in one order (by lock key) so two batches cannot deadlock."""
-    if conn.dialect.name == "postgresql" and stream_ids:
+    if len(stream_ids) == 1:  # every single write: the statement prepared on the driver
+        await lock_stream(conn, stream_ids[0])
+    elif conn.dialect.name == "postgresql" and stream_ids:
         await conn.execute(text(
             "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k "
             "FROM unnest(CAST(:streams AS text[])) AS s ORDER BY k) AS keys"), {"streams": list(stream_ids)})
@@ -242,12 +248,18 @@ _COPIED = ["stream_id", "stream_version", "event_id", "event_type", "schema_vers
            "recorded_at", "actor", "actor_role", "context", "hash"]
 
 
-async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows made by ``chained_rows`` in one statement; ``ConcurrencyError`` if a stream moved on.
+# Up to this many rows go in as INSERTs pipelined in one round trip; more are COPYed.
+_INSERTED_NOT_COPIED = 32
+_INSERT_ROWS_SQL = _INSERT_SQL.removesuffix(" RETURNING position, tx_id")
 
-    On PostgreSQL the rows are COPYed (position and transaction id from the columns' defaults, as for an
-    INSERT): SQLAlchemy's executemany spent as long binding a batch's parameters as the rest of the import
-    spent making them (measured: ~10 % of an import's time)."""
+
+async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows made by ``chained_rows`` (for one or many streams); ``ConcurrencyError`` if a stream moved on
+    (its unique (stream_id, stream_version) refuses the row).
+
+    On PostgreSQL the rows go straight to asyncpg (position and transaction id from the columns' defaults):
+    a single write's few rows as INSERTs pipelined in one round trip, a batch's many COPYed (SQLAlchemy's
+    executemany spent as long binding a batch's parameters as the rest of the import spent making them)."""
     if not rows:
         return
     try:
@@ -256,27 +268,14 @@ async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
                         json.dumps(r["data"]), r["effective_date"], r["recorded_at"], r["actor"], r["actor_role"],
                         json.dumps(r["context"]) if r["context"] is not None else None, r["hash"]) for r in rows]
             async with asyncpg_connection(conn) as driver:
-                await driver.copy_records_to_table("events", records=records, columns=_COPIED)
+                if len(records) <= _INSERTED_NOT_COPIED:
+                    await driver.executemany(_INSERT_ROWS_SQL, records)
+                else:
+                    await driver.copy_records_to_table("events", records=records, columns=_COPIED)
         else:
             await conn.execute(events.insert(), list(rows))
     except (IntegrityError, asyncpg.UniqueViolationError):
         raise ConcurrencyError(rows[0]["stream_id"], rows[0]["stream_version"] - 1, None) from None
-
-
-async def find_responses(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, StoredResponse]:
-    if not keys:
-        return {}
-    rows = await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key.in_(list(keys))))
-    return {r.key: StoredResponse(r.request_hash, r.status_code, r.response) for r in rows}
-
-
-async def save_responses(conn: AsyncConnection, responses: Sequence[tuple[str, StoredResponse]]) -> None:
-    if not responses:
-        return
-    now = dt.datetime.now(dt.UTC)
-    await conn.execute(idempotency_keys.insert(), [
-        {"key": key, "request_hash": r.request_hash, "status_code": r.status_code, "response": r.body,
-         "recorded_at": now} for key, r in responses])
 
 
 async def read_committed(conn: AsyncConnection, after: Cursor, limit: int) -> list[StoredEvent]:
@@ -309,11 +308,6 @@ async def transaction_ids_behind(conn: AsyncConnection) -> tuple[int, int] | Non
     return (newest, upcoming) if newest is not None and newest >= upcoming else None
 
 
-async def newest_cursor(conn: AsyncConnection) -> Cursor:
-    row = (await conn.execute(select(events.c.tx_id, events.c.position).order_by(events.c.position.desc()).limit(1))).first()
-    return Cursor(row.tx_id, row.position) if row else Cursor()
-
-
 async def load_checkpoint(conn: AsyncConnection, name: str) -> Cursor:
     row = (await conn.execute(select(relay_checkpoints.c.tx_id, relay_checkpoints.c.position)
                               .where(relay_checkpoints.c.name == name))).first()
@@ -333,25 +327,35 @@ class StoredResponse:
     recorded_at: dt.datetime | None = None
 
 
-async def find_response(conn: AsyncConnection, key: str) -> StoredResponse | None:
-    row = (await conn.execute(_FIND_RESPONSE, {"key": key})).first()
-    if row is None:
-        return None
-    at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=dt.UTC)
+def _response_of(row: Any) -> StoredResponse:
+    at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=dt.UTC)  # SQLite: UTC
     return StoredResponse(row.request_hash, row.status_code, row.response, at)
 
 
-async def forget_response(conn: AsyncConnection, key: str) -> None:
-    """An expired key is free again (the public contract keeps answers for 24 hours)."""
-    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key == key))
+async def find_responses(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, StoredResponse]:
+    """The answers kept for ``keys`` (keys without one are left out), with when each was recorded."""
+    if not keys:
+        return {}
+    if len(keys) == 1:  # every single write with a key: the statement built once
+        rows = await conn.execute(_FIND_RESPONSE, {"key": keys[0]})
+    else:
+        rows = await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key.in_(list(keys))))
+    return {r.key: _response_of(r) for r in rows}
 
 
-async def save_response(conn: AsyncConnection, key: str, response: StoredResponse) -> None:
+async def forget_responses(conn: AsyncConnection, keys: Sequence[str]) -> None:
+    """Expired keys are free again (the public contract keeps answers for 24 hours)."""
+    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key.in_(list(keys))))
+
+
+async def save_responses(conn: AsyncConnection, responses: Sequence[tuple[str, StoredResponse]]) -> None:
     """Insert; a concurrent twin with the same key makes this raise IntegrityError and roll back."""
-    await conn.execute(idempotency_keys.insert().values(
-        key=key, request_hash=response.request_hash, status_code=response.status_code,
-        response=response.body, recorded_at=dt.datetime.now(dt.UTC),
-    ))
+    if not responses:
+        return
+    now = dt.datetime.now(dt.UTC)
+    await conn.execute(_SAVE_RESPONSE, [
+        {"key": key, "request_hash": r.request_hash, "status_code": r.status_code, "response": r.body,
+         "recorded_at": now} for key, r in responses])
 
 
 async def streams_in_order(conn: AsyncConnection, batch: int = 5000) -> AsyncIterator[list[StoredEvent]]:

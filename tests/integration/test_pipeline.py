@@ -308,16 +308,16 @@ async def test_the_request_context_travels_with_the_event_to_the_consumer(pipeli
 async def test_readiness_fails_fast_and_counts_it_when_kafka_does_not_answer(tmp_path: Path) -> None:
     import httpx
 
-    from services.dossier.api import create_app
+    from services.dossier.bootstrap import build_app
     from services.dossier.settings import DossierSettings
-    from shared.kafka_bus import KafkaAdmin, KafkaPublisher
+    from shared.settings import KafkaSettings
     from tests.support.production import free_port
 
     nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there
     url = sqlite_url(tmp_path / "dossier.db")
     await upgrade_to_head("dossier", url)
-    bus = KafkaAdmin(nowhere)
-    app = create_app(DossierSettings(database_url=url), publisher=KafkaPublisher(nowhere, errors=bus.errors), bus=bus)
+    app = build_app(DossierSettings(database_url=url, kafka=KafkaSettings(bootstrap=nowhere)), create_topic=False)
+    bus = app.state.bus
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dossier") as client:
             started = asyncio.get_running_loop().time()
