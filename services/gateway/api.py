@@ -85,7 +85,8 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         description="Performance dossiers of cadres: record achievements and positive/negative-list entries, "
                     "read the rolling three-year points. Every call needs a bearer token; every POST an "
                     "Idempotency-Key (answers are replayed for 24 hours), except what-if and the daily refresh, "
-                    "which record nothing new. Errors are RFC 9457 problem+json. "
+                    "which record nothing new, and the bulk import, whose rows carry their own (`row_key`). "
+                    "Errors are RFC 9457 problem+json. "
                     "What a caller may do depends on their role and jurisdiction; an object outside it "
                     "answers 404.",
         lifespan=lifespan,

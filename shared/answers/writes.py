@@ -11,99 +11,90 @@ from pydantic import Field
 from shared.answers.base import ID, Answer, example
 from shared.events import AppealOutcome, DeclarationKind
 
-Version = Field(ge=1, description="the stream's version after the write: the ETag to send as If-Match")
 _ENTRY, _APPEAL = "621f85d6-7d9e-4cd5-8212-78f53e63d3d8", "e301046c-fab3-40e3-b773-8395cd5089f9"
 
 
-class UnitWritten(Answer):
+class Written(Answer):
+    """Every write answers the version its stream has after it."""
+
+    version: int = Field(ge=1, description="the stream's version after the write: the ETag to send as If-Match")
+
+
+class UnitWritten(Written):
     model_config = example({"unit_id": "qhd-haigang-fgw", "version": 1})
     unit_id: str
-    version: int = Version
 
 
-class UnitYearWritten(Answer):
+class UnitYearWritten(Written):
     model_config = example({"unit_id": "qhd-haigang-fgw", "year": 2025, "version": 2})
     unit_id: str
     year: int
-    version: int = Version
 
 
-class CategoryWritten(Answer):
+class CategoryWritten(Written):
     model_config = example({"code": "honour_city", "version": 11})
     code: str
-    version: int = Version
 
 
-class CadreRegistered(Answer):
+class CadreRegistered(Written):
     model_config = example({"id": ID, "version": 1})
     id: uuid.UUID = Field(description="the new cadre's id")
-    version: int = Version
 
 
-class DossierWritten(Answer):
+class DossierWritten(Written):
     model_config = example({"version": 2})
-    version: int = Version
 
 
-class PostWritten(Answer):
+class PostWritten(Written):
     model_config = example({"post_id": "e476ce79-ce4c-4ba9-890f-fb92fe7d89ce", "version": 4})
     post_id: uuid.UUID
-    version: int = Version
 
 
-class AchievementWritten(Answer):
+class AchievementWritten(Written):
     model_config = example({"achievement_id": "d84e254b-4b38-44b1-9c1f-5cad0583c8be", "version": 5})
     achievement_id: uuid.UUID
-    version: int = Version
 
 
-class ReportWritten(Answer):
+class ReportWritten(Written):
     model_config = example({"period": "2025-Q1", "status": "submitted", "version": 10})
     period: str
     status: Literal["draft", "submitted", "endorsed", "returned"]
-    version: int = Version
 
 
-class EntryWritten(Answer):
+class EntryWritten(Written):
     model_config = example({"entry_id": _ENTRY, "version": 15})
     entry_id: uuid.UUID
-    version: int = Version
 
 
-class EntryRevoked(Answer):
+class EntryRevoked(Written):
     model_config = example({"entry_id": _ENTRY, "revoked": True, "version": 20})
     entry_id: uuid.UUID
     revoked: Literal[True]
-    version: int = Version
 
 
-class AppealFiled(Answer):
+class AppealFiled(Written):
     model_config = example({"appeal_id": _APPEAL, "entry_id": _ENTRY, "version": 18})
     appeal_id: uuid.UUID
     entry_id: uuid.UUID
-    version: int = Version
 
 
-class AppealDecided(Answer):
+class AppealDecided(Written):
     model_config = example({"appeal_id": _APPEAL, "outcome": "upheld", "version": 19})
     appeal_id: uuid.UUID
     outcome: AppealOutcome
-    version: int = Version
 
 
-class AssessmentWritten(Answer):
+class AssessmentWritten(Written):
     model_config = example({"year": 2025, "version": 21})
     year: int
-    version: int = Version
 
 
-class DeclarationWritten(Answer):
+class DeclarationWritten(Written):
     model_config = example({"declaration": "relatives", "version": 25})
     declaration: DeclarationKind
-    version: int = Version
 
 
-_SHAPES: dict[type[Answer], tuple[str, ...]] = {
+_SHAPES: dict[type[Written], tuple[str, ...]] = {
     UnitWritten: ("register_unit",),
     UnitYearWritten: ("record_team_grade", "record_target_evaluation"),
     CategoryWritten: ("define_category",),
@@ -120,4 +111,4 @@ _SHAPES: dict[type[Answer], tuple[str, ...]] = {
                         "record_scores", "record_integrity_veto"),
     DeclarationWritten: ("record_declaration",),
 }
-WRITE_ANSWERS: dict[str, type[Answer]] = {name: model for model, names in _SHAPES.items() for name in names}
+WRITE_ANSWERS: dict[str, type[Written]] = {name: model for model, names in _SHAPES.items() for name in names}

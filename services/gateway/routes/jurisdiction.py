@@ -98,7 +98,10 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                         status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
                         cursor: Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
-                                                            description="`next` of the previous page")] = None,
+                                                            description="`next` of the previous page, as given: opaque "
+                                                                        "(URL-safe base64); one this list did not give "
+                                                                        "out is refused with 422 `cursor_format`")]
+                        = None,
                         ) -> Response:
     async def work() -> Response:
         if cadre_id is not None:

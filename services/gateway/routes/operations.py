@@ -83,7 +83,8 @@ async def access_log(caller: Caller, request: Request, gw: GatewayDep,
                      subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
                      since: KnownAt = None, until: KnownAt = None,
                      cursor: Annotated[str | None, Query(pattern="^[0-9]{1,18}$",
-                                                         description="`next` of the previous page")] = None,
+                                                         description="`next` of the previous page: the `seq` of its "
+                                                                     "last entry")] = None,
                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> Response:
     async def work() -> Response:
         gw.guard.require_role(caller, "read_access_log")
