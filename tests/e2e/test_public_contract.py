@@ -95,6 +95,14 @@ async def test_dates_and_times_given_as_bare_numbers_are_refused(system: System,
     assert_problem(r, 422, name)
 
 
+async def test_a_date_in_a_body_given_as_a_number_is_refused(system: System) -> None:
+    cadre_id = await register(system)
+    for value in (0, 1735689600):
+        r = await system.client.post(f"/api/v1/cadres/{cadre_id}/entries", json=entry(effective_date=value),
+                                     headers={**system.auth(), **key()})
+        assert_problem(r, 422, "effective_date")
+
+
 async def test_a_time_without_its_offset_and_a_date_out_of_range_are_refused_by_name(system: System) -> None:
     cadre_id = await register(system)
     for params, field, rule in [({"known_at": "2026-01-01T08:00:00"}, "known_at", "timezone_required"),
