@@ -13,7 +13,16 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shared.events import (
     EARLIEST_EFFECTIVE_DATE,
@@ -75,8 +84,15 @@ def _not_before_records_began(value: dt.date) -> dt.date:
     return value
 
 
-# A date of the record: no record predates 1 October 1949.
-RecordDate = Annotated[dt.date, AfterValidator(_not_before_records_began)]
+def _not_a_number(value: Any) -> Any:
+    """Pydantic reads a bare number as seconds since 1970 (``0`` was 1 January 1970): a date is ISO 8601 text."""
+    if isinstance(value, int | float):
+        raise ValueError("give a date as YYYY-MM-DD, not a number")
+    return value
+
+
+# A date of the record, given as YYYY-MM-DD: no record predates 1 October 1949.
+RecordDate = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_not_before_records_began)]
 
 
 class RegisterUnit(Command):

@@ -54,6 +54,12 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     """pydantic errors -> [{field, rule, message}], the field as a dotted path without 'body'."""
     out = []
     for err in errors:
+        if err.get("type") == "json_invalid":  # FastAPI's loc is ("body", <character offset>): the field is the body
+            offset = err.get("loc", ())[1:2]
+            reason = (err.get("ctx") or {}).get("error", "not JSON")
+            at = f" at character {offset[0]}" if offset else ""
+            out.append({"field": "body", "rule": "json_invalid", "message": f"the body is not JSON: {reason}{at}"})
+            continue
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         field = ".".join(loc) or ("body" if err.get("loc", ("body",))[0] == "body" else "request")
         out.append({"field": field, "rule": err.get("type", "invalid"), "message": err.get("msg", "invalid")})

@@ -25,13 +25,15 @@ from opentelemetry.sdk.trace import TracerProvider
 from services.gateway.auth import TokenVerifier
 from services.gateway.body_limit import BodySizeLimit
 from services.gateway.deps import PREFIX, Gateway
-from services.gateway.docs import add_problem_schemas
+from services.gateway.docs import add_problem_schemas, state_text_rule
+from services.gateway.errors import install_gateway_errors
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
 from services.gateway.routes import cadre_reads, jurisdiction, operations, writes
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared import tracing
+from shared.commands import OPERATIONS
 from shared.http import REQUEST_ID_HEADER, add_health_routes
 from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
@@ -83,7 +85,8 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
         description="Performance dossiers of cadres: record achievements and positive/negative-list entries, "
                     "read the rolling three-year points. Every call needs a bearer token; every POST an "
                     "Idempotency-Key (answers are replayed for 24 hours), except what-if and the daily refresh, "
-                    "which record nothing new. Errors are RFC 9457 problem+json. "
+                    "which record nothing new, and the bulk import, whose rows carry their own (`row_key`). "
+                    "Errors are RFC 9457 problem+json. "
                     "What a caller may do depends on their role and jurisdiction; an object outside it "
                     "answers 404.",
         lifespan=lifespan,
@@ -99,6 +102,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
                                           REQUEST_ID_HEADER])
     install_problem_handlers(app)
+    install_gateway_errors(app)
     install_telemetry(app, "gateway", tracer)
 
     async def upstream_ready(upstream: Upstream) -> bool:
@@ -115,7 +119,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
             public = [r for r in app.routes if getattr(r, "path", "").startswith(PREFIX)]
             spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=public,
                                tags=TAGS)
-            app.openapi_schema = add_problem_schemas(spec)
+            app.openapi_schema = state_text_rule(add_problem_schemas(spec), {op.body.__name__ for op in OPERATIONS})
         return app.openapi_schema
 
     app.openapi = public_openapi  # type: ignore[method-assign]

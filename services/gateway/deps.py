@@ -8,13 +8,12 @@ reach first."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
@@ -36,8 +35,6 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read: write only if unchanged")]
 CadreId = uuid.UUID
 UnitId = Annotated[str, Path(pattern=UNIT_ID, max_length=100)]
-AsOf = Annotated[dt.date | None, Query(description="effective date (YYYY-MM-DD); default today")]
-KnownAt = Annotated[dt.datetime | None, Query(description="a recorded time with its UTC offset: the record as it stood then")]
 
 
 async def principal_of(request: Request,

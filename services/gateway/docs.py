@@ -35,6 +35,9 @@ def _example(status: int, slug: str, title: str, **extra: Any) -> dict[str, Any]
 
 
 ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
+    400: ("The body cannot be read: it is not UTF-8 text",
+          _example(400, "bad-request", "The body is not UTF-8 text",
+                   detail="invalid start byte at byte 9: save the file as UTF-8")),
     401: ("No valid bearer token", _example(401, "invalid-token", "The bearer token is not valid",
                                             detail="Signature has expired")),
     403: ("The caller's role may not do this", _example(403, "forbidden", "Your role may not do this",
@@ -60,11 +63,13 @@ WRITE_ERRORS = (401, 403, 404, 409, 413, 422, 429, 503)
 CONDITIONAL_ERRORS = (*WRITE_ERRORS, 412)
 
 
-def responses(statuses: tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
+def responses(statuses: tuple[int, ...], *, body: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The problems of ``statuses``; with ``body`` (an operation that reads one) also the 400 of a body that is
+    not UTF-8. A body that is UTF-8 but not JSON is a 422 whose error names the field ``body``."""
     return {status: {"description": ERRORS[status][0],
                      "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"},
                                                 "example": ERRORS[status][1]}}}
-            for status in statuses}
+            for status in ((400, *statuses) if body else statuses)}
 
 
 def add_problem_schemas(spec: dict[str, Any]) -> dict[str, Any]:
@@ -118,3 +123,39 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
 
 def request_example(name: str) -> dict[str, Any]:
     return {"requestBody": {"content": {"application/json": {"example": REQUEST_EXAMPLES[name]}}}}
+
+
+# What ``shared.commands.Command`` enforces on every text of a write's body (nested ones included) and its
+# JSON Schema does not say: no C0 control character but tab, newline and carriage return, no DEL.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def state_text_rule(spec: dict[str, Any], commands: set[str]) -> dict[str, Any]:
+    """Give every free text of the ``commands``' schemas (and of the schemas they refer to) the pattern of
+    ``NO_CONTROL_CHARACTERS``; a text that has a pattern, format or enumeration of its own already keeps out
+    control characters."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if (ref := node.get("$ref", "")).startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                visit(schemas.get(name))
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
+            node["pattern"] = NO_CONTROL_CHARACTERS
+        for key in ("properties", "items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"):
+            if isinstance(child := node.get(key), dict) and key == "properties":
+                visit(list(child.values()))
+            elif child is not None:
+                visit(child)
+
+    visit([{"$ref": f"#/components/schemas/{name}"} for name in sorted(commands)])
+    return spec

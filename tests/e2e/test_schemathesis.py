@@ -1,5 +1,7 @@
 """Schemathesis against the gateway's public OpenAPI, with valid tokens: no request may end in a
-5xx, and no response may break the schema the spec declares for it.
+5xx, and no response may break the schema the spec declares for it. Every success answer has one
+(``shared.answers``, forbidding undeclared fields), so the conformance check covers 2xx bodies as well
+as problems; ``test_public_contract`` drives every operation to a 2xx and checks those too.
 
 The embedded wiring is served over real HTTP (uvicorn on a free port, in a thread with its own
 event loop), exactly as ``shiji up`` serves it. Each operation is called with the token of the role

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.gateway.deps import PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt
+from services.gateway.deps import PREFIX, CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.params import AsOf, KnownAt
+from shared.answers import AppraisalSheet, Cadre, CadreEvents, Dossier, Score, Screening
 
 router = APIRouter(prefix=PREFIX)
 
@@ -29,22 +31,24 @@ class CadreRead:
     service: Literal["dossier", "scoring"]
     tag: str
     summary: str
+    answer: type  # the model of its 200 answer (shared.answers)
     query: tuple[str, ...] = ()
 
 
 CADRE_READS = (
-    CadreRead("get_cadre", "", "dossier", "cadres", "A cadre's registration and stream version"),
+    CadreRead("get_cadre", "", "dossier", "cadres", "A cadre's registration and stream version", Cadre),
     CadreRead("get_dossier", "/dossier", "dossier", "cadres",
-              "The whole dossier (实绩档案), optionally as it stood at a past moment", ("known_at",)),
+              "The whole dossier (实绩档案), optionally as it stood at a past moment", Dossier, ("known_at",)),
     CadreRead("get_appraisal_sheet", "/appraisal-sheet", "dossier", "cadres",
-              "The annual performance appraisal sheet (工作实绩鉴定表)", ("year", "known_at")),
-    CadreRead("cadre_events", "/events", "dossier", "cadres", "The cadre's event history, oldest first", ("known_at",)),
+              "The annual performance appraisal sheet (工作实绩鉴定表)", AppraisalSheet, ("year", "known_at")),
+    CadreRead("cadre_events", "/events", "dossier", "cadres", "The cadre's event history, oldest first", CadreEvents,
+              ("known_at",)),
     CadreRead("cadre_score", "/score", "scoring", "scores",
               "Rolling three-year points as of a date (近三年动态积分), with yearly and quarterly breakdowns",
-              ("as_of", "known_at")),
+              Score, ("as_of", "known_at")),
     CadreRead("cadre_screening", "/screening", "scoring", "screening",
               "Promotion screening of one cadre: every rule pass/fail/unknown, with evidence and reasons",
-              ("as_of", "known_at")),
+              Screening, ("as_of", "known_at")),
 )
 
 
@@ -62,7 +66,7 @@ def register_read(spec: CadreRead) -> None:
     endpoint.__signature__ = sig.replace(  # type: ignore[attr-defined]
         parameters=[p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD] + offered)
     router.get(f"/cadres/{{cadre_id}}{spec.suffix}", tags=[spec.tag], summary=spec.summary, name=spec.name,
-               responses=responses(READ_ERRORS))(endpoint)
+               response_model=spec.answer, responses=responses(READ_ERRORS))(endpoint)
 
 
 for spec in CADRE_READS:

@@ -8,10 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt, UnitId
+from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
+from services.gateway.params import AsOf, KnownAt
 from services.gateway.policy import allowed
 from services.gateway.upstream import as_query, json_response, relay_response
+from shared.answers import Categories, Ranking, Screenings, Unit, Units, Warnings, WhatIf
 from shared.rule_sets import RuleSet
 
 router = APIRouter(prefix=PREFIX)
@@ -25,8 +27,14 @@ WHAT_IF_DESCRIPTION = ("A read that needs a body, hence POST: computed from the 
                        "as they stand, it records nothing (beyond the access log's line, as every read), so it takes "
                        "no Idempotency-Key.")
 
+RANKINGS_DESCRIPTION = (
+    "Give either `class` (a unit class, with `leadership`: the chiefs or the deputies of every unit of the class) or "
+    "`team` (a unit: the deputies of its leadership team, `leadership` is then not used), not both and not neither: "
+    "otherwise 422 with the rule `class_or_team`. `size` and each `rank` are those of the whole class; `ranking` "
+    "lists only the cadres of units within the caller's jurisdiction.")
 
-@get_read("/units", tags=["units"], summary="The units within the caller's jurisdiction")
+
+@get_read("/units", tags=["units"], response_model=Units, summary="The units within the caller's jurisdiction")
 async def list_units(caller: Caller, request: Request, gw: GatewayDep) -> Response:
     gw.guard.require_role(caller, "read_unit")
     reach = await gw.guard.reach(caller, request, whole_jurisdiction=True)
@@ -37,7 +45,7 @@ async def list_units(caller: Caller, request: Request, gw: GatewayDep) -> Respon
     return json_response({"units": units})
 
 
-@get_read("/units/{unit_id}", tags=["units"], summary="A unit with its team grades")
+@get_read("/units/{unit_id}", tags=["units"], response_model=Unit, summary="A unit with its team grades")
 async def get_unit(unit_id: UnitId, caller: Caller, request: Request, gw: GatewayDep) -> Response:
     gw.guard.require_role(caller, "read_unit")
     reach = await gw.guard.reach(caller, request, unit_ids=[unit_id])
@@ -45,13 +53,13 @@ async def get_unit(unit_id: UnitId, caller: Caller, request: Request, gw: Gatewa
     return await gw.read(f"/v1/units/{unit_id}", caller, request)
 
 
-@get_read("/categories", tags=["catalogue"], summary="The positive/negative-list catalogue")
+@get_read("/categories", tags=["catalogue"], response_model=Categories, summary="The positive/negative-list catalogue")
 async def list_categories(caller: Caller, request: Request, gw: GatewayDep) -> Response:
     gw.guard.require_role(caller, "read_catalogue")
     return await gw.read("/v1/categories", caller, request)
 
 
-@get_read("/screenings", tags=["screening"],
+@get_read("/screenings", tags=["screening"], response_model=Screenings,
           summary="Screening of a unit (default: the caller's) and everything under it: who is eligible, and "
                   "why the others are not")
 async def screenings(caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,
@@ -63,7 +71,7 @@ async def screenings(caller: Caller, request: Request, gw: GatewayDep, unit: Ann
     return await gw.audited(caller, request, "screenings", None, work)
 
 
-@get_read("/rankings", tags=["rankings"],
+@get_read("/rankings", tags=["rankings"], response_model=Ranking, description=RANKINGS_DESCRIPTION,
           summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends; "
                   "only the caller's jurisdiction is listed, with its ranks in the whole class")
 async def rankings(caller: Caller, request: Request, gw: GatewayDep,
@@ -83,13 +91,17 @@ async def rankings(caller: Caller, request: Request, gw: GatewayDep,
     return await gw.audited(caller, request, "rankings", None, work)
 
 
-@get_read("/warnings", tags=["warnings"], summary="Warnings (预警), active by default, of the cadres the caller may read")
+@get_read("/warnings", tags=["warnings"], response_model=Warnings,
+          summary="Warnings (预警), active by default, of the cadres the caller may read")
 async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                         cadre_id: Annotated[CadreId | None, Query()] = None,
                         status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
                         cursor: Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
-                                                            description="`next` of the previous page")] = None,
+                                                            description="`next` of the previous page, as given: opaque "
+                                                                        "(URL-safe base64); one this list did not give "
+                                                                        "out is refused with 422 `cursor_format`")]
+                        = None,
                         ) -> Response:
     async def work() -> Response:
         if cadre_id is not None:
@@ -109,7 +121,7 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
     return await gw.audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
 
 
-@router.post("/what-if", tags=["rule sets"], responses=responses(WRITE_ERRORS),
+@router.post("/what-if", tags=["rule sets"], response_model=WhatIf, responses=responses(WRITE_ERRORS, body=True),
              openapi_extra={"requestBody": {"content": {"application/json": {"example": WHAT_IF_EXAMPLE}}}},
              summary="What a proposed rule set would change for a unit (default: the caller's): totals, screening "
                      "verdicts, ranking bands (read-only)", description=WHAT_IF_DESCRIPTION)

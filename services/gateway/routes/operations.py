@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, AsOf, CadreId, Caller, GatewayDep, KnownAt
+from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
+from services.gateway.errors import not_utf8
+from services.gateway.params import AsOf, KnownAt
 from services.gateway.upstream import as_query, relay_response
+from shared.answers import AccessLog, DailyRefresh, ImportReport
 from shared.problems import Problem
 
 router = APIRouter(prefix=PREFIX)
@@ -26,7 +29,18 @@ DAILY_REFRESH_DESCRIPTION = (
     "then 0). 409 while another scoring instance runs it.")
 
 
-@router.post("/jobs/daily-refresh", tags=["operations"], responses=responses(WRITE_ERRORS),
+def utf8_body(body: bytes) -> bytes:
+    """``body``, once it is known to be UTF-8 text: a file in another encoding (GBK, say) is refused whole with
+    400 rather than read with replacement characters into records kept forever."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(exc) from exc
+    return body
+
+
+@router.post("/jobs/daily-refresh", tags=["operations"], response_model=DailyRefresh,
+             responses=responses(WRITE_ERRORS),
              summary="Run the daily refresh of totals and warnings now (system administrator)",
              description=DAILY_REFRESH_DESCRIPTION)
 async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, as_of: AsOf = None) -> Response:
@@ -36,7 +50,7 @@ async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, as_of:
     return await gw.audited(caller, request, "daily_refresh", None, work)
 
 
-@router.post("/imports", tags=["imports"], responses=responses(WRITE_ERRORS),
+@router.post("/imports", tags=["imports"], response_model=ImportReport, responses=responses(WRITE_ERRORS, body=True),
              summary="Bulk import: an NDJSON or CSV file of commands",
              description="The body is the file (Content-Type application/x-ndjson or text/csv). Each row is "
                          "validated and decided like the single write it names and appended in batches; the "
@@ -55,13 +69,13 @@ async def bulk_import(caller: Caller, request: Request, gw: GatewayDep,
         gw.guard.enforce(caller, "bulk_import", (await gw.guard.reach(caller, request)).top_level_relations(), None)
         headers = {"Content-Type": request.headers.get("content-type", "application/x-ndjson")}
         answer = await gw.dossier.call("POST", "/v1/imports", principal=caller, request=request,
-                                       params=as_query({"operation": operation}), content=await request.body(),
+                                       params=as_query({"operation": operation}), content=utf8_body(await request.body()),
                                        headers=headers, timeout_s=IMPORT_TIMEOUT_S)
         return relay_response(answer, request)
     return await gw.audited(caller, request, "bulk_import", None, work)
 
 
-@router.get("/access-log", tags=["audit"], responses=responses(READ_ERRORS),
+@router.get("/access-log", tags=["audit"], response_model=AccessLog, responses=responses(READ_ERRORS),
             summary="The access log, oldest first: who read or wrote what, when, from where, with what outcome "
                     "(auditors: one cadre of their jurisdiction; the audit administrator: everything)")
 async def access_log(caller: Caller, request: Request, gw: GatewayDep,
@@ -69,7 +83,8 @@ async def access_log(caller: Caller, request: Request, gw: GatewayDep,
                      subject: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
                      since: KnownAt = None, until: KnownAt = None,
                      cursor: Annotated[str | None, Query(pattern="^[0-9]{1,18}$",
-                                                         description="`next` of the previous page")] = None,
+                                                         description="`next` of the previous page: the `seq` of its "
+                                                                     "last entry")] = None,
                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> Response:
     async def work() -> Response:
         gw.guard.require_role(caller, "read_access_log")

@@ -12,6 +12,7 @@ from services.gateway.deps import PREFIX, Caller, GatewayDep, IdempotencyKey, If
 from services.gateway.docs import CONDITIONAL_ERRORS, WRITE_ERRORS, request_example, responses
 from services.gateway.guard import Guard
 from services.gateway.upstream import relay_response
+from shared.answers import WRITE_ANSWERS
 from shared.commands import OPERATIONS, Operation
 from shared.routing import typed_endpoint
 
@@ -58,7 +59,8 @@ def register_write(op: Operation) -> None:
         return await gw.audited(caller, request, op.name, cadre_id, work)
 
     router.post(op.path, status_code=201, tags=[op.tag], summary=op.summary, name=op.name,
-                responses=responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS),
+                response_model=WRITE_ANSWERS[op.name],
+                responses=responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS, body=True),
                 openapi_extra=request_example(op.name))(
         # If-Match applies to writes on a cadre's dossier only; keep it out of the others' docs.
         typed_endpoint(endpoint, body=op.body, path=op.path, omit=() if op.conditional else ("if_match",)))

@@ -1,0 +1,114 @@
+"""What a write answers (201, and the same again on a replay of its Idempotency-Key): the ids it made or
+touched and the stream's new version (the ETag). One model per shape; ``WRITE_ANSWERS`` by operation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import Field
+
+from shared.answers.base import ID, Answer, example
+from shared.events import AppealOutcome, DeclarationKind
+
+_ENTRY, _APPEAL = "621f85d6-7d9e-4cd5-8212-78f53e63d3d8", "e301046c-fab3-40e3-b773-8395cd5089f9"
+
+
+class Written(Answer):
+    """Every write answers the version its stream has after it."""
+
+    version: int = Field(ge=1, description="the stream's version after the write: the ETag to send as If-Match")
+
+
+class UnitWritten(Written):
+    model_config = example({"unit_id": "qhd-haigang-fgw", "version": 1})
+    unit_id: str
+
+
+class UnitYearWritten(Written):
+    model_config = example({"unit_id": "qhd-haigang-fgw", "year": 2025, "version": 2})
+    unit_id: str
+    year: int
+
+
+class CategoryWritten(Written):
+    model_config = example({"code": "honour_city", "version": 11})
+    code: str
+
+
+class CadreRegistered(Written):
+    model_config = example({"id": ID, "version": 1})
+    id: uuid.UUID = Field(description="the new cadre's id")
+
+
+class DossierWritten(Written):
+    model_config = example({"version": 2})
+
+
+class PostWritten(Written):
+    model_config = example({"post_id": "e476ce79-ce4c-4ba9-890f-fb92fe7d89ce", "version": 4})
+    post_id: uuid.UUID
+
+
+class AchievementWritten(Written):
+    model_config = example({"achievement_id": "d84e254b-4b38-44b1-9c1f-5cad0583c8be", "version": 5})
+    achievement_id: uuid.UUID
+
+
+class ReportWritten(Written):
+    model_config = example({"period": "2025-Q1", "status": "submitted", "version": 10})
+    period: str
+    status: Literal["draft", "submitted", "endorsed", "returned"]
+
+
+class EntryWritten(Written):
+    model_config = example({"entry_id": _ENTRY, "version": 15})
+    entry_id: uuid.UUID
+
+
+class EntryRevoked(Written):
+    model_config = example({"entry_id": _ENTRY, "revoked": True, "version": 20})
+    entry_id: uuid.UUID
+    revoked: Literal[True]
+
+
+class AppealFiled(Written):
+    model_config = example({"appeal_id": _APPEAL, "entry_id": _ENTRY, "version": 18})
+    appeal_id: uuid.UUID
+    entry_id: uuid.UUID
+
+
+class AppealDecided(Written):
+    model_config = example({"appeal_id": _APPEAL, "outcome": "upheld", "version": 19})
+    appeal_id: uuid.UUID
+    outcome: AppealOutcome
+
+
+class AssessmentWritten(Written):
+    model_config = example({"year": 2025, "version": 21})
+    year: int
+
+
+class DeclarationWritten(Written):
+    model_config = example({"declaration": "relatives", "version": 25})
+    declaration: DeclarationKind
+
+
+_SHAPES: dict[type[Written], tuple[str, ...]] = {
+    UnitWritten: ("register_unit",),
+    UnitYearWritten: ("record_team_grade", "record_target_evaluation"),
+    CategoryWritten: ("define_category",),
+    CadreRegistered: ("register_cadre",),
+    DossierWritten: ("record_basics", "write_self_evaluation"),
+    PostWritten: ("assign_post", "end_post", "transfer"),
+    AchievementWritten: ("claim_achievement", "verify_achievement", "reject_achievement"),
+    ReportWritten: ("save_report", "submit_report", "endorse_report", "return_report"),
+    EntryWritten: ("record_entry", "amend_entry"),
+    EntryRevoked: ("revoke_entry",),
+    AppealFiled: ("file_appeal",),
+    AppealDecided: ("decide_appeal",),
+    AssessmentWritten: ("record_annual_grade", "record_appraisal_level", "record_democratic_evaluation",
+                        "record_scores", "record_integrity_veto"),
+    DeclarationWritten: ("record_declaration",),
+}
+WRITE_ANSWERS: dict[str, type[Written]] = {name: model for model, names in _SHAPES.items() for name in names}
