@@ -93,8 +93,8 @@ def holding(facts: Mapping[str, CadreFacts], cadre_ids: Sequence[str], as_of: dt
     """The warning conditions holding for each of ``cadre_ids`` on ``as_of``."""
     found = {i: warnings.per_cadre(facts[i], as_of, rules) for i in cadre_ids}
     if warnings.RANKING in kinds_evaluated(rules, with_rankings):
-        for group, ids in ranking.ranking_groups(dict(facts), as_of).items():
-            ranked = ranking.rank_group(dict(facts), ids, as_of, rules)
+        for group, ids in ranking.ranking_groups(facts, as_of).items():
+            ranked = ranking.rank_group(facts, ids, as_of, rules)
             for r in ranking.bottom(ranked, rules.warnings.bottom_of_ranking):
                 found[r.candidate.cadre_id].append(
                     warnings.bottom_of_ranking(group, r.candidate.total, r.rank, len(ranked)))

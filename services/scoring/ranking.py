@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,7 +66,7 @@ def bottom(ranked: list[Ranked], how_many: int) -> list[Ranked]:
     return [r for r in ranked if r.rank + tie_size[r.rank] - 1 > n - how_many]
 
 
-def ranking_groups(all_facts: dict[str, CadreFacts], as_of: dt.date) -> dict[str, list[str]]:
+def ranking_groups(all_facts: Mapping[str, CadreFacts], as_of: dt.date) -> dict[str, list[str]]:
     """Class groups ("class:<unit class>:<chief|deputy>") and deputies' teams ("team:<unit>:deputy")."""
     groups: dict[str, list[str]] = defaultdict(list)
     for facts in all_facts.values():
@@ -80,7 +80,7 @@ def ranking_groups(all_facts: dict[str, CadreFacts], as_of: dt.date) -> dict[str
     return {g: sorted(set(ids)) for g, ids in groups.items()}
 
 
-def rank_group(all_facts: dict[str, CadreFacts], ids: Sequence[str], as_of: dt.date, rules: RuleSet) -> list[Ranked]:
+def rank_group(all_facts: Mapping[str, CadreFacts], ids: Sequence[str], as_of: dt.date, rules: RuleSet) -> list[Ranked]:
     """The cadres ``ids`` ranked by their window totals under ``rules``."""
     candidates = [Candidate(i, all_facts[i].name, all_facts[i].unit_id,
                             summarize(weighted(all_facts[i], rules), as_of, rules.window_years).overall.total)
