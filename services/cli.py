@@ -89,34 +89,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
         app = build_app(settings, migrate=args.migrate)
     elif args.service == "scoring":
-        from services.scoring.api import create_app
+        from services.scoring.bootstrap import build_app
         from services.scoring.settings import ScoringSettings
-        from shared.kafka_bus import (
-            KafkaAdmin,
-            KafkaPublisher,
-            KafkaSubscription,
-            ensure_topic,
-            totals_topic_config,
-            warnings_topic_config,
-        )
 
         settings = ScoringSettings()
         if unsafe_for_production(settings):
             return 2
-        k = settings.kafka
-        subscribe = publisher = None
-        bus = KafkaAdmin(k.bootstrap) if settings.consume or settings.publish else None
-        if settings.consume:
-            _ensure_events_topic(k)
-
-            def subscribe(start):
-                return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start, errors=bus.errors)
-
-        if settings.publish:
-            for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config)):
-                ensure_topic(k.bootstrap, topic, k.partitions, k.replication_factor, **config(k.replication_factor))
-            publisher = KafkaPublisher(k.bootstrap, client_id="shiji-scoring", errors=bus.errors)
-        app = create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, migrate=args.migrate)
+        app = build_app(settings, migrate=args.migrate)
     else:
         from services.gateway.bootstrap import build_app
         from services.gateway.settings import GatewaySettings
@@ -184,21 +163,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return asyncio.run(_verify(url))
 
 
-async def _in_transaction(url: str, work):
-    from shared.db import make_engine
-
-    engine = make_engine(url, pool_size=1)
-    try:
-        async with engine.begin() as conn:
-            return await work(conn)
-    finally:
-        await engine.dispose()
-
-
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Rebuild scoring's facts from the topic's offset 0: in place (every scoring instance stopped), or
     ``--into`` a fresh database while the live one goes on serving (then switch over to it)."""
-    from services.scoring import projection
+    from services.scoring.rebuild import reset_in_place
     from services.scoring.settings import ScoringSettings
     from shared.kafka_bus import group_members, holds_everything
 
@@ -225,16 +193,16 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         print(f"{members} consumer(s) still in group {settings.consumer_group}: stop every scoring instance first, "
               "or rebuild --into a fresh database while they serve", file=sys.stderr)
         return 2
-    asyncio.run(_in_transaction(settings.database_url, projection.reset))
+    asyncio.run(reset_in_place(settings.database_url))
     print(f"scoring: projections, dead letters and positions emptied; start scoring to rebuild them from {k.topic}")
     return 0
 
 
 def cmd_checksum(args: argparse.Namespace) -> int:
-    from services.scoring import projection
+    from services.scoring.rebuild import checksum_of
     from services.scoring.settings import ScoringSettings
 
-    print(asyncio.run(_in_transaction(args.database_url or ScoringSettings().database_url, projection.checksum)))
+    print(asyncio.run(checksum_of(args.database_url or ScoringSettings().database_url)))
     return 0
 
 

@@ -1,8 +1,10 @@
-"""What the scoring projection knows of cadres, as known at a recorded time, loaded in bulk.
+"""Loading what the scoring projection knows of cadres (``services/scoring/model.py``), as known at a
+recorded time, in bulk; and deriving ``current_entries``, the entries as they stand now.
 
-Queries only: every table is insert-only, so "as known at T" is "rows recorded by T", with the
-newest correction by T winning. Loading takes a handful of queries for any number of cadres, so a
-whole jurisdiction is screened or ranked in one pass.
+The fact tables are insert-only, so "as known at T" is "rows recorded by T", with the newest correction
+by T winning. Loading takes a handful of queries for any number of cadres, so a whole jurisdiction is
+screened or ranked in one pass. ``current_entries`` is the one table written here (by the consumer and a
+rebuild, in their transactions): a cache of ``_as_known`` at "now", re-derived for the entries a batch touched.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring.model import CadreFacts, EntryFact, PostFact, Result, Summing
 from services.scoring.tables import (
     cadres,
     current_entries,
@@ -49,52 +51,6 @@ from services.scoring.tables import (
 from shared.db import fetch_all
 
 CHUNK = 5000  # ids per IN (...) list: well inside both databases' parameter limits
-
-
-@dataclass(frozen=True, slots=True)
-class EntryFact:
-    entry_id: str
-    event_id: str  # the event that last set its values (recording or amendment)
-    kind: str
-    category: str
-    points: Decimal
-    effective_date: dt.date
-    impact: tuple[dt.date, dt.date] | None = None
-    # A fact summed by the database (see ``Summing``) stands for ``count`` entries and has no ids.
-    count: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class PostFact:
-    post_id: str
-    event_id: str
-    unit_id: str
-    leadership: str
-    start_date: dt.date
-    end_date: dt.date | None
-
-    def open_on(self, day: dt.date) -> bool:
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    event_id: str
-    value: str
-
-
-@dataclass
-class CadreFacts:
-    cadre_id: str
-    name: str = ""
-    unit_id: str = ""
-    entries: list[EntryFact] = field(default_factory=list)
-    posts: list[PostFact] = field(default_factory=list)
-    results: dict[tuple[int, str], Result] = field(default_factory=dict)  # (year, kind) -> newest; not vetoes
-    vetoes: dict[int, list[Result]] = field(default_factory=dict)
-    declarations: dict[str, Result] = field(default_factory=dict)  # kind -> newest ("1" flagged, "0" not)
-    unit_prizes: dict[tuple[str, int], Result] = field(default_factory=dict)  # (unit, year) -> target prize
-    unit_classes: dict[str, str] = field(default_factory=dict)
 
 
 # ``known_at`` None: as the projection holds them now (see ``current_entries``). Every other table is
@@ -129,31 +85,6 @@ async def _rows(conn: AsyncConnection, query, ids: Sequence[str], **params) -> S
     for chunk in _chunks(ids):
         out += await fetch_all(conn, query, {"ids": list(chunk), **params})
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Summing:
-    """Let the database sum the entries that no answer cites one by one.
-
-    Entries effective from ``cuts[0]`` to ``until`` are summed per cadre, kind, category and sign
-    within each segment between consecutive ``cuts``, and each sum becomes one fact dated at its
-    segment's first day (``EntryFact.count`` entries, no ids). Any total over a period that starts at
-    a cut and ends at ``until`` or on the eve of a later cut is therefore exact, and a cadre with
-    hundreds of entries costs a handful of rows. Loaded one by one are what screening and warnings cite
-    as evidence: sanctions (they carry an impact period) unless ``keep_sanctions`` is off, entries of zero
-    or fewer points with ``keep_negative``, and entries of ``keep_categories``. Without ``by_category``
-    the sums are per sign only, their kind and category "" (for answers that weigh no category)."""
-
-    cuts: tuple[dt.date, ...]  # ascending
-    until: dt.date
-    keep_negative: bool = False
-    keep_categories: frozenset[str] = frozenset()
-    keep_sanctions: bool = True
-    by_category: bool = True
-
-    def __post_init__(self) -> None:
-        if not self.cuts or list(self.cuts) != sorted(set(self.cuts)):
-            raise ValueError("cuts must be ascending and distinct")
 
 
 _ENTRY_COLUMNS = ("entry_id", "cadre_id", "kind", "event_id", "category", "points_cents", "effective_date",

@@ -1,5 +1,6 @@
 """The daily refresh: time passes and points leave the window with no new event, so once a day
-(and on demand) every cadre's totals and warnings are re-evaluated, rankings included."""
+(and on demand) every cadre's totals and warnings are re-evaluated, rankings included
+(``ScoringService.daily_refresh``)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,10 @@ import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from services.scoring.evaluation import Evaluator, Refreshed, summing_for_totals
-from services.scoring.facts import cadres_under, load_facts
+from services.scoring.service import ScoringService
 
 log = logging.getLogger(__name__)
-LOCK_KEY = 0x44414C59  # "DALY"
 RUN_AT = dt.time(0, 5)  # local time: just after midnight, when the day (and the window) has moved
-
-
-async def refresh_all(engine: AsyncEngine, evaluator: Evaluator, as_of: dt.date) -> Refreshed | None:
-    """Re-evaluate every cadre as of ``as_of``; None when another instance is already doing it."""
-    now = dt.datetime.now(dt.UTC)
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql" and not await conn.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
-            return None
-        ids = await cadres_under(conn, None, as_of, now)
-        facts = await load_facts(conn, ids, None, summing=summing_for_totals(as_of, evaluator.rules.for_date(as_of)))
-        return await evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)
 
 
 def seconds_until_next_run(now: dt.datetime, timezone: str) -> float:
@@ -44,9 +28,8 @@ def seconds_until_next_run(now: dt.datetime, timezone: str) -> float:
 class DailyRefresh:
     """Refresh at start (a restarted service catches up on the days it missed), then every day."""
 
-    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, today: Callable[[], dt.date], timezone: str) -> None:
-        self._engine = engine
-        self._evaluator = evaluator
+    def __init__(self, service: ScoringService, today: Callable[[], dt.date], timezone: str) -> None:
+        self._service = service
         self._today = today
         self._timezone = timezone
         self._stopping = asyncio.Event()
@@ -57,7 +40,7 @@ class DailyRefresh:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                done = await refresh_all(self._engine, self._evaluator, self._today())
+                done = await self._service.daily_refresh(self._today())
                 log.info("daily refresh: %s", done)
             except Exception:
                 log.exception("daily refresh failed; next try at the next run")

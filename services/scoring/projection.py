@@ -1,4 +1,5 @@
-"""All queries on the scoring database: applying a batch of events, positions, and reading points."""
+"""Writing the facts: applying a batch of events, dead letters, the consumer's positions; and what a
+rebuild empties and compares (``reset``, ``checksum``). Runs within the caller's transaction."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.facts import refresh_current_entries
+from services.scoring.model import cents
 from services.scoring.tables import (
     cadres,
     consumer_positions,
@@ -48,10 +49,6 @@ from shared.events import (
     TeamGradeRecorded,
     UnitRegistered,
 )
-
-
-def cents(points: Decimal) -> int:
-    return int(points * 100)
 
 
 @dataclass(frozen=True, slots=True)

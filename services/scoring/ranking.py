@@ -10,12 +10,16 @@ never treated differently.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.scoring.rules import RankingRules
+from services.scoring.model import CadreFacts, weighted
+from services.scoring.rules import RankingRules, RuleSet
+from services.scoring.window import summarize
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +64,25 @@ def bottom(ranked: list[Ranked], how_many: int) -> list[Ranked]:
     for r in ranked:
         tie_size[r.rank] = tie_size.get(r.rank, 0) + 1
     return [r for r in ranked if r.rank + tie_size[r.rank] - 1 > n - how_many]
+
+
+def ranking_groups(all_facts: Mapping[str, CadreFacts], as_of: dt.date) -> dict[str, list[str]]:
+    """Class groups ("class:<unit class>:<chief|deputy>") and deputies' teams ("team:<unit>:deputy")."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for facts in all_facts.values():
+        for post in facts.posts:
+            if post.open_on(as_of) and post.leadership in ("chief", "deputy"):
+                unit_class = facts.unit_classes.get(post.unit_id)
+                if unit_class:
+                    groups[f"class:{unit_class}:{post.leadership}"].append(facts.cadre_id)
+                if post.leadership == "deputy":
+                    groups[f"team:{post.unit_id}:deputy"].append(facts.cadre_id)
+    return {g: sorted(set(ids)) for g, ids in groups.items()}
+
+
+def rank_group(all_facts: Mapping[str, CadreFacts], ids: Sequence[str], as_of: dt.date, rules: RuleSet) -> list[Ranked]:
+    """The cadres ``ids`` ranked by their window totals under ``rules``."""
+    candidates = [Candidate(i, all_facts[i].name, all_facts[i].unit_id,
+                            summarize(weighted(all_facts[i], rules), as_of, rules.window_years).overall.total)
+                  for i in ids]
+    return rank(candidates, rules.ranking)

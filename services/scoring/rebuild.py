@@ -1,4 +1,4 @@
-"""Rebuilding scoring into a fresh database while the live one goes on serving (blue/green).
+"""Rebuilding scoring: in place, or into a fresh database while the live one goes on serving (blue/green).
 
 ``rebuild_into`` reads the dossier topic from offset 0 with a consumer group of its own into an
 empty, migrated database, until it has every event the topic held when it started (or, given the
@@ -8,6 +8,10 @@ what the live service has announced (warnings, published totals), so that the re
 re-announces nothing. The operator starts scoring on it (with the printed consumer group), moves the
 gateway to it, and stops the old instances: no moment without a scoring service. The facts'
 checksums of both databases are printed; with no writes in between they are equal.
+
+``reset_in_place`` empties the live database instead (every instance stopped), and ``checksum_of`` prints
+a database's digest. The transactions are opened by the consumer and ``service.py``; this module wires
+the databases and Kafka for them.
 """
 
 from __future__ import annotations
@@ -15,20 +19,17 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring import from_store, projection
+from services.scoring import service
 from services.scoring.consumer import CONSUMER_NAME, ScoringConsumer
+from services.scoring.service import RebuildRefused
 from services.scoring.settings import ScoringSettings
-from services.scoring.tables import consumer_positions, published_totals, warnings
 from shared.db import make_engine, upgrade_to_head
 from shared.kafka_bus import KafkaAdmin, KafkaSubscription
 from shared.settings import KafkaSettings
 
-
-class RebuildRefused(Exception):
-    pass
+__all__ = ["RebuildRefused", "checksum_of", "rebuild_into", "reset_in_place"]
 
 
 async def _replay(target: AsyncEngine, k: KafkaSettings, group: str, ends: dict[int, int]) -> None:
@@ -38,8 +39,7 @@ async def _replay(target: AsyncEngine, k: KafkaSettings, group: str, ends: dict[
     try:
         while True:
             await subscription.committed(await consumer.apply_batch(await subscription.poll(5000, 1.0)))
-            async with target.connect() as conn:
-                at = await projection.positions(conn, CONSUMER_NAME, k.topic, list(ends))
+            at = await consumer.start_positions(k.topic, list(ends))
             if all(at.get(p, 0) >= end for p, end in ends.items()):
                 return
     finally:
@@ -57,9 +57,7 @@ async def rebuild_into(settings: ScoringSettings, target_url: str, store_url: st
     admin = KafkaAdmin(k.bootstrap)
     group = f"{settings.consumer_group}-rebuilt-{uuid.uuid4().hex[:8]}"
     try:
-        async with target.connect() as conn:
-            if (await conn.execute(select(consumer_positions).limit(1))).first():
-                raise RebuildRefused(f"{target_url} already holds consumer positions: rebuild into an empty database")
+        await service.refuse_unless_empty(target, target_url)
         ends = await admin.end_offsets(k.topic, await admin.partitions(k.topic))
         started = time.perf_counter()
         if store_url is None:
@@ -68,26 +66,16 @@ async def rebuild_into(settings: ScoringSettings, target_url: str, store_url: st
         else:
             store = make_engine(store_url, pool_size=1)
             try:
-                async with target.begin() as conn:
-                    made = await from_store.build(store, conn, {(k.topic, p): end for p, end in ends.items()},
-                                                  CONSUMER_NAME)
+                made = await service.build_from_store(store, target, {(k.topic, p): end for p, end in ends.items()},
+                                                      CONSUMER_NAME)
             finally:
                 await store.dispose()
             built = f"rebuilt {made.events} events from the event store ({made})"
         built += f" into {target_url} in {time.perf_counter() - started:.1f} s"
-        # What the live service has announced, so the rebuilt one announces only what changes from now on.
-        async with live.connect() as source, target.begin() as sink:
-            for table in (warnings, published_totals):
-                rows = [dict(r._mapping) for r in await source.execute(select(table))]
-                await sink.execute(table.delete())
-                if rows:
-                    await sink.execute(table.insert(), rows)
+        await service.take_over_announcements(live, target)
         compared = ""
         if checksums:
-            async with target.connect() as conn:
-                rebuilt = await projection.checksum(conn)
-            async with live.connect() as conn:
-                current = await projection.checksum(conn)
+            rebuilt, current = await service.checksum(target), await service.checksum(live)
             verdict = "equal" if rebuilt == current else "different (the live one has moved on, or differs)"
             compared = f"checksum rebuilt {rebuilt}\nchecksum live    {current}  ({verdict})\n"
     finally:
@@ -97,3 +85,22 @@ async def rebuild_into(settings: ScoringSettings, target_url: str, store_url: st
     return (f"{built}\n{compared}"
             f"switch over: start scoring with SHIJI_SCORING_DATABASE_URL={target_url} "
             f"SHIJI_SCORING_CONSUMER_GROUP={group}, point the gateway at it, stop the old instances")
+
+
+async def _on(url: str, step):
+    engine = make_engine(url, pool_size=1)
+    try:
+        return await step(engine)
+    finally:
+        await engine.dispose()
+
+
+async def reset_in_place(url: str) -> None:
+    """Empty the facts, dead letters and positions of the database at ``url``: scoring, started again,
+    rebuilds them from the topic's offset 0 (every scoring instance stopped first)."""
+    await _on(url, service.reset)
+
+
+async def checksum_of(url: str) -> str:
+    """The digest of the facts of the scoring database at ``url`` (equal digests, equal projections)."""
+    return await _on(url, service.checksum)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from services.scoring.facts import CadreFacts, EntryFact
+from services.scoring.model import CadreFacts, EntryFact
 from services.scoring.rules import RuleSet
 from services.scoring.window import points_text, rolling_window
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.scoring.facts import CadreFacts
+from services.scoring.model import CadreFacts
 from services.scoring.rules import RuleSet
 from services.scoring.window import Window, points_text, rolling_window
 from shared.calendar import Quarter

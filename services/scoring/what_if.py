@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.scoring.evaluation import rank_group, ranking_groups, weighted
-from services.scoring.facts import CadreFacts
+from services.scoring.model import CadreFacts, weighted
+from services.scoring.ranking import rank_group, ranking_groups
 from services.scoring.rules import RuleSet
 from services.scoring.screening import screen
 from services.scoring.window import summarize

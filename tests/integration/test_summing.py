@@ -16,14 +16,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from services.scoring import warnings
-from services.scoring.evaluation import (
-    Evaluator,
-    summing_for_breakdowns,
-    summing_for_screening,
-    summing_for_totals,
-    weighted,
-)
+from services.scoring.evaluation import Evaluator
 from services.scoring.facts import HELD_NOW, CadreFacts, load_entries, refresh_current_entries
+from services.scoring.model import summing_for_breakdowns, summing_for_screening, summing_for_totals, weighted
 from services.scoring.rules import RuleBook
 from services.scoring.screening import screen
 from services.scoring.tables import current_entries, entries, entry_amendments, revocations

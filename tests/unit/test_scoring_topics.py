@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from services.scoring.evaluation import Evaluator
-from services.scoring.facts import CadreFacts, EntryFact
+from services.scoring.announcements import totals_change
+from services.scoring.model import CadreFacts, EntryFact
 from services.scoring.rules import RuleBook
 from shared.scoring_topics import TotalsChanged, cloudevent
 
@@ -21,8 +21,8 @@ def test_a_busy_cadres_weighed_totals_are_published_as_they_are() -> None:
     weighed = rules.model_copy(update={"category_weights": {"honour": Decimal("1.5")}})
     entries = [EntryFact(f"e{n}", f"ev{n}", "positive", "honour", Decimal(5), AS_OF - dt.timedelta(days=n))
                for n in range(300)] + [EntryFact("q", "evq", "positive", "honour", Decimal("0.25"), AS_OF)]
-    values, message = Evaluator(RuleBook.load())._totals(CadreFacts("c-1", entries=entries), None, AS_OF,
-                                                         dt.datetime(2026, 6, 30, tzinfo=dt.UTC), weighed)
+    values, message = totals_change(CadreFacts("c-1", entries=entries), None, AS_OF,
+                                    dt.datetime(2026, 6, 30, tzinfo=dt.UTC), weighed)
     data = json.loads(message)["data"]
     assert data["total"] == data["positive"] == 2250.375 and data["negative"] == 0
     assert values["total_cents"] == 225037  # the stored row keeps hundredths

@@ -1,0 +1,167 @@
+"""Scoring's use cases: the answers (score, screening, rankings, warnings, what-if), the daily refresh,
+publishing the outbox, and the whole-database steps of a rebuild.
+
+With the consumer (``consumer.py``, one transaction per batch), this module is where scoring opens its
+transactions; the queries are in ``facts.py``, ``projection.py`` and ``repository.py``, the rules they feed
+in the pure modules (``model``, ``window``, ``screening``, ``warnings``, ``ranking``, ``what_if``,
+``announcements``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.scoring import from_store, projection, repository
+from services.scoring.announcements import Refreshed
+from services.scoring.evaluation import Evaluator
+from services.scoring.facts import cadres_under, load_entries, load_facts
+from services.scoring.model import (
+    CadreFacts,
+    screening_years,
+    summing_for_breakdowns,
+    summing_for_screening,
+    summing_for_totals,
+    weighted,
+)
+from services.scoring.ranking import Ranked, rank_group, ranking_groups
+from services.scoring.rules import RuleBook, RuleSet
+from services.scoring.screening import Screening
+from services.scoring.what_if import compare
+from services.scoring.window import Subtotal, Window, WindowSummary, by_quarter, rolling_window, summarize
+from shared.bus import OutgoingMessage, Publisher
+from shared.calendar import Quarter
+
+DAILY_REFRESH_LOCK = 0x44414C59  # "DALY": one instance refreshes at a time
+OUTBOX_LOCK = 0x53434F52  # "SCOR": one instance publishes at a time
+OUTBOX_NAME = "scoring-outbox"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreCard:
+    """A cadre's points as of a day: the rolling window's totals and every quarter's subtotal."""
+
+    rules: RuleSet
+    window: Window
+    summary: WindowSummary
+    quarters: dict[Quarter, Subtotal]
+
+
+class ScoringService:
+    """``engine`` for everything; ``score_reads`` (default ``engine``) for the score, one statement each."""
+
+    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, *, score_reads: AsyncEngine | None = None) -> None:
+        self._engine = engine
+        self._score_reads = score_reads or engine
+        self.evaluator = evaluator
+        self.rules: RuleBook = evaluator.rules
+
+    async def score(self, cadre_id: str, as_of: dt.date, known_at: dt.datetime | None) -> ScoreCard:
+        rules = self.rules.for_date(as_of)
+        async with self._score_reads.connect() as conn:  # one statement: no sanctions kept, so no second query
+            found = await load_entries(conn, [cadre_id], known_at, summing=summing_for_breakdowns(as_of, rules))
+        points = weighted(CadreFacts(cadre_id, entries=found.get(cadre_id, [])), rules)
+        return ScoreCard(rules, rolling_window(as_of, rules.window_years),
+                         summarize(points, as_of, rules.window_years), by_quarter(points, as_of))
+
+    async def screening(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None) -> list[Screening]:
+        async with self._engine.connect() as conn:
+            return await self.evaluator.screening(conn, cadre_ids, as_of, known_at)
+
+    async def screenings(self, unit: str | None, as_of: dt.date, known_at: dt.datetime,
+                         asked: dt.datetime | None) -> list[Screening]:
+        """Every cadre under ``unit`` (every cadre when None) as registered by ``known_at``, screened as
+        known at ``asked`` (None: as held now)."""
+        async with self._engine.connect() as conn:
+            ids = await cadres_under(conn, unit, as_of, known_at)
+            return await self.evaluator.screening(conn, ids, as_of, asked)
+
+    async def rankings(self, group: str, as_of: dt.date, known_at: dt.datetime,
+                       asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:
+        rules = self.rules.for_date(as_of)
+        async with self._engine.connect() as conn:
+            ids = await cadres_under(conn, None, as_of, known_at)
+            facts = await load_facts(conn, ids, asked, summing=summing_for_totals(as_of, rules))
+        return rules, rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
+
+    async def warnings(self, *, cadre_id: str | None, status: str, limit: int,
+                       after: tuple[dt.datetime, str, str, dt.date] | None) -> list:
+        async with self._engine.connect() as conn:
+            return await repository.warnings_page(conn, cadre_id=cadre_id, status=status, limit=limit, after=after)
+
+    async def what_if(self, proposed: RuleSet, unit: str | None, as_of: dt.date, known_at: dt.datetime) -> dict:
+        """Read-only: totals, verdicts and bands under the rule set in force and under ``proposed``."""
+        current = self.rules.for_date(as_of)
+        async with self._engine.connect() as conn:
+            every = await cadres_under(conn, None, as_of, known_at)  # rankings need whole classes
+            ids = await cadres_under(conn, unit, as_of, known_at) if unit else every
+            facts = await load_facts(conn, every, None, summing=summing_for_screening(as_of, current, proposed),
+                                     result_years=screening_years(as_of, current, proposed))
+        return compare(facts, ids, as_of, current, proposed)
+
+    async def daily_refresh(self, as_of: dt.date) -> Refreshed | None:
+        """Re-evaluate every cadre as of ``as_of``, rankings included; None when another instance is already doing it."""
+        now = dt.datetime.now(dt.UTC)
+        async with self._engine.begin() as conn:
+            if not await repository.try_lock(conn, DAILY_REFRESH_LOCK):
+                return None
+            ids = await cadres_under(conn, None, as_of, now)
+            facts = await load_facts(conn, ids, None, summing=summing_for_totals(as_of, self.rules.for_date(as_of)))
+            return await self.evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)
+
+    async def publish_outbox(self, publisher: Publisher, batch_size: int) -> int:
+        """One round of the outbox publisher: the next messages in commit order, published before the
+        checkpoint moves (in the same transaction); how many."""
+        async with self._engine.begin() as conn:
+            if not await repository.try_lock(conn, OUTBOX_LOCK):
+                return 0
+            batch = await repository.outbox_after(conn, await repository.outbox_cursor(conn, OUTBOX_NAME), batch_size)
+            if not batch:
+                return 0
+            # Per topic, in order; one cadre's messages keep their order (same topic, same key, same partition).
+            for topic, rows in groupby(batch, key=lambda r: r.topic):
+                await publisher.publish(topic, [OutgoingMessage(r.key, r.value) for r in rows])
+            await repository.save_outbox_cursor(conn, OUTBOX_NAME, batch[-1].tx_id, batch[-1].position)
+        return len(batch)
+
+
+# ------------------------------------------------------------------------------------ whole databases (rebuilds)
+
+
+class RebuildRefused(Exception):
+    pass
+
+
+async def refuse_unless_empty(target: AsyncEngine, described: str) -> None:
+    async with target.connect() as conn:
+        if await repository.holds_positions(conn):
+            raise RebuildRefused(f"{described} already holds consumer positions: rebuild into an empty database")
+
+
+async def build_from_store(store: AsyncEngine, target: AsyncEngine, ends: dict[tuple[str, int], int],
+                           consumer: str) -> from_store.Built:
+    """The facts of every event in the dossier's ``store``, in one transaction on ``target``."""
+    async with target.begin() as conn:
+        return await from_store.build(store, conn, ends, consumer)
+
+
+async def take_over_announcements(live: AsyncEngine, target: AsyncEngine) -> None:
+    """What the live service has announced (warnings, published totals), so the rebuilt one announces only
+    what changes from now on."""
+    async with live.connect() as source, target.begin() as sink:
+        await repository.replace_announced(sink, await repository.read_announced(source))
+
+
+async def reset(engine: AsyncEngine) -> None:
+    """Empty the facts, dead letters and positions (``projection.reset``) in one transaction."""
+    async with engine.begin() as conn:
+        await projection.reset(conn)
+
+
+async def checksum(engine: AsyncEngine) -> str:
+    async with engine.begin() as conn:
+        return await projection.checksum(conn)

@@ -1,0 +1,115 @@
+"""The shapes of scoring's HTTP answers: JSON-ready dicts of what ``ScoringService`` returns, and the
+warnings list's page cursor."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import json
+from decimal import Decimal
+from typing import Any
+
+from services.scoring.ranking import Ranked
+from services.scoring.rules import RuleSet
+from services.scoring.screening import Screening
+from services.scoring.service import ScoreCard
+from services.scoring.window import Subtotal, quarters_ending
+from shared.calendar import Quarter
+from shared.http import invalid
+
+TIE_RULE = ("equal totals share a rank (1, 2, 2, 4) and are listed by name; a tie across a band's edge "
+            "falls wholly inside the band")
+
+
+def number(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def subtotal_view(sub: Subtotal) -> dict[str, Any]:
+    return {"total": number(sub.total), "positive": number(sub.positive), "negative": number(sub.negative),
+            "entries": sub.count}
+
+
+def period_view(label: str, start: dt.date, end: dt.date, sub: Subtotal) -> dict[str, Any]:
+    return {"period": label, "start": start.isoformat(), "end": end.isoformat(), **subtotal_view(sub)}
+
+
+def score_view(cadre_id: str, as_of: dt.date, known_at: dt.datetime, card: ScoreCard) -> dict[str, Any]:
+    window, quarters, nothing = card.window, card.quarters, Subtotal()
+    return {
+        "cadre_id": cadre_id,
+        "as_of": as_of.isoformat(),
+        "known_at": known_at.isoformat(),
+        "rule_set": card.rules.name,
+        "window_start": window.start.isoformat(),
+        "window_end": window.end.isoformat(),
+        **subtotal_view(card.summary.overall),
+        "quarters": [{"quarter": str(q), "start": max(q.first_day, window.start).isoformat(),
+                      "end": min(q.last_day, window.end).isoformat(), **subtotal_view(sub)}
+                     for q, sub in card.summary.quarters.items()],
+        # The three complete calendar years before the as-of year (annual reviews) ...
+        "years": [period_view(str(y), dt.date(y, 1, 1), dt.date(y, 12, 31),
+                              functools.reduce(Subtotal.merge, (quarters.get(Quarter(y, n), nothing)
+                                                                for n in range(1, 5))))
+                  for y in range(as_of.year - 3, as_of.year)],
+        # ... and the 12 quarters ending with the as-of quarter (quarterly sheets), up to as_of.
+        "last_12_quarters": [period_view(str(q), q.first_day, min(q.last_day, as_of), quarters.get(q, nothing))
+                             for q in quarters_ending(Quarter.of(as_of), 12)],
+    }
+
+
+def screening_view(s: Screening) -> dict[str, Any]:
+    return {"cadre_id": s.cadre_id, "as_of": s.as_of.isoformat(), "rule_set": s.rule_set, "verdict": s.verdict,
+            "excluded_by": s.excluded_by,
+            "rules": [{"rule": r.rule, "status": r.status, "reason_zh": r.reason_zh, "reason_en": r.reason_en,
+                       "evidence": list(r.evidence), "source": r.source} for r in s.results]}
+
+
+def screenings_view(unit: str | None, as_of: dt.date, known_at: dt.datetime, rule_set: str,
+                    results: list[Screening]) -> dict[str, Any]:
+    return {
+        "unit": unit, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(),
+        "rule_set": rule_set, "cadres": len(results),
+        "eligible": [s.cadre_id for s in results if s.verdict == "eligible"],
+        "ineligible": [{"cadre_id": s.cadre_id, "excluded_by": s.excluded_by} for s in results
+                       if s.verdict == "ineligible"],
+        "undetermined": [{"cadre_id": s.cadre_id, "unknown": [r.rule for r in s.results if r.status == "unknown"]}
+                         for s in results if s.verdict == "undetermined"],
+    }
+
+
+def ranking_view(group: str, as_of: dt.date, known_at: dt.datetime, rules: RuleSet,
+                 ranked: list[Ranked]) -> dict[str, Any]:
+    return {
+        "group": group, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(), "rule_set": rules.name,
+        "size": len(ranked),
+        "tie_rule": TIE_RULE,
+        "ranking": [{"rank": r.rank, "cadre_id": r.candidate.cadre_id, "name": r.candidate.name,
+                     "unit_id": r.candidate.unit_id, "total": number(r.candidate.total), "band": r.band}
+                    for r in ranked],
+    }
+
+
+def encode_cursor(raised_at: dt.datetime, cadre_id: str, key: str, raised_on: dt.date) -> str:
+    """An opaque page cursor: where the previous page ended in (raised_at desc, cadre, key, day) order."""
+    raw = json.dumps([raised_at.isoformat(), cadre_id, key, raised_on.isoformat()])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, str, str, dt.date]:
+    try:
+        at, cadre_id, key, day = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return dt.datetime.fromisoformat(at), str(cadre_id), str(key), dt.date.fromisoformat(day)
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise invalid("cursor", "cursor_format", "not a cursor this list gave out") from exc
+
+
+def warnings_page_view(rows: list, limit: int) -> dict[str, Any]:
+    """A page of warnings; ``next`` is the cursor of the following page (None on the last)."""
+    last = rows[-1] if len(rows) == limit else None
+    return {"warnings": [{"cadre_id": r.cadre_id, "key": r.key, "kind": r.kind, "level": r.level,
+                          "detail": r.detail, "rule_set": r.rule_set, "raised_on": r.raised_on.isoformat(),
+                          "cleared_on": r.cleared_on.isoformat() if r.cleared_on else None,
+                          "status": "cleared" if r.cleared_at else "active"} for r in rows],
+            "next": encode_cursor(last.raised_at, last.cadre_id, last.key, last.raised_on) if last else None}
