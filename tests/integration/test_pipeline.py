@@ -36,6 +36,20 @@ SETUP = len(DEFAULT_CATEGORIES) + 2  # the catalogue and two units, published be
 TODAY = dt.date(2026, 11, 21)
 
 
+async def publish_all(relay: Relay) -> None:
+    """Run the relay until every committed event is published. A round may publish nothing while
+    another transaction on the cluster holds the commit horizon back: that is a wait, not the end."""
+    while True:
+        await relay.run_once()
+        async with relay._engine.connect() as conn:
+            checkpoint = await store.load_checkpoint(conn, relay.checkpoint)
+            left = await conn.scalar(select(func.count()).select_from(events_table).where(
+                tuple_(events_table.c.tx_id, events_table.c.position) > tuple_(checkpoint.tx_id, checkpoint.position)))
+        if not left:
+            return
+        await asyncio.sleep(0.01)
+
+
 @dataclass
 class Pipeline:
     dossier: DossierService
@@ -54,17 +68,7 @@ class Pipeline:
         return consumer, sub
 
     async def publish_all(self) -> None:
-        """Run the relay until every committed event is published. A round may publish nothing while
-        another transaction on the cluster holds the commit horizon back: that is a wait, not the end."""
-        while True:
-            await self.relay.run_once()
-            async with self.relay._engine.connect() as conn:
-                checkpoint = await store.load_checkpoint(conn, self.relay.checkpoint)
-                left = await conn.scalar(select(func.count()).select_from(events_table).where(
-                    tuple_(events_table.c.tx_id, events_table.c.position) > tuple_(checkpoint.tx_id, checkpoint.position)))
-            if not left:
-                return
-            await asyncio.sleep(0.01)
+        await publish_all(self.relay)
 
     async def count(self, table) -> int:
         async with self.scoring_engine.connect() as conn:
@@ -140,7 +144,7 @@ async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     for unit in ({"unit_id": "city", "name": "市", "level": "city", "unit_class": "city"},
                  {"unit_id": "u-1", "name": "局", "parent_id": "city", "level": "unit", "unit_class": "economic"}):
         await service.execute("register_unit", RegisterUnit(**unit), {}, ACTOR)
-    await relay.run_once()  # the catalogue and the units: every test below counts only its own events
+    await publish_all(relay)  # the catalogue and the units: every test below counts only its own events
     p = Pipeline(service, relay, scoring_engine, publisher, subscribe, topic, another_scoring)
     yield p
     for sub in p.subscriptions:
@@ -283,8 +287,7 @@ async def test_the_request_context_travels_with_the_event_to_the_consumer(pipeli
                                            context=context)
     await pipeline.dossier.execute("register_cadre", RegisterCadre(name="李娜", unit_id="u-1"), {}, ACTOR)  # none
     relay = Relay(pipeline.relay._engine, pipeline.publisher, pipeline.topic, tracer=tracer)
-    while await relay.run_once():
-        pass
+    await publish_all(relay)
     consumer = ScoringConsumer(pipeline.scoring_engine, pipeline.subscribe, tracer=tracer)
     sub = pipeline.subscribe(consumer.start_positions)
     pipeline.subscriptions.append(sub)
