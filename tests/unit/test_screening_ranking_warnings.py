@@ -73,9 +73,15 @@ def test_unit_third_prize_bars_heads_for_a_year() -> None:
     assert status(screening.unit_third_prize, facts(posts=[post("member", unit="u-9")])) == "pass"
 
 
-def test_mass_satisfaction_below_85() -> None:
-    assert status(screening.mass_satisfaction, facts(results={(2025, "mass_satisfaction"): Result("s", "84.5")})) == "fail"
-    assert status(screening.mass_satisfaction, facts(results={(2025, "mass_satisfaction"): Result("s", "85")})) == "pass"
+def test_mass_satisfaction_of_85_or_below() -> None:
+    """002: 群众满意度85分以下 bars promotion, and in Chinese rules 以下 includes the number itself (domain.md)."""
+    def scored(value: str) -> CadreFacts:
+        return facts(results={(2025, "mass_satisfaction"): Result("s", value)})
+
+    assert status(screening.mass_satisfaction, scored("84.5")) == "fail"
+    assert status(screening.mass_satisfaction, scored("85")) == "fail"  # regression: 85 itself passed
+    assert screening.mass_satisfaction(scored("85"), AS_OF, RULES).reason_en == "mass satisfaction 85 in 2025 is 85 or below"
+    assert status(screening.mass_satisfaction, scored("85.5")) == "pass"
     assert status(screening.mass_satisfaction, facts()) == "unknown"
     # the newest year decides
     both = {(2024, "mass_satisfaction"): Result("s", "70"), (2025, "mass_satisfaction"): Result("t", "90")}
