@@ -48,17 +48,22 @@ async def messages_for(topic: str, cadre_id: str, done: Callable[[list[dict[str,
         await asyncio.sleep(0.5)
 
 
+async def created(client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def cadre_of_a_new_city(client: httpx.AsyncClient, city: str, name: str) -> str:
+    await created(client, "/units", {"unit_id": city, "name": "市", "level": "city", "unit_class": "city"}, f"{city}-u")
+    return (await created(client, "/cadres", {"name": name, "unit_id": city}, f"{city}-c"))["id"]
+
+
 async def test_totals_and_warnings_are_published_as_cloudevents(production: ProductionSystem) -> None:
     auth = {"Authorization": f"Bearer {production.token(unit='kc-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
-        async def post(path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
-            r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
-            assert r.status_code == 201, r.text
-            return r.json()
-
-        await post("/units", {"unit_id": "kc-city", "name": "市", "level": "city", "unit_class": "city"}, "u1")
-        cadre = (await post("/cadres", {"name": "张伟", "unit_id": "kc-city"}, "c1"))["id"]
-        await post(f"/cadres/{cadre}/entries", {
+        cadre = await cadre_of_a_new_city(client, "kc-city", "张伟")
+        await created(client, f"/cadres/{cadre}/entries", {
             "kind": "negative", "category": "work_style", "title": "通报批评", "points": -1.5,
             "effective_date": (today() - dt.timedelta(days=100)).isoformat(), "basis": BASIS}, "e1")
 
@@ -89,15 +94,10 @@ async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: P
 
     auth = {"Authorization": f"Bearer {production.token(unit='rb-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
-        async def post(path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
-            r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
-            assert r.status_code == 201, r.text
-            return r.json()
-
-        await post("/units", {"unit_id": "rb-city", "name": "市", "level": "city", "unit_class": "city"}, "rb-u")
-        cadre = (await post("/cadres", {"name": "李娜", "unit_id": "rb-city"}, "rb-c"))["id"]
-        await post(f"/cadres/{cadre}/entries", {"kind": "positive", "category": "honour", "title": "表彰", "points": 2,
-                                                "effective_date": today().isoformat(), "basis": BASIS}, "rb-e")
+        cadre = await cadre_of_a_new_city(client, "rb-city", "李娜")
+        await created(client, f"/cadres/{cadre}/entries", {
+            "kind": "positive", "category": "honour", "title": "表彰", "points": 2,
+            "effective_date": today().isoformat(), "basis": BASIS}, "rb-e")
         deadline = asyncio.get_running_loop().time() + 30
         while (await client.get(f"/api/v1/cadres/{cadre}/score")).json()["total"] != 2:
             assert asyncio.get_running_loop().time() < deadline
