@@ -17,7 +17,7 @@ class Frozen(BaseModel):
 
 
 class ScreeningRules(Frozen):
-    mass_satisfaction_min: Decimal = Decimal(85)
+    mass_satisfaction_min: Decimal = Decimal(85)  # a score at or below it bars promotion (85分以下 includes 85)
     years_in_post_min: int = 3
     # Categories that stand for the execution-capability negative list (003).
     execution_negative_categories: tuple[str, ...] = ()

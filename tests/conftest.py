@@ -138,12 +138,23 @@ async def two_dossiers(database_url_factory):
             await engine.dispose()
 
 
+# Outcomes of tests that did not run, or ran and did not count: an xfail or xpass is a skip by another name.
+NOT_RUN = ("skipped", "xfailed", "xpassed")
+
+
+def forbid_skips() -> bool:
+    """On unless SHIJI_FORBID_SKIPS is 0 (or empty): a plain ``pytest`` enforces it like scripts/test and CI."""
+    return os.environ.get("SHIJI_FORBID_SKIPS", "1").strip().lower() not in ("0", "", "false", "no")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """With SHIJI_FORBID_SKIPS=1 (scripts/test, CI) a skipped test fails the run: nothing may quietly not run."""
-    if os.environ.get("SHIJI_FORBID_SKIPS") != "1":
+    """A skipped, xfailed or xpassed test fails the run: nothing may quietly not run. SHIJI_FORBID_SKIPS=0 allows
+    them (a local run of a subset that skips by design)."""
+    if not forbid_skips():
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
-    if skipped:
-        reporter.write_line(f"SHIJI_FORBID_SKIPS: {len(skipped)} test(s) skipped; failing the run", red=True)
+    counts = {outcome: len(reporter.stats.get(outcome, [])) for outcome in NOT_RUN} if reporter else {}
+    if any(counts.values()):
+        listed = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+        reporter.write_line(f"SHIJI_FORBID_SKIPS: {listed}; failing the run (SHIJI_FORBID_SKIPS=0 allows it)", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

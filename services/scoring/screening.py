@@ -120,10 +120,10 @@ def mass_satisfaction(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> Rule
                           (), "002")
     year = max(scores)
     value, event_id = scores[year]
-    if Decimal(value) < rules.screening.mass_satisfaction_min:
-        return RuleResult(rule, FAIL, f"{year}年群众满意度{value}分，低于{rules.screening.mass_satisfaction_min}分",
-                          f"mass satisfaction {value} in {year} is below {rules.screening.mass_satisfaction_min}",
-                          (event_id,), "002")
+    threshold = rules.screening.mass_satisfaction_min
+    if Decimal(value) <= threshold:  # 85分以下: in Chinese rules 以下 includes the number itself (domain.md)
+        return RuleResult(rule, FAIL, f"{year}年群众满意度{value}分，在{threshold}分以下（含{threshold}分）",
+                          f"mass satisfaction {value} in {year} is {threshold} or below", (event_id,), "002")
     return RuleResult(rule, PASS, f"{year}年群众满意度{value}分", f"mass satisfaction {value} in {year}", (event_id,),
                       "002")
 

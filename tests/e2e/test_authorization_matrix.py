@@ -7,7 +7,8 @@ operation of the gateway: a new endpoint without its row fails ``test_every_oper
 
 The world (embedded wiring): city > county > {unit, unit2}, city > other > other-unit.
   L: chief of unit (the leader), C: member of unit (the cadre, L's subordinate),
-  D: member of unit2 (in the county, nobody's subordinate here), X: member of other-unit.
+  D: member of unit2 (in the county, nobody's subordinate here), X: chief of other-unit (so that it is
+  ranked, among the chiefs, in the city but not in the county).
 Tokens: cadre = C, leader = L (both unit), clerk and auditor of the county, administrators of the city.
 Objects per column: cadre objects own = C, in = D, out = X; unit objects own = unit, in = unit2,
 out = other-unit. Conditional writes carry ``If-Match: "0"``, so an allowed one reaches the dossier
@@ -29,6 +30,8 @@ import pytest
 from services.embedded import EmbeddedSystem, embedded_system
 from services.gateway.docs import REQUEST_EXAMPLES
 from shared.commands import OPERATIONS
+from tests.e2e.test_gateway import key
+from tests.e2e.test_scoring_features import eventually
 
 ROLES = ("cadre", "leader", "clerk", "auditor", "system_admin", "security_admin", "audit_admin")
 COLUMNS = ("own", "in", "out")
@@ -142,7 +145,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
                                       "unit_class": "economic_development"})
             cadres = {}
             for name, unit, leadership in (("L", "m-unit", "chief"), ("C", "m-unit", "member"),
-                                           ("D", "m-unit2", "member"), ("X", "m-other-unit", "member")):
+                                           ("D", "m-unit2", "member"), ("X", "m-other-unit", "chief")):
                 cadres[name] = (await post("/cadres", {"name": name, "unit_id": unit}))["id"]
                 await post(f"/cadres/{cadres[name]}/posts", {"unit_id": unit, "position": name, "rank": "科级",
                                                              "leadership": leadership, "start_date": "2020-01-01"})
@@ -253,16 +256,52 @@ async def test_only_a_top_level_clerk_imports(world: World) -> None:
     row_ = {"row_key": f"m-{uuid.uuid4().hex[:6]}", "operation": "record_entry", "params": {"cadre_id": world.cadre("out")},
             "body": BODIES["record_entry"]}
     city = {"Authorization": f"Bearer {world.system.token(role='clerk', subject='city-clerk', unit='m-city')}"}
-    for headers, expected in ((world.token("clerk"), 403), (city, 200)):
-        r = await world.client.post("/api/v1/imports", content=json.dumps(row_) + "\n",
-                                    headers={**headers, "Content-Type": "application/x-ndjson"})
-        assert r.status_code == expected, r.text
+    send = {"content": json.dumps(row_) + "\n", "url": "/api/v1/imports"}
+    r = await world.client.post(**send, headers={**world.token("clerk"), "Content-Type": "application/x-ndjson"})
+    assert (r.status_code, r.json()["rule"]) == (403, "role_permission"), r.text
+    r = await world.client.post(**send, headers={**city, "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    report = {k: v for k, v in r.json().items() if k not in ("seconds", "events_per_second")}
+    assert report == {"rows": 1, "recorded": 1, "replayed": 0, "refused": 0, "events": 1, "errors": [],
+                      "errors_listed": 0}, r.text
+    r = await world.client.post(**send, headers={**city, "Content-Type": "application/x-ndjson"})
+    assert (r.json()["recorded"], r.json()["replayed"]) == (0, 1), r.text  # the row key: once only
+
+
+async def test_the_daily_refresh_answers_what_it_did(world: World) -> None:
+    admin = {**world.token("system_admin"), "Idempotency-Key": str(uuid.uuid4())}
+    as_of = "2026-11-21"
+    first = await world.client.post("/api/v1/jobs/daily-refresh", params={"as_of": as_of}, headers=admin)
+    assert first.status_code == 200, first.text
+    done = first.json()
+    assert set(done) == {"as_of", "cadres", "raised", "cleared", "totals_published"}, done
+    assert done["as_of"] == as_of and done["cadres"] >= len(world.cadres), done
+
+    async def quiet() -> None:
+        # the same day again, once scoring has applied every write (an earlier test's import may still be on
+        # its way): every cadre looked at, nothing new raised, cleared or published
+        again = await world.client.post("/api/v1/jobs/daily-refresh", params={"as_of": as_of},
+                                        headers={**admin, "Idempotency-Key": str(uuid.uuid4())})
+        assert again.json() == {**done, "raised": 0, "cleared": 0, "totals_published": 0}, again.text
+
+    await eventually(quiet)
+    refused = await world.client.post("/api/v1/jobs/daily-refresh", headers={**world.token("clerk"), **key()})
+    assert (refused.status_code, refused.json()["rule"]) == (403, "role_permission"), refused.text
 
 
 async def test_lists_show_only_the_callers_jurisdiction(world: World) -> None:
     units = (await world.client.get("/api/v1/units", headers=world.token("clerk"))).json()["units"]
     assert {u["unit_id"] for u in units} >= {"m-county", "m-unit", "m-unit2"}
     assert not {u["unit_id"] for u in units} & {"m-city", "m-other", "m-other-unit"}
-    ranking = (await world.client.get("/api/v1/rankings", params={"class": "economic_development"},
-                                      headers=world.token("auditor"))).json()["ranking"]
-    assert {r["unit_id"] for r in ranking} <= {"m-county", "m-unit", "m-unit2"}
+    city = {"Authorization": f"Bearer {world.system.token(role='clerk', subject='city-clerk', unit='m-city')}"}
+
+    def ranked(headers: dict[str, str], chiefs: set[str]):
+        async def check() -> None:
+            r = await world.client.get("/api/v1/rankings", params={"class": "economic_development"}, headers=headers)
+            assert r.status_code == 200, r.text
+            assert {(row["cadre_id"], row["unit_id"]) for row in r.json()["ranking"]} == chiefs, r.text
+        return check
+
+    # chiefs are ranked among chiefs of the class: the city sees both, the county only its own
+    await eventually(ranked(city, {(world.cadres["L"], "m-unit"), (world.cadres["X"], "m-other-unit")}))
+    await eventually(ranked(world.token("auditor"), {(world.cadres["L"], "m-unit")}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -45,11 +46,56 @@ async def test_etag_is_the_version_and_a_stale_if_match_is_refused(system: Syste
     assert assert_problem(stale, 412)["current_version"] == 2
 
 
-async def test_an_oversize_body_is_refused_before_it_is_read(system: System) -> None:
+async def test_an_oversize_body_is_answered_413_through_the_wiring(system: System) -> None:
     cadre_id = await register(system)
     r = await system.client.post(f"/api/v1/cadres/{cadre_id}/self-evaluation", content=b"{" + b" " * 200_000 + b"}",
                                  headers={**system.auth(), **key(), "Content-Type": "application/json"})
     assert_problem(r, 413)
+
+
+async def send_body(chunks: list[bytes], declared: int | None) -> tuple[int, dict, int, int]:
+    """POST ``chunks`` straight into the gateway's ASGI app, counting what the app pulls from ``receive``:
+    (status, problem body, chunks read, dossier calls)."""
+    app, calls = stub_app()
+    headers = [(b"authorization", bearer("big")["Authorization"].encode()), (b"content-type", b"application/json"),
+               (b"idempotency-key", b"k-big"), (b"host", b"gateway")]
+    if declared is not None:
+        headers.append((b"content-length", str(declared).encode()))
+    path = f"/api/v1/cadres/{uuid.UUID(int=1)}/self-evaluation"
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "headers": headers, "client": ("10.0.0.1", 5000),
+             "server": ("gateway", 80)}
+    pending, read, sent = list(chunks), [0], []
+
+    async def receive() -> dict:
+        read[0] += 1
+        body = pending.pop(0) if pending else b""
+        return {"type": "http.request", "body": body, "more_body": bool(pending)}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(body), read[0], calls["n"]
+
+
+async def test_an_oversize_body_is_refused_before_it_is_read() -> None:
+    """The ceiling is 64 KiB: a declared larger body is refused without reading a byte of it; a body that
+    does not say its size (chunked) is read only until it passes the ceiling; a body under it is read whole."""
+    chunk = b" " * (16 * 1024)
+    status, problem, read, calls = await send_body([b"{", *[chunk] * 12, b"}"], declared=12 * len(chunk) + 2)
+    assert (status, problem["status"], read, calls) == (413, 413, 0, 0), problem
+    assert problem["type"].startswith("urn:shiji:problem:")
+    status, problem, read, calls = await send_body([b"{", *[chunk] * 12, b"}"], declared=None)
+    # "{" and 4 x 16 KiB are 65,537 bytes, one past the ceiling: the 5th chunk is the last one read
+    assert (status, read, calls) == (413, 5, 0), problem
+    # under the ceiling: read whole and validated (the text is longer than a self-evaluation's 10,000)
+    status, problem, read, calls = await send_body([b'{"text": "', b"a" * 16_384, b'"}'], declared=None)
+    assert (status, read, [(e["field"], e["rule"]) for e in problem["errors"]]) == (
+        422, 3, [("text", "string_too_long")]), problem
 
 
 async def test_reads_and_writes_are_in_the_access_log_for_the_auditor(system: System) -> None:
@@ -83,6 +129,11 @@ async def test_reads_and_writes_are_in_the_access_log_for_the_auditor(system: Sy
 
 def stub_gateway(**settings: object) -> tuple[httpx.AsyncClient, dict[str, int]]:
     """A gateway over stub services that answer every call, for the limits the gateway alone enforces."""
+    app, calls = stub_app(**settings)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway"), calls
+
+
+def stub_app(**settings: object) -> tuple[Any, dict[str, int]]:
     calls = {"n": 0}
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -95,7 +146,7 @@ def stub_gateway(**settings: object) -> tuple[httpx.AsyncClient, dict[str, int]]
 
     app = build_app(GatewaySettings(**settings), verifier=TokenVerifier(public_pem()),
                      dossier_transport=httpx.MockTransport(answer), scoring_transport=httpx.MockTransport(answer))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway"), calls
+    return app, calls
 
 
 def bearer(subject: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
 from tests.e2e.test_gateway import BASIS, today
 from tests.support.production import ProductionSystem, production_system
+from tests.support.topic import wait_consumed
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +48,22 @@ async def messages_for(topic: str, cadre_id: str, done: Callable[[list[dict[str,
         await asyncio.sleep(0.5)
 
 
+async def created(client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def cadre_of_a_new_city(client: httpx.AsyncClient, city: str, name: str) -> str:
+    await created(client, "/units", {"unit_id": city, "name": "市", "level": "city", "unit_class": "city"}, f"{city}-u")
+    return (await created(client, "/cadres", {"name": name, "unit_id": city}, f"{city}-c"))["id"]
+
+
 async def test_totals_and_warnings_are_published_as_cloudevents(production: ProductionSystem) -> None:
     auth = {"Authorization": f"Bearer {production.token(unit='kc-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
-        async def post(path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
-            r = await client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
-            assert r.status_code == 201, r.text
-            return r.json()
-
-        await post("/units", {"unit_id": "kc-city", "name": "市", "level": "city", "unit_class": "city"}, "u1")
-        cadre = (await post("/cadres", {"name": "张伟", "unit_id": "kc-city"}, "c1"))["id"]
-        await post(f"/cadres/{cadre}/entries", {
+        cadre = await cadre_of_a_new_city(client, "kc-city", "张伟")
+        await created(client, f"/cadres/{cadre}/entries", {
             "kind": "negative", "category": "work_style", "title": "通报批评", "points": -1.5,
             "effective_date": (today() - dt.timedelta(days=100)).isoformat(), "basis": BASIS}, "e1")
 
@@ -88,19 +94,16 @@ async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: P
 
     auth = {"Authorization": f"Bearer {production.token(unit='rb-city')}"}
     async with httpx.AsyncClient(base_url=production.gateway_url, headers=auth, timeout=30) as client:
-        await client.post("/api/v1/units", json={"unit_id": "rb-city", "name": "市", "level": "city",
-                                                 "unit_class": "city"}, headers={"Idempotency-Key": "rb-u"})
-        cadre = (await client.post("/api/v1/cadres", json={"name": "李娜", "unit_id": "rb-city"},
-                                   headers={"Idempotency-Key": "rb-c"})).json()["id"]
-        r = await client.post(f"/api/v1/cadres/{cadre}/entries", headers={"Idempotency-Key": "rb-e"}, json={
+        cadre = await cadre_of_a_new_city(client, "rb-city", "李娜")
+        await created(client, f"/cadres/{cadre}/entries", {
             "kind": "positive", "category": "honour", "title": "表彰", "points": 2,
-            "effective_date": today().isoformat(), "basis": BASIS})
-        assert r.status_code == 201, r.text
+            "effective_date": today().isoformat(), "basis": BASIS}, "rb-e")
         deadline = asyncio.get_running_loop().time() + 30
         while (await client.get(f"/api/v1/cadres/{cadre}/score")).json()["total"] != 2:
             assert asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # the live consumer has applied everything before the comparison
+    # the live consumer has applied everything published before the comparison: its positions are at the end
+    await wait_consumed(production.env["SHIJI_SCORING_DATABASE_URL"], KAFKA_BOOTSTRAP, production.env["SHIJI_KAFKA_TOPIC"])
     dbs = PgDatabases(PG_BASE)
     try:
         target = await dbs.create()

@@ -3,8 +3,8 @@
 These tests run the three ``shiji serve`` processes against a PostgreSQL cluster and a Kafka broker
 of their own (started once per session by ``servers``, removed at the end), because they stop and
 crash them. Each test drives a steady write load through the gateway, injects its fault, and ends
-with ``Harness.assert_recovered``: the invariant of ``tests/support/checker.py``, with every process
-ready again and nobody having repaired anything by hand.
+with ``Harness.assert_recovered``: the invariant of ``tests/support/checker.py``, no write answered
+500, every process ready again, and nobody having repaired anything by hand.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class Harness:
         return proc.returncode
 
     async def assert_recovered(self, load: WriteLoad) -> Projection:
-        """Nothing lost, nothing doubled, every process ready again."""
+        """Nothing lost, nothing doubled, no 500 answered, every process ready again."""
         print(load.summary())
+        assert not load.server_errors, f"{len(load.server_errors)} answers were 500, e.g. {load.server_errors[:3]}"
         assert not load.refused, f"writes refused: {load.refused[:3]}"
         assert not load.unfinished, f"{len(load.unfinished)} writes never answered"
         alive = {name: proc for name, proc in self.system.processes.items() if proc.poll() is None}

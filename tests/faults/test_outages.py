@@ -52,5 +52,5 @@ async def test_postgresql_crashed_under_load(harness) -> None:
         await h.assert_recovered(load)
         assert pids(h) == before
         # While the database was down, writes were answered 503 + Retry-After (retried), never 500.
-        assert load.retried[503] > 0 and 500 not in load.retried, load.summary()
+        assert load.retried[503] > 0, load.summary()  # and no 500: assert_recovered requires none
         assert "consumer failed; resubscribing" in h.system.log("scoring")

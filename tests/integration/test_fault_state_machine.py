@@ -5,6 +5,9 @@ adapters (SQLite files, the file-backed bus), in process, so that hundreds of in
 seconds. Crashes are the real crash points of ``shared/faults.py``, armed to raise: the transaction
 in flight rolls back and nothing after the point runs, as when the process dies there.
 
+Entries are amended too (a correction of points and effective date): the model, the checker and the
+projection must all count each entry as last amended.
+
 Invariants, after every step: the event store holds exactly the acknowledged writes, and every
 projected row is one the event store implies (nothing wrong, nothing extra). At the end, once the
 relay and the consumer have caught up: the projection equals the recomputation, row for row, and
@@ -32,13 +35,12 @@ from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.facts import load_entries
-from services.scoring.window import rolling_window
 from shared import faults
 from shared.bus import DeliveredMessage, OutgoingMessage
-from shared.commands import RecordEntry, RegisterCadre, RegisterUnit, RevokeEntry
+from shared.commands import AmendEntry, RecordEntry, RegisterCadre, RegisterUnit, RevokeEntry
 from shared.db import make_engine, sqlite_url, upgrade_to_head
 from shared.log_bus import LogBus
-from tests.support.checker import projected, read_all_events, recompute
+from tests.support.checker import Projection, in_window, projected, read_all_events, recompute
 
 TODAY = dt.date(2026, 11, 21)
 ACTOR = Actor("machine", "clerk")
@@ -58,10 +60,13 @@ def migrated_templates() -> Path:
     return folder
 
 
+def points_of(kind: str, halves: int) -> Decimal:
+    return {"achievement": Decimal(halves - 1) / 2, "positive": Decimal(halves) / 2, "negative": -Decimal(halves) / 2}[kind]
+
+
 def entry_command(kind: str, halves: int, days_ago: int) -> RecordEntry:
-    points = {"achievement": Decimal(halves - 1) / 2, "positive": Decimal(halves) / 2, "negative": -Decimal(halves) / 2}
     category = {"achievement": "key_project", "positive": "honour", "negative": "inaction"}[kind]  # ranges fit
-    return RecordEntry(kind=kind, category=category, title="t", points=points[kind],
+    return RecordEntry(kind=kind, category=category, title="t", points=points_of(kind, halves),
                        effective_date=TODAY - dt.timedelta(days=days_ago), basis={"reason": "r", "document": "d"})
 
 
@@ -84,6 +89,7 @@ class Pipeline(RuleBasedStateMachine):
         self.cadres: list[str] = []
         self.entries: dict[str, tuple[str, Decimal, dt.date]] = {}  # entry id -> (cadre, points, effective date)
         self.revoked: set[str] = set()
+        self.kinds: dict[str, str] = {}  # entry id -> kind (an amendment keeps it)
         self.last_write = None  # (key, command, cadre, entry id or None): for a retry with the same key
 
     def run(self, coro):
@@ -105,6 +111,7 @@ class Pipeline(RuleBasedStateMachine):
         outcome = self.run(self.dossier.execute("record_entry", command, {"cadre_id": cadre}, ACTOR, key))
         entry_id = outcome.body["entry_id"]
         self.entries[entry_id] = (cadre, command.points, command.effective_date)
+        self.kinds[entry_id] = command.kind.value
         self.last_write = (key, command, cadre, None)
         return entry_id
 
@@ -121,6 +128,19 @@ class Pipeline(RuleBasedStateMachine):
         self.run(self.dossier.execute("revoke_entry", command, {"cadre_id": cadre, "entry_id": entry_id}, ACTOR, key))
         self.revoked.add(entry_id)
         self.last_write = (key, command, cadre, entry_id)
+
+    @precondition(lambda self: set(self.entries) - self.revoked)
+    @rule(data=st.data(), halves=st.integers(1, 20), days_ago=st.integers(0, 1300))
+    def amend(self, data: st.DataObject, halves: int, days_ago: int) -> None:
+        entry_id = data.draw(st.sampled_from(sorted(set(self.entries) - self.revoked)))
+        cadre, points, effective = self.entries[entry_id]
+        new = (points_of(self.kinds[entry_id], halves), TODAY - dt.timedelta(days=days_ago))
+        if new == (points, effective):
+            return  # an amendment that changes nothing is refused (test_domain.py)
+        command = AmendEntry(points=new[0], effective_date=new[1], reason="核实后更正")
+        self.run(self.dossier.execute("amend_entry", command, {"cadre_id": cadre, "entry_id": entry_id}, ACTOR,
+                                      str(uuid.uuid4())))
+        self.entries[entry_id] = (cadre, *new)
 
     @precondition(lambda self: self.last_write is not None)
     @rule()
@@ -223,7 +243,7 @@ class Pipeline(RuleBasedStateMachine):
     def every_projected_row_is_implied_by_the_store(self) -> None:
         expected = recompute(self.run(read_all_events(self.dossier_db)))
         actual = self.run(projected(self.scoring_db))
-        for table in ("cadres", "entries", "revocations"):
+        for table in Projection.TABLES:
             want, got = getattr(expected, table), getattr(actual, table)
             wrong = {k: v for k, v in got.items() if want.get(k) != v}
             assert not wrong, f"{table}: rows not implied by the event store: {wrong}"
@@ -247,13 +267,12 @@ class Pipeline(RuleBasedStateMachine):
             await self.consumer.apply_batch(batch)
         expected = recompute(await read_all_events(self.dossier_db))
         assert expected.differences(await projected(self.scoring_db)) == []
-        window = rolling_window(TODAY)
         for cadre in self.cadres:
-            model = sum((p for e, (c, p, d) in self.entries.items() if c == cadre and d in window and e not in self.revoked),
-                        Decimal(0))
+            model = sum((p for e, (c, p, d) in self.entries.items()
+                         if c == cadre and in_window(d, TODAY) and e not in self.revoked), Decimal(0))
             async with self.scoring_db.connect() as conn:  # what the score endpoint sums
                 found = await load_entries(conn, [cadre], dt.datetime.now(dt.UTC))
-            answered = sum((e.points for e in found.get(cadre, []) if e.effective_date in window), Decimal(0))
+            answered = sum((e.points for e in found.get(cadre, []) if in_window(e.effective_date, TODAY)), Decimal(0))
             assert answered == model == expected.total(cadre, TODAY)
 
 

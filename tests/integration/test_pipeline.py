@@ -198,15 +198,24 @@ async def test_revocation_stops_an_entry_counting(pipeline: Pipeline) -> None:
     assert await pipeline.total(cadre_id) == before_total - points
 
 
+async def deliver(consumer: ScoringConsumer, sub: Subscription, count: int,
+                  timeout_s: float = 60) -> list[DeliveredMessage]:
+    """Poll and apply until ``count`` messages are delivered: a failure, not a hang, when they never come."""
+    delivered: list[DeliveredMessage] = []
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while len(delivered) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"{len(delivered)} of {count} messages delivered"
+        batch = await sub.poll(50, 0.5)
+        delivered.extend(batch)
+        await consumer.apply_batch(batch)
+    return delivered
+
+
 async def test_a_redelivered_batch_changes_nothing(pipeline: Pipeline) -> None:
     expected = await write_city(pipeline, cadres=2, entries_each=5)
     await pipeline.publish_all()
     consumer, sub = pipeline.consumer()
-    delivered: list[DeliveredMessage] = []
-    while len(delivered) < SETUP + 12:
-        batch = await sub.poll(50, 0.5)
-        delivered.extend(batch)
-        await consumer.apply_batch(batch)
+    delivered = await deliver(consumer, sub, SETUP + 12)
     # The same messages again, as after a crash between the database commit and the Kafka commit ...
     await consumer.apply_batch(delivered)
     # ... and once more with the stored positions lost, so only the event-id de-duplication stands.
@@ -291,11 +300,7 @@ async def test_the_request_context_travels_with_the_event_to_the_consumer(pipeli
     consumer = ScoringConsumer(pipeline.scoring_engine, pipeline.subscribe, tracer=tracer)
     sub = pipeline.subscribe(consumer.start_positions)
     pipeline.subscriptions.append(sub)
-    delivered: list[DeliveredMessage] = []
-    while len(delivered) < SETUP + 2:
-        batch = await sub.poll(50, 0.5)
-        delivered.extend(batch)
-        await consumer.apply_batch(batch)
+    delivered = await deliver(consumer, sub, SETUP + 2)
 
     (traced,) = [m for m in delivered if m.key == cadre.body["id"]]
     assert traced.header("request_id") == "req-7"

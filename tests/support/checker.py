@@ -6,12 +6,16 @@
 - the scores the gateway answers equal the points recomputed from the event store (``check_scores``).
 
 The recomputation is written here on purpose, independently of ``services/scoring/projection.py``:
-a checker that reused the code it checks would agree with any bug in it.
+a checker that reused the code it checks would agree with any bug in it. So is the three-year window
+(``in_window``, from the rule of domain.md's "Points and the three-year view", not from
+``services/scoring/window.py``); and corrections (``entry_amended``) are compared row for row and
+counted in the totals.
 """
 
 from __future__ import annotations
 
 import asyncio
+import calendar
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,9 +28,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.dossier import chain, store
 from services.dossier.store import Cursor, StoredEvent
-from services.scoring.tables import cadres, entries, revocations
-from services.scoring.window import rolling_window
+from services.scoring.tables import cadres, entries, entry_amendments, revocations
 from tests.support.load import Ack
+
+WINDOW_YEARS = 3
+
+
+def in_window(day: dt.date, as_of: dt.date, years: int = WINDOW_YEARS) -> bool:
+    """domain.md: the rolling window as of D holds the effective dates e with ``D - 3 years < e <= D``, where
+    ``D - 3 years`` is the same calendar day three years earlier, 29 February becoming 28 February."""
+    earlier_year = as_of.year - years
+    same_day = min(as_of.day, calendar.monthrange(earlier_year, as_of.month)[1])
+    return dt.date(earlier_year, as_of.month, same_day) < day <= as_of
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -50,11 +63,13 @@ class Projection:
     cadres: dict[str, tuple] = field(default_factory=dict)
     entries: dict[str, tuple] = field(default_factory=dict)
     revocations: dict[str, tuple] = field(default_factory=dict)
-    amendments: dict[str, tuple] = field(default_factory=dict)  # entry id -> its newest (cents, effective date)
+    amendments: dict[str, tuple] = field(default_factory=dict)  # amendment's event id -> its row, in commit order
+
+    TABLES = ("cadres", "entries", "revocations", "amendments")
 
     def differences(self, actual: Projection, limit: int = 10) -> list[str]:
         out = []
-        for name in ("cadres", "entries", "revocations"):
+        for name in self.TABLES:
             want, got = getattr(self, name), getattr(actual, name)
             for key in sorted(want.keys() | got.keys()):
                 if want.get(key) != got.get(key):
@@ -62,12 +77,14 @@ class Projection:
         return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
 
     def total(self, cadre_id: str, as_of: dt.date) -> Decimal:
-        """The cadre's points in the rolling window as of ``as_of``, revoked entries left out."""
-        window = rolling_window(as_of)
+        """The cadre's points in the rolling window as of ``as_of``: each entry as last amended, revoked
+        entries left out."""
+        newest = {entry_id: (points, effective)
+                  for entry_id, _, _, points, effective, *_ in self.amendments.values()}  # later rows win
         cents = 0
         for entry_id, (_, cadre, _, _, points, effective, _) in self.entries.items():
-            points, effective = self.amendments.get(entry_id, (points, effective))
-            if cadre == cadre_id and effective in window and entry_id not in self.revocations:
+            points, effective = newest.get(entry_id, (points, effective))
+            if cadre == cadre_id and in_window(effective, as_of) and entry_id not in self.revocations:
                 cents += points
         return Decimal(cents) / 100
 
@@ -95,14 +112,21 @@ def recompute(events: Iterable[StoredEvent]) -> Projection:
             cents = int(Decimal(str(data["points"])) * 100)
             p.entries[data["achievement_id"]] = (e.event_id, e.stream_id, "achievement", data["category"], cents,
                                                  dt.date.fromisoformat(data["effective_date"]), at)
-        elif e.event_type == "entry_amended":  # the entry's row stays; its points and date change
-            p.amendments[data["entry_id"]] = (int(Decimal(str(data["points"])) * 100),
-                                              dt.date.fromisoformat(data["effective_date"]))
+        elif e.event_type == "entry_amended":  # the entry's row stays; a row of its new values is added
+            impact = data.get("impact_period") or {}
+            p.amendments[e.event_id] = (data["entry_id"], e.stream_id, data["category"],
+                                        int(Decimal(str(data["points"])) * 100),
+                                        dt.date.fromisoformat(data["effective_date"]),
+                                        _date(impact.get("start")), _date(impact.get("end")), at)
         elif e.event_type == "entry_revoked":
             p.revocations[data["entry_id"]] = (e.event_id, e.stream_id, at)
         elif e.event_type not in NOT_IN_THESE_TABLES:
             raise AssertionError(f"the checker does not know event type {e.event_type}")
     return p
+
+
+def _date(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
 
 
 async def projected(scoring: AsyncEngine) -> Projection:
@@ -115,6 +139,9 @@ async def projected(scoring: AsyncEngine) -> Projection:
                                      _utc(r.recorded_at))
         for r in await conn.execute(select(revocations)):
             p.revocations[r.entry_id] = (r.event_id, r.cadre_id, _utc(r.recorded_at))
+        for r in await conn.execute(select(entry_amendments).order_by(entry_amendments.c.recorded_at)):
+            p.amendments[r.event_id] = (r.entry_id, r.cadre_id, r.category, r.points_cents, r.effective_date,
+                                        r.impact_start, r.impact_end, _utc(r.recorded_at))
     return p
 
 

@@ -5,6 +5,9 @@ Each write (an entry, now and then a revocation of an acknowledged entry) is sen
 a connection error, a 5xx, or a 409 from a lost race. So every write ends acknowledged (201) exactly
 once, or refused for good (a 4xx the client cannot retry, counted in ``refused``). Titles and
 reasons carry the key, so a checker can find each write in the event store.
+
+A 500 is retried like the client would, but it is a bug, never an answer to a fault (an outage is
+503 + Retry-After): each one is kept in ``server_errors``, and the fault harness requires none.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class WriteLoad:
     acked: list[Ack] = field(default_factory=list)
     refused: list[tuple[Write, int, str]] = field(default_factory=list)
     unfinished: list[Write] = field(default_factory=list)
+    server_errors: list[tuple[Write, str]] = field(default_factory=list)  # every 500 answered: (write, body)
     retried: Counter = field(default_factory=Counter)  # why attempts failed: status or exception name
 
     def __post_init__(self) -> None:
@@ -126,6 +130,8 @@ class WriteLoad:
                 if r.status_code not in RETRIED_STATUSES:
                     self.refused.append((write, r.status_code, r.text[:500]))
                     return
+                if r.status_code == 500:
+                    self.server_errors.append((write, r.text[:500]))
                 self.retried[r.status_code] += 1
             await asyncio.sleep(0.3)
         self.unfinished.append(write)
@@ -164,4 +170,5 @@ class WriteLoad:
     def summary(self) -> str:
         return (f"{len(self.acked)} acknowledged ({sum(a.attempts > 1 for a in self.acked)} after retries, "
                 f"{sum(a.replayed for a in self.acked)} replayed), {len(self.refused)} refused, "
-                f"{len(self.unfinished)} unfinished; failed attempts: {dict(self.retried)}")
+                f"{len(self.unfinished)} unfinished, {len(self.server_errors)} answered 500; "
+                f"failed attempts: {dict(self.retried)}")

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from sqlalchemy import select
+
+from services.scoring.consumer import CONSUMER_NAME
+from services.scoring.tables import consumer_positions
+from shared.db import make_engine
 
 
 def read_topic(bootstrap: str, topic: str, timeout_s: float = 30) -> list[ConsumerRecord]:
@@ -37,3 +44,34 @@ def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes
     finally:
         producer.close(timeout=10)
 
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Each partition's next offset: where a consumer that has read everything now stands."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
+    finally:
+        consumer.close()
+
+
+async def wait_consumed(scoring_url: str, bootstrap: str, topic: str, timeout_s: float = 30) -> dict[int, int]:
+    """Wait until the scoring consumer's positions (kept in its own database) reach the topic's end offsets
+    as they are now: everything published so far is applied. The positions, once there."""
+    end = await asyncio.to_thread(end_offsets, bootstrap, topic)
+    assert end, f"topic {topic} has no partitions"
+    engine = make_engine(scoring_url)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    try:
+        while True:
+            async with engine.connect() as conn:
+                rows = await conn.execute(select(consumer_positions).where(
+                    consumer_positions.c.consumer == CONSUMER_NAME, consumer_positions.c.topic == topic))
+                at = {r.partition: r.next_offset for r in rows}
+            if all(at.get(p, 0) >= offset for p, offset in end.items()):
+                return at
+            assert asyncio.get_running_loop().time() < deadline, f"consumer at {at}, topic ends at {end}"
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import rfc8785
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.dossier.chain import canonical_json
@@ -19,7 +19,8 @@ def test_canonical_json_equals_the_reference_encoder(value) -> None:
     try:
         expected = rfc8785.dumps(value)
     except rfc8785.CanonicalizationError:
-        return  # the reference refuses it (an integer beyond 2**53, a lone surrogate): nothing to match
+        expected = None
+    assume(expected is not None)  # the reference refuses it (an integer beyond 2**53): nothing to match
     assert canonical_json(value) == expected
 
 

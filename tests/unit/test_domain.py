@@ -212,7 +212,9 @@ def test_appraisal_fairly_good_or_average_excludes_excellent() -> None:
 def test_a_poor_appraisal_caps_the_grade_below_competent() -> None:
     state = run(registered(), domain.record_appraisal_level, 2025, level("poor"), ctx())
     refused("poor_appraisal_caps_grade_below_competent", domain.record_annual_grade, state, 2025, grade("competent"), ctx())
-    assert run(state, domain.record_annual_grade, 2025, grade("basically_competent"), ctx()).year(2025).annual_grade
+    refused("poor_appraisal_caps_grade_below_competent", domain.record_annual_grade, state, 2025, grade("excellent"), ctx())
+    state = run(state, domain.record_annual_grade, 2025, grade("basically_competent"), ctx())
+    assert state.year(2025).annual_grade is AnnualGrade.BASICALLY_COMPETENT
 
 
 def test_political_quality_below_90_excludes_excellent() -> None:

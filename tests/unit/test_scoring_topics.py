@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from services.scoring.announcements import totals_change
 from services.scoring.model import CadreFacts, EntryFact
@@ -24,7 +24,14 @@ def test_a_busy_cadres_weighed_totals_are_published_as_they_are() -> None:
     values, message = totals_change(CadreFacts("c-1", entries=entries), None, AS_OF,
                                     dt.datetime(2026, 6, 30, tzinfo=dt.UTC), weighed)
     data = json.loads(message)["data"]
-    assert data["total"] == data["positive"] == 2250.375 and data["negative"] == 0
-    assert values["total_cents"] == 225037  # the stored row keeps hundredths
+    # Worked out from the rule, not from the code: every entry is inside the window (the oldest is 299 days
+    # back, the window three years), and each counts its points times its category's weight.
+    want = 300 * Decimal(5) * Decimal("1.5") + Decimal("0.25") * Decimal("1.5")
+    assert want == Decimal("2250.375")
+    assert Decimal(str(data["total"])) == Decimal(str(data["positive"])) == want and data["negative"] == 0
+    # published_totals keeps whole hundredths (tables.py: "Points are kept in hundredths"), the fraction of a
+    # hundredth dropped toward zero; it only tells whether the totals changed since the last message.
+    assert values["total_cents"] == values["positive_cents"] == int((want * 100).to_integral_value(ROUND_DOWN))
+    assert values["negative_cents"] == 0
     assert TotalsChanged.model_validate(data).total == Decimal("2250.375")
     assert json.loads(cloudevent(TotalsChanged.model_validate(data), dt.datetime.now(dt.UTC)))["data"] == data

@@ -1,5 +1,6 @@
-"""Screening rules (each with a passing, failing and unknown case), rankings with ties and tiny
-classes, and warning conditions. Pure: facts are built by hand."""
+"""Screening rules (each with a passing and a failing case, and its answer on a record with nothing in it:
+unknown where the rule needs a recorded result, pass where it looks for recorded events and none happened),
+rankings with ties and tiny classes, and warning conditions. Pure: facts are built by hand."""
 
 from __future__ import annotations
 
@@ -72,9 +73,15 @@ def test_unit_third_prize_bars_heads_for_a_year() -> None:
     assert status(screening.unit_third_prize, facts(posts=[post("member", unit="u-9")])) == "pass"
 
 
-def test_mass_satisfaction_below_85() -> None:
-    assert status(screening.mass_satisfaction, facts(results={(2025, "mass_satisfaction"): Result("s", "84.5")})) == "fail"
-    assert status(screening.mass_satisfaction, facts(results={(2025, "mass_satisfaction"): Result("s", "85")})) == "pass"
+def test_mass_satisfaction_of_85_or_below() -> None:
+    """002: 群众满意度85分以下 bars promotion, and in Chinese rules 以下 includes the number itself (domain.md)."""
+    def scored(value: str) -> CadreFacts:
+        return facts(results={(2025, "mass_satisfaction"): Result("s", value)})
+
+    assert status(screening.mass_satisfaction, scored("84.5")) == "fail"
+    assert status(screening.mass_satisfaction, scored("85")) == "fail"  # regression: 85 itself passed
+    assert screening.mass_satisfaction(scored("85"), AS_OF, RULES).reason_en == "mass satisfaction 85 in 2025 is 85 or below"
+    assert status(screening.mass_satisfaction, scored("85.5")) == "pass"
     assert status(screening.mass_satisfaction, facts()) == "unknown"
     # the newest year decides
     both = {(2024, "mass_satisfaction"): Result("s", "70"), (2025, "mass_satisfaction"): Result("t", "90")}
@@ -123,6 +130,38 @@ def test_execution_capability_negative_list() -> None:
     assert status(screening.execution_negative_list, facts(entries=[entry(-1, category="work_style")])) == "pass"
 
 
+# What each rule answers on a record with nothing in it (domain.md: missing data is never a silent pass).
+ON_AN_EMPTY_RECORD = {
+    "net_negative_points_and_register": "pass",  # no entry: the totals are zero, not negative
+    "appraisal_fairly_good_or_below_and_grade_competent_or_below": "unknown",
+    "unit_third_prize_bars_heads": "pass",  # heads only: without a post, not a head
+    "mass_satisfaction_below_threshold": "unknown",
+    "morality_integrity_veto": "pass",  # a veto is an event: none recorded, none happened
+    "annual_result_below_competent": "unknown",
+    "less_than_three_years_in_post": "unknown",
+    "inside_sanction_impact_period": "pass",
+    "relatives_avoidance_conflict": "unknown",
+    "naked_official": "unknown",
+    "execution_capability_negative_list": "pass",
+}
+
+
+def test_each_rule_on_an_empty_record() -> None:
+    answered = {r.rule: r.status for r in screening.screen(facts(), AS_OF, RULES).results}
+    assert answered == ON_AN_EMPTY_RECORD
+
+
+def test_the_rules_that_count_events_are_unknown_for_none_of_them() -> None:
+    """The event-counting rules read entries, vetoes and sanctions; the record-reading ones go unknown
+    exactly when their record is missing, and pass or fail once it is there."""
+    chief = facts(posts=[post("chief", unit="u-9")])
+    assert status(screening.unit_third_prize, chief) == "unknown"  # a head whose unit's result is missing
+    assert screening.unit_third_prize(chief, AS_OF, RULES).reason_en == "the 2025 target evaluation of u-9 is not recorded"
+    grades_only = facts(results={k: v for k, v in complete_years().items() if k[1] == "annual_grade"})
+    assert status(screening.weak_appraisal_and_grade, grades_only) == "unknown"
+    assert status(screening.annual_below_competent, grades_only) == "pass"
+
+
 def test_verdicts() -> None:
     complete = facts(entries=[entry(3)], posts=[post(start=dt.date(2020, 1, 1))],
                      results={**complete_years(), (2025, "mass_satisfaction"): Result("s", "95")},
@@ -160,7 +199,10 @@ def test_tiny_classes() -> None:
     [only] = ranking.rank(candidates(3), RankingRules())
     assert (only.rank, only.band) == (1, "top")
     assert [r.band for r in ranking.rank(candidates(3, 1), RankingRules())] == ["top", None]
-    assert ranking.bottom(ranking.rank(candidates(3, 2), RankingRules()), 3) != []
+    # fewer candidates than the bottom three: every one of them is in it, ranked
+    two = ranking.bottom(ranking.rank(candidates(3, 2), RankingRules()), 3)
+    assert [(r.rank, r.candidate.cadre_id) for r in two] == [(1, "c0"), (2, "c1")]
+    assert ranking.bottom(ranking.rank(candidates(3, 2), RankingRules()), 0) == []
 
 
 def test_bottom_three_include_ties() -> None:
