@@ -58,11 +58,6 @@ class Inputs:
     breaches: tuple[ConstraintBreach, ...] = ()
 
 
-class ConflictingInputs(ValueError):
-    """Two readings of one indicator (or two scores of one component) for one subject: the caller must
-    give the one in force; taking either would make the result depend on input order."""
-
-
 @dataclass(frozen=True, slots=True)
 class DowngradeMatter:
     """A matter that lowers a team's grade (001): ``veto_matter`` (一票否决事项), ``public_reprimand``
