@@ -6,7 +6,8 @@ weight and contribution; what was missing and what the component's policy did wi
 fired with the events that made it fire. Composite = Σ component score × weight / Σ weight of the
 components present (002: a weighted average against targets; weights per class, 000/001/004). A
 component's score is the same weighted average over its indicators. Arithmetic is exact Decimal (34
-digits); the scheme's rounding is applied once, to the composite. The same inputs and scheme version
+digits), one division per weighted average (the contributions shown are each term's share); the
+scheme's rounding is applied once, to the composite. The same inputs and scheme version
 give the same result, byte for byte (``canonical_json``), whatever the order the inputs come in.
 
 Rule ids fired here: ``weight_override`` and ``linked_indicator`` (000), ``constraint_breach`` (004),
@@ -178,8 +179,8 @@ def _indicator_component(comp: Component, weight: Decimal, lines: list[Indicator
     total_w = sum((ln.weight for ln in present), ZERO)
     if not present or total_w == 0:
         return ComponentLine(comp.id, comp.source, weight, comp.missing, None, None, "missing", (), tuple(lines))
+    value = sum((ln.points * ln.weight for ln in present if ln.points is not None), ZERO) / total_w
     lines = [_with(ln, contribution=ln.points * ln.weight / total_w) if ln.points is not None else ln for ln in lines]
-    value = sum((ln.contribution for ln in lines if ln.contribution is not None), ZERO)
     events = tuple(sorted({e for ln in lines for e in ln.event_ids}))
     status = "renormalised" if absent and comp.missing == "renormalise" else "scored"
     return ComponentLine(comp.id, comp.source, weight, comp.missing, value, None, status, events, tuple(lines))
@@ -198,7 +199,7 @@ def _finish(scheme: AssessmentScheme, year: int, s: Subject, lines: list[Compone
         return AssessmentResult(s.subject_id, s.class_id, year, scheme.name, scheme.subject_kind, "blocked", None,
                                 None, tuple(lines), tuple(missing), tuple(fired))
     out = [_component_contribution(c, total_w) for c in lines]
-    exact = sum((c.contribution for c in out if c.contribution is not None), ZERO)
+    exact = sum((c.score * c.weight for c in present if c.score is not None), ZERO) / total_w
     q = Decimal(1).scaleb(-scheme.rounding.places)
     rounded = exact.quantize(q, rounding=ROUND_HALF_UP if scheme.rounding.mode == "half_up" else ROUND_HALF_EVEN)
     return AssessmentResult(s.subject_id, s.class_id, year, scheme.name, scheme.subject_kind, "complete", rounded,
