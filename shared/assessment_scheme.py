@@ -277,6 +277,9 @@ def version_problems(versions: Iterable[AssessmentScheme]) -> list[SchemeProblem
             problems.append(SchemeProblem(f"versions.{j}.effective_from", "versions_overlap",
                                           f"{b.name} starts {b.effective_from.isoformat()} while {a.name} "
                                           f"(versions.{i}) is in force until {end}"))
+        if b.version < a.version:
+            problems.append(SchemeProblem(f"versions.{j}.version", "versions_out_of_order",
+                                          f"{b.name} takes effect after {a.name} (versions.{i}) with a lower number"))
     return problems
 
 

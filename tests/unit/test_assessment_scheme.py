@@ -228,3 +228,17 @@ def test_a_repeated_version_number_and_mixed_schemes_are_refused() -> None:
 
 def test_the_example_is_unchanged() -> None:
     assert UNIT_SCHEME["version"] == 1  # the helpers copy; no test changes the shared document
+
+
+def test_a_later_version_with_a_lower_number_is_refused() -> None:
+    v2, v1 = _version(2, "2025-01-01", "2025-06-30"), _version(1, "2025-07-01", None)
+    assert [(p.field, p.rule) for p in version_problems([v2, v1])] == [("versions.1.version", "versions_out_of_order")]
+
+
+def test_the_pure_modules_import_no_framework() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, services.scoring.assessment, shared.assessment_scheme; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'sqlalchemy', 'starlette'}))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
