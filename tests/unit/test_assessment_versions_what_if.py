@@ -51,7 +51,7 @@ def test_both_versions_stand_and_each_is_reproducible() -> None:
 def test_canonical_json_is_plain_and_stable() -> None:
     result = assess(V1, 2025, SUBJECTS, INPUTS)["c1"]
     text = canonical_json(result).decode()
-    assert text.startswith('{"class_id":"central","components":[') and '"composite":"93.6"' in text
+    assert text.startswith('{"class_id":"central","components":[') and '"composite":"93.60"' in text
     assert canonical_json(result) == canonical_json(assess(V1, 2025, SUBJECTS, INPUTS)["c1"])
 
 

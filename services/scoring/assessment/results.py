@@ -93,10 +93,10 @@ class AssessmentResult:
 
 
 def plain(value: Any) -> Any:
-    """JSON-ready: Decimals as plain decimal strings ("85", "92.5"), tuples as lists, dataclasses as dicts."""
+    """JSON-ready: Decimals as plain decimal strings, as exact as computed ("92.5", the composite "88.00" at its
+    stated places; never an exponent), tuples as lists, dataclasses as dicts."""
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "0") else text
+        return format(abs(value) if value.is_zero() else value, "f")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
