@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from shared.assessment_scheme import AssessmentScheme
 from shared.envelope import Envelope, type_name
 from shared.events import EVENT_TYPES
 from shared.scoring_topics import MESSAGES, SOURCE, TOTALS_TOPIC, WARNINGS_TOPIC
@@ -65,6 +66,11 @@ def schema_documents() -> dict[str, dict[str, Any]]:
         docs[f"scoring.{name}.v1.json"] = schema
     for topic, name in SCORING_TOPICS.items():
         docs[TOPIC_SCHEMAS[topic]] = scoring_topic_schema(topic, docs[f"scoring.{name}.v1.json"])
+    scheme = AssessmentScheme.model_json_schema(mode="validation")
+    scheme["$id"] = f"urn:shiji:schema:assessment_scheme.v{AssessmentScheme.schema_version}"
+    scheme["description"] = ("An assessment scheme (综合考评方案), as the dossier accepts it. Beyond this shape, the "
+                             "rules of shared/assessment_checks.py apply (weights add up to 100 per class, …).")
+    docs[f"assessment_scheme.v{AssessmentScheme.schema_version}.json"] = scheme
     envelope = Envelope.model_json_schema(mode="serialization")
     envelope["$id"] = "urn:shiji:schema:cloudevents-envelope"
     docs["envelope.json"] = envelope
