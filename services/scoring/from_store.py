@@ -188,7 +188,7 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
         await _check_known(source)
         # How far each stream is applied, read before the export's snapshot: a lower bound of what it copies.
         versions = dict((await source.execute(text(
-            "SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id"))).tuples().all())
+            "SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id"))).all())
 
     async def received() -> AsyncIterator[bytes]:
         while (chunk := await chunks.get()) is not None:
