@@ -47,14 +47,15 @@ MinPosition = Annotated[str | None, Query(
                 "scoring up to a few seconds (`Prefer: wait=<s>` to wait less); 503 with Retry-After if it has "
                 "not caught up by then. A position of a stream outside your reach is refused (422).")]
 Prefer = Annotated[str | None, Header(
+    alias="Prefer",
     description="`wait=<seconds>` (RFC 7240): wait at most this long for `min_position` (never longer than the "
                 "gateway's own bound)")]
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*([0-9]+(?:\.[0-9]+)?)", re.IGNORECASE)
-_POSITION_HEADER_DOC = {POSITION_HEADER: {"description": "the position this answer is current up to: "
-                                                         "`<stream>:<version>` (see `min_position`)",
-                                          "schema": {"type": "string"}}}
+POSITION_HEADER_DOC = {POSITION_HEADER: {
+    "description": "a write: the position of what it appended; a read: the position its answer is current up to "
+                   "(`<stream>:<version>`, see `min_position`)", "schema": {"type": "string"}}}
 
 
 def fresh_read_responses() -> dict[int | str, dict[str, Any]]:
@@ -66,7 +67,7 @@ def fresh_read_responses() -> dict[int | str, dict[str, Any]]:
         "`min_position` within the wait: retry after `Retry-After` seconds"),
         "headers": {"Retry-After": {"description": "seconds to wait before asking again",
                                     "schema": {"type": "integer"}}}}
-    return {200: {"headers": _POSITION_HEADER_DOC}, **documented}
+    return {200: {"headers": POSITION_HEADER_DOC}, **documented}
 
 
 def parse_min_position(text: str) -> StreamPosition:
