@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import MetaData, Table, case, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as AsyncpgDialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -268,6 +268,14 @@ def _insert_for(dialect_name: str):
 def insert_ignore(dialect_name: str, table: Table):
     """INSERT ... ON CONFLICT DO NOTHING: a row that is already there stays as it was."""
     return _insert_for(dialect_name)(table).on_conflict_do_nothing()
+
+
+def upsert_greatest(dialect_name: str, table: Table, key: list[str], column: str):
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET ``column`` to the greater of the stored and the given value
+    (a counter that only grows); the rows are given to ``execute``."""
+    stmt = _insert_for(dialect_name)(table)
+    given, stored = stmt.excluded[column], table.c[column]
+    return stmt.on_conflict_do_update(index_elements=key, set_={column: case((given > stored, given), else_=stored)})
 
 
 def upsert(dialect_name: str, table: Table, values: dict | None, key: list[str], update: list[str]):

@@ -25,6 +25,7 @@ from shared.event_registry import from_data
 from shared.events import DeclarationKind
 from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, known_at_utc, parse_if_match
 from shared.lifespan import service_lifespan
+from shared.positions import POSITION_HEADER
 from shared.problems import Problem, install_problem_handlers
 from shared.routing import typed_endpoint
 from shared.settings import today
@@ -97,6 +98,8 @@ async def _run(call, conditional: bool = False):
 def _created(response: Response, outcome: Outcome) -> dict[str, Any]:
     response.status_code = outcome.status
     response.headers["ETag"] = etag(outcome.body["version"])
+    if "position" in outcome.body:  # (an answer kept before positions were given has none)
+        response.headers[POSITION_HEADER] = outcome.body["position"]
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return outcome.body

@@ -42,6 +42,7 @@ from shared.db import make_engine, write_transaction
 from shared.events import DeclarationKind, DomainEvent, UnitLevel, UnitRegistered
 from shared.faults import crash_point
 from shared.group_commit import GroupCommit
+from shared.positions import position
 
 __all__ = ["IDEMPOTENCY_TTL", "BatchItem", "DossierService", "IdempotencyKeyReused", "IdempotentRequest", "Outcome",
            "StreamHead", "StreamHeads", "dossier_engine"]
@@ -112,7 +113,9 @@ class _Appends:
         self.rows.extend(rows)
         for event in new_events:
             self.index.extend(directory.statements(plan.stream_id, event))
-        return head.after(plan, new_events, rows[-1]), Outcome(201, {**plan.ids, "version": rows[-1]["stream_version"]})
+        version = rows[-1]["stream_version"]  # and its position, for reading one's own writes (shared/positions.py)
+        return head.after(plan, new_events, rows[-1]), Outcome(201, {**plan.ids, "version": version,
+                                                                     "position": position(plan.stream_id, version)})
 
     def answer(self, request: IdempotentRequest, outcome: Outcome) -> StoredResponse:
         kept = StoredResponse(request.request_hash, outcome.status, outcome.body)

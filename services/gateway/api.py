@@ -27,6 +27,7 @@ from services.gateway.body_limit import BodySizeLimit
 from services.gateway.deps import PREFIX, Gateway
 from services.gateway.docs import add_problem_schemas, state_text_rule
 from services.gateway.errors import install_gateway_errors
+from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
 from services.gateway.routes import cadre_reads, jurisdiction, operations, writes
@@ -35,6 +36,7 @@ from services.gateway.upstream import Upstream
 from shared import tracing
 from shared.commands import OPERATIONS
 from shared.http import REQUEST_ID_HEADER, add_health_routes
+from shared.positions import POSITION_HEADER
 from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
 
@@ -58,7 +60,7 @@ TAGS = [
     {"name": "imports", "description": "Bulk import of a spreadsheet or an old system's records, row by row"},
     {"name": "audit", "description": "The access log, for auditors and the audit administrator"},
 ]
-EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", REQUEST_ID_HEADER]
+EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", POSITION_HEADER, REQUEST_ID_HEADER]
 
 
 def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
@@ -93,7 +95,8 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     )
     app.state.verifier = verifier
     app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
-    app.state.gateway = Gateway(dossier, scoring, Guard(dossier))
+    guard = Guard(dossier)
+    app.state.gateway = Gateway(dossier, scoring, guard, Freshness(scoring, guard, settings.min_position_wait_s))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        per_path={f"{PREFIX}/imports": settings.import_max_body_bytes})
     if settings.cors_origins:

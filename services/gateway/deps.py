@@ -17,6 +17,7 @@ from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
+from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard, Reach
 from services.gateway.rate_limit import RateLimiter
 from services.gateway.upstream import Upstream, as_query, relay_response
@@ -66,6 +67,7 @@ class Gateway:
     dossier: Upstream
     scoring: Upstream
     guard: Guard
+    freshness: Freshness  # the wait of a read that asks for ``min_position``
 
     async def audited(self, caller: Principal, request: Request, what: str, cadre_id: str | None,
                       work: Callable[[], Awaitable[Response]]) -> Response:

@@ -30,6 +30,8 @@ class GatewaySettings(ServiceSettings):
                             json_schema_extra=required_in_production())
     jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
+    min_position_wait_s: float = Field(5.0, ge=0, le=60, description="how long a read that asks for "
+                                       "`min_position` waits for scoring to reflect it before answering 503")
     rate_limit_per_s: float = Field(20.0, gt=0, description="requests per second each subject (token `sub`) may "
                                                             "make, on average, per gateway instance")
     rate_limit_burst: int = Field(200, ge=1, description="requests a subject may make at once before being slowed")

@@ -20,7 +20,7 @@ from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER
 from shared.problems import PROBLEM_JSON, Problem
 from shared.telemetry import request_id
 
-FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after")
+FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after", "x-shiji-position")
 
 
 class Upstream:

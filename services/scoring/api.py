@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -27,6 +28,7 @@ from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
 from shared.http import EARLIEST_MOMENT, LATEST_MOMENT, add_health_routes, invalid, known_at_utc
 from shared.lifespan import service_lifespan
+from shared.positions import POSITION_HEADER, position
 from shared.problems import Problem, install_problem_handlers
 from shared.settings import today
 from shared.telemetry import install_telemetry
@@ -34,6 +36,20 @@ from shared.telemetry import install_telemetry
 EARLIEST_AS_OF, LATEST_AS_OF = EARLIEST_MOMENT, LATEST_MOMENT
 AsOf = Annotated[dt.date | None, Query(description="effective date; default today")]
 KnownAt = Annotated[dt.datetime | None, Query(description="recorded time with its UTC offset; default now")]
+Stream = Annotated[str | None, Query(max_length=100, description="the stream whose applied version the answer "
+                                                                 "states (X-Shiji-Position); the gateway names "
+                                                                 "the one its caller's min_position names")]
+
+
+def stated(body: dict[str, Any], stream: str | None, version: int, in_body: bool = False) -> JSONResponse:
+    """``body`` with the position it is current up to (``positions.py``): the header, and with ``in_body`` the
+    ``position`` field of a cadre's answer. Without a stream (a jurisdiction's answer nobody asked a position
+    of) there is none to state."""
+    if stream is None:
+        return JSONResponse(body)
+    stated_position = position(stream, version)
+    return JSONResponse({**body, "position": stated_position} if in_body else body,
+                        headers={POSITION_HEADER: stated_position})
 
 
 def moments(as_of: dt.date | None, known_at: dt.datetime | None,
@@ -84,44 +100,59 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
-        return JSONResponse(views.score_view(cadre_id, as_of, known_at, await scoring.score(cadre_id, as_of, asked)))
+        card = await scoring.score(cadre_id, as_of, asked)
+        return stated(views.score_view(cadre_id, as_of, known_at, card), cadre_id, card.applied, in_body=True)
 
     @app.get("/v1/cadres/{cadre_id}/screening", tags=["screening"])
     async def cadre_screening(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:
         as_of, _, asked = moments(as_of, known_at, settings.timezone)
+        applied = await scoring.applied(cadre_id)
         [result] = await scoring.screening([cadre_id], as_of, asked)
-        return JSONResponse(views.screening_view(result))
+        return stated(views.screening_view(result), cadre_id, applied, in_body=True)
 
     @app.get("/v1/screenings", tags=["screening"])
     async def screenings(unit: Annotated[str | None, Query(max_length=100)] = None, as_of: AsOf = None,
-                         known_at: KnownAt = None) -> JSONResponse:
+                         known_at: KnownAt = None, stream: Stream = None) -> JSONResponse:
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
+        applied = await scoring.applied(stream) if stream else 0
         results = await scoring.screenings(unit, as_of, known_at, asked)
-        return JSONResponse(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results))
+        return stated(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results),
+                      stream, applied)
 
     @app.get("/v1/rankings", tags=["rankings"])
     async def rankings(
         unit_class: Annotated[str | None, Query(alias="class", max_length=100, description="a unit class")] = None,
         leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
         team: Annotated[str | None, Query(max_length=100, description="rank the deputies of this unit's team")] = None,
-        as_of: AsOf = None, known_at: KnownAt = None,
+        as_of: AsOf = None, known_at: KnownAt = None, stream: Stream = None,
     ) -> JSONResponse:
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         if (unit_class is None) == (team is None):
             raise invalid("class", "class_or_team", "give either class (with leadership) or team")
         group = f"team:{team}:deputy" if team else f"class:{unit_class}:{leadership}"
+        applied = await scoring.applied(stream) if stream else 0
         rules, ranked = await scoring.rankings(group, as_of, known_at, asked)
-        return JSONResponse(views.ranking_view(group, as_of, known_at, rules, ranked))
+        return stated(views.ranking_view(group, as_of, known_at, rules, ranked), stream, applied)
 
     @app.get("/v1/warnings", tags=["warnings"])
     async def list_warnings(cadre_id: Annotated[str | None, Query(max_length=64)] = None,
                             status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
                             limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                            cursor: Annotated[str | None, Query(max_length=1000)] = None) -> dict[str, Any]:
-        """Newest first; ``next`` is the cursor of the following page (None on the last)."""
+                            cursor: Annotated[str | None, Query(max_length=1000)] = None,
+                            stream: Stream = None) -> JSONResponse:
+        """Newest first; ``next`` is the cursor of the following page (None on the last). The position stated
+        is the named stream's, else the cadre's when one is asked about."""
         after = views.decode_cursor(cursor) if cursor is not None else None
+        stream = stream or cadre_id
+        applied = await scoring.applied(stream) if stream else 0
         rows = await scoring.warnings(cadre_id=cadre_id, status=status, limit=limit, after=after)
-        return views.warnings_page_view(rows, limit)
+        return stated(jsonable_encoder(views.warnings_page_view(rows, limit)), stream, applied)
+
+    @app.get("/v1/applied", tags=["positions"])
+    async def applied(stream: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
+        """How far ``stream`` is applied: what the gateway polls while a read waits for its ``min_position``."""
+        version = await scoring.applied(stream)
+        return {"stream": stream, "version": version, "position": position(stream, version)}
 
     @app.post("/v1/what-if", tags=["rule sets"])
     async def what_if(proposed: RuleSet, unit: Annotated[str | None, Query(max_length=100)] = None,

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring import projection
+from services.scoring import positions, projection
 from services.scoring.evaluation import Evaluator
 from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
 from shared import tracing
@@ -48,6 +48,15 @@ def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], li
         except (InvalidEnvelope, UnknownEventType, ValidationError) as exc:
             dead.append(dead_letter(m, exc))
     return good, dead
+
+
+def envelopes_of(letters: Sequence[DeadLetter]) -> list[Envelope]:
+    """The envelopes among dead letters (an unknown type, invalid data): done with, as far as positions go."""
+    found = []
+    for d in letters:
+        with contextlib.suppress(InvalidEnvelope):
+            found.append(Envelope.from_bytes(d.value))
+    return found
 
 
 CONSUMER_NAME = "scoring"  # the consumer's positions are kept under this name in the scoring database
@@ -153,6 +162,8 @@ class ScoringConsumer:
                 good, dead = [], [dead_letter(m, refused) for m in fresh]
             await projection.apply(conn, good)
             await projection.record_dead_letters(conn, dead)
+            # How far each stream is applied (read your own writes): one upsert for the batch.
+            await positions.record(conn, positions.newest([a.envelope for a in good] + envelopes_of(dead)))
             if self._evaluator is not None:
                 # Warnings and published totals follow in the same transaction: applied once, announced once.
                 touched = sorted({a.envelope.subject for a in good if is_cadre_stream(a.envelope.subject)})

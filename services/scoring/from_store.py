@@ -18,7 +18,8 @@ Where the consumer goes on from: the topic's end offsets, read *before* the stor
 An event is published only after it committed, so every message below those offsets is an event in
 the snapshot; events in the snapshot published later are delivered to the consumer again and find their
 rows there (it inserts nothing for them). Dead letters, messages that never were events, are not in the
-store and are not carried over.
+store and are not carried over. The newest version of each stream (``positions.py``) is read before that
+snapshot, so it never claims an event the facts lack; later ones the consumer records as it goes on.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.scoring import facts, projection
+from services.scoring import facts, positions, projection
 from shared.db import asyncpg_connection
 
 # The event types (and schema versions) whose rows are made below; anything else the store holds
@@ -185,6 +186,9 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
 
     async with store.connect() as source:
         await _check_known(source)
+        # How far each stream is applied, read before the export's snapshot: a lower bound of what it copies.
+        versions = dict((await source.execute(text(
+            "SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id"))).all())
 
     async def received() -> AsyncIterator[bytes]:
         while (chunk := await chunks.get()) is not None:
@@ -217,6 +221,7 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
             await index.create(driver)
         steps["indexes built"] = time.perf_counter() - started - sum(steps.values())
     await projection.save_positions(target, consumer, ends)
+    await positions.record(target, versions)
     return Built(int(status.split()[-1]), steps)
 
 

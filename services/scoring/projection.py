@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
 from services.scoring.tables import (
+    applied_versions,
     cadres,
     consumer_positions,
     current_entries,
@@ -199,11 +200,11 @@ FACTS = ((cadres, cadres.c.cadre_id), (entries, entries.c.entry_id), (current_en
 
 
 async def reset(conn: AsyncConnection) -> None:
-    """Empty the facts, the dead letters and the positions: the consumer then re-reads the topic from
+    """Empty the facts, the dead letters and the positions (offsets, versions applied): the consumer then re-reads the topic from
     offset zero and builds them again (``shiji rebuild scoring``)."""
     for table, *_ in FACTS:
         await conn.execute(table.delete())
-    for table in (dead_letters, consumer_positions):
+    for table in (dead_letters, consumer_positions, applied_versions):
         await conn.execute(table.delete())
 
 

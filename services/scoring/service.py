@@ -16,7 +16,7 @@ from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring import from_store, projection, repository
+from services.scoring import from_store, positions, projection, repository
 from services.scoring.announcements import Refreshed
 from services.scoring.evaluation import Evaluator
 from services.scoring.facts import cadres_under, load_entries, load_facts
@@ -49,6 +49,7 @@ class ScoreCard:
     window: Window
     summary: WindowSummary
     quarters: dict[Quarter, Subtotal]
+    applied: int  # the cadre's stream version the projection had applied before the entries were read
 
 
 class ScoringService:
@@ -62,11 +63,18 @@ class ScoringService:
 
     async def score(self, cadre_id: str, as_of: dt.date, known_at: dt.datetime | None) -> ScoreCard:
         rules = self.rules.for_date(as_of)
-        async with self._score_reads.connect() as conn:  # one statement: no sanctions kept, so no second query
+        async with self._score_reads.connect() as conn:  # no sanctions kept, so no query beyond the entries
+            applied = await positions.applied(conn, cadre_id)  # first: the entries hold at least as much
             found = await load_entries(conn, [cadre_id], known_at, summing=summing_for_breakdowns(as_of, rules))
         points = weighted(CadreFacts(cadre_id, entries=found.get(cadre_id, [])), rules)
         return ScoreCard(rules, rolling_window(as_of, rules.window_years),
-                         summarize(points, as_of, rules.window_years), by_quarter(points, as_of))
+                         summarize(points, as_of, rules.window_years), by_quarter(points, as_of), applied)
+
+    async def applied(self, stream: str) -> int:
+        """The newest version of ``stream`` applied (``positions.py``): read before an answer, it is how far
+        that answer is current."""
+        async with self._score_reads.connect() as conn:
+            return await positions.applied(conn, stream)
 
     async def screening(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None) -> list[Screening]:
         async with self._engine.connect() as conn:

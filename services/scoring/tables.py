@@ -209,3 +209,12 @@ outbox_checkpoints = Table(
     Column("tx_id", BigInteger, nullable=False),
     Column("position", BigInteger, nullable=False),
 )
+
+# Per stream (a cadre's, unit-<id>, catalogue), the newest version the consumer has applied: how far every
+# answer is current (shared/positions.py). Upserted once per batch per stream, in the batch's transaction.
+applied_versions = Table(
+    "applied_versions",
+    metadata,
+    Column("stream_id", String(100), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)

@@ -10,10 +10,14 @@ from typing import Literal
 from pydantic import Field
 
 from shared.answers.base import ID, KNOWN_AT, Answer, example
+from shared.positions import PATTERN as POSITION_PATTERN
 
 Verdict = Literal["eligible", "ineligible", "undetermined"]
 Band = Literal["top", "bottom"] | None
 _SUB = {"total": 6, "positive": 6, "negative": 0, "entries": 2}
+POSITION = Field(pattern=POSITION_PATTERN, description="the cadre's position this answer is current up to (also the "
+                                                       "`X-Shiji-Position` header): every write to the cadre that "
+                                                       "answered this position or an earlier one is counted")
 
 
 class Subtotal(Answer):
@@ -41,7 +45,8 @@ class Score(Subtotal):
         "window_start": "2023-12-07", "window_end": "2026-12-06", **_SUB,
         "quarters": [{"quarter": "2025-Q1", "start": "2025-01-01", "end": "2025-03-31", **_SUB}],
         "years": [{"period": "2025", "start": "2025-01-01", "end": "2025-12-31", **_SUB}],
-        "last_12_quarters": [{"period": "2025-Q1", "start": "2025-01-01", "end": "2025-03-31", **_SUB}]})
+        "last_12_quarters": [{"period": "2025-Q1", "start": "2025-01-01", "end": "2025-03-31", **_SUB}],
+        "position": f"{ID}:15"})
     cadre_id: uuid.UUID
     as_of: dt.date
     known_at: dt.datetime
@@ -51,6 +56,7 @@ class Score(Subtotal):
     quarters: list[QuarterPoints] = Field(description="the quarters of the window, cut to it")
     years: list[PeriodPoints] = Field(description="the three complete calendar years before the as-of year")
     last_12_quarters: list[PeriodPoints] = Field(description="the 12 quarters ending with the as-of quarter")
+    position: str = POSITION
 
 
 class RuleVerdict(Answer):
@@ -68,13 +74,15 @@ class Screening(Answer):
         "excluded_by": ["less_than_three_years_in_post"],
         "rules": [{"rule": "net_negative_points_and_register", "status": "pass", "reason_zh": "近三年动态积分 6，正负面清单 2",
                    "reason_en": "dynamic points 6, register 2 over the last three years", "evidence": [],
-                   "source": "002"}]})
+                   "source": "002"}],
+        "position": f"{ID}:15"})
     cadre_id: uuid.UUID
     as_of: dt.date
     rule_set: str
     verdict: Verdict
     excluded_by: list[str] = Field(description="the rules that failed")
     rules: list[RuleVerdict]
+    position: str = POSITION
 
 
 class Ineligible(Answer):

@@ -10,87 +10,92 @@ from pydantic import Field
 
 from shared.answers.base import ID, Answer, example
 from shared.events import AppealOutcome, DeclarationKind
+from shared.positions import PATTERN as POSITION_PATTERN
 
 _ENTRY, _APPEAL = "621f85d6-7d9e-4cd5-8212-78f53e63d3d8", "e301046c-fab3-40e3-b773-8395cd5089f9"
 
 
 class Written(Answer):
-    """Every write answers the version its stream has after it."""
+    """Every write answers the version its stream has after it, and the position of what it appended."""
 
     version: int = Field(ge=1, description="the stream's version after the write: the ETag to send as If-Match")
+    position: str = Field(pattern=POSITION_PATTERN, examples=["c74c06f3-7bbc-442b-9971-498e6ab6d484:15"],
+                          description="the position of what this write appended (also the `X-Shiji-Position` "
+                                      "header), opaque: give it as `min_position` to a read of scores, screening, "
+                                      "rankings or warnings to be answered only once they reflect this write")
 
 
 class UnitWritten(Written):
-    model_config = example({"unit_id": "qhd-haigang-fgw", "version": 1})
+    model_config = example({"unit_id": "qhd-haigang-fgw", "version": 1, "position": "unit-qhd-haigang-fgw:1"})
     unit_id: str
 
 
 class UnitYearWritten(Written):
-    model_config = example({"unit_id": "qhd-haigang-fgw", "year": 2025, "version": 2})
+    model_config = example({"unit_id": "qhd-haigang-fgw", "year": 2025, "version": 2, "position": "unit-qhd-haigang-fgw:2"})
     unit_id: str
     year: int
 
 
 class CategoryWritten(Written):
-    model_config = example({"code": "honour_city", "version": 11})
+    model_config = example({"code": "honour_city", "version": 11, "position": "catalogue:11"})
     code: str
 
 
 class CadreRegistered(Written):
-    model_config = example({"id": ID, "version": 1})
+    model_config = example({"id": ID, "version": 1, "position": f"{ID}:1"})
     id: uuid.UUID = Field(description="the new cadre's id")
 
 
 class DossierWritten(Written):
-    model_config = example({"version": 2})
+    model_config = example({"version": 2, "position": f"{ID}:2"})
 
 
 class PostWritten(Written):
-    model_config = example({"post_id": "e476ce79-ce4c-4ba9-890f-fb92fe7d89ce", "version": 4})
+    model_config = example({"post_id": "e476ce79-ce4c-4ba9-890f-fb92fe7d89ce", "version": 4, "position": f"{ID}:4"})
     post_id: uuid.UUID
 
 
 class AchievementWritten(Written):
-    model_config = example({"achievement_id": "d84e254b-4b38-44b1-9c1f-5cad0583c8be", "version": 5})
+    model_config = example({"achievement_id": "d84e254b-4b38-44b1-9c1f-5cad0583c8be", "version": 5, "position": f"{ID}:5"})
     achievement_id: uuid.UUID
 
 
 class ReportWritten(Written):
-    model_config = example({"period": "2025-Q1", "status": "submitted", "version": 10})
+    model_config = example({"period": "2025-Q1", "status": "submitted", "version": 10, "position": f"{ID}:10"})
     period: str
     status: Literal["draft", "submitted", "endorsed", "returned"]
 
 
 class EntryWritten(Written):
-    model_config = example({"entry_id": _ENTRY, "version": 15})
+    model_config = example({"entry_id": _ENTRY, "version": 15, "position": f"{ID}:15"})
     entry_id: uuid.UUID
 
 
 class EntryRevoked(Written):
-    model_config = example({"entry_id": _ENTRY, "revoked": True, "version": 20})
+    model_config = example({"entry_id": _ENTRY, "revoked": True, "version": 20, "position": f"{ID}:20"})
     entry_id: uuid.UUID
     revoked: Literal[True]
 
 
 class AppealFiled(Written):
-    model_config = example({"appeal_id": _APPEAL, "entry_id": _ENTRY, "version": 18})
+    model_config = example({"appeal_id": _APPEAL, "entry_id": _ENTRY, "version": 18, "position": f"{ID}:18"})
     appeal_id: uuid.UUID
     entry_id: uuid.UUID
 
 
 class AppealDecided(Written):
-    model_config = example({"appeal_id": _APPEAL, "outcome": "upheld", "version": 19})
+    model_config = example({"appeal_id": _APPEAL, "outcome": "upheld", "version": 19, "position": f"{ID}:19"})
     appeal_id: uuid.UUID
     outcome: AppealOutcome
 
 
 class AssessmentWritten(Written):
-    model_config = example({"year": 2025, "version": 21})
+    model_config = example({"year": 2025, "version": 21, "position": f"{ID}:21"})
     year: int
 
 
 class DeclarationWritten(Written):
-    model_config = example({"declaration": "relatives", "version": 25})
+    model_config = example({"declaration": "relatives", "version": 25, "position": f"{ID}:25"})
     declaration: DeclarationKind
 
 

@@ -23,7 +23,7 @@ from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.scoring import from_store, projection
 from services.scoring.consumer import CONSUMER_NAME, ScoringConsumer
-from services.scoring.tables import consumer_positions, current_entries, entries, results
+from services.scoring.tables import applied_versions, consumer_positions, current_entries, entries, results
 from shared.bus import DeliveredMessage
 from shared.db import make_engine, write_transaction
 from shared.events import (
@@ -143,6 +143,9 @@ async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> 
                                     .where(entries.c.entry_id == TWICE))).all() == [("positive", 100)]
             positions = {(r.partition, r.next_offset) for r in await b.execute(select(consumer_positions))}
             assert positions == {(0, 4321), (1, 0)}
+            # and how far each stream is applied (read your own writes): every event of the store, either way
+            versions = select(applied_versions).order_by(applied_versions.c.stream_id)
+            assert (await a.execute(versions)).all() == (await b.execute(versions)).all() != []
     finally:
         await by_consumer.dispose()
         await by_store.dispose()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.gateway.deps import PREFIX, CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses
 from services.gateway.params import AsOf, KnownAt
 from shared.answers import AppraisalSheet, Cadre, CadreEvents, Dossier, Score, Screening
 
@@ -21,6 +22,8 @@ QUERY: dict[str, tuple[Any, Any]] = {
     "year": (Annotated[int, Query(ge=1949, le=2199)], inspect.Parameter.empty),
     "as_of": (AsOf, None),
     "known_at": (KnownAt, None),
+    "min_position": (MinPosition, None),  # scoring's answers: read your own writes (freshness.py)
+    "prefer": (Prefer, None),
 }
 
 
@@ -45,10 +48,10 @@ CADRE_READS = (
               ("known_at",)),
     CadreRead("cadre_score", "/score", "scoring", "scores",
               "Rolling three-year points as of a date (近三年动态积分), with yearly and quarterly breakdowns",
-              Score, ("as_of", "known_at")),
+              Score, ("as_of", "known_at", "min_position", "prefer")),
     CadreRead("cadre_screening", "/screening", "scoring", "screening",
               "Promotion screening of one cadre: every rule pass/fail/unknown, with evidence and reasons",
-              Screening, ("as_of", "known_at")),
+              Screening, ("as_of", "known_at", "min_position", "prefer")),
 )
 
 
@@ -57,8 +60,12 @@ def register_read(spec: CadreRead) -> None:
                        **query: Any) -> Response:
         upstream = gw.dossier if spec.service == "dossier" else gw.scoring
         path = f"/v1/cadres/{cadre_id}{spec.suffix}"
-        return await gw.cadre_read(spec.name, cadre_id, caller, request,
-                                   lambda: gw.relay(upstream, "GET", path, caller, request, query))
+        min_position, prefer = query.pop("min_position", None), query.pop("prefer", None)
+
+        async def fetch() -> Response:
+            await gw.freshness.await_position(caller, request, min_position, prefer, str(cadre_id))
+            return await gw.relay(upstream, "GET", path, caller, request, query)
+        return await gw.cadre_read(spec.name, cadre_id, caller, request, fetch)
 
     sig = inspect.signature(endpoint)
     offered = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=QUERY[name][0],
@@ -66,7 +73,8 @@ def register_read(spec: CadreRead) -> None:
     endpoint.__signature__ = sig.replace(  # type: ignore[attr-defined]
         parameters=[p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD] + offered)
     router.get(f"/cadres/{{cadre_id}}{spec.suffix}", tags=[spec.tag], summary=spec.summary, name=spec.name,
-               response_model=spec.answer, responses=responses(READ_ERRORS))(endpoint)
+               response_model=spec.answer,
+               responses=fresh_read_responses() if "min_position" in spec.query else responses(READ_ERRORS))(endpoint)
 
 
 for spec in CADRE_READS:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
+from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses, stating
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.policy import allowed
 from services.gateway.upstream import as_query, json_response, relay_response
@@ -61,37 +62,42 @@ async def list_categories(caller: Caller, request: Request, gw: GatewayDep) -> R
 
 @get_read("/screenings", tags=["screening"], response_model=Screenings,
           summary="Screening of a unit (default: the caller's) and everything under it: who is eligible, and "
-                  "why the others are not")
+                  "why the others are not", responses=fresh_read_responses())
 async def screenings(caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,
-                     as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+                     as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
+                     prefer: Prefer = None) -> Response:
     async def work() -> Response:
         await gw.jurisdiction_of(caller, request, "read_jurisdiction", unit)
-        return await gw.from_scoring("/v1/screenings", caller, request,
-                                     {"unit": unit or caller.unit, "as_of": as_of, "known_at": known_at})
+        fresh = await gw.freshness.await_position(caller, request, min_position, prefer)
+        return await gw.from_scoring("/v1/screenings", caller, request, {
+            "unit": unit or caller.unit, "as_of": as_of, "known_at": known_at, "stream": fresh and fresh.stream})
     return await gw.audited(caller, request, "screenings", None, work)
 
 
 @get_read("/rankings", tags=["rankings"], response_model=Ranking, description=RANKINGS_DESCRIPTION,
           summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends; "
-                  "only the caller's jurisdiction is listed, with its ranks in the whole class")
+                  "only the caller's jurisdiction is listed, with its ranks in the whole class",
+          responses=fresh_read_responses())
 async def rankings(caller: Caller, request: Request, gw: GatewayDep,
                    unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
                    leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
                    team: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None,
-                   known_at: KnownAt = None) -> Response:
+                   known_at: KnownAt = None, min_position: MinPosition = None, prefer: Prefer = None) -> Response:
     async def work() -> Response:
         reach = await gw.jurisdiction_of(caller, request, "read_jurisdiction", team, whole=True)
+        fresh = await gw.freshness.await_position(caller, request, min_position, prefer)
         answer = await gw.scoring.call("GET", "/v1/rankings", principal=caller, request=request, params=as_query(
-            {"class": unit_class, "leadership": leadership, "team": team, "as_of": as_of, "known_at": known_at}))
+            {"class": unit_class, "leadership": leadership, "team": team, "as_of": as_of, "known_at": known_at,
+             "stream": fresh and fresh.stream}))
         if answer.status_code != 200:
             return relay_response(answer, request)
         body = answer.json()
         body["ranking"] = [r for r in body["ranking"] if r["unit_id"] in reach.units]
-        return json_response(body)
+        return stating(json_response(body), answer.headers)
     return await gw.audited(caller, request, "rankings", None, work)
 
 
-@get_read("/warnings", tags=["warnings"], response_model=Warnings,
+@get_read("/warnings", tags=["warnings"], response_model=Warnings, responses=fresh_read_responses(),
           summary="Warnings (预警), active by default, of the cadres the caller may read")
 async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                         cadre_id: Annotated[CadreId | None, Query()] = None,
@@ -102,14 +108,17 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                                                                         "(URL-safe base64); one this list did not give "
                                                                         "out is refused with 422 `cursor_format`")]
                         = None,
-                        ) -> Response:
+                        min_position: MinPosition = None, prefer: Prefer = None) -> Response:
     async def work() -> Response:
         if cadre_id is not None:
             await gw.guard.cadre(caller, request, "read_cadre", str(cadre_id))
         else:
             gw.guard.require_role(caller, "read_cadre")
+        cadre = str(cadre_id) if cadre_id else None
+        fresh = await gw.freshness.await_position(caller, request, min_position, prefer, cadre)
         answer = await gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request, params=as_query(
-            {"cadre_id": str(cadre_id) if cadre_id else None, "status": status, "limit": limit, "cursor": cursor}))
+            {"cadre_id": cadre, "status": status, "limit": limit, "cursor": cursor,
+             "stream": fresh and fresh.stream}))
         if answer.status_code != 200:
             return relay_response(answer, request)
         page = answer.json()
@@ -117,7 +126,7 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
         reach = await gw.guard.reach(caller, request, {r["cadre_id"] for r in rows})
         # Filtered after paging: a page may hold fewer than ``limit``; ``next`` still goes on from it.
         visible = [r for r in rows if allowed(caller.role, "read_cadre", reach.cadres.get(r["cadre_id"], ()))]
-        return json_response({"warnings": visible, "next": page["next"]})
+        return stating(json_response({"warnings": visible, "next": page["next"]}), answer.headers)
     return await gw.audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from services.gateway.auth import Principal
 from services.gateway.deps import PREFIX, Caller, GatewayDep, IdempotencyKey, IfMatch
 from services.gateway.docs import CONDITIONAL_ERRORS, WRITE_ERRORS, request_example, responses
+from services.gateway.freshness import POSITION_HEADER_DOC
 from services.gateway.guard import Guard
 from services.gateway.upstream import relay_response
 from shared.answers import WRITE_ANSWERS
@@ -60,7 +61,8 @@ def register_write(op: Operation) -> None:
 
     router.post(op.path, status_code=201, tags=[op.tag], summary=op.summary, name=op.name,
                 response_model=WRITE_ANSWERS[op.name],
-                responses=responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS, body=True),
+                responses={201: {"headers": POSITION_HEADER_DOC},
+                           **responses(CONDITIONAL_ERRORS if op.conditional else WRITE_ERRORS, body=True)},
                 openapi_extra=request_example(op.name))(
         # If-Match applies to writes on a cadre's dossier only; keep it out of the others' docs.
         typed_endpoint(endpoint, body=op.body, path=op.path, omit=() if op.conditional else ("if_match",)))
