@@ -111,7 +111,7 @@ class _Appends:
                                   max(self.now, head.recorded_at), self.context, self.algorithm)
         self.rows.extend(rows)
         for event in new_events:
-            self.index.extend(directory.statements(plan.stream_id, event))
+            self.index.extend(directory.statements(plan.stream_id, event, rows[0]["recorded_at"]))
         return head.after(plan, new_events, rows[-1]), Outcome(201, {**plan.ids, "version": rows[-1]["stream_version"]})
 
     def answer(self, request: IdempotentRequest, outcome: Outcome) -> StoredResponse:
