@@ -97,7 +97,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
                          known_at: KnownAt = None) -> JSONResponse:
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         results = await scoring.screenings(unit, as_of, known_at, asked)
-        return JSONResponse(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results))
+        who, _ = await scoring.names([s.cadre_id for s in results])
+        return JSONResponse(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results, who))
 
     @app.get("/v1/rankings", tags=["rankings"])
     async def rankings(
@@ -111,7 +112,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
             raise invalid("class", "class_or_team", "give either class (with leadership) or team")
         group = f"team:{team}:deputy" if team else f"class:{unit_class}:{leadership}"
         rules, ranked = await scoring.rankings(group, as_of, known_at, asked)
-        return JSONResponse(views.ranking_view(group, as_of, known_at, rules, ranked))
+        _, unit_names = await scoring.names(unit_ids=[r.candidate.unit_id for r in ranked])
+        return JSONResponse(views.ranking_view(group, as_of, known_at, rules, ranked, unit_names))
 
     @app.get("/v1/warnings", tags=["warnings"])
     async def list_warnings(cadre_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -121,7 +123,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         """Newest first; ``next`` is the cursor of the following page (None on the last)."""
         after = views.decode_cursor(cursor) if cursor is not None else None
         rows = await scoring.warnings(cadre_id=cadre_id, status=status, limit=limit, after=after)
-        return views.warnings_page_view(rows, limit)
+        who, _ = await scoring.names([r.cadre_id for r in rows])
+        return views.warnings_page_view(rows, limit, who)
 
     @app.post("/v1/what-if", tags=["rule sets"])
     async def what_if(proposed: RuleSet, unit: Annotated[str | None, Query(max_length=100)] = None,
