@@ -154,7 +154,8 @@ class RaisedWarning(Named):
 
 class Warnings(Answer):
     model_config = example({"warnings": [{
-        "cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "unit_name": "海港区发改局", "key": "bottom_of_ranking:class:economic_development:deputy", "kind": "bottom_of_ranking",
+        "cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "unit_name": "海港区发改局",
+        "key": "bottom_of_ranking:class:economic_development:deputy", "kind": "bottom_of_ranking",
         "level": "yellow", "detail": "rank 2 of 2 in class:economic_development:deputy (total 6)",
         "rule_set": "default@1", "raised_on": "2026-12-06", "cleared_on": None, "status": "active"}],
         "next": "WyIyMDI2LTEyLTA2VDA0OjUyOjUwIiwgImMiLCAiayIsICIyMDI2LTEyLTA2Il0="})
