@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.gateway.deps import MAX_PAGE, PREFIX, Caller, GatewayDep, UnitId
-from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.docs import NO_CONTROL_CHARACTERS, READ_ERRORS, responses
 from services.gateway.policy import Relation, allowed
 from shared.answers import CadreList, Tasks
 
@@ -23,7 +23,7 @@ PageCursor = Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=
                                          description="`next` of the previous page, as given: opaque (URL-safe "
                                                      "base64); one this list did not give out is refused with 422 "
                                                      "`cursor_format`")]
-Part = Annotated[str | None, Query(min_length=1, max_length=100)]
+Part = Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS)]
 
 CADRES_DESCRIPTION = (
     "The cadres serving today in `unit`'s subtree (default: the caller's unit): those holding a post there, "
