@@ -195,8 +195,9 @@ async def test_screening_ranking_and_warning_rows_name_the_cadre_and_unit(town: 
         "effective_date": (today() - dt.timedelta(days=20)).isoformat(), "basis": BASIS})
 
     async def warned() -> dict[str, Any]:
-        [row] = (await town.get("/warnings", cadre_id=zhang))["warnings"]
-        return row
+        rows = (await town.get("/warnings", cadre_id=zhang))["warnings"]
+        assert len(rows) == 1, rows
+        return rows[0]
 
     row = await eventually(warned)
     assert (row["name"], row["unit_id"], row["unit_name"]) == ("张伟", town.units["b"], "公安局")
