@@ -11,15 +11,24 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.dossier.tables import cadre_directory, events, post_directory, unit_directory
+from services.dossier import tasks
+from services.dossier.tables import cadre_directory, events, post_directory, task_directory, unit_directory
 from shared.events import CadreRegistered, DomainEvent, Leadership, PostAssigned, PostEnded, UnitLevel, UnitRegistered
 
 
-def statements(stream_id: str, event: DomainEvent) -> list[Any]:
-    """The directory writes that ``event`` (of stream ``stream_id``) implies."""
+def statements(stream_id: str, event: DomainEvent, recorded_at: dt.datetime | None = None,
+               full: bool = True) -> list[Any]:
+    """The directory writes that ``event`` (of stream ``stream_id``, recorded at ``recorded_at``) implies.
+    ``full`` False: only what the directories of migration 0003 hold (no post titles, no tasks)."""
+    if full:
+        return [*_directory_statements(stream_id, event, full), *tasks.statements(stream_id, event, recorded_at)]
+    return _directory_statements(stream_id, event, full)
+
+
+def _directory_statements(stream_id: str, event: DomainEvent, full: bool) -> list[Any]:
     match event:
         case CadreRegistered():
             return [cadre_directory.insert().values(cadre_id=stream_id, name=event.name, unit_id=event.unit_id)]
@@ -27,8 +36,10 @@ def statements(stream_id: str, event: DomainEvent) -> list[Any]:
             return [unit_directory.insert().values(unit_id=event.unit_id, parent_id=event.parent_id, name=event.name,
                                                    level=event.level.value, unit_class=event.unit_class)]
         case PostAssigned():
+            title = {"position": event.position} if full else {}
             return [post_directory.insert().values(post_id=event.post_id, cadre_id=stream_id, unit_id=event.unit_id,
-                                                   leadership=event.leadership.value, start_date=event.start_date)]
+                                                   leadership=event.leadership.value, start_date=event.start_date,
+                                                   **title)]
         case PostEnded():
             return [update(post_directory).where(post_directory.c.post_id == event.post_id)
                     .values(end_date=event.end_date)]
@@ -36,14 +47,16 @@ def statements(stream_id: str, event: DomainEvent) -> list[Any]:
 
 
 def rebuild_sync(sync_conn: Any) -> None:
-    """Empty the directories and replay every event into them (for migrations and repairs)."""
+    """Empty the directories and replay every event into them (for migrations and repairs). Before
+    migration 0005 (no task directory yet) only the directories of 0003, as they were then."""
     from services.dossier.store import row_to_event
 
-    for table in (cadre_directory, post_directory, unit_directory):
+    full = inspect(sync_conn).has_table(task_directory.name)
+    for table in (cadre_directory, post_directory, unit_directory, *([task_directory] if full else [])):
         sync_conn.execute(delete(table))
     for row in sync_conn.execute(select(events).order_by(events.c.position)):
         stored = row_to_event(row)
-        for statement in statements(stored.stream_id, stored.domain_event()):
+        for statement in statements(stored.stream_id, stored.domain_event(), stored.recorded_at, full):
             sync_conn.execute(statement)
 
 
@@ -145,6 +158,10 @@ class UnitTree:
             rows = await conn.execute(_UNIT_PARENTS)
             self._parents = {r.unit_id: r.parent_id for r in rows}
         return self
+
+    def is_everything(self, units: list[str]) -> bool:
+        """Whether ``units`` (a jurisdiction) are all the units there are (no need to filter by them)."""
+        return len(units) == len(self._parents)
 
     def is_top_level(self, unit_id: str | None) -> bool:
         return unit_id in self._parents and self._parents[unit_id] is None

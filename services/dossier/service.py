@@ -112,7 +112,7 @@ class _Appends:
                                   max(self.now, head.recorded_at), self.context, self.algorithm)
         self.rows.extend(rows)
         for event in new_events:
-            self.index.extend(directory.statements(plan.stream_id, event))
+            self.index.extend(directory.statements(plan.stream_id, event, rows[0]["recorded_at"]))
         version = rows[-1]["stream_version"]  # and its position, for reading one's own writes (shared/positions.py)
         return head.after(plan, new_events, rows[-1]), Outcome(201, {**plan.ids, "version": version,
                                                                      "position": position(plan.stream_id, version)})

@@ -95,6 +95,7 @@ post_directory = Table(
     Column("leadership", String(20), nullable=False),
     Column("start_date", Date, nullable=False),
     Column("end_date", Date, nullable=True),
+    Column("position", String(200), nullable=True),  # the post's title (职务), for the cadre search
 )
 
 cadre_directory = Table(
@@ -103,6 +104,25 @@ cadre_directory = Table(
     Column("cadre_id", String(64), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("unit_id", String(100), nullable=False, index=True),
+    # The cadre list walks names in order (its cursor is (name, cadre_id)); on PostgreSQL a trigram index on
+    # the name serves a search by part of a name (migration 0005).
+    Index("ix_cadre_directory_name_cadre_id", "name", "cadre_id"),
+)
+
+# What waits for someone (issue 15): a submitted quarterly report for its cadre's superior, a claimed
+# achievement for the superior's verification, an open appeal for the organization department's decision.
+# Kept with the events like the directories above; a row goes when the report is endorsed or returned, the
+# achievement verified or rejected, the appeal decided (``tasks.statements``).
+task_directory = Table(
+    "task_directory",
+    metadata,
+    Column("task_id", String(200), primary_key=True),  # <task>:<cadre>:<subject>
+    Column("task", String(30), nullable=False),  # endorse_report, verify_achievement, decide_appeal
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("subject_id", String(64), nullable=False),  # the period, the achievement's or the appeal's id
+    Column("title", String(300), nullable=True),  # the achievement's title, the appealed entry's id
+    Column("since", DateTime(timezone=True), nullable=False),
+    Index("ix_task_directory_task_since", "task", "since", "task_id"),
 )
 
 # The access log (issue 5): who read or wrote what, when, from where, with what outcome. Append-only

@@ -30,7 +30,7 @@ from services.gateway.errors import install_gateway_errors
 from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
-from services.gateway.routes import cadre_reads, jurisdiction, operations, writes
+from services.gateway.routes import cadre_reads, finding, jurisdiction, operations, writes
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared import tracing
@@ -40,7 +40,7 @@ from shared.positions import POSITION_HEADER
 from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
 
-ROUTERS = (writes.router, cadre_reads.router, jurisdiction.router, operations.router)
+ROUTERS = (writes.router, cadre_reads.router, finding.router, jurisdiction.router, operations.router)
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},
@@ -55,6 +55,7 @@ TAGS = [
     {"name": "screening", "description": "Promotion screening with every rule's verdict and evidence"},
     {"name": "rankings", "description": "Rankings within a class, with the two ends (两头)"},
     {"name": "warnings", "description": "Warnings (预警) raised and cleared"},
+    {"name": "tasks", "description": "What waits for the caller (待办): reports, achievements, appeals"},
     {"name": "rule sets", "description": "What a proposed rule set would change"},
     {"name": "operations", "description": "Jobs for the system administrator"},
     {"name": "imports", "description": "Bulk import of a spreadsheet or an old system's records, row by row"},

@@ -72,6 +72,10 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     "read_catalogue": {"cadre": (ANY,), "leader": (ANY,), "clerk": (ANY,), "auditor": (ANY,)},
     # screenings, rankings, what-if of a unit subtree
     "read_jurisdiction": {"clerk": (J,), "auditor": (J,)},
+    # the cadre list of a unit subtree, searched by name, post, leadership (issue 15)
+    "search_cadres": {"clerk": (J,), "auditor": (J,)},
+    # what waits for the caller: a leader's subordinates' reports and achievements, a clerk's appeals
+    "read_tasks": {"leader": (S,), "clerk": (J,)},
     "what_if": {"clerk": (J,)},
     "define_category": {"clerk": (TOP,)},
     # A file's rows may name any cadre and unit, and the dossier does not check them one by one against a

@@ -116,7 +116,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         applied = await scoring.applied(stream) if stream else 0
         results = await scoring.screenings(unit, as_of, known_at, asked)
-        return stated(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results),
+        who, _ = await scoring.names([s.cadre_id for s in results])
+        return stated(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results, who),
                       stream, applied)
 
     @app.get("/v1/rankings", tags=["rankings"])
@@ -132,7 +133,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         group = f"team:{team}:deputy" if team else f"class:{unit_class}:{leadership}"
         applied = await scoring.applied(stream) if stream else 0
         rules, ranked = await scoring.rankings(group, as_of, known_at, asked)
-        return stated(views.ranking_view(group, as_of, known_at, rules, ranked), stream, applied)
+        _, unit_names = await scoring.names(unit_ids=[r.candidate.unit_id for r in ranked])
+        return stated(views.ranking_view(group, as_of, known_at, rules, ranked, unit_names), stream, applied)
 
     @app.get("/v1/warnings", tags=["warnings"])
     async def list_warnings(cadre_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -146,7 +148,8 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         stream = stream or cadre_id
         applied = await scoring.applied(stream) if stream else 0
         rows = await scoring.warnings(cadre_id=cadre_id, status=status, limit=limit, after=after)
-        return stated(jsonable_encoder(views.warnings_page_view(rows, limit)), stream, applied)
+        who, _ = await scoring.names([r.cadre_id for r in rows])
+        return stated(jsonable_encoder(views.warnings_page_view(rows, limit, who)), stream, applied)
 
     @app.get("/v1/applied", tags=["positions"])
     async def applied(stream: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:

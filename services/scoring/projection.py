@@ -130,7 +130,7 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
             case UnitRegistered():
                 rows["units"].append({"unit_id": event.unit_id, "event_id": env.id, "parent_id": event.parent_id,
                                       "level": event.level.value, "unit_class": event.unit_class,
-                                      "recorded_at": env.time})
+                                      "recorded_at": env.time, "name": event.name})
             case AnnualGradeRecorded():
                 rows["results"].append(_result(env, cadre, event.year, "annual_grade", event.grade.value))
             case AppraisalLevelRecorded():

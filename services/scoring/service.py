@@ -10,13 +10,13 @@ in the pure modules (``model``, ``window``, ``screening``, ``warnings``, ``ranki
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring import from_store, positions, projection, repository
+from services.scoring import from_store, names, positions, projection, repository
 from services.scoring.announcements import Refreshed
 from services.scoring.evaluation import Evaluator
 from services.scoring.facts import cadres_under, load_entries, load_facts
@@ -100,6 +100,12 @@ class ScoringService:
                        after: tuple[dt.datetime, str, str, dt.date] | None) -> list:
         async with self._engine.connect() as conn:
             return await repository.warnings_page(conn, cadre_id=cadre_id, status=status, limit=limit, after=after)
+
+    async def names(self, cadre_ids: Iterable[str] = (), unit_ids: Iterable[str | None] = ()
+                    ) -> tuple[dict[str, dict], dict[str, str | None]]:
+        """Who the rows of an answer are about: each cadre's name, unit and unit name; each unit's name."""
+        async with self._engine.connect() as conn:
+            return await names.who(conn, cadre_ids), await names.unit_names(conn, unit_ids)
 
     async def what_if(self, proposed: RuleSet, unit: str | None, as_of: dt.date, known_at: dt.datetime) -> dict:
         """Read-only: totals, verdicts and bands under the rule set in force and under ``proposed``."""

@@ -136,6 +136,7 @@ units = Table(
     Column("level", String(20), nullable=False),
     Column("unit_class", String(100), nullable=False, index=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("name", String(200), nullable=True),  # for the answers' rows (issue 15); null until rebuilt (0006)
 )
 
 # One row per recorded result: a cadre's annual grade, appraisal level, scores, vetoes; a unit's team

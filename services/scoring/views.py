@@ -66,27 +66,37 @@ def screening_view(s: Screening) -> dict[str, Any]:
                        "evidence": list(r.evidence), "source": r.source} for r in s.results]}
 
 
+NOBODY = {"name": None, "unit_id": None, "unit_name": None}
+
+
+def named(cadre_id: str, who: dict[str, dict]) -> dict[str, Any]:
+    """The fields that say who a row is about: the cadre's name, their unit and its name (issue 15)."""
+    return {"cadre_id": cadre_id, **who.get(cadre_id, NOBODY)}
+
+
 def screenings_view(unit: str | None, as_of: dt.date, known_at: dt.datetime, rule_set: str,
-                    results: list[Screening]) -> dict[str, Any]:
+                    results: list[Screening], who: dict[str, dict]) -> dict[str, Any]:
     return {
         "unit": unit, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(),
         "rule_set": rule_set, "cadres": len(results),
         "eligible": [s.cadre_id for s in results if s.verdict == "eligible"],
-        "ineligible": [{"cadre_id": s.cadre_id, "excluded_by": s.excluded_by} for s in results
+        "eligible_cadres": [named(s.cadre_id, who) for s in results if s.verdict == "eligible"],
+        "ineligible": [{**named(s.cadre_id, who), "excluded_by": s.excluded_by} for s in results
                        if s.verdict == "ineligible"],
-        "undetermined": [{"cadre_id": s.cadre_id, "unknown": [r.rule for r in s.results if r.status == "unknown"]}
+        "undetermined": [{**named(s.cadre_id, who), "unknown": [r.rule for r in s.results if r.status == "unknown"]}
                          for s in results if s.verdict == "undetermined"],
     }
 
 
 def ranking_view(group: str, as_of: dt.date, known_at: dt.datetime, rules: RuleSet,
-                 ranked: list[Ranked]) -> dict[str, Any]:
+                 ranked: list[Ranked], unit_names: dict[str, str | None]) -> dict[str, Any]:
     return {
         "group": group, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(), "rule_set": rules.name,
         "size": len(ranked),
         "tie_rule": TIE_RULE,
         "ranking": [{"rank": r.rank, "cadre_id": r.candidate.cadre_id, "name": r.candidate.name,
-                     "unit_id": r.candidate.unit_id, "total": number(r.candidate.total), "band": r.band}
+                     "unit_id": r.candidate.unit_id, "unit_name": unit_names.get(r.candidate.unit_id or ""),
+                     "total": number(r.candidate.total), "band": r.band}
                     for r in ranked],
     }
 
@@ -105,10 +115,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str, str, dt.date]:
         raise invalid("cursor", "cursor_format", "not a cursor this list gave out") from exc
 
 
-def warnings_page_view(rows: list, limit: int) -> dict[str, Any]:
+def warnings_page_view(rows: list, limit: int, who: dict[str, dict]) -> dict[str, Any]:
     """A page of warnings; ``next`` is the cursor of the following page (None on the last)."""
     last = rows[-1] if len(rows) == limit else None
-    return {"warnings": [{"cadre_id": r.cadre_id, "key": r.key, "kind": r.kind, "level": r.level,
+    return {"warnings": [{**named(r.cadre_id, who), "key": r.key, "kind": r.kind, "level": r.level,
                           "detail": r.detail, "rule_set": r.rule_set, "raised_on": r.raised_on.isoformat(),
                           "cleared_on": r.cleared_on.isoformat() if r.cleared_on else None,
                           "status": "cleared" if r.cleared_at else "active"} for r in rows],

@@ -85,13 +85,20 @@ class Screening(Answer):
     position: str = POSITION
 
 
-class Ineligible(Answer):
+class Named(Answer):
+    """Who a row is about (issue 15): null where scoring has not heard of the cadre or the unit's name."""
+
     cadre_id: uuid.UUID
+    name: str | None
+    unit_id: str | None = Field(description="the unit the cadre was registered in")
+    unit_name: str | None
+
+
+class Ineligible(Named):
     excluded_by: list[str]
 
 
-class Undetermined(Answer):
-    cadre_id: uuid.UUID
+class Undetermined(Named):
     unknown: list[str] = Field(description="the rules that lack the records to decide")
 
 
@@ -99,13 +106,17 @@ class Screenings(Answer):
     model_config = example({
         "unit": "qhd", "as_of": "2026-12-06", "known_at": KNOWN_AT, "rule_set": "default@1", "cadres": 2,
         "eligible": ["8730c331-0cfe-4647-9a25-8f62763b0cce"],
-        "ineligible": [{"cadre_id": ID, "excluded_by": ["less_than_three_years_in_post"]}], "undetermined": []})
+        "eligible_cadres": [{"cadre_id": "8730c331-0cfe-4647-9a25-8f62763b0cce", "name": "李娜",
+                             "unit_id": "qhd-haigang-fgw", "unit_name": "海港区发改局"}],
+        "ineligible": [{"cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "unit_name": "海港区发改局",
+                        "excluded_by": ["less_than_three_years_in_post"]}], "undetermined": []})
     unit: str | None
     as_of: dt.date
     known_at: dt.datetime
     rule_set: str
     cadres: int = Field(description="how many cadres were screened")
     eligible: list[uuid.UUID]
+    eligible_cadres: list[Named] = Field(description="the eligible with their names and units, in the same order")
     ineligible: list[Ineligible]
     undetermined: list[Undetermined]
 
@@ -115,6 +126,7 @@ class Ranked(Answer):
     cadre_id: uuid.UUID
     name: str | None
     unit_id: str | None
+    unit_name: str | None
     total: float
     band: Band = Field(description="the top 30 %, the bottom 10 %, or neither")
 
@@ -125,7 +137,8 @@ class Ranking(Answer):
         "rule_set": "default@1", "size": 2,
         "tie_rule": "equal totals share a rank (1, 2, 2, 4) and are listed by name; a tie across a band's edge "
                     "falls wholly inside the band",
-        "ranking": [{"rank": 1, "cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "total": 10.5,
+        "ranking": [{"rank": 1, "cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw",
+                     "unit_name": "海港区发改局", "total": 10.5,
                      "band": "top"}]})
     group: str = Field(description="class:<class>:<chief|deputy> or team:<unit>:deputy")
     as_of: dt.date
@@ -136,8 +149,7 @@ class Ranking(Answer):
     ranking: list[Ranked]
 
 
-class RaisedWarning(Answer):
-    cadre_id: uuid.UUID
+class RaisedWarning(Named):
     key: str
     kind: str
     level: Literal["yellow", "red"]
@@ -150,7 +162,8 @@ class RaisedWarning(Answer):
 
 class Warnings(Answer):
     model_config = example({"warnings": [{
-        "cadre_id": ID, "key": "bottom_of_ranking:class:economic_development:deputy", "kind": "bottom_of_ranking",
+        "cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "unit_name": "海港区发改局",
+        "key": "bottom_of_ranking:class:economic_development:deputy", "kind": "bottom_of_ranking",
         "level": "yellow", "detail": "rank 2 of 2 in class:economic_development:deputy (total 6)",
         "rule_set": "default@1", "raised_on": "2026-12-06", "cleared_on": None, "status": "active"}],
         "next": "WyIyMDI2LTEyLTA2VDA0OjUyOjUwIiwgImMiLCAiayIsICIyMDI2LTEyLTA2Il0="})

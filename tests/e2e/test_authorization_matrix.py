@@ -96,6 +96,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "screenings": row(clerk="AAH", auditor="AAH"),
     "rankings": row(clerk="AAH", auditor="AAH"),
     "what_if": CLERK_WRITE,
+    # finding cadres and what waits (issue 15): a leader's tasks are their own, a clerk's their jurisdiction's
+    "list_cadres": row(clerk="AAH", auditor="AAH"),
+    "list_tasks": row(leader="AAA", clerk="AAA"),
     # operations and audit
     "daily_refresh": row(system_admin="AAA"),
     "bulk_import": row(),  # the county clerk is not top-level (test_only_a_top_level_clerk_imports)
@@ -182,7 +185,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"year": 2025}
         case "list_warnings" | "access_log":
             params = {"cadre_id": cadre, "status": "all"} if name == "list_warnings" else {"cadre_id": cadre}
-        case "screenings" | "what_if":
+        case "screenings" | "what_if" | "list_cadres":
             params = {"unit": unit}
         case "rankings":
             params = {"team": unit}
@@ -230,7 +233,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 44 operations x 7 roles x 3 objects = 924
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 46 operations x 7 roles x 3 objects = 966
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

@@ -232,6 +232,10 @@ async def test_every_operation_answers_what_its_schema_says(system: System) -> N
     await c.call("post", "/what-if", body=E_WHAT_IF)
     await c.call("post", "/jobs/daily-refresh", role="system_admin", subject="admin")
     await c.call("get", "/warnings", status="all", limit=1)
+    await c.call("get", "/cadres", name="张", leadership="member", limit=1)
+    await c.call("post", reports + "/draft", body=E["save_report"], cadre_id=cid, period=f"{year}-Q3", **me)
+    await c.call("post", reports + "/submission", body={}, cadre_id=cid, period=f"{year}-Q3", **me)
+    assert (await c.call("get", "/tasks", **boss))["tasks"], "a report awaits the leader"
     await c.call("get", "/access-log", role="audit_admin", subject="audit", limit=2)
     await import_rows(c, cid)
     assert c.checked == {(m, p) for m, p, _ in operations(spec)}
