@@ -166,10 +166,8 @@ class ScoringConsumer:
             await positions.record(conn, positions.newest([a.envelope for a in good] + envelopes_of(dead)))
             if self._evaluator is not None:
                 # Warnings and published totals follow in the same transaction: applied once, announced once.
-                versions: dict[str, int] = {}  # each touched cadre's last applied stream version: the totals' ids
-                for a in good:
-                    if is_cadre_stream(a.envelope.subject):
-                        versions[a.envelope.subject] = max(versions.get(a.envelope.subject, 0), a.envelope.streamversion)
+                # each touched cadre's newest applied stream version: what its totals messages' ids rest on
+                versions = {s: v for s, v in positions.newest(a.envelope for a in good).items() if is_cadre_stream(s)}
                 await self._evaluator.refresh(conn, sorted(versions), self._today(), dt.datetime.now(dt.UTC),
                                               versions=versions)
             next_offsets: dict[tuple[str, int], int] = {}
