@@ -41,8 +41,9 @@ def scoring_topic_schema(topic: str, data: dict[str, Any]) -> dict[str, Any]:
         "required": ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data"],
         "properties": {
             "specversion": {"const": "1.0"},
-            "id": {"type": "string", "format": "uuid", "description": "derived from the content: a message "
-                                                                        "published twice has the same id"},
+            "id": {"type": "string", "format": "uuid", "description": "the de-duplication key, derived from what "
+                   "caused the message and its content: the same event (published again, made again by a rebuild) "
+                   "has the same id, distinct events have distinct ids (shared/scoring_topics.py)"},
             "source": {"const": SOURCE},
             "type": {"const": f"cn.shiji.scoring.{name}.v1"},
             "subject": {"type": "string", "minLength": 1, "description": "the cadre id"},

@@ -33,7 +33,20 @@ class WarningRules(Frozen):
     quarter_points_below: Decimal | None = Decimal(-3)  # yellow
     rolling_total_below: Decimal | None = Decimal(0)  # red
     sanction_in_impact_period: bool = True  # red
-    bottom_of_ranking: int | None = 3  # yellow: the bottom N of a ranking
+    bottom_of_ranking: int | None = 3  # yellow: the bottom N of a ranking (000: 倒数后三名)
+    # The smallest class whose bottom N are warned; None: 2 N + 1 (7 for the bottom 3). 000 speaks of the
+    # bottom 3 of a province's dozen cities: being "at the bottom" means something only when the bottom N are
+    # below the middle of the class, i.e. the class has more than twice N members. Then the bottom N never
+    # reach the top band (the top 30 %) either; in a smaller class (the only chief of a class, a two-deputy
+    # team) no one gets this warning. A cadre in the top band (a tie across the whole class) never gets it.
+    bottom_of_ranking_min_size: int | None = Field(None, ge=2)
+
+    def bottom_of_ranking_applies_to(self, size: int) -> bool:
+        """Whether the bottom-of-ranking warning applies in a class of ``size`` members."""
+        if not self.bottom_of_ranking:
+            return False
+        least = self.bottom_of_ranking_min_size or 2 * self.bottom_of_ranking + 1
+        return size >= least
 
 
 class RuleSet(Frozen):

@@ -166,8 +166,10 @@ class ScoringConsumer:
             await positions.record(conn, positions.newest([a.envelope for a in good] + envelopes_of(dead)))
             if self._evaluator is not None:
                 # Warnings and published totals follow in the same transaction: applied once, announced once.
-                touched = sorted({a.envelope.subject for a in good if is_cadre_stream(a.envelope.subject)})
-                await self._evaluator.refresh(conn, touched, self._today(), dt.datetime.now(dt.UTC))
+                # each touched cadre's newest applied stream version: what its totals messages' ids rest on
+                versions = {s: v for s, v in positions.newest(a.envelope for a in good).items() if is_cadre_stream(s)}
+                await self._evaluator.refresh(conn, sorted(versions), self._today(), dt.datetime.now(dt.UTC),
+                                              versions=versions)
             next_offsets: dict[tuple[str, int], int] = {}
             for m in messages:
                 key = (m.topic, m.partition)

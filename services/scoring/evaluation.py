@@ -10,7 +10,7 @@ transaction: applied once, announced once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,20 +33,23 @@ class Evaluator:
         self.raised = self.cleared = 0
 
     async def refresh(self, conn: AsyncConnection, cadre_ids: Sequence[str], as_of: dt.date, now: dt.datetime,
-                      *, with_rankings: bool = False, all_facts: dict[str, CadreFacts] | None = None) -> Refreshed:
+                      *, with_rankings: bool = False, all_facts: dict[str, CadreFacts] | None = None,
+                      versions: Mapping[str, int] | None = None) -> Refreshed:
         """Bring warnings and published totals of ``cadre_ids`` up to ``as_of``. With ``with_rankings``
         (the daily job, over every cadre, whose facts it passes as ``all_facts``) the bottom-of-ranking
-        warnings are evaluated too."""
+        warnings are evaluated too. ``versions``: the stream version of each cadre's last event the
+        consumer's batch applied (what the totals messages' ids rest on)."""
         rules = self.rules.for_date(as_of)
         if all_facts is not None:
             facts = all_facts
         else:  # warnings per cadre and totals ask only for entries, as held now: one query, in the consumer's hot path
             found = await load_entries(conn, cadre_ids, None, summing=summing_for_totals(as_of, rules))
             facts = {i: CadreFacts(i, entries=found.get(i, [])) for i in cadre_ids}
-        active = await repository.active_warnings(conn, cadre_ids, announcements.kinds_evaluated(rules, with_rankings))
+        active, occurrences = await repository.known_warnings(conn, cadre_ids,
+                                                              announcements.kinds_evaluated(rules, with_rankings))
         published = await repository.last_published(conn, cadre_ids)
         changes = announcements.decide(facts, cadre_ids, active, published, as_of, now, rules,
-                                       with_rankings=with_rankings)
+                                       with_rankings=with_rankings, occurrences=occurrences, versions=versions)
         done = await repository.apply(conn, changes, totals_topic=self._totals_topic,
                                       warnings_topic=self._warnings_topic)
         self.raised += done.raised

@@ -249,7 +249,8 @@ def _fact_queries(dialect: str) -> dict[str, object]:
         "cadres": select(cadres.c.cadre_id, cadres.c.name, cadres.c.unit_id).where(
             cadres.c.recorded_at <= known_at, _ids_param(dialect, cadres.c.cadre_id)),
         "posts": select(posts.c.post_id, posts.c.event_id, posts.c.cadre_id, posts.c.unit_id, posts.c.leadership,
-                        posts.c.start_date).where(posts.c.recorded_at <= known_at, _ids_param(dialect, posts.c.cadre_id)),
+                        posts.c.start_date, posts.c.rank).where(posts.c.recorded_at <= known_at,
+                                                                _ids_param(dialect, posts.c.cadre_id)),
         "post_ends": select(post_ends.c.post_id, post_ends.c.end_date).where(
             post_ends.c.recorded_at <= known_at, _ids_param(dialect, post_ends.c.post_id)).order_by(post_ends.c.recorded_at),
         "units": select(units.c.unit_id, units.c.unit_class).where(
@@ -279,8 +280,9 @@ async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.dat
         facts[cadre_id].entries = found
     post_rows = await _rows(conn, q["posts"], ids, known_at=moment)
     ends = dict(await _rows(conn, q["post_ends"], [p[0] for p in post_rows], known_at=moment))
-    for post_id, event_id, cadre_id, unit_id, leadership, start_date in post_rows:
-        facts[cadre_id].posts.append(PostFact(post_id, event_id, unit_id, leadership, start_date, ends.get(post_id)))
+    for post_id, event_id, cadre_id, unit_id, leadership, start_date, rank in post_rows:
+        facts[cadre_id].posts.append(PostFact(post_id, event_id, unit_id, leadership, start_date, ends.get(post_id),
+                                              rank))
     unit_ids = sorted({p.unit_id for f in facts.values() for p in f.posts} | {f.unit_id for f in facts.values()})
     classes = dict(await _rows(conn, q["units"], unit_ids, known_at=moment))
     prizes: dict[tuple[str, int], Result] = {}

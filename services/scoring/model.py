@@ -38,6 +38,7 @@ class PostFact:
     leadership: str
     start_date: dt.date
     end_date: dt.date | None
+    rank: str | None = None  # the post's level (职级); None: not known (projected before it was kept)
 
     def open_on(self, day: dt.date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

@@ -123,7 +123,7 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
             case PostAssigned():
                 rows["posts"].append({"post_id": event.post_id, "event_id": env.id, "cadre_id": cadre,
                                       "unit_id": event.unit_id, "leadership": event.leadership.value,
-                                      "start_date": event.start_date, "recorded_at": env.time})
+                                      "rank": event.rank, "start_date": event.start_date, "recorded_at": env.time})
             case PostEnded():
                 rows["post_ends"].append({"event_id": env.id, "post_id": event.post_id, "end_date": event.end_date,
                                           "recorded_at": env.time})

@@ -9,8 +9,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import and_, literal, or_, select, text, tuple_, update
+from sqlalchemy import and_, exists, literal, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.announcements import ActiveWarning, Changes, PublishedTotals
@@ -31,17 +32,31 @@ async def try_lock(conn: AsyncConnection, key: int) -> bool:
 # ------------------------------------------------------------------------------------ warnings and totals
 
 
-async def active_warnings(conn: AsyncConnection, cadre_ids: Sequence[str],
-                          kinds: Sequence[str]) -> dict[str, dict[str, ActiveWarning]]:
-    """The active warnings of ``kinds`` of each cadre, by key."""
-    found: dict[str, dict[str, ActiveWarning]] = defaultdict(dict)
-    w = warnings.c
+def _figure(text_: str | None) -> Decimal | None:
+    return Decimal(text_) if text_ is not None else None
+
+
+def _text(figure: Decimal | None) -> str | None:
+    return format(figure.normalize(), "f") if figure is not None else None
+
+
+async def known_warnings(conn: AsyncConnection, cadre_ids: Sequence[str], kinds: Sequence[str]
+                         ) -> tuple[dict[str, dict[str, ActiveWarning]], dict[str, dict[str, int]]]:
+    """The active warnings of ``kinds`` of each cadre, by key, and the last occurrence of each of its keys
+    (active or cleared): one query for the newest row of each key (only the newest can be active)."""
+    active: dict[str, dict[str, ActiveWarning]] = defaultdict(dict)
+    occurrences: dict[str, dict[str, int]] = defaultdict(dict)
+    w, later = warnings.c, warnings.alias("later").c
+    newest = ~exists().where(later.cadre_id == w.cadre_id, later.key == w.key, later.occurrence > w.occurrence)
     for i in range(0, len(cadre_ids), CHUNK):
         for r in await conn.execute(select(warnings).where(
-                w.cadre_id.in_(cadre_ids[i:i + CHUNK]), w.cleared_at.is_(None), w.kind.in_(list(kinds)))):
-            found[r.cadre_id][r.key] = ActiveWarning(r.cadre_id, r.key, r.raised_on, r.kind, r.level, r.detail,
-                                                     r.rule_set)
-    return found
+                w.cadre_id.in_(cadre_ids[i:i + CHUNK]), w.kind.in_(list(kinds)), newest)):
+            occurrences[r.cadre_id][r.key] = r.occurrence
+            if r.cleared_at is None:
+                active[r.cadre_id][r.key] = ActiveWarning(r.cadre_id, r.key, r.raised_on, r.kind, r.level, r.detail,
+                                                          r.rule_set, r.occurrence, _figure(r.figure),
+                                                          _figure(r.threshold))
+    return active, occurrences
 
 
 async def last_published(conn: AsyncConnection, cadre_ids: Sequence[str]) -> dict[str, PublishedTotals]:
@@ -50,7 +65,7 @@ async def last_published(conn: AsyncConnection, cadre_ids: Sequence[str]) -> dic
     for i in range(0, len(cadre_ids), CHUNK):
         for r in await conn.execute(select(published_totals).where(t.cadre_id.in_(cadre_ids[i:i + CHUNK]))):
             found[r.cadre_id] = PublishedTotals(r.cadre_id, r.total_cents, r.positive_cents, r.negative_cents,
-                                                r.rule_set)
+                                                r.rule_set, r.stream_version)
     return found
 
 
@@ -72,11 +87,12 @@ async def apply(conn: AsyncConnection, changes: Changes, *, totals_topic: str, w
         row = change.warning
         if change.status == "raised":
             result = await conn.execute(insert_ignore(conn.dialect.name, warnings).values(
-                cadre_id=row.cadre_id, key=row.key, raised_on=row.raised_on, kind=row.kind, level=row.level,
-                detail=row.detail, rule_set=row.rule_set, raised_at=change.at))
+                cadre_id=row.cadre_id, key=row.key, occurrence=row.occurrence, raised_on=row.raised_on,
+                kind=row.kind, level=row.level, detail=row.detail, figure=_text(row.figure),
+                threshold=_text(row.threshold), rule_set=row.rule_set, raised_at=change.at))
         else:
             result = await conn.execute(update(warnings).where(and_(
-                w.cadre_id == row.cadre_id, w.key == row.key, w.raised_on == row.raised_on, w.cleared_at.is_(None),
+                w.cadre_id == row.cadre_id, w.key == row.key, w.occurrence == row.occurrence, w.cleared_at.is_(None),
             )).values(cleared_on=change.on, cleared_at=change.at))
         if result.rowcount != 1:
             continue
@@ -87,7 +103,8 @@ async def apply(conn: AsyncConnection, changes: Changes, *, totals_topic: str, w
             cleared += 1
     if changes.totals:
         await conn.execute(upsert(conn.dialect.name, published_totals, None, ["cadre_id"],
-                                  ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set"]),
+                                  ["as_of", "total_cents", "positive_cents", "negative_cents", "rule_set",
+                                   "stream_version"]),
                            [t.values for t in changes.totals])
         await conn.execute(outbox.insert(), [{"topic": totals_topic, "key": t.values["cadre_id"], "value": t.message}
                                              for t in changes.totals])

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from services.scoring.model import CadreFacts, EntryFact
+from services.scoring.model import CadreFacts, EntryFact, PostFact
 from services.scoring.rules import RuleSet
 from services.scoring.window import points_text, rolling_window
 
@@ -151,18 +151,45 @@ def annual_below_competent(facts: CadreFacts, as_of: dt.date, rules: RuleSet) ->
                       tuple(e for _, e in grades.values()), "003")
 
 
+def _full_years(start: dt.date, day: dt.date) -> int:
+    """Whole years from ``start`` to ``day``: the third is full on the same calendar day three years on."""
+    return day.year - start.year - ((day.month, day.day) < (start.month, start.day))
+
+
+def at_level_since(posts: list[PostFact], current: PostFact) -> list[PostFact]:
+    """The posts of an unbroken run at ``current``'s level (职级) ending with it, earliest first: going back,
+    a post of the same rank that was held on the eve of (or overlapping) the run's start joins it (a transfer
+    between posts of that level, 调任); a post of another rank (a promotion) or a gap ends it. A post whose
+    rank is unknown runs on its own."""
+    run = [current]
+    while current.rank is not None:
+        start = run[0].start_date
+        before = [p for p in posts if p not in run and p.rank == current.rank and p.start_date < start
+                  and p.end_date is not None and p.end_date >= start - dt.timedelta(days=1)]
+        if not before:
+            break
+        run.insert(0, min(before, key=lambda p: p.start_date))
+    return run
+
+
 def years_in_post(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> RuleResult:
+    """任职满三年 (003): time at the level of the current post counts across transfers between posts of that
+    level, as the selection regulations count 任职年限; a promotion starts the count again (domain.md)."""
     rule = "less_than_three_years_in_post"
     current = [p for p in facts.posts if p.open_on(as_of)]
     if not current:
         return RuleResult(rule, UNKNOWN, "无现任职务记录", "no current post is recorded", (), "003")
-    post = min(current, key=lambda p: p.start_date)
-    years = as_of.year - post.start_date.year - ((as_of.month, as_of.day) < (post.start_date.month, post.start_date.day))
+    run = min((at_level_since(facts.posts, p) for p in current), key=lambda r: r[0].start_date)
+    since, level = run[0].start_date, run[-1].rank or ""
+    years = _full_years(since, as_of)
     minimum = rules.screening.years_in_post_min
+    evidence = tuple(p.event_id for p in run)
+    zh_level, en_level = (f"{level}职级", f"at the level {level}") if level else ("现职", "in post")
     if years < minimum:
-        return RuleResult(rule, FAIL, f"任现职{years}年，不满{minimum}年", f"{years} years in post, fewer than {minimum}",
-                          (post.event_id,), "003")
-    return RuleResult(rule, PASS, f"任现职{years}年", f"{years} years in post", (post.event_id,), "003")
+        return RuleResult(rule, FAIL, f"自{since}起任{zh_level}{years}年，不满{minimum}年",
+                          f"{years} years {en_level} since {since}, fewer than {minimum}", evidence, "003")
+    return RuleResult(rule, PASS, f"自{since}起任{zh_level}{years}年", f"{years} years {en_level} since {since}",
+                      evidence, "003")
 
 
 def sanction_impact(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> RuleResult:

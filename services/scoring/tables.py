@@ -114,6 +114,7 @@ posts = Table(
     Column("cadre_id", String(64), nullable=False, index=True),
     Column("unit_id", String(100), nullable=False, index=True),
     Column("leadership", String(20), nullable=False),
+    Column("rank", String(100), nullable=True),  # the post's level (职级, e.g. 正处级); null if projected before 0008
     Column("start_date", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
@@ -162,16 +163,21 @@ declarations = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
-# Warnings (预警): one row per raising; active while cleared_at is null.
+# Warnings (预警): one row per raising, the key's ``occurrence`` (1, 2, ...: raised again after being
+# cleared, even on the same day); active while cleared_at is null. ``figure`` and ``threshold``: the
+# condition's number on the day raised and what it was held against (decimal text; null when none).
 warnings = Table(
     "warnings",
     metadata,
     Column("cadre_id", String(64), primary_key=True),
     Column("key", String(200), primary_key=True),
-    Column("raised_on", Date, primary_key=True),
+    Column("occurrence", Integer, primary_key=True),
+    Column("raised_on", Date, nullable=False),
     Column("kind", String(50), nullable=False),
     Column("level", String(10), nullable=False),
     Column("detail", Text, nullable=False),
+    Column("figure", String(40), nullable=True),
+    Column("threshold", String(40), nullable=True),
     Column("rule_set", String(100), nullable=False),
     Column("raised_at", DateTime(timezone=True), nullable=False),
     Column("cleared_on", Date, nullable=True),
@@ -188,6 +194,7 @@ published_totals = Table(
     Column("positive_cents", BigInteger, nullable=False),
     Column("negative_cents", BigInteger, nullable=False),
     Column("rule_set", String(100), nullable=False),
+    Column("stream_version", BigInteger, nullable=True),  # of the cadre's last event they rest on
 )
 
 # Messages for other systems, written in the same transaction as the change they announce and

@@ -115,11 +115,16 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str, str, dt.date]:
         raise invalid("cursor", "cursor_format", "not a cursor this list gave out") from exc
 
 
+def _decimal(text: str | None) -> float | int | None:
+    return number(Decimal(text)) if text is not None else None
+
+
 def warnings_page_view(rows: list, limit: int, who: dict[str, dict]) -> dict[str, Any]:
     """A page of warnings; ``next`` is the cursor of the following page (None on the last)."""
     last = rows[-1] if len(rows) == limit else None
     return {"warnings": [{**named(r.cadre_id, who), "key": r.key, "kind": r.kind, "level": r.level,
                           "detail": r.detail, "rule_set": r.rule_set, "raised_on": r.raised_on.isoformat(),
+                          "occurrence": r.occurrence, "figure": _decimal(r.figure), "threshold": _decimal(r.threshold),
                           "cleared_on": r.cleared_on.isoformat() if r.cleared_on else None,
                           "status": "cleared" if r.cleared_at else "active"} for r in rows],
             "next": encode_cursor(last.raised_at, last.cadre_id, last.key, last.raised_on) if last else None}

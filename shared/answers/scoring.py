@@ -153,19 +153,24 @@ class RaisedWarning(Named):
     key: str
     kind: str
     level: Literal["yellow", "red"]
-    detail: str
+    detail: str = Field(description="what held on the day it was raised, dated; not updated afterwards")
     rule_set: str
     raised_on: dt.date
     cleared_on: dt.date | None
     status: Literal["active", "cleared"]
+    occurrence: int = Field(1, ge=1, description="the how-many-th raising of this key for the cadre")
+    figure: float | None = Field(None, description="the condition's number on raised_on (points, or the total "
+                                                   "ranked); null when it has none or was raised before it was kept")
+    threshold: float | None = Field(None, description="what figure was held against (points); null when none")
 
 
 class Warnings(Answer):
     model_config = example({"warnings": [{
         "cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "unit_name": "海港区发改局",
         "key": "bottom_of_ranking:class:economic_development:deputy", "kind": "bottom_of_ranking",
-        "level": "yellow", "detail": "rank 2 of 2 in class:economic_development:deputy (total 6)",
-        "rule_set": "default@1", "raised_on": "2026-12-06", "cleared_on": None, "status": "active"}],
+        "level": "yellow", "detail": "rank 7 of 7 in class:economic_development:deputy (total 6) on 2026-12-06",
+        "rule_set": "default@1", "raised_on": "2026-12-06", "cleared_on": None, "status": "active",
+        "occurrence": 1, "figure": 6, "threshold": None}],
         "next": "WyIyMDI2LTEyLTA2VDA0OjUyOjUwIiwgImMiLCAiayIsICIyMDI2LTEyLTA2Il0="})
     warnings: list[RaisedWarning] = Field(description="newest first")
     next: str | None = Field(description="the cursor of the next page; null on the last")

@@ -34,4 +34,4 @@ def test_a_busy_cadres_weighed_totals_are_published_as_they_are() -> None:
     assert values["total_cents"] == values["positive_cents"] == int((want * 100).to_integral_value(ROUND_DOWN))
     assert values["negative_cents"] == 0
     assert TotalsChanged.model_validate(data).total == Decimal("2250.375")
-    assert json.loads(cloudevent(TotalsChanged.model_validate(data), dt.datetime.now(dt.UTC)))["data"] == data
+    assert json.loads(cloudevent(TotalsChanged.model_validate(data), dt.datetime.now(dt.UTC), cause={}))["data"] == data
