@@ -151,6 +151,13 @@ async def _late_commit_case(engine) -> None:
         async with engine.connect() as reader:
             assert await store.read_committed(reader, Cursor(), 100) == []  # B must wait behind A
         await tx_a.commit()
-    async with engine.connect() as reader:
-        batch = await store.read_committed(reader, Cursor(), 100)
+    # Once A has committed both are readable, in commit order; a transaction open elsewhere on a shared
+    # cluster may hold the horizon a moment longer, so the reader may have to wait for them (never skip).
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        async with engine.connect() as reader:
+            batch = await store.read_committed(reader, Cursor(), 100)
+        if batch or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
     assert [e.stream_id for e in batch] == ["a", "b"]
