@@ -364,3 +364,84 @@ OPERATIONS: list[Operation] = [
     Operation("record_declaration", "/cadres/{cadre_id}/declarations/{declaration}", RecordDeclaration,
               "Record a sensitive declaration (relatives, naked official)", "declarations"),
 ]
+
+
+# ------------------------------------------------------------------ the annual comprehensive assessment (issue 16)
+
+from shared.events import ASSESSMENT_PERIOD, Amount, AssessmentCode, EvaluationKind  # noqa: E402
+
+
+class PublishAssessmentScheme(Command):
+    """Publish a version of an assessment scheme: the document of ``assessment_scheme.v1.json``. Validated as a
+    whole (every problem named by field and rule) and against the versions already published."""
+
+    scheme: dict[str, Any] = Field(description="the scheme document (assessment_scheme.v1)")
+
+
+class _Correctable(Command):
+    reason: str | None = Field(None, min_length=1, max_length=2000,
+                               description="required when correcting a period already recorded")
+
+
+class RecordIndicatorReading(_Correctable):
+    scheme_id: AssessmentCode
+    indicator_id: AssessmentCode
+    period: str = Field(pattern=ASSESSMENT_PERIOD, examples=["2025-07"], description="2025, 2025-Q3 or 2025-07")
+    effective_date: RecordDate = Field(description="the day the reading counts from, not after today")
+    value: Amount | None = None
+    level: str | None = Field(None, min_length=1, max_length=50, examples=["good"])
+    last_year: Amount | None = None
+    target: Amount | None = None
+    source: str = Field(min_length=1, max_length=300, examples=["市统计局月报"])
+    basis: Basis | None = None
+
+    @model_validator(mode="after")
+    def _value_or_level(self) -> RecordIndicatorReading:
+        if (self.value is None) == (self.level is None):
+            raise ValueError("give a value or a level, not both")
+        return self
+
+
+class RecordEvaluationScore(_Correctable):
+    scheme_id: AssessmentCode
+    component_id: AssessmentCode
+    evaluation: EvaluationKind
+    period: str = Field(pattern=ASSESSMENT_PERIOD, examples=["2025-Q2"])
+    effective_date: RecordDate
+    score: Annotated[Amount, Field(ge=0, le=100)]
+    source: str = Field(min_length=1, max_length=300)
+    basis: Basis | None = None
+
+
+class RecordConstraintBreach(Command):
+    scheme_id: AssessmentCode
+    indicator_id: AssessmentCode
+    effective_date: RecordDate
+    note: str = Field(min_length=1, max_length=2000)
+    basis: Basis
+
+
+class RevokeAssessmentInput(Command):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+_UNIT_YEAR = "/units/{unit_id}/assessments/{year}"
+_CADRE_YEAR = "/cadres/{cadre_id}/assessments/{year}"
+OPERATIONS += [
+    Operation("publish_assessment_scheme", "/assessments", PublishAssessmentScheme,
+              "Publish a version of an assessment scheme (综合考评方案)", "assessments", False),
+    Operation("record_unit_assessment_reading", f"{_UNIT_YEAR}/readings", RecordIndicatorReading,
+              "Record an indicator reading of a unit (or its team) for a period", "assessments", False),
+    Operation("record_unit_evaluation_score", f"{_UNIT_YEAR}/evaluation-scores", RecordEvaluationScore,
+              "Record an evaluation score of a unit (or its team)", "assessments", False),
+    Operation("record_unit_constraint_breach", f"{_UNIT_YEAR}/constraint-breaches", RecordConstraintBreach,
+              "Record a breach of a constraint indicator by a unit", "assessments", False),
+    Operation("revoke_unit_assessment_input", f"{_UNIT_YEAR}/inputs/{{input_id}}/revocation", RevokeAssessmentInput,
+              "Revoke a unit's reading, score or breach (a new event; the original stays)", "assessments", False),
+    Operation("record_cadre_assessment_reading", f"{_CADRE_YEAR}/readings", RecordIndicatorReading,
+              "Record an indicator reading of a cadre for a period", "assessments"),
+    Operation("record_cadre_evaluation_score", f"{_CADRE_YEAR}/evaluation-scores", RecordEvaluationScore,
+              "Record an evaluation score of a cadre", "assessments"),
+    Operation("revoke_cadre_assessment_input", f"{_CADRE_YEAR}/inputs/{{input_id}}/revocation", RevokeAssessmentInput,
+              "Revoke a cadre's reading or score (a new event; the original stays)", "assessments"),
+]

@@ -100,6 +100,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "daily_refresh": row(system_admin="AAA"),
     "bulk_import": row(),  # the county clerk is not top-level (test_only_a_top_level_clerk_imports)
     "access_log": row(auditor="AAH", audit_admin="AAA"),
+    # the annual comprehensive assessment (issue 16)
+    "publish_assessment_scheme": row(),  # the county clerk is not top-level: the assessment office publishes
+    "record_unit_assessment_reading": CLERK_WRITE,
+    "record_unit_evaluation_score": CLERK_WRITE,
+    "record_unit_constraint_breach": CLERK_WRITE,
+    "revoke_unit_assessment_input": CLERK_WRITE,
+    "record_cadre_assessment_reading": CLERK_WRITE,
+    "record_cadre_evaluation_score": CLERK_WRITE,
+    "revoke_cadre_assessment_input": CLERK_WRITE,
 }
 
 # Every write's body is the documented example of the public spec (so the examples stay valid).
@@ -163,7 +172,8 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
     cadre, unit = world.cadre(column), world.units[column]
     filled = path.format(cadre_id=cadre, unit_id=unit, entry_id=uuid.uuid4(), appeal_id=uuid.uuid4(),
                          achievement_id=uuid.uuid4(), post_id=uuid.uuid4(), year=2025, period="2025-Q4",
-                         declaration="relatives")
+                         declaration="relatives", scheme_id="matrix-scheme", input_id=uuid.uuid4(),
+                         subject_id=unit)
     params: dict[str, Any] = {}
     body: dict[str, Any] | None = dict(BODIES.get(name, {})) if method == "POST" else None
     headers = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
