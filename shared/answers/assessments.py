@@ -5,10 +5,13 @@ routine assessment's 40 % and the poverty-alleviation conversion 好 → 100, �
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from shared.answers.base import example
+from pydantic import Field
+
+from shared.answers.base import Answer, example
 from shared.answers.writes import Written
 
 _INPUT = "0b7c6a7e-2d7e-4a53-9f43-0e7b1f0a5c21"
@@ -81,3 +84,160 @@ WRITE_ANSWERS: dict[str, type[Written]] = {
     "record_cadre_evaluation_score": InputWritten,
     "revoke_unit_assessment_input": InputRevoked, "revoke_cadre_assessment_input": InputRevoked,
 }
+
+
+# ------------------------------------------------------------------------------------------------- reads
+# Numbers are exact decimal strings ("92.5"; the composite at the scheme's places, "88.00").
+
+Num = str | None
+_EV = "5f0c1e7a-5a0e-4a43-9c55-1c4f8b7d2e10"
+_HEAD = {"scheme_id": "district-2025", "version": 1, "subject_kind": "unit", "year": 2025, "as_of": "2025-12-31",
+         "known_at": "2026-12-06T05:00:00+00:00"}
+
+
+class Decided(Answer):
+    grade: str = Field(description="the grade decided and recorded (the same record as an annual grade)")
+    event_id: str
+    recorded_at: dt.datetime
+
+
+class ResultLine(Answer):
+    subject_id: str
+    class_id: str
+    status: Literal["complete", "blocked"]
+    composite: Num
+    rank: int | None = Field(description="within the class; none when blocked")
+    of: int | None
+    band: Literal["top", "bottom"] | None = Field(description="the two ends: top 30 %, bottom 10 % (000)")
+    calculated: str | None = Field(description="the grade the composite reaches")
+    proposed: str | None = Field(description="after every rule (the proposal, not the decision)")
+    decided: Decided | None
+
+
+class TwoEnds(Answer):
+    class_id: str
+    top: list[str]
+    bottom: list[str]
+
+
+class _Head(Answer):
+    scheme_id: str
+    version: int = Field(description="the scheme version in force on as_of")
+    subject_kind: Literal["unit", "team", "cadre"]
+    year: int
+    as_of: dt.date
+    known_at: dt.datetime
+
+
+class AssessmentResults(_Head):
+    model_config = example({**_HEAD, "class": "economic_development", "results": [
+        {"subject_id": "qhd-haigang", "class_id": "economic_development", "status": "complete", "composite": "93.60",
+         "rank": 1, "of": 1, "band": "top", "calculated": "merit", "proposed": "merit", "decided": None}],
+        "two_ends": [{"class_id": "economic_development", "top": ["qhd-haigang"], "bottom": []}]})
+    class_: str | None = Field(alias="class")
+    results: list[ResultLine]
+    two_ends: list[TwoEnds]
+
+
+class Fired(Answer):
+    rule: str
+    source: str = Field(description="the article (000/001/002/004) or scheme")
+    event_ids: list[str]
+    message: str
+
+
+class Missing(Answer):
+    what: str
+    component_id: str
+    policy: Literal["renormalise", "zero", "block"]
+    effect: str
+
+
+class IndicatorLine(Answer):
+    indicator_id: str
+    component_id: str
+    kind: str
+    unit: str
+    direction: str
+    function: str
+    event_ids: list[str]
+    raw: str | None
+    basis: Num
+    basis_kind: str | None
+    points: Num
+    weight: str
+    contribution: Num
+    status: str
+    note: str
+    linked_from: list[str]
+
+
+class ComponentLine(Answer):
+    component_id: str
+    source: Literal["indicators", "score"]
+    weight: str
+    missing_policy: str
+    score: Num
+    contribution: Num
+    status: str
+    event_ids: list[str]
+    indicators: list[IndicatorLine]
+
+
+class ProposalPart(Answer):
+    calculated: str | None
+    proposed: str | None
+    appraisal_level: str | None
+    fired: list[Fired]
+    evidence: list[str]
+
+
+class StandingPart(Answer):
+    rank: int
+    of: int
+    band: Literal["top", "bottom"] | None
+
+
+class ConsequencePart(Answer):
+    rule: str
+    source: str
+    subject_id: str = Field(description="who bears it: the subject, or the head of a unit or team")
+    action: str
+    year: int
+    event_ids: list[str]
+    message: str
+
+
+class IgnoredInput(Answer):
+    event_id: str
+    subject_id: str
+    item_id: str
+    reason: str
+
+
+class SubjectResult(_Head):
+    model_config = example({**_HEAD, "subject_id": "qhd-haigang", "class_id": "economic_development",
+                            "status": "complete", "composite": "93.60", "exact": "93.6", "components": [
+                                {"component_id": "routine", "source": "score", "weight": "40",
+                                 "missing_policy": "zero", "score": "90", "contribution": "36", "status": "scored",
+                                 "event_ids": [_EV], "indicators": []}],
+                            "missing": [], "fired": [],
+                            "proposal": {"calculated": "merit", "proposed": "merit", "appraisal_level": None,
+                                         "fired": [{"rule": "grade_from_composite", "source": "scheme",
+                                                    "event_ids": [], "message": "composite 93.60 → merit"}],
+                                         "evidence": [_EV]},
+                            "standing": {"rank": 1, "of": 1, "band": "top"}, "decided": None, "consequences": [],
+                            "ignored": []})
+    subject_id: str
+    class_id: str
+    status: Literal["complete", "blocked"]
+    composite: Num
+    exact: Num
+    components: list[ComponentLine]
+    missing: list[Missing]
+    fired: list[Fired] = Field(description="the rules that fired on the composite")
+    proposal: ProposalPart
+    standing: StandingPart | None
+    decided: Decided | None
+    consequences: list[ConsequencePart] = Field(description="what the proposed grade entails (001, 004)")
+    ignored: list[IgnoredInput] = Field(description="inputs left out: not of this scheme version")

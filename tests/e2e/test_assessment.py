@@ -9,6 +9,7 @@ from typing import Any
 from shared.answers.assessments import EXAMPLE_SCHEME
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import key
+from tests.e2e.test_scoring_features import eventually
 
 YEAR = 2025
 UNITS = {"as-u1": "economic_development", "as-u2": "economic_development", "as-u3": "economic_development"}
@@ -73,3 +74,110 @@ async def test_readings_are_recorded_corrected_with_a_reason_and_revoked(system:
     both = await system.client.post(f"/api/v1{base}/readings", json={**reading, "level": "good"},
                                     headers={**system.auth(), **key()})
     assert both.status_code == 422, both.text
+
+
+async def reading(system: System, unit: str, indicator: str, period: str, effective: str, **value: str) -> dict:
+    return await post(system, f"/units/{unit}/assessments/{YEAR}/readings", {
+        "scheme_id": "e2e-district", "indicator_id": indicator, "period": period, "effective_date": effective,
+        "source": "市统计局月报", **value})
+
+
+async def routine(system: System, unit: str, period: str, effective: str, score: str) -> dict:
+    return await post(system, f"/units/{unit}/assessments/{YEAR}/evaluation-scores", {
+        "scheme_id": "e2e-district", "component_id": "routine", "evaluation": "routine", "period": period,
+        "effective_date": effective, "score": score, "source": "平时考核季度监测"})
+
+
+async def results(system: System, **params: Any) -> dict[str, Any]:
+    r = await system.client.get("/api/v1/assessments/e2e-district/results", params={"year": YEAR, **params},
+                                headers=system.auth())
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def subject(system: System, subject_id: str, **params: Any) -> dict[str, Any]:
+    r = await system.client.get(f"/api/v1/assessments/e2e-district/subjects/{subject_id}",
+                                params={"year": YEAR, **params}, headers=system.auth())
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_results_computed_on_read_equal_the_figures_worked_by_hand(system: System) -> None:
+    for n, (unit, unit_class) in enumerate(UNITS.items()):
+        await post(system, "/units", {"unit_id": unit, "name": f"考评单位{n}", "parent_id": "e2e-county",
+                                      "level": "unit", "unit_class": unit_class})
+    await reading(system, "as-u1", "gdp", "2025-06", "2025-06-30", value="90")
+    await reading(system, "as-u1", "poverty", "2025", "2025-03-31", level="fairly_good")
+    await routine(system, "as-u1", "2025-Q1", "2025-03-31", "90")
+    await routine(system, "as-u1", "2025-Q2", "2025-06-30", "80")
+    before_november = (await results(system))["known_at"]
+    november = await reading(system, "as-u1", "gdp", "2025-11", "2025-11-30", value="110")
+    await reading(system, "as-u2", "gdp", "2025-11", "2025-11-30", value="130")
+    await reading(system, "as-u2", "poverty", "2025", "2025-03-31", level="good")
+    await routine(system, "as-u2", "2025", "2025-12-20", "70")
+    breach = await post(system, f"/units/as-u2/assessments/{YEAR}/constraint-breaches", {
+        "scheme_id": "e2e-district", "indicator_id": "ecology", "effective_date": "2025-05-12",
+        "note": "重大生态环境损害事故", "basis": {"reason": "省厅通报", "document": "环发〔2025〕12号"}})
+    await reading(system, "as-u3", "gdp", "2025-11", "2025-11-30", value="50")
+
+    async def year_end() -> dict[str, Any]:
+        found = await results(system)
+        assert {r["subject_id"]: r["composite"] for r in found["results"]} == {
+            # as-u1: gdp 110 (November's stands for the year) → 110; poverty 较好 → 85;
+            #   work = (110×60 + 85×40) / 100 = 100; routine = mean(90, 80) = 85
+            #   composite = (100×60 + 85×40) / 100 = 94.00
+            "as-u1": "94.00",
+            # as-u2: gdp 130 → held at the cap 120; poverty 好 → 100; work = (120×60 + 100×40) / 100 = 112
+            #   composite = (112×60 + 70×40) / 100 = 95.20
+            "as-u2": "95.20",
+            # as-u3: gdp 50; poverty missing (renormalised): work = 50; routine missing counts 0 (its policy)
+            #   composite = (50×60 + 0×40) / 100 = 30.00
+            "as-u3": "30.00",
+            # e2e-unit: its one reading was revoked; work missing, routine 0: composite 0.00
+            system.unit_id: "0.00",
+        }, found
+        return found
+
+    found = await eventually(year_end)
+    lines = {r["subject_id"]: r for r in found["results"]}
+    assert [r["subject_id"] for r in found["results"]] == ["as-u2", "as-u1", "as-u3", system.unit_id]
+    assert (lines["as-u2"]["rank"], lines["as-u2"]["of"], lines["as-u2"]["band"]) == (1, 4, "top")
+    assert (lines["as-u2"]["calculated"], lines["as-u2"]["proposed"]) == ("merit", "fail")  # the veto
+    assert (lines["as-u1"]["calculated"], lines["as-u1"]["proposed"]) == ("merit", "merit")
+    assert (lines["as-u3"]["calculated"], lines["as-u3"]["proposed"]) == ("fail", "fail")
+    assert found["two_ends"][0]["class_id"] == "economic_development" and "as-u2" in found["two_ends"][0]["top"]
+
+    u1 = await subject(system, "as-u1")
+    work = next(c for c in u1["components"] if c["component_id"] == "work")
+    gdp = next(i for i in work["indicators"] if i["indicator_id"] == "gdp")
+    assert (gdp["raw"], gdp["points"], gdp["event_ids"]) == ("110", "110", [gdp["event_ids"][0]])
+    assert (work["score"], u1["exact"], u1["missing"]) == ("100", "94", [])
+    assert november["input_id"]
+    u2 = await subject(system, "as-u2")
+    assert "constraint_veto_unit_fails" in [f["rule"] for f in u2["proposal"]["fired"]]
+    assert {c["rule"] for c in u2["consequences"]} == {"unit_fail_rectification_report", "unit_fail_head_admonishment"}
+    assert breach["input_id"]
+    u3 = await subject(system, "as-u3")
+    assert {(m["what"], m["policy"]) for m in u3["missing"]} == {("indicator poverty", "renormalise"),
+                                                                  ("component routine", "zero")}
+
+    # As of mid-July: June's gdp reading (90) stands; work = (90×60 + 85×40) / 100 = 88;
+    # composite = (88×60 + 85×40) / 100 = 86.80. As known before November's reading was recorded: the same.
+    assert (await subject(system, "as-u1", as_of="2025-07-15"))["composite"] == "86.80"
+    assert (await subject(system, "as-u1", known_at=before_november))["composite"] == "86.80"
+
+
+async def test_an_auditor_reads_the_results_and_writes_nothing(system: System) -> None:
+    auditor = system.auth(role="auditor", subject="aud-1")
+    r = await system.client.get("/api/v1/assessments/e2e-district/results", params={"year": YEAR}, headers=auditor)
+    assert r.status_code == 200, r.text
+    r = await system.client.post(f"/api/v1/units/as-u1/assessments/{YEAR}/readings", headers={**auditor, **key()},
+                                 json={"scheme_id": "e2e-district", "indicator_id": "gdp", "period": "2025-12",
+                                       "effective_date": "2025-12-31", "value": "1", "source": "x"})
+    assert r.status_code == 403, r.text
+    county = system.auth(unit="e2e-county")
+    r = await system.client.get("/api/v1/assessments/e2e-district/results", params={"year": YEAR}, headers=county)
+    assert r.status_code == 403, r.text
+    r = await system.client.get("/api/v1/assessments/no-such-scheme/results", params={"year": YEAR},
+                                headers=system.auth())
+    assert r.status_code == 404, r.text
