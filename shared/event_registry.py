@@ -30,7 +30,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         e.IntegrityVetoRecorded, e.DeclarationRecorded, e.UnitRegistered, e.TeamGradeRecorded,
         e.TargetEvaluationRecorded, e.CategoryDefined,
         e.AssessmentSchemePublished, e.IndicatorReadingRecorded, e.EvaluationScoreRecorded,
-        e.ConstraintBreachRecorded, e.AssessmentInputRevoked,
+        e.ConstraintBreachRecorded, e.AssessmentInputRevoked, e.AssessmentGradeDecided,
     )
 }
 

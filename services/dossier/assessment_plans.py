@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.dossier import domain, units
+from services.dossier.domain import assessment_decisions as decisions
 from services.dossier.domain import assessment_inputs as inputs
 from services.dossier.domain import assessment_schemes as schemes
 from services.dossier.plans import Plan
@@ -15,7 +16,8 @@ from services.dossier.plans import Plan
 OPERATIONS = frozenset({
     "publish_assessment_scheme", "record_unit_assessment_reading", "record_unit_evaluation_score",
     "record_unit_constraint_breach", "revoke_unit_assessment_input", "record_cadre_assessment_reading",
-    "record_cadre_evaluation_score", "revoke_cadre_assessment_input",
+    "record_cadre_evaluation_score", "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
+    "decide_cadre_assessment_grade",
 })
 _RECORD = {"assessment_reading": inputs.record_reading, "evaluation_score": inputs.record_score,
            "constraint_breach": inputs.record_breach}
@@ -27,6 +29,13 @@ def plan(operation: str, cmd: Any, params: dict[str, str], new_id: str) -> Plan:
         scheme_id = schemes.scheme_id_of(cmd)
         return Plan(schemes.stream_id(scheme_id), lambda s, ctx: schemes.publish(s, cmd),
                     {"scheme_id": scheme_id}, fold=lambda sid, ev: schemes.fold(ev))
+    if operation == "decide_unit_assessment_grade":
+        unit_id = params["unit_id"]
+        return Plan(units.stream_id(unit_id), lambda s, ctx: decisions.decide_unit(s, year, cmd, ctx.today.year),
+                    {"year": year, "grade": cmd.grade}, fold=lambda sid, ev: units.fold(unit_id, ev))
+    if operation == "decide_cadre_assessment_grade":
+        return Plan(params["cadre_id"], lambda s, ctx: decisions.decide_cadre(s, year, cmd, ctx),
+                    {"year": year, "grade": cmd.grade.value})
     _, _, what = operation.removeprefix("record_").removeprefix("revoke_").partition("_")
     if "unit_id" in params:
         unit_id = params["unit_id"]

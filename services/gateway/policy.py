@@ -65,7 +65,8 @@ CLERK_UNIT_WRITES = ("register_unit", "record_team_grade", "record_target_evalua
 ASSESSMENT_INPUT_WRITES = ("record_unit_assessment_reading", "record_unit_evaluation_score",
                            "record_unit_constraint_breach", "revoke_unit_assessment_input",
                            "record_cadre_assessment_reading", "record_cadre_evaluation_score",
-                           "revoke_cadre_assessment_input")
+                           "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
+                           "decide_cadre_assessment_grade")
 
 # action -> role -> relations that allow it. A role missing from an action's row can never do it.
 GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {

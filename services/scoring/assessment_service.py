@@ -95,8 +95,10 @@ def _head(c: Computed) -> dict[str, Any]:
 
 def _decision(c: Computed, subject_id: str) -> dict[str, Any] | None:
     row = c.decided.get(subject_id)
-    return None if row is None else {"grade": row.value, "event_id": row.event_id,
-                                     "recorded_at": row.recorded_at.isoformat()}
+    if row is None:
+        return None
+    recorded = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=dt.UTC)  # SQLite
+    return {"grade": row.value, "event_id": row.event_id, "recorded_at": recorded.isoformat()}
 
 
 def results_view(c: Computed, class_id: str | None) -> dict[str, Any]:

@@ -45,7 +45,7 @@ PROJECTED = {
     "integrity_veto_recorded": {1}, "team_grade_recorded": {1}, "target_evaluation_recorded": {1},
     "declaration_recorded": {1},
     "assessment_scheme_published": {1}, "indicator_reading_recorded": {1}, "evaluation_score_recorded": {1},
-    "constraint_breach_recorded": {1}, "assessment_input_revoked": {1},
+    "constraint_breach_recorded": {1}, "assessment_input_revoked": {1}, "assessment_grade_decided": {1},
 }
 
 # What the facts read of an event, as columns the store's database extracts from the event JSON while it
@@ -161,6 +161,7 @@ FILL = [
     _result("target_prize", "prize", "target_evaluation_recorded", subject=_UNIT),
     _insert("declarations", "event_id, cadre_id, declaration, flagged, recorded_at",
             "event_id, stream_id, declaration, flagged, recorded_at", "declaration_recorded"),
+    _result("assessment_grade", "grade", "assessment_grade_decided", subject=_UNIT),
     _insert("assessment_schemes", "event_id, scheme_id, version, effective_from, document, recorded_at",
             "event_id, scheme_id, version, effective_from, scheme_document, recorded_at", "assessment_scheme_published"),
     *(_insert("assessment_inputs", _INPUT, f"event_id, '{t}', input_id, {_UNIT}, scheme_id, year, {item}, period, "

@@ -35,6 +35,7 @@ from shared.events import (
     AchievementVerified,
     AnnualGradeRecorded,
     AppraisalLevelRecorded,
+    AssessmentGradeDecided,
     AssessmentInputRevoked,
     AssessmentSchemePublished,
     AssessmentScoresRecorded,
@@ -190,6 +191,8 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
                                                         effective_date=event.effective_date, note=event.note))
             case AssessmentInputRevoked():
                 rows["assessment_inputs"].append(_input(env, unit, event, note=event.reason))
+            case AssessmentGradeDecided():
+                rows["results"].append(_result(env, unit, event.year, "assessment_grade", event.grade))
     return rows
 
 

@@ -58,6 +58,13 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
                                       "evaluation": "superior", "period": "2025", "effective_date": "2025-12-20",
                                       "score": "92", "source": "上级评价表"},
     "revoke_cadre_assessment_input": {"reason": "评分表录入错误，撤销"},
+    "decide_unit_assessment_grade": {"scheme_id": "district-2025", "subject_kind": "unit", "grade": "pass",
+                                     "calculated": "merit", "proposed": "fail",
+                                     "departures": [{"rule": "proposal", "reason": "事故经核查不属重大事故，不适用一票否决"},
+                                                    {"rule": "constraint_veto_unit_fails",
+                                                     "reason": "省厅复核通报已撤回（甘环函〔2025〕30号）"}]},
+    "decide_cadre_assessment_grade": {"scheme_id": "cadres-2025", "grade": "competent", "calculated": "competent",
+                                      "proposed": "competent"},
 }
 
 
@@ -77,7 +84,14 @@ class InputRevoked(InputWritten):
     revoked: Literal[True]
 
 
+class GradeDecided(Written):
+    model_config = example({"year": 2025, "grade": "pass", "version": 9})
+    year: int
+    grade: str
+
+
 WRITE_ANSWERS: dict[str, type[Written]] = {
+    "decide_unit_assessment_grade": GradeDecided, "decide_cadre_assessment_grade": GradeDecided,
     "publish_assessment_scheme": SchemePublished,
     "record_unit_assessment_reading": InputWritten, "record_unit_evaluation_score": InputWritten,
     "record_unit_constraint_breach": InputWritten, "record_cadre_assessment_reading": InputWritten,

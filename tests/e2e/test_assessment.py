@@ -181,3 +181,42 @@ async def test_an_auditor_reads_the_results_and_writes_nothing(system: System) -
     r = await system.client.get("/api/v1/assessments/no-such-scheme/results", params={"year": YEAR},
                                 headers=system.auth())
     assert r.status_code == 404, r.text
+
+
+async def test_a_decision_departing_from_the_proposal_needs_its_reason_and_both_grades_are_shown(
+        system: System) -> None:
+    path = f"/units/as-u2/assessments/{YEAR}/decision"
+    decision = {"scheme_id": "e2e-district", "subject_kind": "unit", "grade": "pass", "calculated": "merit",
+                "proposed": "fail"}
+    refused = await post(system, path, decision, 422)
+    assert [(e["field"], e["rule"]) for e in refused["errors"]] == [("departures", "departure_has_reason")]
+    not_a_grade = await system.client.post(f"/api/v1{path}", json={**decision, "grade": "excellent"},
+                                           headers={**system.auth(), **key()})
+    assert not_a_grade.status_code == 422, not_a_grade.text
+    written = await post(system, path, {**decision, "departures": [
+        {"rule": "proposal", "reason": "事故经复核不属重大事故"},
+        {"rule": "constraint_veto_unit_fails", "reason": "省厅通报已撤回"}]})
+    assert (written["year"], written["grade"]) == (YEAR, "pass")
+
+    async def decided() -> dict[str, Any]:
+        u2 = await subject(system, "as-u2")
+        assert u2["decided"] is not None and u2["decided"]["grade"] == "pass", u2["decided"]
+        return u2
+
+    u2 = await eventually(decided)
+    assert (u2["proposal"]["calculated"], u2["proposal"]["proposed"]) == ("merit", "fail")
+    line = next(r for r in (await results(system))["results"] if r["subject_id"] == "as-u2")
+    assert (line["calculated"], line["proposed"], line["decided"]["grade"]) == ("merit", "fail", "pass")
+
+
+async def test_a_cadre_s_decided_grade_is_the_annual_grade_with_its_constraints(system: System) -> None:
+    cadre = (await post(system, "/cadres", {"name": "考评对象", "unit_id": "as-u1"}))["id"]
+    base = f"/cadres/{cadre}/assessments/{YEAR}"
+    await post(system, f"{base}/appraisal-level", {"level": "poor"})
+    decision = {"scheme_id": "e2e-cadres", "grade": "excellent", "calculated": "excellent", "proposed": "excellent"}
+    refused = await post(system, f"{base}/decision", decision, 422)  # 差 caps the grade: the same rule as ever
+    assert refused["rule"] == "poor_appraisal_caps_grade_below_competent"
+    await post(system, f"{base}/decision", {**decision, "grade": "basically_competent", "departures": [
+        {"rule": "proposal", "reason": "实绩鉴定为差"}]})
+    r = await system.client.get(f"/api/v1/cadres/{cadre}/events", headers=system.auth())
+    assert [e["type"] for e in r.json()["events"]][-2:] == ["assessment_grade_decided", "annual_grade_recorded"]

@@ -109,6 +109,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "record_cadre_assessment_reading": CLERK_WRITE,
     "record_cadre_evaluation_score": CLERK_WRITE,
     "revoke_cadre_assessment_input": CLERK_WRITE,
+    "decide_unit_assessment_grade": CLERK_WRITE,
+    "decide_cadre_assessment_grade": CLERK_WRITE,
     # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
     "assessment_results": row(),
     "assessment_subject": row(),
@@ -245,7 +247,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 54 operations x 7 roles x 3 objects = 1134
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 56 operations x 7 roles x 3 objects = 1176
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

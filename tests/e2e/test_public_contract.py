@@ -267,6 +267,10 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
         found = await c.call("get", "/assessments/{scheme_id}/results", scheme_id=scheme_id, year=year)
         assert unit in {r["subject_id"] for r in found["results"]}
 
+    await c.call("post", units + "/decision", body={**E["decide_unit_assessment_grade"], "scheme_id": scheme_id},
+                 unit_id=unit, year=year)
+    await c.call("post", cadres + "/decision", body={**E["decide_cadre_assessment_grade"], "reason": "综合考评决定"},
+                 cadre_id=cadre_id, year=year)
     await eventually(computed)
     await c.call("get", "/assessments/{scheme_id}/subjects/{subject_id}", scheme_id=scheme_id, subject_id=unit,
                  year=year)

@@ -23,6 +23,7 @@ from services.dossier.relay import message_of
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.scoring import from_store, projection
+from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
 from services.scoring.consumer import CONSUMER_NAME, ScoringConsumer
 from services.scoring.tables import consumer_positions, current_entries, entries, results
 from shared.answers.assessments import EXAMPLE_SCHEME
@@ -31,6 +32,7 @@ from shared.db import make_engine, write_transaction
 from shared.events import (
     EVENT_TYPES,
     AchievementVerified,
+    AssessmentGradeDecided,
     AssessmentInputRevoked,
     AssessmentSchemePublished,
     AssessmentScoresRecorded,
@@ -108,7 +110,9 @@ def assessment_events(cadre: str, basis: Basis) -> list[tuple[str, list]]:
                                     **common),
             ConstraintBreachRecorded(input_id="b1", indicator_id="ecology", effective_date=dt.date(2025, 5, 1),
                                      note="事故", basis=basis, **common),
-            AssessmentInputRevoked(input_id="r1", reason="报送有误", **common)]),
+            AssessmentInputRevoked(input_id="r1", reason="报送有误", **common),
+            AssessmentGradeDecided(subject_kind="unit", grade="pass", calculated="merit", proposed="fail",
+                                   departures=({"rule": "proposal", "reason": "复核"},), **common)]),
         (cadre, [EvaluationScoreRecorded(input_id="s2", component_id="superior", evaluation="superior",
                                          period="2025", effective_date=dt.date(2025, 12, 20), score=Decimal("92"),
                                          source="上级评价表", **common)]),
@@ -167,7 +171,10 @@ async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> 
             # not vacuously: every kind of result and the derived current entries are there
             kinds = {k for (k,) in await b.execute(select(results.c.kind).distinct())}
             assert kinds == {"annual_grade", "appraisal_level", "mass_satisfaction", "political_quality", "veto",
-                             "team_grade", "target_prize"}
+                             "team_grade", "target_prize", "assessment_grade"}
+            # and the assessment's facts (issue 16): a scheme, and inputs of every kind
+            assert await b.scalar(select(func.count()).select_from(assessment_inputs)) == 6
+            assert await b.scalar(select(func.count()).select_from(assessment_schemes)) == 1
             assert await b.scalar(select(func.count()).select_from(current_entries)) > 500
             # the indexes and key constraints dropped for the fill are all back, as the migrations made them
             for schema in (INDEXES, CONSTRAINTS):

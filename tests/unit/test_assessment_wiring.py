@@ -13,7 +13,7 @@ from services.dossier.domain import assessment_inputs as inputs
 from services.dossier.domain import assessment_schemes as schemes
 from services.dossier.errors import AlreadyDone, DomainError
 from services.scoring.assessment.read_model import InputRow, inputs_as_of
-from shared import commands as c
+from shared import assessment_commands as c
 from shared.answers.assessments import EXAMPLE_SCHEME
 from shared.assessment_scheme import parse_scheme
 
@@ -115,3 +115,24 @@ def test_a_revoked_correction_does_not_bring_back_what_it_corrected() -> None:
             row("e3", "revoked", None, None, None, input_id="e2", minutes=2)]
     got, _ = inputs_as_of(scheme, rows, ["u1"], dt.date(2025, 12, 31))
     assert got.readings == ()
+
+
+def test_a_decision_departing_from_the_proposal_without_a_reason_is_refused() -> None:
+    from services.dossier import units
+    from services.dossier.domain import assessment_decisions as decisions
+    from shared.events import UnitRegistered
+
+    unit = units.fold("u1", [UnitRegistered(unit_id="u1", name="u", parent_id=None, level="city", unit_class="c")])
+    cmd = c.DecideUnitAssessmentGrade(scheme_id="s", subject_kind="unit", grade="pass", calculated="merit",
+                                      proposed="fail")
+    with pytest.raises(DomainError) as refused:
+        decisions.decide_unit(unit, 2025, cmd, 2026)
+    assert (refused.value.field, refused.value.rule) == ("departures", "departure_has_reason")
+    explained = cmd.model_copy(update={"departures": [c.Departure(rule="proposal", reason="复核")]})
+    [decided] = decisions.decide_unit(unit, 2025, explained, 2026)
+    assert (decided.grade, decided.proposed, decided.calculated) == ("pass", "fail", "merit")
+    team = c.DecideUnitAssessmentGrade(scheme_id="s", subject_kind="team", grade="good", proposed="good")
+    assert [e.event_type for e in decisions.decide_unit(unit, 2025, team, 2026)] == [
+        "assessment_grade_decided", "team_grade_recorded"]
+    with pytest.raises(ValueError, match="one of merit, pass, fail"):
+        c.DecideUnitAssessmentGrade(scheme_id="s", subject_kind="unit", grade="excellent")

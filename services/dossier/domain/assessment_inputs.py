@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from services.dossier.errors import AlreadyDone, DomainError, NotFound
-from shared import commands as c
+from shared import assessment_commands as c
 from shared.events import (
     AssessmentInputRevoked,
     ConstraintBreachRecorded,

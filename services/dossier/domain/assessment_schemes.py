@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from services.dossier.errors import DomainError
-from shared import commands as c
+from shared import assessment_commands as c
 from shared.assessment_scheme import AssessmentScheme, SchemeInvalid, SchemeProblem, parse_scheme, version_problems
 from shared.events import AssessmentSchemePublished, DomainEvent
 
