@@ -55,7 +55,24 @@ class AssessmentSchemePublished(DomainEvent):
         return self.effective_from
 
 
-class IndicatorReadingRecorded(DomainEvent):
+class _PeriodInput(DomainEvent):
+    """What a reading and a score share: the period it is for, counted from its effective date; recording a
+    period again corrects it (a reason is then required)."""
+
+    input_id: str
+    scheme_id: AssessmentCode
+    year: Year
+    period: str = Field(pattern=ASSESSMENT_PERIOD)
+    effective_date: dt.date
+    source: str = Field(min_length=1, max_length=300, description="where it comes from (统计局, 现场核查, 评分表 …)")
+    basis: Basis | None = None
+    reason: str | None = Field(None, max_length=2000)
+
+    def effective_on(self) -> dt.date:
+        return self.effective_date
+
+
+class IndicatorReadingRecorded(_PeriodInput):
     """An indicator's reading for a period (004: data monthly, projects quarterly): a number against the
     target, or a level (001: the poverty-alleviation result). Recording a period again corrects it (a reason
     is then required); the latest period read by a date stands for the year to that date."""
@@ -63,45 +80,23 @@ class IndicatorReadingRecorded(DomainEvent):
     event_type: ClassVar[str] = "indicator_reading_recorded"
     schema_version: ClassVar[int] = 1
 
-    input_id: str
-    scheme_id: AssessmentCode
     indicator_id: AssessmentCode
-    year: Year
-    period: str = Field(pattern=ASSESSMENT_PERIOD)
-    effective_date: dt.date
     value: Amount | None = None
     level: str | None = Field(None, min_length=1, max_length=50)
     last_year: Amount | None = Field(None, description="the same period last year (004)")
     target: Amount | None = Field(None, description="the target as the monitoring sheet states it")
-    source: str = Field(min_length=1, max_length=300, description="where the figure comes from (统计局, 现场核查 …)")
-    basis: Basis | None = None
-    reason: str | None = Field(None, max_length=2000)
-
-    def effective_on(self) -> dt.date:
-        return self.effective_date
 
 
-class EvaluationScoreRecorded(DomainEvent):
+class EvaluationScoreRecorded(_PeriodInput):
     """A score (0-100) of a component scored as a whole (001: superior, department, democratic evaluation,
     routine assessment by quarter). Recording a period again corrects it (with a reason)."""
 
     event_type: ClassVar[str] = "evaluation_score_recorded"
     schema_version: ClassVar[int] = 1
 
-    input_id: str
-    scheme_id: AssessmentCode
     component_id: AssessmentCode
     evaluation: EvaluationKind
-    year: Year
-    period: str = Field(pattern=ASSESSMENT_PERIOD)
-    effective_date: dt.date
     score: Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)]
-    source: str = Field(min_length=1, max_length=300)
-    basis: Basis | None = None
-    reason: str | None = Field(None, max_length=2000)
-
-    def effective_on(self) -> dt.date:
-        return self.effective_date
 
 
 class ConstraintBreachRecorded(DomainEvent):
