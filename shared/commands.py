@@ -364,3 +364,9 @@ OPERATIONS: list[Operation] = [
     Operation("record_declaration", "/cadres/{cadre_id}/declarations/{declaration}", RecordDeclaration,
               "Record a sensitive declaration (relatives, naked official)", "declarations"),
 ]
+
+
+
+# The annual comprehensive assessment's writes (issue 16), in their own module, which adds them to OPERATIONS
+# whichever of the two is imported first.
+import shared.assessment_commands  # noqa: E402, F401

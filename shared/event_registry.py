@@ -29,6 +29,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         e.AppraisalLevelRecorded, e.DemocraticEvaluationRecorded, e.AssessmentScoresRecorded,
         e.IntegrityVetoRecorded, e.DeclarationRecorded, e.UnitRegistered, e.TeamGradeRecorded,
         e.TargetEvaluationRecorded, e.CategoryDefined,
+        e.AssessmentSchemePublished, e.IndicatorReadingRecorded, e.EvaluationScoreRecorded,
+        e.ConstraintBreachRecorded, e.AssessmentInputRevoked, e.AssessmentGradeDecided,
     )
 }
 

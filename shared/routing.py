@@ -27,6 +27,9 @@ PATH_PARAMETERS: dict[str, Any] = {
     "period": Annotated[str, Path(pattern=QUARTER_PATTERN, description="a quarter, e.g. 2026-Q3")],
     "unit_id": Annotated[str, Path(pattern=UNIT_ID, max_length=100)],
     "declaration": Annotated[DeclarationKind, Path()],
+    "input_id": ID,  # an assessment input (issue 16)
+    "scheme_id": Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)],
+    "subject_id": Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=100)],
 }
 
 

@@ -72,6 +72,7 @@ def problem_of(exc: Exception, conditional: bool = False) -> Problem:
     match exc:
         case domain.DomainError():
             errors = [{"field": exc.field, "rule": exc.rule, "message": str(exc)}] if exc.field else []
+            errors = list(getattr(exc, "errors", None) or errors)  # a scheme refused names every problem
             extra: dict[str, Any] = {"errors": errors} if errors else {}
             return Problem(exc.status, exc.rule.replace("_", "-"), str(exc), str(exc), rule=exc.rule, **extra)
         case ConcurrencyError():

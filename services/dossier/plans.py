@@ -122,4 +122,8 @@ def plan(operation: str, cmd: Any, params: dict[str, str], seal: Seal, new_id: s
                 return domain.record_declaration(s, kind, cmd.flagged, sealed, key_id)
 
             return Plan(cadre, declare, {"declaration": kind.value})
+    from services.dossier import assessment_plans  # the assessment's plans (issue 16), which import Plan
+
+    if operation in assessment_plans.OPERATIONS:
+        return assessment_plans.plan(operation, cmd, params, new_id)
     raise KeyError(operation)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from services.dossier.domain.assessment_inputs import AssessmentInputs
+from services.dossier.domain.assessment_inputs import evolve as evolve_inputs
 from services.dossier.errors import AlreadyDone, DomainError, NotFound
 from shared.commands import RecordTargetEvaluation, RecordTeamGrade, RegisterUnit
 from shared.events import (
@@ -36,6 +38,7 @@ class Unit:
     unit_class: str = ""
     team_grades: dict[int, TeamGrade] = field(default_factory=dict)
     target_prizes: dict[int, TargetPrize] = field(default_factory=dict)
+    assessment: AssessmentInputs = field(default_factory=AssessmentInputs)  # its inputs to the annual assessment (issue 16)
     version: int = 0
 
     @property
@@ -54,7 +57,7 @@ def fold(unit_id: str, events: Iterable[DomainEvent]) -> Unit:
                 unit = replace(unit, team_grades={**unit.team_grades, event.year: event.grade})
             case TargetEvaluationRecorded():
                 unit = replace(unit, target_prizes={**unit.target_prizes, event.year: event.prize})
-        unit = replace(unit, version=unit.version + 1)
+        unit = replace(unit, version=unit.version + 1, assessment=evolve_inputs(unit.assessment, event))
     return unit
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.answers.assessments import REQUEST_EXAMPLES as ASSESSMENT_EXAMPLES
 from shared.problems import PROBLEM_JSON, TYPE_PREFIX
 
 
@@ -118,6 +119,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "record_scores": {"mass_satisfaction": 92, "political_quality": 95},
     "record_integrity_veto": {"basis": _BASIS},
     "record_declaration": {"flagged": False, "details": "无需回避的亲属关系"},
+    **ASSESSMENT_EXAMPLES,
 }
 
 

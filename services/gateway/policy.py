@@ -62,6 +62,11 @@ CLERK_DOSSIER_WRITES = ("assign_post", "end_post", "transfer", "record_entry", "
                         "record_democratic_evaluation", "record_scores", "record_integrity_veto",
                         "record_declaration")
 CLERK_UNIT_WRITES = ("register_unit", "record_team_grade", "record_target_evaluation", "register_cadre")
+ASSESSMENT_INPUT_WRITES = ("record_unit_assessment_reading", "record_unit_evaluation_score",
+                           "record_unit_constraint_breach", "revoke_unit_assessment_input",
+                           "record_cadre_assessment_reading", "record_cadre_evaluation_score",
+                           "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
+                           "decide_cadre_assessment_grade")
 
 # action -> role -> relations that allow it. A role missing from an action's row can never do it.
 GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
@@ -87,6 +92,12 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     **{op: {"cadre": (S,), "leader": (S,)} for op in OWN_DRAFTS},
     **{op: {"leader": (SUB,)} for op in SUPERIOR_ACTS},
     **{op: {"clerk": (J,)} for op in CLERK_DOSSIER_WRITES + CLERK_UNIT_WRITES},
+    # The annual comprehensive assessment (issue 16): a scheme is the top-level assessment office's; the
+    # inputs of a unit or cadre are written by a clerk whose jurisdiction holds it.
+    "publish_assessment_scheme": {"clerk": (TOP,)},
+    # a scheme's results, rankings and one subject's explained result: the assessment office reads them all
+    "read_assessment": {"clerk": (TOP,), "auditor": (TOP,)},
+    **{op: {"clerk": (J,)} for op in ASSESSMENT_INPUT_WRITES},
 }
 
 # Which read decides whether a refused caller may learn that the object exists.

@@ -45,6 +45,8 @@ PROJECTED = {
     "annual_grade_recorded": {1}, "appraisal_level_recorded": {1}, "assessment_scores_recorded": {1},
     "integrity_veto_recorded": {1}, "team_grade_recorded": {1}, "target_evaluation_recorded": {1},
     "declaration_recorded": {1},
+    "assessment_scheme_published": {1}, "indicator_reading_recorded": {1}, "evaluation_score_recorded": {1},
+    "constraint_breach_recorded": {1}, "assessment_input_revoked": {1}, "assessment_grade_decided": {1},
 }
 
 # What the facts read of an event, as columns the store's database extracts from the event JSON while it
@@ -78,6 +80,22 @@ FIELDS = [
     ("document", "text", "data->'basis'->>'document'"),
     ("declaration", "text", "data->>'declaration'"),
     ("flagged", "int", "(data->>'flagged')::boolean::int"),
+    # the annual comprehensive assessment (issue 16): numbers as the text the event's JSON holds
+    ("input_id", "text", "data->>'input_id'"),
+    ("scheme_id", "text", "data->>'scheme_id'"),
+    ("item_id", "text", "coalesce(data->>'indicator_id', data->>'component_id')"),
+    ("period", "text", "data->>'period'"),
+    ("evaluation", "text", "data->>'evaluation'"),
+    ("value", "text", "data->>'value'"),
+    ("last_year", "text", "data->>'last_year'"),
+    ("target", "text", "data->>'target'"),
+    ("score", "text", "data->>'score'"),
+    ("note", "text", "data->>'note'"),
+    ("reason", "text", "data->>'reason'"),
+    ("source", "text", "data->>'source'"),
+    ("version", "int", "(data->>'version')::int"),
+    ("effective_from", "date", "(data->>'effective_from')::date"),
+    ("scheme_document", "jsonb", "data->'scheme'"),
 ]
 _HEAD = [("event_id", "text", "event_id::text"), ("event_type", "text", "event_type::text"),
          ("stream_id", "text", "stream_id::text"), ("recorded_at", "timestamptz", "recorded_at")]
@@ -111,6 +129,9 @@ def _result(kind: str, value: str, event_type: str, subject: str = "stream_id", 
 
 _ENTRY = "entry_id, event_id, cadre_id, kind, category, points_cents, effective_date, recorded_at, impact_start, impact_end"
 
+_INPUT = ("event_id, event_type, input_id, subject_id, scheme_id, year, item_id, period, evaluation, effective_date, "
+          "value, level, last_year, target, score, note, source, recorded_at")
+
 # One statement per table and event type, with the values of ``projection.rows_for``.
 FILL = [
     _insert("cadres", "cadre_id, event_id, name, unit_id, recorded_at",
@@ -142,6 +163,15 @@ FILL = [
     _result("target_prize", "prize", "target_evaluation_recorded", subject=_UNIT),
     _insert("declarations", "event_id, cadre_id, declaration, flagged, recorded_at",
             "event_id, stream_id, declaration, flagged, recorded_at", "declaration_recorded"),
+    _result("assessment_grade", "grade", "assessment_grade_decided", subject=_UNIT),
+    _insert("assessment_schemes", "event_id, scheme_id, version, effective_from, document, recorded_at",
+            "event_id, scheme_id, version, effective_from, scheme_document, recorded_at", "assessment_scheme_published"),
+    *(_insert("assessment_inputs", _INPUT, f"event_id, '{t}', input_id, {_UNIT}, scheme_id, year, {item}, period, "
+              f"evaluation, effective_date, value, level, last_year, target, score, {note}, source, recorded_at", t)
+      for t, item, note in (("indicator_reading_recorded", "item_id", "NULL"),
+                            ("evaluation_score_recorded", "item_id", "NULL"),
+                            ("constraint_breach_recorded", "item_id", "note"),
+                            ("assessment_input_revoked", "NULL", "reason"))),
 ]
 
 

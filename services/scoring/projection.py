@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
 from services.scoring.tables import (
@@ -35,14 +36,20 @@ from shared.events import (
     AchievementVerified,
     AnnualGradeRecorded,
     AppraisalLevelRecorded,
+    AssessmentGradeDecided,
+    AssessmentInputRevoked,
+    AssessmentSchemePublished,
     AssessmentScoresRecorded,
     CadreRegistered,
+    ConstraintBreachRecorded,
     DeclarationRecorded,
     DomainEvent,
     EntryAmended,
     EntryRecorded,
     EntryRevoked,
+    EvaluationScoreRecorded,
     ImpactPeriod,
+    IndicatorReadingRecorded,
     IntegrityVetoRecorded,
     PostAssigned,
     PostEnded,
@@ -70,13 +77,16 @@ class DeadLetter:
 
 
 _TABLES = {t.name: t for t in (cadres, entries, entry_amendments, revocations, posts, post_ends, units, results,
-                               declarations)}
+                               declarations, assessment_schemes, assessment_inputs)}
 UNIT_STREAM_PREFIX = "unit-"  # the dossier keeps each unit in a stream of its own
 CATALOGUE_STREAM = "catalogue"
 
 
+SCHEME_STREAM_PREFIX = "scheme-"  # an assessment scheme's versions (issue 16)
+
+
 def is_cadre_stream(subject: str) -> bool:
-    return not subject.startswith(UNIT_STREAM_PREFIX) and subject != CATALOGUE_STREAM
+    return (not subject.startswith((UNIT_STREAM_PREFIX, SCHEME_STREAM_PREFIX))) and subject != CATALOGUE_STREAM
 
 
 def _impact(period: ImpactPeriod | None) -> dict[str, dt.date | None]:
@@ -86,6 +96,21 @@ def _impact(period: ImpactPeriod | None) -> dict[str, dt.date | None]:
 def _result(env: Envelope, subject: str, year: int, kind: str, value: object) -> dict:
     return {"event_id": env.id, "kind": kind, "subject_id": subject, "year": year, "value": str(value),
             "recorded_at": env.time}
+
+
+AssessmentInput = IndicatorReadingRecorded | EvaluationScoreRecorded | ConstraintBreachRecorded | AssessmentInputRevoked
+
+
+def _input(env: Envelope, subject: str, event: AssessmentInput, item: str | None = None, **values: object) -> dict:
+    """A row of ``assessment_inputs``: every column named, those the event has not left empty."""
+    columns = ("period", "evaluation", "effective_date", "value", "level", "last_year", "target", "score", "note",
+               "source")
+    row = {"event_id": env.id, "event_type": event.event_type, "input_id": event.input_id,
+           "subject_id": subject, "scheme_id": event.scheme_id, "year": event.year,
+           "item_id": item, "recorded_at": env.time, **{c: None for c in columns}}
+    row.update({k: None if v is None else v if k in ("effective_date", "period", "evaluation", "level", "note",
+                                                      "source") else str(v) for k, v in values.items()})
+    return row
 
 
 def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
@@ -148,6 +173,27 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
             case DeclarationRecorded():
                 rows["declarations"].append({"event_id": env.id, "cadre_id": cadre, "declaration": event.declaration.value,
                                              "flagged": int(event.flagged), "recorded_at": env.time})
+            # The annual comprehensive assessment (issue 16): a unit's inputs are in its stream, a cadre's in theirs.
+            case AssessmentSchemePublished():
+                rows["assessment_schemes"].append({"event_id": env.id, "scheme_id": event.scheme_id,
+                                                   "version": event.version, "effective_from": event.effective_from,
+                                                   "document": event.scheme, "recorded_at": env.time})
+            case IndicatorReadingRecorded():
+                rows["assessment_inputs"].append(_input(
+                    env, unit, event, event.indicator_id, period=event.period, effective_date=event.effective_date,
+                    value=event.value, level=event.level, last_year=event.last_year, target=event.target,
+                    source=event.source))
+            case EvaluationScoreRecorded():
+                rows["assessment_inputs"].append(_input(
+                    env, unit, event, event.component_id, period=event.period, evaluation=event.evaluation.value,
+                    effective_date=event.effective_date, score=event.score, source=event.source))
+            case ConstraintBreachRecorded():
+                rows["assessment_inputs"].append(_input(env, unit, event, event.indicator_id,
+                                                        effective_date=event.effective_date, note=event.note))
+            case AssessmentInputRevoked():
+                rows["assessment_inputs"].append(_input(env, unit, event, note=event.reason))
+            case AssessmentGradeDecided():
+                rows["results"].append(_result(env, unit, event.year, "assessment_grade", event.grade))
     return rows
 
 
@@ -196,7 +242,8 @@ async def save_positions(conn: AsyncConnection, consumer: str, next_offsets: dic
 FACTS = ((cadres, cadres.c.cadre_id), (entries, entries.c.entry_id), (current_entries, current_entries.c.entry_id),
          (entry_amendments, entry_amendments.c.event_id), (revocations, revocations.c.entry_id),
          (posts, posts.c.post_id), (post_ends, post_ends.c.event_id), (units, units.c.unit_id),
-         (results, results.c.event_id, results.c.kind), (declarations, declarations.c.event_id))
+         (results, results.c.event_id, results.c.kind), (declarations, declarations.c.event_id),
+         (assessment_schemes, assessment_schemes.c.event_id), (assessment_inputs, assessment_inputs.c.event_id))
 
 
 async def reset(conn: AsyncConnection) -> None:

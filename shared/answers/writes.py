@@ -117,3 +117,12 @@ _SHAPES: dict[type[Written], tuple[str, ...]] = {
     DeclarationWritten: ("record_declaration",),
 }
 WRITE_ANSWERS: dict[str, type[Written]] = {name: model for model, names in _SHAPES.items() for name in names}
+
+
+def _assessment_answers() -> dict[str, type[Written]]:
+    from shared.answers import assessments  # it builds on Written
+
+    return assessments.WRITE_ANSWERS
+
+
+WRITE_ANSWERS.update(_assessment_answers())

@@ -103,6 +103,20 @@ EXPECTED: dict[str, dict[str, str]] = {
     "daily_refresh": row(system_admin="AAA"),
     "bulk_import": row(),  # the county clerk is not top-level (test_only_a_top_level_clerk_imports)
     "access_log": row(auditor="AAH", audit_admin="AAA"),
+    # the annual comprehensive assessment (issue 16)
+    "publish_assessment_scheme": row(),  # the county clerk is not top-level: the assessment office publishes
+    "record_unit_assessment_reading": CLERK_WRITE,
+    "record_unit_evaluation_score": CLERK_WRITE,
+    "record_unit_constraint_breach": CLERK_WRITE,
+    "revoke_unit_assessment_input": CLERK_WRITE,
+    "record_cadre_assessment_reading": CLERK_WRITE,
+    "record_cadre_evaluation_score": CLERK_WRITE,
+    "revoke_cadre_assessment_input": CLERK_WRITE,
+    "decide_unit_assessment_grade": CLERK_WRITE,
+    "decide_cadre_assessment_grade": CLERK_WRITE,
+    # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
+    "assessment_results": row(),
+    "assessment_subject": row(),
 }
 
 # Every write's body is the documented example of the public spec (so the examples stay valid).
@@ -166,7 +180,8 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
     cadre, unit = world.cadre(column), world.units[column]
     filled = path.format(cadre_id=cadre, unit_id=unit, entry_id=uuid.uuid4(), appeal_id=uuid.uuid4(),
                          achievement_id=uuid.uuid4(), post_id=uuid.uuid4(), year=2025, period="2025-Q4",
-                         declaration="relatives")
+                         declaration="relatives", scheme_id="matrix-scheme", input_id=uuid.uuid4(),
+                         subject_id=unit)
     params: dict[str, Any] = {}
     body: dict[str, Any] | None = dict(BODIES.get(name, {})) if method == "POST" else None
     headers = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
@@ -189,6 +204,8 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"unit": unit}
         case "rankings":
             params = {"team": unit}
+        case "assessment_results" | "assessment_subject":
+            params = {"year": 2025}
         case _:
             pass
     if name == "what_if":
@@ -233,7 +250,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 46 operations x 7 roles x 3 objects = 966
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 58 operations x 7 roles x 3 objects = 1218
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

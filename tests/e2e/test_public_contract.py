@@ -17,6 +17,7 @@ from services.gateway.docs import NO_CONTROL_CHARACTERS, REQUEST_EXAMPLES
 from shared.commands import OPERATIONS
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key, register, score_when, today
+from tests.e2e.test_scoring_features import eventually
 
 METHODS = ("get", "post", "put", "patch", "delete")
 WRITE_PATHS = {f"/api/v1{op.path}" for op in OPERATIONS}
@@ -238,7 +239,45 @@ async def test_every_operation_answers_what_its_schema_says(system: System) -> N
     assert (await c.call("get", "/tasks", **boss))["tasks"], "a report awaits the leader"
     await c.call("get", "/access-log", role="audit_admin", subject="audit", limit=2)
     await import_rows(c, cid)
+    await assessment_calls(c, unit, cid, year)
     assert c.checked == {(m, p) for m, p, _ in operations(spec)}
+
+
+async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) -> None:
+    """The annual assessment's writes and reads (issue 16), each answer checked against its schema."""
+    E = REQUEST_EXAMPLES
+    scheme_id = f"contract-{uuid.uuid4().hex[:8]}"
+    scheme = {**E["publish_assessment_scheme"]["scheme"], "id": scheme_id, "effective_from": f"{year}-01-01",
+              "effective_to": f"{year}-12-31"}
+    await c.call("post", "/assessments", body={"scheme": scheme})
+    units, cadres = "/units/{unit_id}/assessments/{year}", "/cadres/{cadre_id}/assessments/{year}"
+    at = {"effective_date": f"{year}-06-30", "scheme_id": scheme_id}
+    r = await c.call("post", units + "/readings", body={**E["record_unit_assessment_reading"], **at,
+                                                        "period": f"{year}-06"}, unit_id=unit, year=year)
+    await c.call("post", units + "/evaluation-scores", body={**E["record_unit_evaluation_score"], **at,
+                                                             "period": f"{year}-Q2"}, unit_id=unit, year=year)
+    await c.call("post", units + "/constraint-breaches", body={**E["record_unit_constraint_breach"], **at},
+                 unit_id=unit, year=year)
+    await c.call("post", units + "/inputs/{input_id}/revocation", body=E["revoke_unit_assessment_input"],
+                 unit_id=unit, year=year, input_id=r["input_id"])
+    r = await c.call("post", cadres + "/readings", body={**E["record_cadre_assessment_reading"], **at,
+                                                         "period": str(year)}, cadre_id=cadre_id, year=year)
+    await c.call("post", cadres + "/evaluation-scores", body={**E["record_cadre_evaluation_score"], **at,
+                                                              "period": str(year)}, cadre_id=cadre_id, year=year)
+    await c.call("post", cadres + "/inputs/{input_id}/revocation", body=E["revoke_cadre_assessment_input"],
+                 cadre_id=cadre_id, year=year, input_id=r["input_id"])
+
+    async def computed() -> None:
+        found = await c.call("get", "/assessments/{scheme_id}/results", scheme_id=scheme_id, year=year)
+        assert unit in {r["subject_id"] for r in found["results"]}
+
+    await c.call("post", units + "/decision", body={**E["decide_unit_assessment_grade"], "scheme_id": scheme_id},
+                 unit_id=unit, year=year)
+    await c.call("post", cadres + "/decision", body={**E["decide_cadre_assessment_grade"], "reason": "综合考评决定"},
+                 cadre_id=cadre_id, year=year)
+    await eventually(computed)
+    await c.call("get", "/assessments/{scheme_id}/subjects/{subject_id}", scheme_id=scheme_id, subject_id=unit,
+                 year=year)
 
 
 E_WHAT_IF = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,

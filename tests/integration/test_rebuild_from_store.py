@@ -4,6 +4,7 @@ COPY and SQL)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import inspect
 import io
@@ -22,17 +23,25 @@ from services.dossier.relay import message_of
 from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.scoring import from_store, projection
+from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
 from services.scoring.consumer import CONSUMER_NAME, ScoringConsumer
 from services.scoring.tables import applied_versions, consumer_positions, current_entries, entries, results
+from shared.answers.assessments import EXAMPLE_SCHEME
 from shared.bus import DeliveredMessage
 from shared.db import make_engine, write_transaction
 from shared.events import (
     EVENT_TYPES,
     AchievementVerified,
+    AssessmentGradeDecided,
+    AssessmentInputRevoked,
+    AssessmentSchemePublished,
     AssessmentScoresRecorded,
     Basis,
+    ConstraintBreachRecorded,
     DeclarationRecorded,
     EntryRecorded,
+    EvaluationScoreRecorded,
+    IndicatorReadingRecorded,
     IntegrityVetoRecorded,
     TargetEvaluationRecorded,
     TeamGradeRecorded,
@@ -78,6 +87,35 @@ def rare_events(cadre: str, other: str) -> list[tuple[str, list]]:
                  EntryRecorded(entry_id=str(uuid.uuid4()), kind="negative", category="work_style", title="旧",
                                points=Decimal("-2.55"), effective_date=dt.date(2024, 3, 1), basis=basis)]),
         ("unit-c01", [TeamGradeRecorded(year=2025, grade="good"), TargetEvaluationRecorded(year=2025, prize="second")]),
+        *assessment_events(cadre, basis),
+    ]
+
+
+def assessment_events(cadre: str, basis: Basis) -> list[tuple[str, list]]:
+    """One of each assessment event (issue 16): a scheme, a unit's reading (corrected, then revoked), score and
+    breach, a cadre's score."""
+    scheme = copy.deepcopy(EXAMPLE_SCHEME)
+    common = {"scheme_id": "district-2025", "year": 2025}
+    return [
+        ("scheme-district-2025", [AssessmentSchemePublished(scheme_id="district-2025", version=1,
+                                                            effective_from=dt.date(2025, 1, 1), scheme=scheme)]),
+        ("unit-c01", [
+            IndicatorReadingRecorded(input_id="r1", indicator_id="gdp", period="2025-07", source="统计局",
+                                     effective_date=dt.date(2025, 7, 31), value=Decimal("104.50"),
+                                     target=Decimal("100"), **common),
+            IndicatorReadingRecorded(input_id="r2", indicator_id="poverty", period="2025", source="核查",
+                                     effective_date=dt.date(2025, 12, 1), level="good", reason="更正", **common),
+            EvaluationScoreRecorded(input_id="s1", component_id="routine", evaluation="routine", period="2025-Q2",
+                                    effective_date=dt.date(2025, 6, 30), score=Decimal("88.5"), source="季度监测",
+                                    **common),
+            ConstraintBreachRecorded(input_id="b1", indicator_id="ecology", effective_date=dt.date(2025, 5, 1),
+                                     note="事故", basis=basis, **common),
+            AssessmentInputRevoked(input_id="r1", reason="报送有误", **common),
+            AssessmentGradeDecided(subject_kind="unit", grade="pass", calculated="merit", proposed="fail",
+                                   departures=({"rule": "proposal", "reason": "复核"},), **common)]),
+        (cadre, [EvaluationScoreRecorded(input_id="s2", component_id="superior", evaluation="superior",
+                                         period="2025", effective_date=dt.date(2025, 12, 20), score=Decimal("92"),
+                                         source="上级评价表", **common)]),
     ]
 
 
@@ -133,7 +171,10 @@ async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> 
             # not vacuously: every kind of result and the derived current entries are there
             kinds = {k for (k,) in await b.execute(select(results.c.kind).distinct())}
             assert kinds == {"annual_grade", "appraisal_level", "mass_satisfaction", "political_quality", "veto",
-                             "team_grade", "target_prize"}
+                             "team_grade", "target_prize", "assessment_grade"}
+            # and the assessment's facts (issue 16): a scheme, and inputs of every kind
+            assert await b.scalar(select(func.count()).select_from(assessment_inputs)) == 6
+            assert await b.scalar(select(func.count()).select_from(assessment_schemes)) == 1
             assert await b.scalar(select(func.count()).select_from(current_entries)) > 500
             # the indexes and key constraints dropped for the fill are all back, as the migrations made them
             for schema in (INDEXES, CONSTRAINTS):

@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from services.dossier.catalogue import Catalogue
+from services.dossier.domain.assessment_inputs import INPUT_EVENTS, AssessmentInputs
+from services.dossier.domain.assessment_inputs import evolve as evolve_inputs
 from services.dossier.errors import CadreNotFound, DomainError, NotAllowed
 from shared.events import (
     AchievementClaimed,
@@ -149,6 +151,7 @@ class Dossier:
     appeals: dict[str, Appeal] = field(default_factory=dict)
     assessments: dict[int, YearAssessment] = field(default_factory=dict)
     declarations: dict[DeclarationKind, DeclarationRecorded] = field(default_factory=dict)
+    assessment_inputs: AssessmentInputs = field(default_factory=AssessmentInputs)  # to the annual assessment (16)
 
     @property
     def exists(self) -> bool:
@@ -165,6 +168,8 @@ def _put(mapping: dict, key: Any, value: Any) -> dict:
 def evolve(state: Dossier, event: DomainEvent) -> Dossier:
     """The dossier after ``event``; event types of other aggregates only advance the version."""
     s = replace(state, version=state.version + 1)
+    if isinstance(event, INPUT_EVENTS):
+        return replace(s, assessment_inputs=evolve_inputs(s.assessment_inputs, event))
     match event:
         case CadreRegistered():
             return replace(s, name=event.name, unit_id=event.unit_id)

@@ -1,0 +1,60 @@
+"""How the assessment's operations (issue 16) run on the dossier: the plans of ``plans.plan`` for schemes
+(``scheme-<id>``) and for a subject's inputs, in the unit's stream (``unit-<id>``, a unit or its team) or
+the cadre's. Every plan of a stream folds it the same way (the unit's ``units.fold``, the cadre's
+``domain.fold``): the inputs ride along in both states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.dossier import domain, units
+from services.dossier.domain import assessment_decisions as decisions
+from services.dossier.domain import assessment_inputs as inputs
+from services.dossier.domain import assessment_schemes as schemes
+from services.dossier.plans import Plan
+
+OPERATIONS = frozenset({
+    "publish_assessment_scheme", "record_unit_assessment_reading", "record_unit_evaluation_score",
+    "record_unit_constraint_breach", "revoke_unit_assessment_input", "record_cadre_assessment_reading",
+    "record_cadre_evaluation_score", "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
+    "decide_cadre_assessment_grade",
+})
+_RECORD = {"assessment_reading": inputs.record_reading, "evaluation_score": inputs.record_score,
+           "constraint_breach": inputs.record_breach}
+
+
+def plan(operation: str, cmd: Any, params: dict[str, str], new_id: str) -> Plan:
+    year = int(params.get("year", 0) or 0)
+    if operation == "publish_assessment_scheme":
+        scheme_id = schemes.scheme_id_of(cmd)
+        return Plan(schemes.stream_id(scheme_id), lambda s, ctx: schemes.publish(s, cmd),
+                    {"scheme_id": scheme_id}, fold=lambda sid, ev: schemes.fold(ev))
+    if operation == "decide_unit_assessment_grade":
+        unit_id = params["unit_id"]
+        return Plan(units.stream_id(unit_id), lambda s, ctx: decisions.decide_unit(s, year, cmd, ctx.today.year),
+                    {"year": year, "grade": cmd.grade}, fold=lambda sid, ev: units.fold(unit_id, ev))
+    if operation == "decide_cadre_assessment_grade":
+        return Plan(params["cadre_id"], lambda s, ctx: decisions.decide_cadre(s, year, cmd, ctx),
+                    {"year": year, "grade": cmd.grade.value})
+    _, _, what = operation.removeprefix("record_").removeprefix("revoke_").partition("_")
+    if "unit_id" in params:
+        unit_id = params["unit_id"]
+
+        def unit_state(state: units.Unit) -> tuple[inputs.AssessmentInputs, inputs.Subject]:
+            return state.assessment, inputs.Subject("unit", unit_id, state.exists)
+
+        stream, fold, of = units.stream_id(unit_id), (lambda sid, ev: units.fold(unit_id, ev)), unit_state
+    else:
+        cadre_id = params["cadre_id"]
+
+        def cadre_state(state: domain.Dossier) -> tuple[inputs.AssessmentInputs, inputs.Subject]:
+            return state.assessment_inputs, inputs.Subject("cadre", cadre_id, state.exists)
+
+        stream, fold, of = cadre_id, domain.fold, cadre_state
+    if operation.startswith("revoke_"):
+        input_id = params["input_id"]
+        return Plan(stream, lambda s, ctx: inputs.revoke_input(of(s)[0], year, input_id, cmd),
+                    {"input_id": input_id, "year": year, "revoked": True}, fold=fold)
+    record = _RECORD[what]
+    return Plan(stream, lambda s, ctx: record(*of(s), year, cmd, new_id, ctx.today),
+                {"input_id": new_id, "year": year}, fold=fold)

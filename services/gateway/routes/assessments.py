@@ -1,0 +1,56 @@
+"""Reads of the annual comprehensive assessment (issue 16), computed by scoring on read: a scheme's results
+for a year, ranked within each class with the two ends, and one subject's explained result with its grade
+proposal, the grade decided and what it entails. The assessment office reads them (a clerk or an auditor of
+a top-level unit); the writes are in ``shared.commands.OPERATIONS`` like every other."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from services.gateway.deps import PREFIX, Caller, GatewayDep
+from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.params import AsOf, KnownAt
+from shared.answers.assessments import AssessmentResults, SubjectResult
+
+router = APIRouter(prefix=PREFIX)
+get_read = functools.partial(router.get, responses=responses(READ_ERRORS), tags=["assessments"])
+SchemeId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)]
+SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=100)]
+Year = Annotated[int, Query(ge=1949, le=2199, description="the assessment year")]
+AS_OF = ("`as_of`: the effective date (default the year's last day, or today while the year runs): the scheme "
+         "version in force that day computes, with the inputs effective by then; `known_at`: as recorded by then.")
+
+
+async def _authorized(gw: GatewayDep, caller: Caller, request: Request) -> None:
+    gw.guard.require_role(caller, "read_assessment")
+    reach = await gw.guard.reach(caller, request)
+    gw.guard.enforce(caller, "read_assessment", reach.top_level_relations(), None)
+
+
+@get_read("/assessments/{scheme_id}/results", response_model=AssessmentResults, description=AS_OF,
+          summary="A scheme's results for a year: composites, proposed and decided grades, ranks within each class "
+                  "and the two ends")
+async def assessment_results(scheme_id: SchemeId, year: Year, caller: Caller, request: Request, gw: GatewayDep,
+                             unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
+                             as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    async def work() -> Response:
+        await _authorized(gw, caller, request)
+        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/results", caller, request,
+                                     {"year": year, "class": unit_class, "as_of": as_of, "known_at": known_at})
+    return await gw.audited(caller, request, "assessment_results", None, work)
+
+
+@get_read("/assessments/{scheme_id}/subjects/{subject_id}", response_model=SubjectResult, description=AS_OF,
+          summary="One subject's explained result: components, indicators with their events, what was missing, "
+                  "the rules that fired, the grade proposal and the grade decided")
+async def assessment_subject(scheme_id: SchemeId, subject_id: SubjectId, year: Year, caller: Caller,
+                             request: Request, gw: GatewayDep, as_of: AsOf = None, known_at: KnownAt = None
+                             ) -> Response:
+    async def work() -> Response:
+        await _authorized(gw, caller, request)
+        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/subjects/{subject_id}", caller, request,
+                                     {"year": year, "as_of": as_of, "known_at": known_at})
+    return await gw.audited(caller, request, "assessment_subject", None, work)
