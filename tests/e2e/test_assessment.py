@@ -29,7 +29,7 @@ async def post(system: System, path: str, body: dict[str, Any], status: int = 20
 
 async def test_a_clerk_of_the_top_level_unit_publishes_a_scheme(system: System) -> None:
     first = await post(system, "/assessments", {"scheme": scheme()})
-    assert first == {"scheme_id": "e2e-district", "version": 1}
+    assert first == {"scheme_id": "e2e-district", "version": 1, "position": "scheme-e2e-district:1"}
     # a mid-year version: the first ends the day before the second begins
     changed = scheme(version=2, effective_from="2025-07-01", reason="目标追加下达")
     refused = await post(system, "/assessments", {"scheme": changed}, 422)
