@@ -29,7 +29,7 @@ from services.gateway.docs import add_problem_schemas, state_text_rule
 from services.gateway.errors import install_gateway_errors
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
-from services.gateway.routes import cadre_reads, jurisdiction, operations, writes
+from services.gateway.routes import cadre_reads, documents, jurisdiction, operations, writes
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared import tracing
@@ -38,7 +38,7 @@ from shared.http import REQUEST_ID_HEADER, add_health_routes
 from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
 
-ROUTERS = (writes.router, cadre_reads.router, jurisdiction.router, operations.router)
+ROUTERS = (writes.router, cadre_reads.router, jurisdiction.router, operations.router, documents.router)
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},
