@@ -71,9 +71,19 @@ def _year_assessment(assessments: list[dict[str, Any]], year: int) -> dict[str, 
 
 
 def _democratic(tallies: dict[str, dict[str, int]]) -> str:
-    return "；".join(f"{name_of(RATER_GROUP, group)}：" + "，".join(f"{name_of(ANNUAL_GRADE, g)} {n} 票"
-                                                                   for g, n in counts.items())
-                    for group, counts in tallies.items()) or "未录入"
+    """The tallies in a fixed order (rater groups, then grades as the rules list them), whatever the store's."""
+    groups = _groups(tallies)
+    return "；".join(f"{name_of(RATER_GROUP, group)}：" + "，".join(f"{name_of(ANNUAL_GRADE, g)} {tallies[group][g]} 票"
+                                                                   for g in _grades(tallies[group]))
+                    for group in groups) or "未录入"
+
+
+def _groups(tallies: dict[str, dict[str, int]]) -> list[str]:
+    return sorted(tallies, key=lambda g: (list(RATER_GROUP).index(g) if g in RATER_GROUP else len(RATER_GROUP), g))
+
+
+def _grades(counts: dict[str, int]) -> list[str]:
+    return [g for g in GRADE_ORDER if g in counts] + sorted(set(counts) - set(GRADE_ORDER))
 
 
 def appraisal_sheet_context(sheet: dict[str, Any], dossier: dict[str, Any], unit_name: str | None,
@@ -103,8 +113,9 @@ def registration_form_context(form: dict[str, Any]) -> dict[str, Any]:
     """From the form's data (shared.answers.AssessmentForm)."""
     assessment = form.get("assessment") or {}
     tallies = []
-    for group, counts in (assessment.get("democratic_evaluation") or {}).items():
-        row = [counts.get(g, 0) for g in GRADE_ORDER]
+    evaluation = assessment.get("democratic_evaluation") or {}
+    for group in _groups(evaluation):
+        row = [evaluation[group].get(g, 0) for g in GRADE_ORDER]
         tallies.append({"group": name_of(RATER_GROUP, group), "counts": row, "total": sum(row)})
     scores = [(label, f"{assessment[key]:g}") for key, label in ROUTINE_SCORES.items()
               if assessment.get(key) is not None]
