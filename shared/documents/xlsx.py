@@ -66,6 +66,8 @@ def _temporary() -> Path:
 
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: a CJK (wide) character two, any other one."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -107,7 +109,8 @@ class SheetWriter:
                     self._sheet.write_number(self.rows, n, value)
                 else:
                     self._sheet.write_string(self.rows, n, value)
-                    self._widths[n] = max(self._widths[n], min(display_width(value) + 2, MAX_WIDTH))
+                    if len(value) + 2 > self._widths[n] or not value.isascii():  # it may be wider: measure it
+                        self._widths[n] = max(self._widths[n], min(display_width(value) + 2, MAX_WIDTH))
 
     def close(self) -> Path:
         for n, width in enumerate(self._widths):

@@ -88,6 +88,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cadre_score": CADRE_READ,
     "cadre_screening": CADRE_READ,
     "list_warnings": CADRE_READ,
+    "assessment_form": CADRE_READ,
+    "printed_hash": CADRE_READ,
     # units and the catalogue (a cadre's and a leader's token names their unit: its subtree is theirs)
     "list_units": EVERY_DOSSIER_ROLE,
     "get_unit": row("AHH", "AHH", "AAH", "AAH"),
@@ -100,6 +102,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "daily_refresh": row(system_admin="AAA"),
     "bulk_import": row(),  # the county clerk is not top-level (test_only_a_top_level_clerk_imports)
     "access_log": row(auditor="AAH", audit_admin="AAA"),
+    "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
 # Every write's body is the documented example of the public spec (so the examples stay valid).
@@ -178,8 +181,12 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             body = {"name": "新人", "unit_id": unit}
         case "assign_post" | "transfer":
             body = {**(body or {}), "unit_id": world.units["in"]}  # a unit of the clerk's: only the cadre varies
-        case "get_appraisal_sheet":
+        case "get_appraisal_sheet" | "assessment_form":
             params = {"year": 2025}
+        case "printed_hash":
+            params = {"hash": "sm3:" + "0" * 64}
+        case "import_template":
+            params = {"operation": "record_entry"}
         case "list_warnings" | "access_log":
             params = {"cadre_id": cadre, "status": "all"} if name == "list_warnings" else {"cadre_id": cadre}
         case "screenings" | "what_if":

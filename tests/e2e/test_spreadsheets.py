@@ -221,3 +221,18 @@ async def test_a_body_that_is_not_a_workbook_is_refused_by_name(system: System) 
     r = await system.client.get("/api/v1/imports/template", params={"operation": "endorse_report"},
                                 headers=system.auth())
     assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "importable_operation"
+
+
+async def test_the_spec_states_each_media_type_each_operation_answers(system: System) -> None:
+    spec = (await system.client.get("/openapi.json")).json()["paths"]
+
+    def answers(path: str, method: str = "get") -> set[str]:
+        return set(spec[path][method]["responses"]["200"]["content"])
+
+    for path in ("/units", "/screenings", "/rankings", "/warnings", "/access-log", "/imports/template"):
+        assert answers(f"/api/v1{path}") == {"application/json", XLSX}, path
+    for path in ("/cadres/{cadre_id}/appraisal-sheet", "/cadres/{cadre_id}/assessment-form"):
+        assert answers(f"/api/v1{path}") == {"application/json", "application/pdf"}, path
+    assert answers("/api/v1/imports", "post") == {"application/json", XLSX}
+    assert XLSX in spec["/api/v1/imports"]["post"]["requestBody"]["content"]
+    assert answers("/api/v1/cadres/{cadre_id}/dossier") == {"application/json"}
