@@ -316,7 +316,7 @@ async def test_openapi_and_health(system: System) -> None:
     spec = (await system.client.get("/openapi.json")).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
                   if path.startswith("/api/v1")]
-    assert len(operations) == 44  # 28 writes of OPERATIONS, 13 reads, what-if, daily refresh, imports, the access log
+    assert len(operations) == 47  # 28 writes of OPERATIONS, 16 reads, what-if, daily refresh, imports, the access log
     for path, method, op in operations:
         assert op.get("security"), f"{method.upper()} {path} does not require authentication"
     assert (await system.client.get("/docs")).status_code == 200
