@@ -32,18 +32,10 @@ from services.dossier.service import BatchItem, DossierService
 from services.dossier.store import Actor, ConcurrencyError
 from shared.commands import OPERATIONS, Operation, control_character
 from shared.db import REFUSED, database_unavailable
+from shared.imports import NEW_ID, NOT_IMPORTABLE
 from shared.routing import PATH_PARAMETERS, path_parameters
 
 BY_NAME = {op.name: op for op in OPERATIONS}
-# The id of what each creating operation makes: a row may choose it, so later rows can name it.
-NEW_ID = {"register_cadre": "cadre_id", "assign_post": "post_id", "transfer": "post_id", "record_entry": "entry_id",
-          "claim_achievement": "achievement_id", "file_appeal": "appeal_id",
-          **{op: "input_id" for op in ("record_unit_assessment_reading", "record_unit_evaluation_score",
-                                       "record_unit_constraint_breach", "record_cadre_assessment_reading",
-                                       "record_cadre_evaluation_score")}}
-# Verifying, endorsing and returning are a superior's own acts on their subordinate's record: an
-# import (recorded as the importing clerk) cannot stand in for them.
-NOT_IMPORTABLE = {"verify_achievement", "reject_achievement", "endorse_report", "return_report"}
 MAX_ROW_KEY = 200
 MAX_REPORTED_ERRORS = 10_000  # beyond this a report counts refused rows without listing them
 

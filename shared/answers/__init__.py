@@ -8,11 +8,12 @@ Every example is taken from a real answer of the embedded demo system."""
 from shared.answers.base import Answer
 from shared.answers.cadres import AppraisalSheet, Cadre, CadreEvents, Dossier
 from shared.answers.catalogue import Categories, Unit, Units
+from shared.answers.documents import AssessmentForm, ImportTemplate, PrintedHash
 from shared.answers.finding import CadreList, Tasks
 from shared.answers.operations import AccessLog, DailyRefresh, ImportReport
 from shared.answers.scoring import Ranking, Score, Screening, Screenings, Warnings, WhatIf
 from shared.answers.writes import WRITE_ANSWERS
 
-__all__ = ["WRITE_ANSWERS", "AccessLog", "Answer", "AppraisalSheet", "Cadre", "CadreEvents", "CadreList", "Categories",
-           "DailyRefresh", "Dossier", "ImportReport", "Ranking", "Score", "Screening", "Screenings", "Tasks", "Unit",
-           "Units", "Warnings", "WhatIf"]
+__all__ = ["WRITE_ANSWERS", "AccessLog", "Answer", "AppraisalSheet", "AssessmentForm", "Cadre", "CadreEvents",
+           "CadreList", "Categories", "DailyRefresh", "Dossier", "ImportReport", "ImportTemplate", "PrintedHash",
+           "Ranking", "Score", "Screening", "Screenings", "Tasks", "Unit", "Units", "Warnings", "WhatIf"]

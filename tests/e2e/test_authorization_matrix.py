@@ -88,6 +88,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cadre_score": CADRE_READ,
     "cadre_screening": CADRE_READ,
     "list_warnings": CADRE_READ,
+    "assessment_form": CADRE_READ,
+    "printed_hash": CADRE_READ,
     # units and the catalogue (a cadre's and a leader's token names their unit: its subtree is theirs)
     "list_units": EVERY_DOSSIER_ROLE,
     "get_unit": row("AHH", "AHH", "AAH", "AAH"),
@@ -117,6 +119,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
     "assessment_results": row(),
     "assessment_subject": row(),
+    "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
 # Every write's body is the documented example of the public spec (so the examples stay valid).
@@ -196,8 +199,12 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             body = {"name": "新人", "unit_id": unit}
         case "assign_post" | "transfer":
             body = {**(body or {}), "unit_id": world.units["in"]}  # a unit of the clerk's: only the cadre varies
-        case "get_appraisal_sheet":
+        case "get_appraisal_sheet" | "assessment_form":
             params = {"year": 2025}
+        case "printed_hash":
+            params = {"hash": "sm3:" + "0" * 64}
+        case "import_template":
+            params = {"operation": "record_entry"}
         case "list_warnings" | "access_log":
             params = {"cadre_id": cadre, "status": "all"} if name == "list_warnings" else {"cadre_id": cadre}
         case "screenings" | "what_if" | "list_cadres":
@@ -250,7 +257,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 58 operations x 7 roles x 3 objects = 1218
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 61 operations x 7 roles x 3 objects = 1281
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

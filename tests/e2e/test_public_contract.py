@@ -224,6 +224,9 @@ async def test_every_operation_answers_what_its_schema_says(system: System) -> N
                              ("/score", {}), ("/screening", {})]:
         await c.call("get", f"/cadres/{{cadre_id}}{template}", cadre_id=cid, **params)
     await c.call("get", "/cadres/{cadre_id}/dossier", role="leader", subject=chief, cadre_id=cid)  # masked
+    form = await c.call("get", "/cadres/{cadre_id}/assessment-form", cadre_id=cid, year=year)
+    await c.call("get", "/cadres/{cadre_id}/printed-hash", cadre_id=cid, hash=form["hash"])
+    await c.call("get", "/imports/template", operation="record_entry")
     await c.call("get", "/units")
     await c.call("get", "/units/{unit_id}", unit_id=unit)
     await c.call("get", "/categories")

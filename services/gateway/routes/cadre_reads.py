@@ -9,9 +9,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.gateway import printing
 from services.gateway.deps import PREFIX, CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses
+from services.gateway.negotiation import PDF, action, also, wanted
 from services.gateway.params import AsOf, KnownAt
 from shared.answers import AppraisalSheet, Cadre, CadreEvents, Dossier, Score, Screening
 
@@ -36,6 +38,7 @@ class CadreRead:
     summary: str
     answer: type  # the model of its 200 answer (shared.answers)
     query: tuple[str, ...] = ()
+    printed: bool = False  # Accept: application/pdf answers the printed form (services/gateway/printing.py)
 
 
 CADRE_READS = (
@@ -43,7 +46,9 @@ CADRE_READS = (
     CadreRead("get_dossier", "/dossier", "dossier", "cadres",
               "The whole dossier (实绩档案), optionally as it stood at a past moment", Dossier, ("known_at",)),
     CadreRead("get_appraisal_sheet", "/appraisal-sheet", "dossier", "cadres",
-              "The annual performance appraisal sheet (工作实绩鉴定表)", AppraisalSheet, ("year", "known_at")),
+              "The annual performance appraisal sheet (工作实绩鉴定表); `Accept: application/pdf` prints it (A4, "
+              "signature lines, the record's version and chain hash in the footer)", AppraisalSheet, ("year", "known_at"),
+              printed=True),
     CadreRead("cadre_events", "/events", "dossier", "cadres", "The cadre's event history, oldest first", CadreEvents,
               ("known_at",)),
     CadreRead("cadre_score", "/score", "scoring", "scores",
@@ -61,11 +66,14 @@ def register_read(spec: CadreRead) -> None:
         upstream = gw.dossier if spec.service == "dossier" else gw.scoring
         path = f"/v1/cadres/{cadre_id}{spec.suffix}"
         min_position, prefer = query.pop("min_position", None), query.pop("prefer", None)
+        media = wanted(request, PDF) if spec.printed else "application/json"
 
         async def fetch() -> Response:
             await gw.freshness.await_position(caller, request, min_position, prefer, str(cadre_id))
-            return await gw.relay(upstream, "GET", path, caller, request, query)
-        return await gw.cadre_read(spec.name, cadre_id, caller, request, fetch)
+            answer = await gw.relay(upstream, "GET", path, caller, request, query)
+            return answer if media != PDF else await printing.appraisal_sheet_pdf(gw, str(cadre_id), caller, request,
+                                                                                 answer)
+        return await gw.cadre_read(action(spec.name, media), cadre_id, caller, request, fetch)
 
     sig = inspect.signature(endpoint)
     offered = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=QUERY[name][0],
@@ -74,7 +82,8 @@ def register_read(spec: CadreRead) -> None:
         parameters=[p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD] + offered)
     router.get(f"/cadres/{{cadre_id}}{spec.suffix}", tags=[spec.tag], summary=spec.summary, name=spec.name,
                response_model=spec.answer,
-               responses=fresh_read_responses() if "min_position" in spec.query else responses(READ_ERRORS))(endpoint)
+               responses={**(fresh_read_responses() if "min_position" in spec.query else responses(READ_ERRORS)),
+                          **(also(PDF) if spec.printed else {})})(endpoint)
 
 
 for spec in CADRE_READS:

@@ -11,14 +11,20 @@ from fastapi import APIRouter, Query, Request, Response
 from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses, stating
+from services.gateway.negotiation import XLSX, action, also, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.policy import allowed
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers import Categories, Ranking, Screenings, Unit, Units, Warnings, WhatIf
+from shared.documents import lists
 from shared.rule_sets import RuleSet
 
 router = APIRouter(prefix=PREFIX)
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
+# A list: also a workbook, by Accept (services/gateway/negotiation.py).
+get_list = functools.partial(router.get, responses={**responses(READ_ERRORS), **also(XLSX)})
+# A list that also takes min_position (read your own writes): both its documented answers.
+fresh_list_responses = {**fresh_read_responses(), **also(XLSX)}
 
 WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
                    "category_weights": {"honour": 1.5},
@@ -35,15 +41,15 @@ RANKINGS_DESCRIPTION = (
     "lists only the cadres of units within the caller's jurisdiction.")
 
 
-@get_read("/units", tags=["units"], response_model=Units, summary="The units within the caller's jurisdiction")
+@get_list("/units", tags=["units"], response_model=Units, summary="The units within the caller's jurisdiction")
 async def list_units(caller: Caller, request: Request, gw: GatewayDep) -> Response:
     gw.guard.require_role(caller, "read_unit")
     reach = await gw.guard.reach(caller, request, whole_jurisdiction=True)
     answer = await gw.dossier.call("GET", "/v1/units", principal=caller, request=request)
     if answer.status_code != 200:
         return relay_response(answer, request)
-    units = [u for u in answer.json()["units"] if u["unit_id"] in reach.units]
-    return json_response({"units": units})
+    units = json_response({"units": [u for u in answer.json()["units"] if u["unit_id"] in reach.units]})
+    return units if wanted(request, XLSX) != XLSX else await xlsx_answer(lists.UNITS, "units.xlsx", units)
 
 
 @get_read("/units/{unit_id}", tags=["units"], response_model=Unit, summary="A unit with its team grades")
@@ -60,29 +66,34 @@ async def list_categories(caller: Caller, request: Request, gw: GatewayDep) -> R
     return await gw.read("/v1/categories", caller, request)
 
 
-@get_read("/screenings", tags=["screening"], response_model=Screenings,
+@get_list("/screenings", tags=["screening"], response_model=Screenings,
           summary="Screening of a unit (default: the caller's) and everything under it: who is eligible, and "
-                  "why the others are not", responses=fresh_read_responses())
+                  "why the others are not", responses=fresh_list_responses)
 async def screenings(caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,
                      as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
                      prefer: Prefer = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         await gw.jurisdiction_of(caller, request, "read_jurisdiction", unit)
         fresh = await gw.freshness.await_position(caller, request, min_position, prefer)
-        return await gw.from_scoring("/v1/screenings", caller, request, {
+        answer = await gw.from_scoring("/v1/screenings", caller, request, {
             "unit": unit or caller.unit, "as_of": as_of, "known_at": known_at, "stream": fresh and fresh.stream})
-    return await gw.audited(caller, request, "screenings", None, work)
+        return answer if media != XLSX else await xlsx_answer(lists.SCREENINGS, "screenings.xlsx", answer)
+    return await gw.audited(caller, request, action("screenings", media), None, work)
 
 
-@get_read("/rankings", tags=["rankings"], response_model=Ranking, description=RANKINGS_DESCRIPTION,
+@get_list("/rankings", tags=["rankings"], response_model=Ranking, description=RANKINGS_DESCRIPTION,
           summary="Ranking within a class (unit class x chief/deputy) or a deputies' team, with the two ends; "
                   "only the caller's jurisdiction is listed, with its ranks in the whole class",
-          responses=fresh_read_responses())
+          responses=fresh_list_responses)
 async def rankings(caller: Caller, request: Request, gw: GatewayDep,
                    unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
                    leadership: Annotated[str, Query(pattern="^(chief|deputy)$")] = "chief",
                    team: Annotated[UnitId | None, Query()] = None, as_of: AsOf = None,
                    known_at: KnownAt = None, min_position: MinPosition = None, prefer: Prefer = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         reach = await gw.jurisdiction_of(caller, request, "read_jurisdiction", team, whole=True)
         fresh = await gw.freshness.await_position(caller, request, min_position, prefer)
@@ -93,12 +104,15 @@ async def rankings(caller: Caller, request: Request, gw: GatewayDep,
             return relay_response(answer, request)
         body = answer.json()
         body["ranking"] = [r for r in body["ranking"] if r["unit_id"] in reach.units]
-        return stating(json_response(body), answer.headers)
-    return await gw.audited(caller, request, "rankings", None, work)
+        ranked = stating(json_response(body), answer.headers)
+        return ranked if media != XLSX else await xlsx_answer(lists.RANKINGS, "rankings.xlsx", ranked)
+    return await gw.audited(caller, request, action("rankings", media), None, work)
 
 
-@get_read("/warnings", tags=["warnings"], response_model=Warnings, responses=fresh_read_responses(),
-          summary="Warnings (预警), active by default, of the cadres the caller may read")
+@get_list("/warnings", tags=["warnings"], response_model=Warnings, responses=fresh_list_responses,
+          summary="Warnings (预警), active by default, of the cadres the caller may read",
+          description="`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the whole "
+                      "list from `cursor` on (every page, `limit` rows a call) as one workbook.")
 async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                         cadre_id: Annotated[CadreId | None, Query()] = None,
                         status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
@@ -109,6 +123,8 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                                                                         "out is refused with 422 `cursor_format`")]
                         = None,
                         min_position: MinPosition = None, prefer: Prefer = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         if cadre_id is not None:
             await gw.guard.cadre(caller, request, "read_cadre", str(cadre_id))
@@ -116,18 +132,24 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
             gw.guard.require_role(caller, "read_cadre")
         cadre = str(cadre_id) if cadre_id else None
         fresh = await gw.freshness.await_position(caller, request, min_position, prefer, cadre)
+        first = await page(cursor, fresh and fresh.stream)
+        if media != XLSX:
+            return first
+        return await xlsx_answer(lists.WARNINGS, "warnings.xlsx", first, lambda after: page(after, None))
+
+    async def page(cursor: str | None, stream: str | None) -> Response:
+        cadre = str(cadre_id) if cadre_id else None
         answer = await gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request, params=as_query(
-            {"cadre_id": cadre, "status": status, "limit": limit, "cursor": cursor,
-             "stream": fresh and fresh.stream}))
+            {"cadre_id": cadre, "status": status, "limit": limit, "cursor": cursor, "stream": stream}))
         if answer.status_code != 200:
             return relay_response(answer, request)
-        page = answer.json()
-        rows = page["warnings"]
+        body = answer.json()
+        rows = body["warnings"]
         reach = await gw.guard.reach(caller, request, {r["cadre_id"] for r in rows})
         # Filtered after paging: a page may hold fewer than ``limit``; ``next`` still goes on from it.
         visible = [r for r in rows if allowed(caller.role, "read_cadre", reach.cadres.get(r["cadre_id"], ()))]
-        return stating(json_response({"warnings": visible, "next": page["next"]}), answer.headers)
-    return await gw.audited(caller, request, "warnings", str(cadre_id) if cadre_id else None, work)
+        return stating(json_response({"warnings": visible, "next": body["next"]}), answer.headers)
+    return await gw.audited(caller, request, action("warnings", media), str(cadre_id) if cadre_id else None, work)
 
 
 @router.post("/what-if", tags=["rule sets"], response_model=WhatIf, responses=responses(WRITE_ERRORS, body=True),
