@@ -15,7 +15,6 @@ is generated from (``console/openapi.json``, at build time).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -23,7 +22,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-CONSOLE_DIST = Path(os.environ.get("SHIJI_CONSOLE_DIST", Path(__file__).resolve().parents[2] / "console" / "dist"))
+
+def _dist() -> Path:
+    """``console/dist`` of a source checkout (scripts/build-console), else the installed environment's
+    ``share/shiji-console`` (the container image copies the build there)."""
+    checkout = Path(__file__).resolve().parents[2] / "console" / "dist"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "shiji-console"
+
+
+CONSOLE_DIST = _dist()
 NOT_BUILT = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>实绩档案工作台 · Shiji console</title></head>
 <body><main><h1>工作台尚未构建 · The console is not built</h1>

@@ -33,7 +33,7 @@ const en: typeof zh = {
   verdict: { eligible: 'Eligible', ineligible: 'Ineligible', undetermined: 'Undetermined' },
   rule: { pass: 'Pass', fail: 'Fail', unknown: 'Unknown' },
   entry: {
-    title: 'Record a positive/negative-list entry', kind: 'Kind', positive: 'Positive', negative: 'Negative', category: 'Category', titleField: 'Title', points: 'Points',
+    title: 'Record a positive/negative-list entry', kind: 'Kind', positive: 'Positive', negative: 'Negative', achievement: 'Achievement', category: 'Category', titleField: 'Title', points: 'Points',
     range: 'Points from {min} to {max}', sign: 'Positive entries score above zero, negative ones below', effective: 'Effective date', reason: 'Reason (basis)', document: 'Document',
     basisRequired: 'A basis is required', recorded: 'Recorded', impactStart: 'Impact period from', impactEnd: 'Impact period to',
   },

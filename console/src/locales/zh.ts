@@ -31,7 +31,7 @@ export default {
   verdict: { eligible: '符合', ineligible: '不符合', undetermined: '待定' },
   rule: { pass: '通过', fail: '未通过', unknown: '未知' },
   entry: {
-    title: '记录正负面清单事项', kind: '类型', positive: '正面', negative: '负面', category: '类别', titleField: '事项', points: '分值',
+    title: '记录正负面清单事项', kind: '类型', positive: '正面', negative: '负面', achievement: '实绩', category: '类别', titleField: '事项', points: '分值',
     range: '分值范围 {min} 至 {max}', sign: '正面清单为正分，负面清单为负分', effective: '发生日期', reason: '事由（依据）', document: '文件依据',
     basisRequired: '必须填写依据', recorded: '已记录', impactStart: '影响期开始', impactEnd: '影响期结束',
   },
