@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.demo_city import DEMO_ROOT, demo_county
+from services.demo_sign_in import install_demo_sign_in
 from services.dossier import store
 from services.dossier.api import create_app as create_dossier
 from services.dossier.sealing import local_key
@@ -105,6 +106,7 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
             await stack.enter_async_context(app.router.lifespan_context(app))
         if demo:
             system = replace(system, demo=await load_demo(system, today(timezone)))
+            install_demo_sign_in(gateway, system.token, DEMO_ROOT)  # the console's demo sign-in, embedded only
         yield system
 
 

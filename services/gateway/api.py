@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from services.gateway.auth import TokenVerifier
 from services.gateway.body_limit import BodySizeLimit
+from services.gateway.console import install_console
 from services.gateway.deps import PREFIX, Gateway
 from services.gateway.docs import add_problem_schemas, state_text_rule
 from services.gateway.errors import install_gateway_errors
@@ -117,6 +118,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
     for router in ROUTERS:
         # Their routes themselves, not the routers: app.routes stays the flat list of every operation.
         app.router.routes.extend(router.routes)
+    install_console(app)  # the web console's built files at /console (console.py)
 
     def public_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -143,6 +143,6 @@ def test_compose_references_resolve() -> None:
 
 def test_the_image_runs_shiji_as_an_unprivileged_user() -> None:
     dockerfile = (DEPLOY / "container" / "Dockerfile").read_text()
-    assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 2  # build stage + runtime stage
+    assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 3  # build stage + console stage + runtime stage
     assert re.findall(r"^USER (\S+)", dockerfile, re.M) == ["10001:10001"]
     assert 'ENTRYPOINT ["shiji"]' in dockerfile

@@ -1,0 +1,24 @@
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/es/components/message/style/css'
+import './theme.css'
+import { ElMessage } from 'element-plus'
+import { createApp } from 'vue'
+import App from './App.vue'
+import { Problem } from './api/client'
+import { i18n } from './i18n'
+import { router } from './router'
+
+// A refused call the page did not handle itself is shown, not thrown; a 401 has already signed the user out.
+function shown(e: unknown): boolean {
+  if (!(e instanceof Problem)) return false
+  if (e.status !== 401) ElMessage.error(e.message)
+  return true
+}
+const app = createApp(App)
+app.config.errorHandler = (e) => {
+  if (!shown(e)) console.error(e)
+}
+window.addEventListener('unhandledrejection', (event) => {
+  if (shown(event.reason)) event.preventDefault()
+})
+app.use(i18n).use(router).mount('#app')

@@ -1,0 +1,132 @@
+"""A real browser on the web console: Debian's Chromium driven by Playwright's async API.
+
+The console is built by ``scripts/build-console`` (a no-op when unchanged) and served by an embedded Shiji
+with the demo county on a loopback port. Every page a test opens is watched: a console error, an uncaught
+exception, a failed request or an answer of 400 and above fails the test (``Watched.check``), and so does any
+axe-core violation at WCAG 2.x A/AA (``Watched.axe``). Screenshots go to ``test-output/console/``
+(``SHIJI_TEST_OUTPUT`` to choose). A missing browser fails the run: install it with
+``apt-get install -y chromium`` (scripts/test does); never ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from services.embedded import EmbeddedSystem, embedded_system
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("SHIJI_CHROMIUM", "/usr/bin/chromium")
+OUTPUT = Path(os.environ.get("SHIJI_TEST_OUTPUT", ROOT / "test-output")) / "console"
+AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass
+class Console:
+    url: str  # the gateway's base URL
+    system: EmbeddedSystem
+    people: list[dict]
+
+    def person(self, role: str, leadership: str | None = None) -> dict:
+        return next(p for p in self.people if p["role"] == role and (leadership is None or p["leadership"] == leadership))
+
+
+@pytest.fixture(scope="session")
+def console_built() -> Path:
+    subprocess.run([str(ROOT / "scripts" / "build-console")], check=True, cwd=ROOT)
+    return ROOT / "console" / "dist"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+async def console(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+    async with embedded_system(tmp_path_factory.mktemp("console")) as system:
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(system.gateway, host="127.0.0.1", port=port, lifespan="off",
+                                               log_level="warning"))
+        task = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
+            await asyncio.sleep(0.05)
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient() as client:
+            people = (await client.get(f"{url}/demo/people")).json()["people"]
+        try:
+            yield Console(url, system, people)
+        finally:
+            server.should_exit = True
+            await task
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no browser at {CHROMIUM}: install Debian's with `apt-get install -y chromium` "
+                    "(scripts/test does it); the console's tests never skip", pytrace=False)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        await browser.close()
+
+
+@dataclass
+class Watched:
+    """A page whose errors are collected as they happen."""
+
+    page: Page
+    name: str
+    problems: list[str] = field(default_factory=list)
+    allowed_status: set[int] = field(default_factory=set)
+
+    async def shot(self, step: str) -> Path:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        path = OUTPUT / f"{self.name}-{step}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    async def axe(self, step: str) -> None:
+        if not await self.page.evaluate("typeof window.axe !== 'undefined'"):
+            await self.page.add_script_tag(content=AXE.read_text())
+        result = await self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+            ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))", AXE_TAGS)
+        assert not result, f"axe-core violations on {self.name}/{step}: {result}"
+
+    def check(self) -> None:
+        assert not self.problems, f"{self.name}: " + "; ".join(self.problems)
+
+
+@contextlib.asynccontextmanager
+async def watched(browser: Browser, name: str, viewport: dict) -> AsyncIterator[Watched]:
+    context: BrowserContext = await browser.new_context(viewport=viewport, locale="zh-CN")
+    page = await context.new_page()
+    w = Watched(page, name)
+    page.on("console", lambda m: w.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: w.problems.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: w.problems.append(f"request failed: {r.method} {r.url} {r.failure}"))
+    page.on("response", lambda r: w.problems.append(f"answer {r.status}: {r.request.method} {r.url}")
+            if r.status >= 400 and r.status not in w.allowed_status else None)
+    try:
+        yield w
+    finally:
+        await context.close()
+
