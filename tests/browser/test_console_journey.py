@@ -1,8 +1,9 @@
 """The console's main journey in a real browser (issue 17), at desktop and phone width:
 
-a cadre drafts and submits a quarterly report, their leader endorses it, a clerk records a negative entry
-from the catalogue and sees the cadre's points and screening change, and an auditor finds each step in the
-access log. Every page is checked for console errors, failed requests and axe-core violations (conftest.py).
+a cadre drafts and submits a quarterly report, their leader finds it in 我的待办 and endorses it, a clerk
+finds the cadre through 干部查询, records a negative entry from the catalogue and sees the cadre's points and
+screening change, and an auditor finds each step in the access log. Every page is checked
+for console errors, failed requests and axe-core violations (conftest.py).
 """
 
 from __future__ import annotations
@@ -59,27 +60,42 @@ async def test_the_main_journey_from_report_to_access_log(console: Console, brow
         await w.axe("cadre")
         await sign_out(page)
 
-        # The leader endorses it.
+        # The leader finds it in 我的待办 and endorses it; it leaves the list.
         await sign_in_as(w, console, leader)
-        await page.get_by_role("link", name="审核报告").click()
-        await page.get_by_label("干部编号", exact=True).fill(cadre["subject"])
-        await page.get_by_role("button", name="查看").click()
-        await page.get_by_role("button", name=f"审核通过 {period}").click()
-        await expect(row.get_by_test_id("report-status")).to_have_text("已归档")
-        await w.shot("03-leader-endorsed")
-        await w.axe("leader")
+        await page.get_by_role("link", name="我的待办").click()
+        await expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+        task = page.locator(f"tr[data-task='endorse_report'][data-cadre='{cadre['subject']}'][data-subject='{period}']")
+        await expect(task).to_contain_text(cadre["name"])
+        await page.wait_for_load_state("networkidle")
+        await w.shot("03-leader-tasks")
+        await w.axe("leader-tasks")
+        await page.get_by_role("button", name=f"审核通过 {cadre['name']} {period}").click()
+        await expect(page.get_by_text("已审核通过")).to_be_visible()
+        await expect(task).to_have_count(0)
+        await w.shot("04-leader-endorsed")
         await sign_out(page)
 
-        # The clerk finds the cadre through the unit tree and records a negative entry.
+        # The clerk sees their tasks, finds the cadre through 干部查询 and records a negative entry.
         await sign_in_as(w, console, clerk)
-        await page.get_by_role("button", name="海港区 展开或收起").click()
-        await page.get_by_role("button", name="海港区发展和改革局").click()
-        await page.get_by_role("link", name=cadre["name"], exact=True).click()
+        await page.get_by_role("link", name="我的待办").click()
+        await expect(page.get_by_test_id("no-tasks").or_(page.get_by_test_id("task").first)).to_be_visible()
+        await w.shot("05-clerk-tasks")
+        await w.axe("clerk-tasks")
+        await page.get_by_role("link", name="干部查询").click()
+        await expect(page.get_by_test_id("cadre-row").first).to_be_visible()
+        await page.get_by_label("姓名", exact=True).fill(cadre["name"])
+        await page.get_by_role("button", name="查询", exact=True).click()
+        found = page.get_by_test_id("cadre-row")
+        await expect(found.filter(has_text=cadre["name"]).first).to_be_visible()
+        await expect(found.filter(has_not_text=cadre["name"])).to_have_count(0)
+        await w.shot("06-clerk-search")
+        await w.axe("clerk-search")
+        await found.get_by_role("link", name=cadre["name"], exact=True).first.click()
         summary = page.get_by_test_id("score-summary")
         await expect(summary).to_contain_text("近三年动态积分")
         points_rule = page.locator("tr[data-rule='net_negative_points_and_register']").get_by_test_id("rule-reason")
         before_summary, before_rule = await summary.inner_text(), await points_rule.inner_text()
-        await w.shot("04-clerk-cadre-before")
+        await w.shot("07-clerk-cadre-before")
         await w.axe("clerk-cadre")
 
         async with httpx.AsyncClient() as client:
@@ -98,7 +114,7 @@ async def test_the_main_journey_from_report_to_access_log(console: Console, brow
         await expect(summary).not_to_have_text(before_summary, timeout=10_000)
         await expect(points_rule).not_to_have_text(before_rule)
         await expect(page.get_by_role("cell", name="重点项目推进不力被通报")).to_be_visible()
-        await w.shot("05-clerk-cadre-after")
+        await w.shot("08-clerk-cadre-after")
         await sign_out(page)
 
         # The auditor sees the three steps in the access log.
@@ -109,13 +125,13 @@ async def test_the_main_journey_from_report_to_access_log(console: Console, brow
         log = page.get_by_test_id("log-row")
         for action in ("submit_report", "endorse_report", "record_entry"):
             await expect(log.filter(has_text=action).first).to_be_visible()
-        await w.shot("06-auditor-access-log")
+        await w.shot("09-auditor-access-log")
         await w.axe("access-log")
         w.check()
 
 
 async def test_every_page_at_phone_width(console: Console, browser: Browser) -> None:
-    cadre, clerk = console.person("cadre", "member"), console.person("clerk")
+    cadre, leader, clerk = console.person("cadre", "member"), console.person("leader"), console.person("clerk")
     async with watched(browser, "phone", PHONE) as w:
         page = w.page
 
@@ -133,13 +149,23 @@ async def test_every_page_at_phone_width(console: Console, browser: Browser) -> 
         await page.wait_for_load_state("networkidle")
         await fits("02-my-dossier")
         await sign_out(page)
+        await sign_in_as(w, console, leader)
+        await page.get_by_role("link", name="我的待办").click()
+        await expect(page.get_by_test_id("no-tasks").or_(page.get_by_test_id("task").first)).to_be_visible()
+        await fits("03-leader-tasks")
+        await sign_out(page)
         await sign_in_as(w, console, clerk)
+        await page.get_by_role("link", name="干部查询").click()
+        await expect(page.get_by_test_id("cadre-row").first).to_be_visible()
+        await page.wait_for_load_state("networkidle")
+        await fits("04-clerk-search")
+        await page.get_by_role("link", name="单位与干部").click()
         await page.get_by_role("button", name="海港区 展开或收起").click()
         await page.get_by_role("button", name="海港区发展和改革局").click()
         await page.get_by_role("link", name=cadre["name"], exact=True).click()
         await expect(page.get_by_test_id("verdict")).to_be_visible()
-        await fits("03-cadre")
-        for link, step in (("排名", "04-rankings"), ("预警", "05-warnings")):
+        await fits("05-cadre")
+        for link, step in (("排名", "06-rankings"), ("预警", "07-warnings")):
             await page.get_by_role("link", name=link, exact=True).click()
             await expect(page.get_by_role("heading", name=link, exact=True)).to_be_visible()
             await page.wait_for_load_state("networkidle")

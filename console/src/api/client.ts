@@ -74,6 +74,13 @@ export const api = {
     call<S['ReportWritten']>('POST', `/cadres/${e(id)}/quarterly-reports/${e(period)}/endorsement`, undefined, body),
   returnReport: (id: string, period: string, body: S['ReturnQuarterlyReport']) =>
     call<S['ReportWritten']>('POST', `/cadres/${e(id)}/quarterly-reports/${e(period)}/return`, undefined, body),
+  cadres: (q: { unit?: string; name?: string; post?: string; leadership?: string; limit?: number; cursor?: string }) =>
+    call<S['CadreList']>('GET', '/cadres', q),
+  tasks: (q: { cursor?: string; limit?: number } = {}) => call<S['Tasks']>('GET', '/tasks', q),
+  verifyAchievement: (id: string, achievement: string, body: S['VerifyAchievement']) =>
+    call<S['AchievementWritten']>('POST', `/cadres/${e(id)}/achievements/${e(achievement)}/verification`, undefined, body),
+  rejectAchievement: (id: string, achievement: string, body: S['RejectAchievement']) =>
+    call<S['AchievementWritten']>('POST', `/cadres/${e(id)}/achievements/${e(achievement)}/rejection`, undefined, body),
   recordEntry: (id: string, body: S['RecordEntry']) =>
     call<S['EntryWritten']>('POST', `/cadres/${e(id)}/entries`, undefined, body),
 }

@@ -3,7 +3,7 @@ import type zh from './zh'
 const en: typeof zh = {
   app: { title: 'Shiji console', skip: 'Skip to main content', signOut: 'Sign out', language: '中文', languageLabel: 'Switch to Chinese' },
   role: { cadre: 'Cadre', leader: 'Leader', clerk: 'Clerk', auditor: 'Auditor', audit_admin: 'Audit admin', system_admin: 'System admin', security_admin: 'Security admin' },
-  nav: { me: 'My dossier', reports: 'Reports to endorse', units: 'Units and cadres', rankings: 'Rankings', warnings: 'Warnings', accessLog: 'Access log' },
+  nav: { me: 'My dossier', tasks: 'My tasks', search: 'Find cadres', units: 'Units and cadres', rankings: 'Rankings', warnings: 'Warnings', accessLog: 'Access log' },
   signIn: {
     title: 'Sign in', token: 'Bearer token', tokenHelp: 'Paste the token your organization department or identity provider issued.', submit: 'Sign in',
     malformed: 'This is not a valid token.', expired: 'This token has expired; get a new one.', notice_expired: 'Your session expired; sign in again.',
@@ -25,8 +25,18 @@ const en: typeof zh = {
     status: { draft: 'Draft', submitted: 'Submitted', filed: 'Filed', returned: 'Returned', endorsed: 'Endorsed' },
   },
   leader: {
-    title: "Endorse subordinates' quarterly reports", help: "Enter a subordinate's cadre ID to see and endorse their reports.", load: 'Show', endorse: 'Endorse', return: 'Return',
+    endorse: 'Endorse', return: 'Return',
     returnComment: 'Why it is returned', endorsed: 'Endorsed', returned: 'Returned', nothing: 'No report awaits endorsement.',
+  },
+  tasks: {
+    title: 'My tasks', nothing: 'Nothing waits for you.', reports: 'Reports awaiting endorsement', achievements: 'Achievements awaiting verification',
+    appeals: 'Appeals awaiting a decision', since: 'Waiting since', achievement: 'Achievement', entry: 'Entry appealed', verify: 'Verify',
+    reject: 'Reject', verified: 'Verified', rejected: 'Rejected', commentOrReason: 'Comment or reason',
+    needCategory: 'Pick a category and give the points', rejectReason: 'Give the reason for rejecting',
+  },
+  search: {
+    title: 'Find cadres', post: 'Post', posts: 'Posts held', member: 'Members', submit: 'Search', results: 'Results', nothing: 'No cadre matches.',
+    leadership: { chief: 'chief', deputy: 'deputy', member: 'member' },
   },
   units: { title: 'Units and cadres', tree: 'Units', expand: 'expand or collapse', cadres: 'Cadres', pick: 'Pick a unit to see its cadres and their screening.', verdict: 'Screening' },
   cadre: { title: "Cadre's dossier", record: 'Record a list entry', screening: 'Promotion screening', rules: 'Rule', reason: 'Reason', source: 'Source' },

@@ -1,7 +1,7 @@
 export default {
   app: { title: '实绩档案工作台', skip: '跳到主要内容', signOut: '退出', language: 'English', languageLabel: '切换到英文' },
   role: { cadre: '干部', leader: '领导', clerk: '组工干部', auditor: '审计', audit_admin: '审计管理员', system_admin: '系统管理员', security_admin: '安全管理员' },
-  nav: { me: '我的档案', reports: '审核报告', units: '单位与干部', rankings: '排名', warnings: '预警', accessLog: '访问日志' },
+  nav: { me: '我的档案', tasks: '我的待办', search: '干部查询', units: '单位与干部', rankings: '排名', warnings: '预警', accessLog: '访问日志' },
   signIn: {
     title: '登录', token: '令牌（Bearer token）', tokenHelp: '粘贴组织部或身份认证系统签发的令牌。', submit: '登录',
     malformed: '这不是一个有效的令牌。', expired: '令牌已过期，请重新获取。', notice_expired: '会话已过期，请重新登录。',
@@ -23,8 +23,17 @@ export default {
     status: { draft: '草稿', submitted: '已提交', filed: '已归档', returned: '已退回', endorsed: '已审核' },
   },
   leader: {
-    title: '审核下属季度报告', help: '输入下属的干部编号，查看其季度报告并审核。', load: '查看', endorse: '审核通过', return: '退回',
+    endorse: '审核通过', return: '退回',
     returnComment: '退回意见', endorsed: '已审核通过', returned: '已退回', nothing: '没有待审核的报告。',
+  },
+  tasks: {
+    title: '我的待办', nothing: '没有待办事项。', reports: '待审核的季度报告', achievements: '待核实的实绩', appeals: '待决定的申诉',
+    since: '等待自', achievement: '实绩', entry: '申诉的事项', verify: '核实', reject: '不予认定', verified: '已核实', rejected: '已不予认定',
+    commentOrReason: '意见或理由', needCategory: '请选择类别并填写分值', rejectReason: '请填写不予认定的理由',
+  },
+  search: {
+    title: '干部查询', post: '职务', posts: '现任职务', member: '一般干部', submit: '查询', results: '查询结果', nothing: '没有符合条件的干部。',
+    leadership: { chief: '正职', deputy: '副职', member: '一般干部' },
   },
   units: { title: '单位与干部', tree: '单位', expand: '展开或收起', cadres: '干部', pick: '选择一个单位查看其干部与筛查结果。', verdict: '筛查结论' },
   cadre: { title: '干部档案', record: '记录一条清单事项', screening: '提拔筛查', rules: '规则', reason: '理由', source: '依据' },
