@@ -1,9 +1,9 @@
 """The demo county's annual comprehensive assessment (综合考评, issue 16): a scheme for its units in their three
 classes and a year of readings, as import rows after the rest of the demo (``services.demo_city``).
 
-The year is the one before the demo's last day, so the whole year is there: monthly data indicators against
-their targets (004: data measured monthly, the latest reading standing for the year), quarterly on-site project
-checks (004), a level indicator scored 好 → 100, 较好 → 85 (001), the quarterly routine assessment (平时考核) at
+The year is the one before the demo's last day, so the whole year is there: data indicators against their
+targets, one read monthly and one quarterly (004: the latest reading stands for the year), quarterly on-site
+project checks (004), a level indicator scored 好 → 100, 较好 → 85 (001), the quarterly routine assessment (平时考核) at
 40 % of the composite (001), and one constraint breach (一票否决, 004) somewhere. Every other weight, target, band
 and threshold is illustrative, and the scheme says so. From its own ``random.Random``: the cadres' rows do not
 change when this does.
@@ -98,9 +98,9 @@ def demo_assessment(units: Sequence[tuple[str, str]], year: int, seed: int) -> I
             yield reading("key_tasks", f"{year}-{month:02d}", _month_end(year, month), "督查室月度调度",
                           value=f"{done:.1f}", target=targets["key_tasks"][unit_class])
         target_days = float(targets["handling_days"][unit_class])
-        for month in range(1, 13):
+        for quarter in range(1, 5):  # quarterly: the demo's first start stays quick
             days = target_days / form * rng.uniform(0.85, 1.25)
-            yield reading("handling_days", f"{year}-{month:02d}", _month_end(year, month), "12345热线月报",
+            yield reading("handling_days", f"{year}-Q{quarter}", _month_end(year, quarter * 3), "12345热线季报",
                           value=f"{days:.1f}", target=targets["handling_days"][unit_class])
         for quarter in range(1, 5):
             yield reading("projects", f"{year}-Q{quarter}", _month_end(year, quarter * 3), "重点项目季度实地察看",
