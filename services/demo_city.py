@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+from services.demo_assessment import demo_assessment
 from services.dossier.catalogue import DEFAULT_CATEGORIES
 from shared.events import AnnualGrade, AppraisalLevel, EntryKind
 
@@ -284,6 +285,10 @@ def demo_county(on: dt.date, seed: int = 15) -> Iterator[dict[str, Any]]:
         for position, rank, leadership in DEMO_POSTS:
             yield from _demo_cadre(shape, rng, n, unit_id, position, rank, leadership)
             n += 1
+    # Last year's comprehensive assessment of the units (issue 16), from its own random draws.
+    classes = {f"{DEMO_ROOT}-{county}-{suffix}": unit_class for county, _ in DEMO_COUNTIES
+               for suffix, _, unit_class in DEMO_UNITS}
+    yield from demo_assessment([(u, classes[u]) for u in units], on.year - 1, seed + 16)
 
 
 def _demo_cadre(shape: CityShape, rng: random.Random, n: int, unit_id: str, position: str, rank: str,

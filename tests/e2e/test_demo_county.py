@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.demo_assessment import DEMO_SCHEME_PREFIX
 from services.demo_city import DEMO_ROOT, DEMO_YEARS, demo_county
 from services.embedded import EmbeddedSystem, embedded_system
 from shared.settings import today as local_today
@@ -78,6 +79,31 @@ async def test_after_loading_every_read_has_content(demo: tuple[EmbeddedSystem, 
     assert score["total"] != 0
     screening = await get(clerk, f"/cadres/{cadre}/screening")
     assert screening["verdict"] == "eligible" and all(r["source"] for r in screening["rules"])
+
+
+async def test_last_years_assessment_has_composites_ranks_both_ends_and_explanations(
+        demo: tuple[EmbeddedSystem, Path], clerk: httpx.AsyncClient) -> None:
+    year = local_today().year - 1
+    units = {r["body"]["unit_id"]: r["body"]["unit_class"] for r in demo_county(local_today())
+             if r["operation"] == "register_unit" and r["body"]["level"] == "unit"}
+    results = await get(clerk, f"/assessments/{DEMO_SCHEME_PREFIX}-{year}/results", year=str(year))
+    lines = {line["subject_id"]: line for line in results["results"]}
+    assert set(lines) == set(units), "every unit of the demo is a subject"
+    for unit, line in lines.items():
+        assert line["class_id"] == units[unit] and line["status"] == "complete", line
+        assert line["composite"] is not None and line["rank"] and line["of"], line
+    assert {e["class_id"] for e in results["two_ends"]} == set(units.values())
+    assert all(e["top"] and e["bottom"] for e in results["two_ends"]), results["two_ends"]  # 两头 in every class
+    assert len({line["calculated"] for line in lines.values()}) >= 2, "more than one grade shows"
+    assert any(line["proposed"] == "fail" for line in lines.values()), "the breach vetoes one unit"
+
+    top = results["two_ends"][0]["top"][0]
+    explained = await get(clerk, f"/assessments/{DEMO_SCHEME_PREFIX}-{year}/subjects/{top}", year=str(year))
+    work = next(c for c in explained["components"] if c["component_id"] == "work")
+    assert {i["indicator_id"] for i in work["indicators"]} >= {"key_tasks", "handling_days", "projects",
+                                                                "revitalisation"}
+    assert all(i["event_ids"] for i in work["indicators"] if i["kind"] != "constraint")
+    assert explained["standing"]["band"] == "top" and explained["proposal"]["fired"]
 
 
 async def test_a_second_start_records_nothing_new(demo: tuple[EmbeddedSystem, Path]) -> None:
