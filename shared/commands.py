@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -33,7 +34,6 @@ from shared.events import (
     EntryKind,
     ImpactPeriod,
     Leadership,
-    Points,
     RaterGroup,
     Score,
     TargetPrize,
@@ -42,6 +42,7 @@ from shared.events import (
     category_range_problem,
     points_sign_problem,
 )
+from shared.events import Points as EventPoints
 
 UNIT_ID = r"^[A-Za-z0-9_.:-]+$"
 
@@ -92,7 +93,26 @@ def _not_a_number(value: Any) -> Any:
 
 
 # A date of the record, given as YYYY-MM-DD: no record predates 1 October 1949.
-RecordDate = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_not_before_records_began)]
+
+
+def _points_schema(signed: bool) -> WithJsonSchema:
+    """Points as a write gives them: a number from -1000 (0 unless ``signed``) to 1000 with at most two decimals,
+    or the same as decimal text. Pydantic's own schema let the text be any string (an empty one was refused
+    with 422)."""
+    sign, low = ("[+-]?", -1000) if signed else ("[+]?", 0)
+    text = rf"^{sign}(1000(\.0{{1,2}})?|[0-9]{{1,3}}(\.[0-9]{{1,2}})?)$"
+    return WithJsonSchema({"anyOf": [{"type": "number", "minimum": low, "maximum": 1000},
+                                     {"type": "string", "pattern": text}]}, mode="validation")
+
+
+Points = Annotated[EventPoints, _points_schema(signed=True)]
+UnsignedPoints = Annotated[EventPoints, Field(ge=0), _points_schema(signed=False)]
+
+# The schema says so too, in its pattern (a generator reads no minimum of a date): 1949-10-01 or later.
+RECORD_DATE = (r"^(1949-1[0-2]|(19[5-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2]))"
+               r"-(0[1-9]|[12][0-9]|3[01])$")
+RecordDate = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_not_before_records_began),
+                       WithJsonSchema({"type": "string", "format": "date", "pattern": RECORD_DATE}, mode="validation")]
 
 
 class RegisterUnit(Command):
@@ -181,7 +201,7 @@ class ClaimAchievement(Command):
 
 class VerifyAchievement(Command):
     category: str = Field(min_length=1, max_length=100, examples=["key_project"])
-    points: Points = Field(ge=0)
+    points: UnsignedPoints
     comment: str | None = Field(None, max_length=2000)
 
 
@@ -228,12 +248,19 @@ class RecordEntry(Command):
 
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    """A field that may be left out but not given as null: its schema names no default (None is not a value)."""
+    schema.pop("default", None)
+
+
 class AmendEntry(Command):
     """A correction: give the fields that change, and why. The entry's kind cannot change."""
 
-    category: str | None = Field(None, min_length=1, max_length=100)
-    points: Points | None = None
-    effective_date: RecordDate | None = None
+    # Left out, a field stays as it is; null is refused for these three (an entry has them all: an explicit null
+    # was carried into the amended entry, a 500). Only impact_period may be null: the entry then has none.
+    category: str = Field(None, min_length=1, max_length=100, json_schema_extra=_no_default)  # type: ignore[assignment]
+    points: Points = Field(None, json_schema_extra=_no_default)  # type: ignore[assignment]
+    effective_date: RecordDate = Field(None, json_schema_extra=_no_default)  # type: ignore[assignment]
     impact_period: ImpactPeriod | None = None
     reason: str = Field(min_length=1, max_length=2000)
 
