@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -115,8 +116,13 @@ RecordDate = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_
                        WithJsonSchema({"type": "string", "format": "date", "pattern": RECORD_DATE}, mode="validation")]
 
 
+# A unit's stream is "unit-<id>", and the event store keeps stream ids of up to 64 characters: a longer id was a
+# 500 on PostgreSQL (value too long for character varying(64)), stored on SQLite with a position past its pattern.
+MAX_NEW_UNIT_ID = 64 - len("unit-")
+
+
 class RegisterUnit(Command):
-    unit_id: str = Field(min_length=1, max_length=100, pattern=UNIT_ID, examples=["qhd-haigang-fgw"])
+    unit_id: str = Field(min_length=1, max_length=MAX_NEW_UNIT_ID, pattern=UNIT_ID, examples=["qhd-haigang-fgw"])
     name: str = Field(min_length=1, max_length=200, examples=["海港区发展和改革局"])
     parent_id: str | None = Field(None, max_length=100, pattern=UNIT_ID, examples=["qhd-haigang"])
     level: UnitLevel
@@ -140,7 +146,7 @@ class DefineCategory(Command):
     min_points: Points
     max_points: Points
     description: str = Field("", max_length=2000)
-    sanction: bool = False
+    sanction: StrictBool = False  # true or false: 0 and 1 were read as booleans, the schema says boolean
 
     @field_validator("max_points")
     @classmethod
@@ -248,9 +254,14 @@ class RecordEntry(Command):
 
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    """A field that may be left out but not given as null: its schema names no default (None is not a value)."""
+def _not_null(schema: dict[str, Any]) -> None:
+    """The schema of a field that may be left out but not given as null: no null alternative, no default."""
     schema.pop("default", None)
+    alternatives = [a for a in schema.pop("anyOf", []) if a != {"type": "null"}]
+    if len(alternatives) == 1:
+        schema.update(alternatives[0])
+    elif alternatives:
+        schema["anyOf"] = alternatives
 
 
 class AmendEntry(Command):
@@ -258,11 +269,18 @@ class AmendEntry(Command):
 
     # Left out, a field stays as it is; null is refused for these three (an entry has them all: an explicit null
     # was carried into the amended entry, a 500). Only impact_period may be null: the entry then has none.
-    category: str = Field(None, min_length=1, max_length=100, json_schema_extra=_no_default)  # type: ignore[assignment]
-    points: Points = Field(None, json_schema_extra=_no_default)  # type: ignore[assignment]
-    effective_date: RecordDate = Field(None, json_schema_extra=_no_default)  # type: ignore[assignment]
+    category: str | None = Field(None, min_length=1, max_length=100, json_schema_extra=_not_null)
+    points: Points | None = Field(None, json_schema_extra=_not_null)
+    effective_date: RecordDate | None = Field(None, json_schema_extra=_not_null)
     impact_period: ImpactPeriod | None = None
     reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("category", "points", "effective_date")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave the field out to keep it; it cannot be null")
+        return value
 
 
     @model_validator(mode="after")
@@ -324,7 +342,7 @@ class RecordIntegrityVeto(Command):
 
 
 class RecordDeclaration(Command):
-    flagged: bool = Field(description="relatives: an avoidance conflict exists; naked_official: the status applies")
+    flagged: StrictBool = Field(description="relatives: an avoidance conflict exists; naked_official: the status applies")
     details: str = Field(min_length=1, max_length=10_000, description="sealed at rest; shown only to roles that need it")
 
 

@@ -78,3 +78,28 @@ async def test_the_schema_states_the_ranges_of_dates_and_the_form_of_points(syst
         "effective_date": today().isoformat(), "basis": {"document": "文件", "reason": "表彰"}},
         headers={**system.auth(), **key()})
     assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/categories", {"code": "k", "name": "n", "kind": "positive", "min_points": 1, "max_points": 2,
+                            "sanction": 0}, "sanction"),
+    ("/api/v1/cadres/{cadre_id}/declarations/relatives", {"flagged": 1, "details": "无"}, "flagged"),
+])
+async def test_bug_0_and_1_were_read_as_booleans(system: System, path: str, body: dict, field: str) -> None:
+    """The schema says boolean; {"sanction": 0} defined a category and {"flagged": 1} recorded a declaration."""
+    cadre_id = await register(system)
+    r = await system.client.post(path.format(cadre_id=cadre_id), json=body, headers={**system.auth(), **key()})
+    assert_problem(r, 422, field)
+
+
+async def test_bug_a_unit_id_too_long_for_its_stream_was_a_500(system: System) -> None:
+    """A unit's stream is "unit-" and its id: an id of up to 100 characters was taken, but the event store keeps
+    stream ids of up to 64 (PostgreSQL: 500, value too long; SQLite: stored, with a position longer than the
+    position pattern allows). A new unit's id has at most 59 characters (422 past that)."""
+    unit = {"name": "长名单位", "parent_id": system.root_unit, "level": "unit", "unit_class": "other"}
+    r = await system.client.post("/api/v1/units", json={"unit_id": "v" * 60, **unit}, headers={**system.auth(), **key()})
+    assert_problem(r, 422, "unit_id")
+    r = await system.client.post("/api/v1/units", json={"unit_id": "u" * 59, **unit}, headers={**system.auth(), **key()})
+    assert r.status_code == 201, r.text
+    pattern = (await spec_of(system))["components"]["schemas"]["UnitWritten"]["properties"]["position"]["pattern"]
+    assert re.fullmatch(pattern, r.json()["position"]), r.text
