@@ -19,7 +19,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -33,7 +35,6 @@ from shared.events import (
     EntryKind,
     ImpactPeriod,
     Leadership,
-    Points,
     RaterGroup,
     Score,
     TargetPrize,
@@ -42,6 +43,7 @@ from shared.events import (
     category_range_problem,
     points_sign_problem,
 )
+from shared.events import Points as EventPoints
 
 UNIT_ID = r"^[A-Za-z0-9_.:-]+$"
 
@@ -92,11 +94,35 @@ def _not_a_number(value: Any) -> Any:
 
 
 # A date of the record, given as YYYY-MM-DD: no record predates 1 October 1949.
-RecordDate = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_not_before_records_began)]
+
+
+def _points_schema(signed: bool) -> WithJsonSchema:
+    """Points as a write gives them: a number from -1000 (0 unless ``signed``) to 1000 with at most two decimals,
+    or the same as decimal text. Pydantic's own schema let the text be any string (an empty one was refused
+    with 422)."""
+    sign, low = ("[+-]?", -1000) if signed else ("[+]?", 0)
+    text = rf"^{sign}(1000(\.0{{1,2}})?|[0-9]{{1,3}}(\.[0-9]{{1,2}})?)$"
+    return WithJsonSchema({"anyOf": [{"type": "number", "minimum": low, "maximum": 1000},
+                                     {"type": "string", "pattern": text}]}, mode="validation")
+
+
+Points = Annotated[EventPoints, _points_schema(signed=True)]
+UnsignedPoints = Annotated[EventPoints, Field(ge=0), _points_schema(signed=False)]
+
+# The schema says so too, in its pattern (a generator reads no minimum of a date): 1949-10-01 or later.
+RECORD_DATE = (r"^(1949-1[0-2]|(19[5-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2]))"
+               r"-(0[1-9]|[12][0-9]|3[01])$")
+RecordDate = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_not_before_records_began),
+                       WithJsonSchema({"type": "string", "format": "date", "pattern": RECORD_DATE}, mode="validation")]
+
+
+# A unit's stream is "unit-<id>", and the event store keeps stream ids of up to 64 characters: a longer id was a
+# 500 on PostgreSQL (value too long for character varying(64)), stored on SQLite with a position past its pattern.
+MAX_NEW_UNIT_ID = 64 - len("unit-")
 
 
 class RegisterUnit(Command):
-    unit_id: str = Field(min_length=1, max_length=100, pattern=UNIT_ID, examples=["qhd-haigang-fgw"])
+    unit_id: str = Field(min_length=1, max_length=MAX_NEW_UNIT_ID, pattern=UNIT_ID, examples=["qhd-haigang-fgw"])
     name: str = Field(min_length=1, max_length=200, examples=["海港区发展和改革局"])
     parent_id: str | None = Field(None, max_length=100, pattern=UNIT_ID, examples=["qhd-haigang"])
     level: UnitLevel
@@ -120,7 +146,7 @@ class DefineCategory(Command):
     min_points: Points
     max_points: Points
     description: str = Field("", max_length=2000)
-    sanction: bool = False
+    sanction: StrictBool = False  # true or false: 0 and 1 were read as booleans, the schema says boolean
 
     @field_validator("max_points")
     @classmethod
@@ -181,7 +207,7 @@ class ClaimAchievement(Command):
 
 class VerifyAchievement(Command):
     category: str = Field(min_length=1, max_length=100, examples=["key_project"])
-    points: Points = Field(ge=0)
+    points: UnsignedPoints
     comment: str | None = Field(None, max_length=2000)
 
 
@@ -228,14 +254,33 @@ class RecordEntry(Command):
 
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """The schema of a field that may be left out but not given as null: no null alternative, no default."""
+    schema.pop("default", None)
+    alternatives = [a for a in schema.pop("anyOf", []) if a != {"type": "null"}]
+    if len(alternatives) == 1:
+        schema.update(alternatives[0])
+    elif alternatives:
+        schema["anyOf"] = alternatives
+
+
 class AmendEntry(Command):
     """A correction: give the fields that change, and why. The entry's kind cannot change."""
 
-    category: str | None = Field(None, min_length=1, max_length=100)
-    points: Points | None = None
-    effective_date: RecordDate | None = None
+    # Left out, a field stays as it is; null is refused for these three (an entry has them all: an explicit null
+    # was carried into the amended entry, a 500). Only impact_period may be null: the entry then has none.
+    category: str | None = Field(None, min_length=1, max_length=100, json_schema_extra=_not_null)
+    points: Points | None = Field(None, json_schema_extra=_not_null)
+    effective_date: RecordDate | None = Field(None, json_schema_extra=_not_null)
     impact_period: ImpactPeriod | None = None
     reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("category", "points", "effective_date")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave the field out to keep it; it cannot be null")
+        return value
 
 
     @model_validator(mode="after")
@@ -297,7 +342,7 @@ class RecordIntegrityVeto(Command):
 
 
 class RecordDeclaration(Command):
-    flagged: bool = Field(description="relatives: an avoidance conflict exists; naked_official: the status applies")
+    flagged: StrictBool = Field(description="relatives: an avoidance conflict exists; naked_official: the status applies")
     details: str = Field(min_length=1, max_length=10_000, description="sealed at rest; shown only to roles that need it")
 
 

@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from services.gateway.docs import NO_CONTROL_CHARACTERS, REQUEST_EXAMPLES
-from shared.commands import OPERATIONS
+from shared.commands import OPERATIONS, RECORD_DATE
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key, register, score_when, today
 from tests.e2e.test_scoring_features import eventually
@@ -140,7 +140,8 @@ async def test_the_schema_states_the_rules_it_enforces(system: System) -> None:
     # Every free text of a write refuses control characters; its schema says so, nested texts included.
     assert schemas["RegisterCadre"]["properties"]["name"]["pattern"] == NO_CONTROL_CHARACTERS
     assert schemas["Basis"]["properties"]["reason"]["pattern"] == NO_CONTROL_CHARACTERS
-    assert schemas["RecordEntry"]["properties"]["effective_date"].get("pattern") is None  # a date has its format
+    # A date has its format, and a pattern only for its range (no record predates 1949-10-01).
+    assert schemas["RecordEntry"]["properties"]["effective_date"]["pattern"] == RECORD_DATE
 
 
 class Conformance:

@@ -1,7 +1,8 @@
 """Schemathesis against the gateway's public OpenAPI, with valid tokens: no request may end in a
-5xx, and no response may break the schema the spec declares for it. Every success answer has one
-(``shared.answers``, forbidding undeclared fields), so the conformance check covers 2xx bodies as well
-as problems; ``test_public_contract`` drives every operation to a 2xx and checks those too.
+5xx, and no response may break the schema the spec declares for it, nor answer a status, content type or
+headers it does not declare. Every success answer has a schema (``shared.answers``, forbidding undeclared
+fields), so the conformance check covers 2xx bodies as well as problems; ``test_public_contract`` drives
+every operation to a 2xx and checks those too.
 
 The embedded wiring is served over real HTTP (uvicorn on a free port, in a thread with its own
 event loop), exactly as ``shiji up`` serves it. Each operation is called with the token of the role
@@ -26,11 +27,19 @@ import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from services.embedded import DEMO_ROOT, embedded_system
 
 EXAMPLES = int(os.environ.get("SHIJI_SCHEMATHESIS_EXAMPLES", "15"))
+# Cheap checks of each answer (no extra requests): the deep run (scripts/schemathesis-deep) has every check.
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
+          response_headers_conformance]
 ROLE_OF_PATH = {"/api/v1/jobs/daily-refresh": "system_admin", "/api/v1/access-log": "audit_admin"}
 
 
@@ -93,7 +102,7 @@ def exercise(operation, base_url: str, headers: dict[str, str]) -> None:
               suppress_health_check=list(HealthCheck))
     def call(case) -> None:
         case.call_and_validate(base_url=base_url, headers=headers,
-                               checks=[not_a_server_error, response_schema_conformance], timeout=30)
+                               checks=CHECKS, timeout=30)
 
     call()
 

@@ -16,6 +16,7 @@ from services.gateway.params import AsOf, KnownAt
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers import AccessLog, DailyRefresh, ImportReport
 from shared.documents import imports, lists
+from shared.http import invalid
 from shared.problems import Problem
 
 router = APIRouter(prefix=PREFIX)
@@ -33,8 +34,11 @@ DAILY_REFRESH_DESCRIPTION = (
 
 
 def utf8_body(body: bytes) -> bytes:
-    """``body``, once it is known to be UTF-8 text: a file in another encoding (GBK, say) is refused whole with
+    """``body``, once it is known to be text at all (an empty body is refused with 422: the operation's body is
+    required) and UTF-8 text: a file in another encoding (GBK, say) is refused whole with
     400 rather than read with replacement characters into records kept forever."""
+    if not body:
+        raise invalid("body", "required", "send the file (NDJSON or CSV) as the body: this one is empty")
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,9 +70,9 @@ async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, as_of:
                          "content) is its idempotency key: sending the file again records nothing new. Clerks of "
                          "a top-level unit only (the rows may name any cadre of the city).",
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/x-ndjson": {"schema": {"type": "string"}, "example": IMPORT_EXAMPLE},
-                 "text/csv": {"schema": {"type": "string"}},
-                 XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+                 "application/x-ndjson": {"schema": {"type": "string", "minLength": 1}, "example": IMPORT_EXAMPLE},
+                 "text/csv": {"schema": {"type": "string", "minLength": 1}},
+                 XLSX: {"schema": {"type": "string", "format": "binary", "minLength": 1}}}}})
 async def bulk_import(caller: Caller, request: Request, gw: GatewayDep,
                       operation: Annotated[str | None, Query(pattern=r"^[a-z_]+$", max_length=50,
                                                              description="for a CSV without an operation column")]
