@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.demo_city import CityShape, generate, write_ndjson
 from services.dossier import domain
@@ -119,13 +119,17 @@ async def test_a_clerk_s_csv_of_entries_is_imported_and_a_bad_cell_named(service
 
 
 async def test_a_batch_the_database_refuses_is_retried_row_by_row(pg) -> None:
-    """PostgreSQL refuses a unit id too long for a stream id (the domain allows 100 characters, the
-    event table 64 with the ``unit-`` prefix): the batch rolls back whole, then every other row is stored."""
-    engine = make_engine(await pg.create("dossier"), pool_size=4)
+    """A row that passes every rule the importer and the domain check, refused by the database itself (here a
+    CHECK constraint the test adds, standing for any refusal only the database makes): the batch rolls back
+    whole, then every other row is stored."""
+    url = await pg.create("dossier")
+    engine = make_engine(url, pool_size=4)
     try:
+        async with engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE events ADD CONSTRAINT refuse_one CHECK (stream_id <> 'unit-refused')"))
         service = DossierService(engine, today=lambda: TODAY)
         rows = [{"row_key": f"u{n}", "operation": "register_unit", "params": {},
-                 "body": {"unit_id": f"x{n}" if n != 2 else "y" * 90, "name": "单位", "level": "city",
+                 "body": {"unit_id": f"x{n}" if n != 2 else "refused", "name": "单位", "level": "city",
                           "unit_class": "city"}} for n in range(5)]
         report = await Importer(service, CLERK).run(ndjson_rows(lines(rows)))
         assert report.recorded == 4 and [(e.row, e.rule) for e in report.errors] == [(3, "stored")]
