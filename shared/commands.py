@@ -415,3 +415,5 @@ OPERATIONS: list[Operation] = [
 # The annual comprehensive assessment's writes (issue 16), in their own module, which adds them to OPERATIONS
 # whichever of the two is imported first.
 import shared.assessment_commands  # noqa: E402, F401
+# The facts a portrait needs (issue 20), likewise.
+import shared.profile_commands  # noqa: E402, F401

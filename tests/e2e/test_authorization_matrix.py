@@ -80,6 +80,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "record_scores": CLERK_WRITE,
     "record_integrity_veto": CLERK_WRITE,
     "record_declaration": CLERK_WRITE,
+    # the facts a portrait needs (issue 20)
+    "record_education": CLERK_WRITE,
+    "record_expertise": CLERK_WRITE,
+    "record_external_result": CLERK_WRITE,
     # reads of one cadre
     "get_cadre": CADRE_READ,
     "get_dossier": CADRE_READ,
