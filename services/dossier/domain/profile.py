@@ -11,8 +11,8 @@ education, the expertise) gives a reason; a departure evaluation (离任评估) 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from services.dossier.errors import AlreadyDone, CadreNotFound, DomainError
