@@ -84,6 +84,8 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     # what waits for the caller: a leader's subordinates' reports and achievements, a clerk's appeals
     "read_tasks": {"leader": (S,), "clerk": (J,)},
     "what_if": {"clerk": (J,)},
+    # a cadre's portrait (issue 20): the organization department's most sensitive read of one cadre
+    "read_portrait": {"clerk": (J,), "auditor": (J,)},
     "define_category": {"clerk": (TOP,)},
     # A file's rows may name any cadre and unit, and the dossier does not check them one by one against a
     # jurisdiction: so imports are for the organization department at the top (a spreadsheet of the city's,

@@ -1,0 +1,90 @@
+"""The dossier's answer for portraits, searches and team reports (issue 20): the facts of cadres on a day
+(``as_of``) as known at a moment (``known_at``), computed by ``services.portraits.facts`` from each cadre's stream.
+
+Who is asked about: cadres by id, or those serving in a unit subtree on ``as_of`` (an open post there, or,
+holding none, registered there), or one unit's leadership team (its chiefs' and deputies' posts open on
+``as_of``). The candidates come from the directories (which hold every post and registration recorded so
+far); each candidate's stream is then read and only the events recorded by ``known_at`` folded, so a post
+recorded after ``known_at`` makes nobody a member on a past day.
+
+The gateway authorizes first (the cadres or the unit lie in the caller's jurisdiction) and logs the read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.dossier import directory, domain, store
+from services.dossier.tables import cadre_directory, post_directory
+from services.portraits.facts import RecordRef, cadre_facts
+from shared.events import Leadership
+from shared.http import known_at_utc
+
+TEAM = (Leadership.CHIEF.value, Leadership.DEPUTY.value)
+
+
+def _serving(facts: dict[str, Any], units: set[str], team: bool) -> bool:
+    day = facts["as_of"]  # ISO dates compare as text
+    open_posts = [p for p in facts["career"]["posts"] if p["end_date"] is None or p["end_date"] >= day]
+    if team:
+        return any(p["unit_id"] in units and p["leadership"] in TEAM for p in open_posts)
+    if open_posts:
+        return any(p["unit_id"] in units for p in open_posts)
+    return facts["registered_unit_id"] in units
+
+
+class PortraitFacts:
+    def __init__(self, engine: AsyncEngine, today: Callable[[], dt.date]) -> None:
+        self._engine = engine
+        self._today = today
+
+    async def of(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None) -> list[dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            classes = {u["unit_id"]: u["unit_class"] for u in await directory.units(conn)}
+            streams = await store.read_streams(conn, list(dict.fromkeys(cadre_ids)))
+        found = []
+        for cadre_id in cadre_ids:
+            history = [e for e in streams.get(cadre_id, []) if known_at is None or e.recorded_at <= known_at]
+            if not history or history[0].event_type != "cadre_registered":
+                continue
+            state = domain.fold(cadre_id, [e.domain_event() for e in history])
+            refs = [RecordRef(e.stream_version, e.event_type, e.effective_date, e.recorded_at) for e in history]
+            found.append(cadre_facts(state, refs, as_of, classes))
+        return found
+
+    async def serving(self, unit: str, as_of: dt.date, known_at: dt.datetime | None, team: bool) -> list[dict[str, Any]]:
+        """Those serving in ``unit``'s subtree on ``as_of`` (with ``team``: the chiefs and deputies of ``unit``)."""
+        async with self._engine.connect() as conn:
+            all_units = await directory.units(conn)
+            units = {unit} if team else {unit, *directory.subtree(all_units, unit)}
+            posted = select(post_directory.c.cadre_id).where(post_directory.c.unit_id.in_(units))
+            if team:
+                posted = posted.where(post_directory.c.leadership.in_(TEAM))
+                candidates = set((await conn.execute(posted)).scalars())
+            else:
+                home = select(cadre_directory.c.cadre_id).where(cadre_directory.c.unit_id.in_(units))
+                candidates = set((await conn.execute(posted.union(home))).scalars())
+        facts = await self.of(sorted(candidates), as_of, known_at)
+        return [f for f in facts if _serving(f, units, team)]
+
+
+def add_routes(app: FastAPI, service: PortraitFacts) -> None:
+    @app.get("/v1/portrait-facts", tags=["portraits"])
+    async def portrait_facts(cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
+                             unit: Annotated[str | None, Query(max_length=100)] = None,
+                             team: bool = False, as_of: dt.date | None = None,
+                             known_at: dt.datetime | None = None) -> dict[str, Any]:
+        day = as_of or service._today()
+        moment = known_at_utc(known_at) if known_at is not None else None
+        if unit is not None:
+            cadres = await service.serving(unit, day, moment, team)
+        else:
+            cadres = await service.of(cadre_id or [], day, moment)
+        return {"as_of": day.isoformat(), "known_at": moment.isoformat() if moment else None, "cadres": cadres}
+
