@@ -62,12 +62,12 @@ class RecordExternalResult(Command):
 
 PROFILE_OPERATIONS: list[Operation] = [
     Operation("record_education", "/cadres/{cadre_id}/education", RecordEducation,
-              "Record a cadre's highest full-time or in-service education (学历学位、专业)", "portrait facts"),
+              "Record a cadre's highest full-time or in-service education (学历学位、专业)", "portraits"),
     Operation("record_expertise", "/cadres/{cadre_id}/expertise", RecordExpertise,
-              "Record a cadre's professional field and familiar fields (专业领域、熟悉领域)", "portrait facts"),
+              "Record a cadre's professional field and familiar fields (专业领域、熟悉领域)", "portraits"),
     Operation("record_external_result", "/cadres/{cadre_id}/external-results", RecordExternalResult,
               "Record a result from another source: special inspection, political patrol, departure evaluation",
-              "portrait facts"),
+              "portraits"),
 ]
 if not any(op.name == "record_education" for op in commands.OPERATIONS):
     commands.OPERATIONS.extend(PROFILE_OPERATIONS)

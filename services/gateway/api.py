@@ -71,6 +71,8 @@ TAGS = [
     {"name": "operations", "description": "Jobs for the system administrator"},
     {"name": "imports", "description": "Bulk import of a spreadsheet or an old system's records, row by row"},
     {"name": "audit", "description": "The access log, for auditors and the audit administrator"},
+    {"name": "portraits", "description": "Knowing people and teams (知事识人): education, fields and other sources' "
+                                         "results; portraits, condition search, team structure, moves on paper"},
 ]
 EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", POSITION_HEADER, REQUEST_ID_HEADER]
 

@@ -9,7 +9,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.answers.base import Answer
+from shared.answers.base import ID, KNOWN_AT, RECORDED_AT, Answer, example
+
+_RECORD = {"version": 3, "type": "education_recorded", "effective_date": "1992-07-01", "recorded_at": RECORDED_AT}
+_ROW = {"cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-fgw", "unit_class": "economic_department",
+        "position": "局长", "leadership": "chief", "birth_date": "1970-03-15", "age": 55, "rank": "正处级",
+        "years_at_rank": 6, "highest_level": "master", "majors": ["公共管理", "经济学"],
+        "disciplines": ["economics", "management"], "professional_field": "economy", "familiar_fields": ["finance"],
+        "came_from": "other_class", "grades": {"2024": "excellent"}, "total": 12.5, "screening": "eligible",
+        "excluded_by": [], "active_warning": False, "tags": ["top"], "as_of": "2025-12-31"}
+_TEAM = {"unit_id": "qhd-haigang-fgw", "unit_name": "海港区发展和改革局", "unit_class": "economic_department",
+         "as_of": "2025-12-31", "known_at": None,
+         "structure": {"size": 3, "age": {"ages": [40, 47, 55], "average": 47.3, "spread": 15}},
+         "model": {"configuration": "team-2026.1", "unit_class": "economic_department", "effective_from": "2020-01-01",
+                   "reason": "经济部门"},
+         "gaps": [{"rule": "field_present", "parameters": {"field": "finance"},
+                   "expected": "a member whose professional or familiar field is finance", "actual": []}]}
 
 
 class PortraitDimension(Answer):
@@ -22,6 +37,11 @@ class PortraitDimension(Answer):
 
 
 class Portrait(Answer):
+    model_config = example({"cadre_id": ID, "as_of": "2025-12-31", "known_at": KNOWN_AT, "version": 12,
+                            "configuration": "portrait-2026.1", "dimensions": [
+                                {"code": "basics", "name_zh": "基本情况与素质", "name_en": "Basics, age, education and fields",
+                                 "figures": {"name": "张伟", "age": 55, "highest_level": "master"},
+                                 "records": [_RECORD]}]})
     cadre_id: str
     as_of: dt.date
     known_at: dt.datetime | None
@@ -31,6 +51,9 @@ class Portrait(Answer):
 
 
 class CadreSearch(Answer):
+    model_config = example({"unit": "qhd-haigang", "as_of": "2025-12-31", "known_at": None,
+                            "conditions": {"familiar_field": "finance"}, "sort": "-age", "matched": 1,
+                            "next_offset": None, "cadres": [_ROW]})
     unit: str
     as_of: dt.date
     known_at: dt.datetime | None
@@ -42,6 +65,7 @@ class CadreSearch(Answer):
 
 
 class TeamReport(Answer):
+    model_config = example(_TEAM)
     unit_id: str
     unit_name: str | None
     unit_class: str | None
@@ -66,14 +90,17 @@ class Move(BaseModel):
 
 
 class TeamMoves(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"moves": [
-        {"kind": "out", "cadre_id": "c74c06f3-7bbc-442b-9971-498e6ab6d484", "unit_id": "qhd-haigang-fgw"}]}]})
+    model_config = ConfigDict(extra="forbid")
 
     moves: list[Move] = Field(min_length=1, max_length=20)
     as_of: dt.date | None = None
 
 
 class TeamWhatIf(Answer):
+    model_config = example({"as_of": "2025-12-31", "moves": [{"kind": "in", "cadre_id": ID, "unit_id": "qhd-haigang-fgw"}],
+                            "teams": [{"unit_id": "qhd-haigang-fgw", "before": _TEAM, "after": {**_TEAM, "gaps": []}}],
+                            "candidates": [{"cadre_id": ID, "name": "张伟", "unit_id": "qhd-haigang-czj",
+                                            "screening": "eligible", "excluded_by": []}]})
     as_of: dt.date
     moves: list[dict[str, Any]]
     teams: list[dict[str, Any]] = Field(description="each team named by a move: its report before and after")

@@ -31,6 +31,9 @@ from shared.problems import Problem
 from shared.settings import today
 
 router = APIRouter(prefix=PREFIX)
+MOVES_EXAMPLE = {"as_of": "2025-12-31", "moves": [
+    {"kind": "swap", "cadre_id": "c74c06f3-7bbc-442b-9971-498e6ab6d484", "unit_id": "qhd-haigang-fgw",
+     "other_cadre_id": "5b0c1f7e-2f0a-4c55-9c55-0c3f2b1f6a10", "other_unit_id": "qhd-haigang-mzj"}]}
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
 
 
@@ -195,6 +198,7 @@ async def team_report(unit_id: UnitId, caller: Caller, request: Request, gw: Gat
 
 
 @router.post("/teams/what-if", tags=["portraits"], response_model=TeamWhatIf, responses=responses(WRITE_ERRORS, body=True),
+             openapi_extra={"requestBody": {"content": {"application/json": {"example": MOVES_EXAMPLE}}}},
              summary="Moves tried on paper (班子模拟配备): each team's structure and gaps after, and the candidates' "
                      "screening (read-only)",
              description="A read that needs a body, hence POST: nothing is recorded (beyond the access log's line), so "
