@@ -146,3 +146,15 @@ def test_the_search_orders_missing_values_last_and_pages() -> None:
     assert [r["name"] for r in search.ordered(rows, "-age")] == ["b", "c", "d", "a"]
     with pytest.raises(ValueError):
         search.ordered(rows, "height")
+
+
+def test_sealed_declarations_stay_out_of_a_portrait() -> None:
+    from shared.events import DeclarationKind, DeclarationRecorded
+
+    state = domain.evolve(dossier(), DeclarationRecorded(declaration=DeclarationKind.NAKED_OFFICIAL, flagged=True,
+                                                         sealed_details="U0VBTEVELVNFQ1JFVA==", key_id="k1"))
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    refs = [RecordRef(state.version, "declaration_recorded", None, at)]
+    portrait = dimensions.portrait(cadre_facts(state, refs, dt.date(2025, 12, 31), CLASSES), {})
+    text = json.dumps(portrait, ensure_ascii=False)
+    assert "U0VBTEVELVNFQ1JFVA" not in text and "declaration" not in text and "naked" not in text
