@@ -13,12 +13,14 @@ The gateway authorizes first (the cadres or the unit lie in the caller's jurisdi
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.dossier import directory, domain, store
 from services.dossier.tables import cadre_directory, post_directory
@@ -39,24 +41,65 @@ def _serving(facts: dict[str, Any], units: set[str], team: bool) -> bool:
     return facts["registered_unit_id"] in units
 
 
+@dataclass(frozen=True, slots=True)
+class _Folded:
+    """A cadre's whole stream folded, as of its head (version and hash)."""
+
+    version: int
+    hash: str | None
+    state: domain.Dossier
+    refs: tuple[RecordRef, ...]
+
+    def known_by(self, moment: dt.datetime | None) -> bool:
+        return moment is None or not self.refs or self.refs[-1].recorded_at <= moment
+
+
 class PortraitFacts:
-    def __init__(self, engine: AsyncEngine, today: Callable[[], dt.date]) -> None:
+    """``cache_size`` folded streams are kept (least recently used dropped first): a search reads every cadre of a
+    jurisdiction, and folding each stream again on every read was most of its time (bench/RESULTS.md, issue 20).
+    A kept fold is used only while its stream's head in the store is still the one it was folded to."""
+
+    def __init__(self, engine: AsyncEngine, today: Callable[[], dt.date], cache_size: int = 5000) -> None:
         self._engine = engine
         self._today = today
+        self._size = cache_size
+        self._folded: OrderedDict[str, _Folded] = OrderedDict()
+
+    def _keep(self, cadre_id: str, folded: _Folded) -> None:
+        self._folded[cadre_id] = folded
+        self._folded.move_to_end(cadre_id)
+        while len(self._folded) > self._size:
+            self._folded.popitem(last=False)
+
+    async def _states(self, conn: AsyncConnection, cadre_ids: Sequence[str], known_at: dt.datetime | None
+                      ) -> dict[str, tuple[domain.Dossier, Sequence[RecordRef]]]:
+        heads = await store.stream_heads(conn, cadre_ids)
+        kept = {c: f for c in cadre_ids if (f := self._folded.get(c)) is not None and heads.get(c) == (f.version, f.hash)}
+        found = {c: (f.state, f.refs) for c, f in kept.items() if f.known_by(known_at)}
+        streams = await store.read_streams(conn, [c for c in cadre_ids if c in heads and c not in found])
+        for cadre_id, history in streams.items():
+            if history[0].event_type != "cadre_registered":
+                continue
+            whole = _Folded(history[-1].stream_version, history[-1].hash,
+                            domain.fold(cadre_id, [e.domain_event() for e in history]),
+                            tuple(RecordRef(e.stream_version, e.event_type, e.effective_date, e.recorded_at)
+                                  for e in history))
+            self._keep(cadre_id, whole)
+            if whole.known_by(known_at):
+                found[cadre_id] = (whole.state, whole.refs)
+                continue
+            known = [e for e in history if e.recorded_at <= known_at]  # type: ignore[operator]
+            if known:
+                found[cadre_id] = (domain.fold(cadre_id, [e.domain_event() for e in known]),
+                                   whole.refs[:len(known)])
+        return found
 
     async def of(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None) -> list[dict[str, Any]]:
+        wanted = list(dict.fromkeys(cadre_ids))
         async with self._engine.connect() as conn:
             classes = {u["unit_id"]: u["unit_class"] for u in await directory.units(conn)}
-            streams = await store.read_streams(conn, list(dict.fromkeys(cadre_ids)))
-        found = []
-        for cadre_id in cadre_ids:
-            history = [e for e in streams.get(cadre_id, []) if known_at is None or e.recorded_at <= known_at]
-            if not history or history[0].event_type != "cadre_registered":
-                continue
-            state = domain.fold(cadre_id, [e.domain_event() for e in history])
-            refs = [RecordRef(e.stream_version, e.event_type, e.effective_date, e.recorded_at) for e in history]
-            found.append(cadre_facts(state, refs, as_of, classes))
-        return found
+            states = await self._states(conn, wanted, known_at)
+        return [cadre_facts(states[c][0], states[c][1], as_of, classes) for c in wanted if c in states]
 
     async def serving(self, unit: str, as_of: dt.date, known_at: dt.datetime | None, team: bool) -> list[dict[str, Any]]:
         """Those serving in ``unit``'s subtree on ``as_of`` (with ``team``: the chiefs and deputies of ``unit``)."""
