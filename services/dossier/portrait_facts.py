@@ -94,12 +94,15 @@ class PortraitFacts:
                                    whole.refs[:len(known)])
         return found
 
-    async def of(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None) -> list[dict[str, Any]]:
+    async def of(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None,
+                 records: bool = True) -> list[dict[str, Any]]:
+        """``records``: with the references of the events behind the facts (a portrait's; a search needs none)."""
         wanted = list(dict.fromkeys(cadre_ids))
         async with self._engine.connect() as conn:
             classes = {u["unit_id"]: u["unit_class"] for u in await directory.units(conn)}
             states = await self._states(conn, wanted, known_at)
-        return [cadre_facts(states[c][0], states[c][1], as_of, classes) for c in wanted if c in states]
+        return [cadre_facts(states[c][0], states[c][1] if records else (), as_of, classes)
+                for c in wanted if c in states]
 
     async def serving(self, unit: str, as_of: dt.date, known_at: dt.datetime | None, team: bool) -> list[dict[str, Any]]:
         """Those serving in ``unit``'s subtree on ``as_of`` (with ``team``: the chiefs and deputies of ``unit``)."""
@@ -113,7 +116,7 @@ class PortraitFacts:
             else:
                 home = select(cadre_directory.c.cadre_id).where(cadre_directory.c.unit_id.in_(units))
                 candidates = set((await conn.execute(posted.union(home))).scalars())
-        facts = await self.of(sorted(candidates), as_of, known_at)
+        facts = await self.of(sorted(candidates), as_of, known_at, records=False)
         return [f for f in facts if _serving(f, units, team)]
 
 
@@ -121,13 +124,13 @@ def add_routes(app: FastAPI, service: PortraitFacts) -> None:
     @app.get("/v1/portrait-facts", tags=["portraits"])
     async def portrait_facts(cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
                              unit: Annotated[str | None, Query(max_length=100)] = None,
-                             team: bool = False, as_of: dt.date | None = None,
+                             team: bool = False, records: bool = True, as_of: dt.date | None = None,
                              known_at: dt.datetime | None = None) -> dict[str, Any]:
         day = as_of or service._today()
         moment = known_at_utc(known_at) if known_at is not None else None
         if unit is not None:
             cadres = await service.serving(unit, day, moment, team)
         else:
-            cadres = await service.of(cadre_id or [], day, moment)
+            cadres = await service.of(cadre_id or [], day, moment, records)
         return {"as_of": day.isoformat(), "known_at": moment.isoformat() if moment else None, "cadres": cadres}
 

@@ -166,7 +166,8 @@ async def _team(gw: Any, caller: Principal, request: Request, unit_id: str, day:
     unit_answer, members, others = await asyncio.gather(
         gw.dossier.call("GET", f"/v1/units/{unit_id}", principal=caller, request=request),
         _facts(gw, caller, request, unit=unit_id, team=True, **moment),
-        _facts(gw, caller, request, cadre_id=list(extra), **moment) if extra else asyncio.sleep(0, {"cadres": []}))
+        _facts(gw, caller, request, cadre_id=list(extra), records=False, **moment) if extra
+        else asyncio.sleep(0, {"cadres": []}))
     unit = _body(unit_answer, request)
     every = members["cadres"] + others["cadres"]
     standing = await _standing(gw, caller, request, cadre_id=[f["cadre_id"] for f in every], **moment) if every else {}
