@@ -264,3 +264,16 @@ async def test_moves_on_paper(team: Team) -> None:
     r = await team.system.client.post("/api/v1/teams/what-if", json=body, headers=team.auth("auditor", "aud"))
     assert r.status_code == 403
     _ = eventually  # scoring's part is read as it stands
+
+
+async def test_a_portrait_read_again_after_a_write_shows_it(team: Team) -> None:
+    """The dossier keeps folded streams between reads: a write in between must show at once."""
+    ding = team.ids["丁"]
+    first = await team.get(f"/cadres/{ding}/portrait", as_of="2025-12-31")
+    assert _dimension(first, "basics")["figures"]["professional_field"] == "finance"
+    await team.ok(f"/cadres/{ding}/expertise", {**expertise("planning", ["finance"], "2025-06-01"), "reason": "转岗"})
+    again = await team.get(f"/cadres/{ding}/portrait", as_of="2025-12-31")
+    assert _dimension(again, "basics")["figures"]["professional_field"] == "planning"
+    assert again["version"] == first["version"] + 1
+    earlier = await team.get(f"/cadres/{ding}/portrait", as_of="2025-05-31")  # before the new record counts
+    assert _dimension(earlier, "basics")["figures"]["professional_field"] == "finance"
