@@ -60,7 +60,9 @@ SUPERIOR_ACTS = ("verify_achievement", "reject_achievement", "endorse_report", "
 CLERK_DOSSIER_WRITES = ("assign_post", "end_post", "transfer", "record_entry", "amend_entry", "revoke_entry",
                         "decide_appeal", "record_annual_grade", "record_appraisal_level",
                         "record_democratic_evaluation", "record_scores", "record_integrity_veto",
-                        "record_declaration")
+                        "record_declaration",
+                        # the facts a portrait needs (issue 20)
+                        "record_education", "record_expertise", "record_external_result")
 CLERK_UNIT_WRITES = ("register_unit", "record_team_grade", "record_target_evaluation", "register_cadre")
 ASSESSMENT_INPUT_WRITES = ("record_unit_assessment_reading", "record_unit_evaluation_score",
                            "record_unit_constraint_breach", "revoke_unit_assessment_input",
@@ -82,6 +84,8 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     # what waits for the caller: a leader's subordinates' reports and achievements, a clerk's appeals
     "read_tasks": {"leader": (S,), "clerk": (J,)},
     "what_if": {"clerk": (J,)},
+    # a cadre's portrait (issue 20): the organization department's most sensitive read of one cadre
+    "read_portrait": {"clerk": (J,), "auditor": (J,)},
     "define_category": {"clerk": (TOP,)},
     # A file's rows may name any cadre and unit, and the dossier does not check them one by one against a
     # jurisdiction: so imports are for the organization department at the top (a spreadsheet of the city's,

@@ -16,7 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.scoring import assessment_api, jobs, metrics, views
+from services.scoring import assessment_api, jobs, metrics, standing, views
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
 from services.scoring.publisher import OutboxPublisher
@@ -97,6 +97,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
+    standing.add_routes(app, scoring, engine, settings.timezone)  # portraits, searches, team reports (issue 20)
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:

@@ -80,6 +80,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "record_scores": CLERK_WRITE,
     "record_integrity_veto": CLERK_WRITE,
     "record_declaration": CLERK_WRITE,
+    # the facts a portrait needs (issue 20)
+    "record_education": CLERK_WRITE,
+    "record_expertise": CLERK_WRITE,
+    "record_external_result": CLERK_WRITE,
+    # knowing people and teams (issue 20): the organization department's reads of its jurisdiction
+    "get_portrait": row(clerk="AAH", auditor="AAH"),
+    "cadre_search": row(clerk="AAH", auditor="AAH"),
+    "team_report": row(clerk="AAH", auditor="AAH"),
+    "team_what_if": CLERK_WRITE,
     # reads of one cadre
     "get_cadre": CADRE_READ,
     "get_dossier": CADRE_READ,
@@ -207,8 +216,10 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"operation": "record_entry"}
         case "list_warnings" | "access_log":
             params = {"cadre_id": cadre, "status": "all"} if name == "list_warnings" else {"cadre_id": cadre}
-        case "screenings" | "what_if" | "list_cadres":
+        case "screenings" | "what_if" | "list_cadres" | "cadre_search":
             params = {"unit": unit}
+        case "team_what_if":
+            body = {"moves": [{"kind": "out", "cadre_id": cadre, "unit_id": unit}]}
         case "rankings":
             params = {"team": unit}
         case "assessment_results" | "assessment_subject":
@@ -257,7 +268,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 61 operations x 7 roles x 3 objects = 1281
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 68 operations x 7 roles x 3 objects = 1428
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

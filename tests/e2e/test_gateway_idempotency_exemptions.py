@@ -24,7 +24,7 @@ from tests.e2e.test_gateway import assert_problem, entry, key, register, today
 from tests.e2e.test_scoring_features import eventually
 from tests.support.keys import private_key, public_pem
 
-EXEMPT = {("post", "/api/v1/what-if"), ("post", "/api/v1/jobs/daily-refresh")}
+EXEMPT = {("post", "/api/v1/what-if"), ("post", "/api/v1/jobs/daily-refresh"), ("post", "/api/v1/teams/what-if")}
 # The bulk import never took the header: each row's row_key is its idempotency key (README, bulk import).
 ROW_KEYED = {("post", "/api/v1/imports")}
 PROPOSAL = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,

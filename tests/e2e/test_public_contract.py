@@ -54,7 +54,7 @@ async def test_every_operation_documents_its_success_answer_with_a_schema_and_an
 
 async def test_every_operation_that_reads_a_body_documents_the_400_of_a_body_that_is_not_utf8(system: System) -> None:
     with_body = [(m, p, op) for m, p, op in operations(await spec_of(system)) if "requestBody" in op]
-    assert len(with_body) == len(OPERATIONS) + 2  # every write, what-if and the bulk import
+    assert len(with_body) == len(OPERATIONS) + 3  # every write, the two what-ifs and the bulk import
     for method, path, op in with_body:
         assert op["responses"]["400"]["content"]["application/problem+json"]["schema"], (method, path)
 
@@ -244,7 +244,20 @@ async def test_every_operation_answers_what_its_schema_says(system: System) -> N
     await c.call("get", "/access-log", role="audit_admin", subject="audit", limit=2)
     await import_rows(c, cid)
     await assessment_calls(c, unit, cid, year)
+    await portrait_calls(c, unit, cid, chief)
     assert c.checked == {(m, p) for m, p, _ in operations(spec)}
+
+
+async def portrait_calls(c: Conformance, unit: str, cadre_id: str, chief: str) -> None:
+    """Knowing people and teams (issue 20): the facts a portrait needs, the portrait, the search, the team."""
+    E = REQUEST_EXAMPLES
+    for suffix, op in (("education", "record_education"), ("expertise", "record_expertise"),
+                       ("external-results", "record_external_result")):
+        await c.call("post", f"/cadres/{{cadre_id}}/{suffix}", body=E[op], cadre_id=cadre_id)
+    await c.call("get", "/cadres/{cadre_id}/portrait", cadre_id=cadre_id)
+    await c.call("get", "/cadre-search", familiar_field="finance", sort="-age", limit=5)
+    await c.call("get", "/units/{unit_id}/team", unit_id=unit)
+    await c.call("post", "/teams/what-if", body={"moves": [{"kind": "out", "cadre_id": chief, "unit_id": unit}]})
 
 
 async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) -> None:
