@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring import assessment_marks
 from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
@@ -204,6 +205,7 @@ async def apply(conn: AsyncConnection, batch: Sequence[Applicable]) -> None:
     for name, rows in by_table.items():
         if rows:
             await conn.execute(insert_ignore(conn.dialect.name, _TABLES[name]), rows)
+    await assessment_marks.bump(conn, by_table)
     touched = {r["entry_id"] for name in ("entries", "entry_amendments", "revocations") for r in by_table[name]}
     await refresh_current_entries(conn, sorted(touched))
 
