@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.scoring import assessment_api, jobs, metrics, views
+from services.scoring.assessment_tracking import api as tracking_api
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
 from services.scoring.publisher import OutboxPublisher
@@ -97,6 +98,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
+    tracking_api.add_routes(app, engine, settings.timezone)  # and its tracking through the year
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:

@@ -119,6 +119,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
     "assessment_results": row(),
     "assessment_subject": row(),
+    "assessment_bulletins": row(),  # tracking through the year (step 6): the same readers
+    "assessment_warning_notices": row(),
     "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
@@ -211,7 +213,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"unit": unit}
         case "rankings":
             params = {"team": unit}
-        case "assessment_results" | "assessment_subject":
+        case "assessment_results" | "assessment_subject" | "assessment_warning_notices":
             params = {"year": 2025}
         case _:
             pass
@@ -257,7 +259,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 61 operations x 7 roles x 3 objects = 1281
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 63 operations x 7 roles x 3 objects = 1323
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:
