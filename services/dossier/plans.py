@@ -126,4 +126,8 @@ def plan(operation: str, cmd: Any, params: dict[str, str], seal: Seal, new_id: s
 
     if operation in assessment_plans.OPERATIONS:
         return assessment_plans.plan(operation, cmd, params, new_id)
+    from services.dossier import notice_plans  # its notices (step 6)
+
+    if operation in notice_plans.OPERATIONS:
+        return notice_plans.plan(operation, cmd, params, new_id)
     raise KeyError(operation)

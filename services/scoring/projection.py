@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring import assessment_marks
 from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
+from services.scoring.assessment_tracking.notices import notice_row
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
 from services.scoring.tables import (
@@ -39,6 +40,8 @@ from shared.events import (
     AppraisalLevelRecorded,
     AssessmentGradeDecided,
     AssessmentInputRevoked,
+    AssessmentNoticeAnswered,
+    AssessmentNoticeIssued,
     AssessmentSchemePublished,
     AssessmentScoresRecorded,
     CadreRegistered,
@@ -195,6 +198,8 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
                 rows["assessment_inputs"].append(_input(env, unit, event, note=event.reason))
             case AssessmentGradeDecided():
                 rows["results"].append(_result(env, unit, event.year, "assessment_grade", event.grade))
+            case AssessmentNoticeIssued() | AssessmentNoticeAnswered():  # its notices (step 6), among the inputs
+                rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
     return rows
 
 

@@ -121,6 +121,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "assessment_subject": row(),
     "assessment_bulletins": row(),  # tracking through the year (step 6): the same readers
     "assessment_warning_notices": row(),
+    "assessment_notices": row(),
+    "issue_unit_assessment_notice": CLERK_WRITE,  # its notices (通知单): written like the other inputs
+    "answer_unit_assessment_notice": CLERK_WRITE,
     "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
@@ -186,6 +189,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
     filled = path.format(cadre_id=cadre, unit_id=unit, entry_id=uuid.uuid4(), appeal_id=uuid.uuid4(),
                          achievement_id=uuid.uuid4(), post_id=uuid.uuid4(), year=2025, period="2025-Q4",
                          declaration="relatives", scheme_id="matrix-scheme", input_id=uuid.uuid4(),
+                         notice_id=uuid.uuid4(),
                          subject_id=unit)
     params: dict[str, Any] = {}
     body: dict[str, Any] | None = dict(BODIES.get(name, {})) if method == "POST" else None
@@ -213,7 +217,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"unit": unit}
         case "rankings":
             params = {"team": unit}
-        case "assessment_results" | "assessment_subject" | "assessment_warning_notices":
+        case "assessment_results" | "assessment_subject" | "assessment_warning_notices" | "assessment_notices":
             params = {"year": 2025}
         case _:
             pass
@@ -259,7 +263,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 63 operations x 7 roles x 3 objects = 1323
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 66 operations x 7 roles x 3 objects = 1386
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

@@ -316,10 +316,10 @@ async def test_openapi_and_health(system: System) -> None:
     spec = (await system.client.get("/openapi.json")).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
                   if path.startswith("/api/v1")]
-    # 28 writes of OPERATIONS, 16 reads, what-if, daily refresh, imports, the access log; the assessment's 10 writes
-    # and 4 reads (issue 16: results, a subject, bulletins, warning notices); cadre search and tasks (issue 15); the
-    # registration form, the printed-hash check and the import templates (issue 18)
-    assert len(operations) == 63
+    # 28 writes of OPERATIONS, 16 reads, what-if, daily refresh, imports, the access log; the assessment's 12 writes
+    # and 5 reads (issue 16: results, a subject, bulletins, warning notices, notices); cadre search and tasks
+    # (issue 15); the registration form, the printed-hash check and the import templates (issue 18)
+    assert len(operations) == 66
     for path, method, op in operations:
         assert op.get("security"), f"{method.upper()} {path} does not require authentication"
     assert (await system.client.get("/docs")).status_code == 200

@@ -1,5 +1,6 @@
 """Tracking the annual comprehensive assessment through the year (issue 16 step 6; 004, 000), computed by
-scoring on read: a period's bulletin per class, and the year's warning notices (预警通知单). Read by the
+scoring on read: a period's bulletin per class, the year's warning notices (预警通知单) and its notices (通知单,
+written through the dossier like the other inputs: ``shared.assessment_notice_commands``). Read by the
 assessment office like the results (a clerk or an auditor of a top-level unit)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from services.gateway.deps import PREFIX, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.routes.assessments import SchemeId, Year, _authorized
+from shared.answers.assessment_notices import Notices
 from shared.answers.assessment_tracking import Bulletins, WarningNotices
 from shared.assessment_events import ASSESSMENT_PERIOD
 
@@ -53,3 +55,17 @@ async def assessment_warning_notices(scheme_id: SchemeId, year: Year, caller: Ca
                                      {"year": year, "status": status, "class": unit_class, "as_of": as_of,
                                       "known_at": known_at})
     return await gw.audited(caller, request, "assessment_warning_notices", None, work)
+
+
+@get_read("/assessments/{scheme_id}/notices", response_model=Notices,
+          summary="The year's notices (通知单) issued to units, open or answered (closed with the unit's answer)",
+          description="`as_of`: issued and answered by then; `known_at`: as recorded by then.")
+async def assessment_notices(scheme_id: SchemeId, year: Year, caller: Caller, request: Request, gw: GatewayDep,
+                             status: Literal["open", "answered", "all"] = "all", unit_class: ClassId = None,
+                             as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    async def work() -> Response:
+        await _authorized(gw, caller, request)
+        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/notices", caller, request,
+                                     {"year": year, "status": status, "class": unit_class, "as_of": as_of,
+                                      "known_at": known_at})
+    return await gw.audited(caller, request, "assessment_notices", None, work)

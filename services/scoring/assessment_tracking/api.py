@@ -1,4 +1,4 @@
-"""Scoring's internal tracking reads (issue 16 step 6): a period's bulletins and the year's warning notices."""
+"""Scoring's internal tracking reads (issue 16 step 6): a period's bulletins, the year's warning notices and\nnotices."""
 
 from __future__ import annotations
 
@@ -44,3 +44,13 @@ def add_routes(app: FastAPI, engine: AsyncEngine, timezone: str) -> None:
         day = as_of or default_as_of(year, today(timezone))
         return JSONResponse(await reads.warning_notices(scheme_id, year, day, stated, stated if known_at else None,
                                                         status, class_id))
+
+    @app.get("/v1/assessments/{scheme_id}/notices", tags=["assessments"])
+    async def assessment_notices(
+            scheme_id: SchemeId, year: Annotated[int, Query(ge=1949, le=2199)],
+            status: Literal["open", "answered", "all"] = "all", class_id: ClassId = None, as_of: AsOf = None,
+            known_at: KnownAt = None) -> JSONResponse:
+        stated = known_at_utc(known_at)
+        day = as_of or default_as_of(year, today(timezone))
+        return JSONResponse(await reads.notices(scheme_id, year, day, stated, stated if known_at else None, status,
+                                                class_id))

@@ -16,19 +16,22 @@ from services.scoring.assessment.read_model import BREACH, READING, REVOKED
 from services.scoring.assessment.results import plain
 from services.scoring.assessment_tables import assessment_inputs
 from services.scoring.assessment_tracking.bulletin import bulletin
+from services.scoring.assessment_tracking.notices import ANSWERED, ISSUED, notices
 from services.scoring.assessment_tracking.periods import Period
 from services.scoring.assessment_tracking.readings import TrackedRow, breaches, standing_readings
 from services.scoring.assessment_tracking.warning_notices import WarningNotice, warning_notices
 from shared.assessment_scheme import AssessmentScheme, in_force, parse_scheme
 from shared.problems import Problem
 
+TRACKED = (READING, BREACH, REVOKED)
 
-async def tracked_rows(conn: AsyncConnection, scheme_id: str, year: int, known_at: dt.datetime | None
-                       ) -> list[TrackedRow]:
+
+async def tracked_rows(conn: AsyncConnection, scheme_id: str, year: int, known_at: dt.datetime | None,
+                       types: tuple[str, ...] = TRACKED) -> list[TrackedRow]:
     t = assessment_inputs.c
     query = select(t.event_id, t.event_type, t.input_id, t.subject_id, t.item_id, t.period, t.effective_date,
                    t.value, t.level, t.last_year, t.target, t.note, t.source, t.recorded_at).where(
-        t.scheme_id == scheme_id, t.year == year, t.event_type.in_((READING, BREACH, REVOKED)))
+        t.scheme_id == scheme_id, t.year == year, t.event_type.in_(types))
     if known_at is not None:
         query = query.where(t.recorded_at <= known_at)
     return [TrackedRow(*r) for r in await conn.execute(query)]
@@ -45,12 +48,13 @@ class TrackingReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def _year(self, scheme_id: str, year: int, asked: dt.datetime | None) -> Year:
+    async def _year(self, scheme_id: str, year: int, asked: dt.datetime | None, types: tuple[str, ...] = TRACKED
+                    ) -> Year:
         async with self._engine.connect() as conn:
             versions = [parse_scheme(d) for d in await repo.scheme_documents(conn, scheme_id, asked)]
             if not versions:
                 raise Problem(404, "scheme-not-found", "No such assessment scheme", f"no scheme {scheme_id} is published")
-            rows = await tracked_rows(conn, scheme_id, year, asked)
+            rows = await tracked_rows(conn, scheme_id, year, asked, types)
             known = {c.id for v in versions for c in v.classes}
             if versions[-1].subject_kind == "cadre":
                 found = await repo.cadre_classes(conn, sorted({r.subject_id for r in rows}), asked)
@@ -85,6 +89,15 @@ class TrackingReads:
                for c in classes]
         return {"scheme_id": scheme_id, "version": scheme.version, "year": period.year, "period": period.text,
                 "as_of": as_of.isoformat(), "known_at": known_at.isoformat(), "bulletins": plain(out)}
+
+
+    async def notices(self, scheme_id: str, year: int, as_of: dt.date, known_at: dt.datetime,
+                      asked: dt.datetime | None, status: str, class_id: str | None) -> dict[str, Any]:
+        y = await self._year(scheme_id, year, asked, (ISSUED, ANSWERED))
+        found = [n for n in notices(y.rows, scheme_id, year, as_of, y.classes) if status in ("all", n.status)
+                 and (class_id is None or n.class_id == class_id)]
+        return {"scheme_id": scheme_id, "year": year, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(),
+                "status": status, "class": class_id, "notices": plain(found)}
 
 
 def _notices(y: Year, year: int, as_of: dt.date) -> list[WarningNotice]:
