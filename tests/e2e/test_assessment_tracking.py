@@ -112,3 +112,46 @@ async def test_a_kept_result_is_computed_again_when_an_input_of_its_scheme_arriv
     await composite("16.50")  # kept
     await reading(system, "tr-u2", "2025-12", "1320")  # 110 points: 110 × 0.6 = 66.00
     await eventually(lambda: composite("66.00"))
+
+
+async def test_a_notice_is_issued_and_closed_with_the_unit_s_answer(system: System) -> None:
+    base = f"/units/tr-u1/assessments/{YEAR}/notices"
+    notice = {"scheme_id": SCHEME, "indicator_id": "revenue", "period": "2025-02", "effective_date": "2025-03-05",
+              "note": "2月财政收入进度滞后，请于15日内报送整改措施",
+              "basis": {"reason": "2月跟踪分析", "document": "市考评办〔2025〕21号"}}
+    before = await get(system, "/notices", year=YEAR)
+    refused = await post(system, base, {**notice, "period": "2024-12"}, 422)
+    assert [(e["field"], e["rule"]) for e in refused["errors"]] == [("period", "period_in_year")]
+    refused = await post(system, base, {k: v for k, v in notice.items() if k != "note"}, 422)
+    assert "note" in {e["field"] for e in refused["errors"]}
+    await post(system, f"/units/no-such-unit/assessments/{YEAR}/notices", notice, 404)
+    assert (await get(system, "/notices", year=YEAR))["notices"] == before["notices"]  # nothing was recorded
+    issued = await post(system, base, notice)
+    notice_id = issued["notice_id"]
+
+    async def listed(status: str) -> dict[str, Any]:
+        found = await get(system, "/notices", year=YEAR)
+        mine = [n for n in found["notices"] if n["notice_id"] == notice_id]
+        assert [n["status"] for n in mine] == [status], found
+        return mine[0]
+
+    opened = await eventually(lambda: listed("open"))
+    assert (opened["subject_id"], opened["class_id"], opened["indicator_id"], opened["issued_on"],
+            opened["document"]) == ("tr-u1", "economic_development", "revenue", "2025-03-05", "市考评办〔2025〕21号")
+    answer = f"{base}/{notice_id}/answer"
+    early = await post(system, answer, {"effective_date": "2025-03-01", "note": "已整改"}, 422)
+    assert early["errors"][0]["rule"] == "answer_after_notice"
+    await post(system, f"{base}/{'0' * 8}-0000-4000-8000-{'0' * 12}/answer",
+               {"effective_date": "2025-03-20", "note": "已整改"}, 404)
+    done = await post(system, answer, {"effective_date": "2025-03-18", "note": "已制定增收计划", "document": "区财〔2025〕3号"})
+    assert done["answered"] is True and done["notice_id"] == notice_id
+    again = await post(system, answer, {"effective_date": "2025-03-19", "note": "再答"}, 409)
+    assert again["rule"] == "notice_not_answered"
+    closed = await eventually(lambda: listed("answered"))
+    assert closed["answer"]["answer"] == "已制定增收计划" and closed["answer"]["answered_on"] == "2025-03-18"
+    # as of the day before the answer it was open; only open ones when asked
+    assert [n["status"] for n in (await get(system, "/notices", year=YEAR, as_of="2025-03-17"))["notices"]
+            if n["notice_id"] == notice_id] == ["open"]
+    assert notice_id not in {n["notice_id"] for n in (await get(system, "/notices", year=YEAR, status="open"))["notices"]}
+    # the county's clerk writes to its units but does not read the office's lists
+    await get(system, "/notices", 403, year=YEAR, headers=system.auth(unit="e2e-county"))

@@ -171,3 +171,54 @@ def test_periods() -> None:
     assert parse_period("2024-02").end == dt.date(2024, 2, 29)
     with pytest.raises(ValueError):
         parse_period("2025-13")
+
+
+# ------------------------------------------------------------------------------------------ notices (通知单)
+def test_a_notice_is_issued_to_a_registered_unit_and_answered_once_not_before_it() -> None:
+    from services.dossier.domain import assessment_notices as n
+    from services.dossier.errors import AlreadyDone, DomainError, NotFound
+    from shared.assessment_notice_commands import AnswerAssessmentNotice, IssueAssessmentNotice
+    from shared.events import Basis
+
+    today = dt.date(2025, 9, 1)
+    issue = IssueAssessmentNotice(scheme_id="track", indicator_id="revenue", period="2025-07",
+                                  effective_date=dt.date(2025, 8, 5), note="进度滞后，限期整改",
+                                  basis=Basis(reason="7月跟踪分析", document="考评办〔2025〕21号"))
+    with pytest.raises(NotFound) as exc:
+        n.issue(n.Notices(), "u1", False, 2025, issue, "n1", today)
+    assert exc.value.rule == "unit_exists"
+    with pytest.raises(DomainError) as exc:
+        n.issue(n.Notices(), "u1", True, 2024, issue, "n1", today)
+    assert exc.value.rule == "period_in_year"
+    state = n.Notices()
+    for event in n.issue(state, "u1", True, 2025, issue, "n1", today):
+        state = n.evolve(state, event)
+    answer = AnswerAssessmentNotice(effective_date=dt.date(2025, 8, 18), note="已制定赶工计划")
+    with pytest.raises(NotFound):
+        n.answer(state, 2025, "n2", answer, today)
+    with pytest.raises(DomainError) as exc:
+        n.answer(state, 2025, "n1", answer.model_copy(update={"effective_date": dt.date(2025, 8, 1)}), today)
+    assert exc.value.rule == "answer_after_notice"
+    with pytest.raises(DomainError) as exc:
+        n.answer(state, 2025, "n1", answer.model_copy(update={"effective_date": dt.date(2025, 9, 2)}), today)
+    assert exc.value.rule == "not_in_future"
+    answered = n.answer(state, 2025, "n1", answer, today)
+    assert answered[0].scheme_id == "track" and answered[0].notice_id == "n1"
+    state = n.evolve(state, answered[0])
+    with pytest.raises(AlreadyDone) as exc:
+        n.answer(state, 2025, "n1", answer, today)
+    assert exc.value.rule == "notice_not_answered"
+
+
+def test_notices_as_they_stand_on_a_date() -> None:
+    from services.scoring.assessment_tracking.notices import ANSWERED, ISSUED, notices
+
+    issued = row("u1", "revenue", "2025-07", kind=ISSUED, day=dt.date(2025, 8, 5), note="限期整改", input_id="n1")
+    other = row("u2", None, None, kind=ISSUED, day=dt.date(2025, 9, 1), note="报送材料", input_id="n2")
+    answered = row("u1", None, None, kind=ANSWERED, day=dt.date(2025, 8, 18), note="已整改", input_id="n1")
+    found = notices([answered, other, issued], "track", 2025, dt.date(2025, 12, 31), CLASSES)
+    assert [(x.notice_id, x.status, x.answer.answer if x.answer else None) for x in found] == [
+        ("n1", "answered", "已整改"), ("n2", "open", None)]
+    # as of 10 August: the first issued, not yet answered; the second not issued
+    assert [(x.notice_id, x.status) for x in notices([answered, other, issued], "track", 2025, dt.date(2025, 8, 10),
+                                                    CLASSES)] == [("n1", "open")]
