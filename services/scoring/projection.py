@@ -198,7 +198,9 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
                 rows["assessment_inputs"].append(_input(env, unit, event, note=event.reason))
             case AssessmentGradeDecided():
                 rows["results"].append(_result(env, unit, event.year, "assessment_grade", event.grade))
-            case AssessmentNoticeIssued() | AssessmentNoticeAnswered():  # its notices (step 6), among the inputs
+            case AssessmentNoticeIssued():  # its notices (step 6), among the inputs
+                rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
+            case AssessmentNoticeAnswered():
                 rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
     return rows
 
