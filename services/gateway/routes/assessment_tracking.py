@@ -6,11 +6,12 @@ assessment office like the results (a clerk or an auditor of a top-level unit)."
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from services.gateway.deps import PREFIX, Caller, GatewayDep
+from services.gateway.auth import Principal
+from services.gateway.deps import PREFIX, Caller, Gateway, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.routes.assessments import SchemeId, Year, _authorized
@@ -24,6 +25,15 @@ ClassId = Annotated[str | None, Query(alias="class", max_length=100, pattern=r"^
                                       description="one class; default every class of the scheme")]
 
 
+async def _office_read(gw: Gateway, caller: Principal, request: Request, name: str, path: str,
+                       params: dict[str, Any]) -> Response:
+    """A read of the assessment office's, authorized as the results are, logged, answered by scoring."""
+    async def work() -> Response:
+        await _authorized(gw, caller, request)
+        return await gw.from_scoring(f"/v1/assessments/{path}", caller, request, params)
+    return await gw.audited(caller, request, name, None, work)
+
+
 @get_read("/assessments/{scheme_id}/bulletins/{period}", response_model=Bulletins,
           summary="A period's bulletin per class: each data indicator against its target's schedule, the same "
                   "period last year and the class's peers; project checks; breaches; warning notices open",
@@ -33,11 +43,8 @@ ClassId = Annotated[str | None, Query(alias="class", max_length=100, pattern=r"^
 async def assessment_bulletins(scheme_id: SchemeId, period: Annotated[str, Path(pattern=ASSESSMENT_PERIOD)],
                                caller: Caller, request: Request, gw: GatewayDep, unit_class: ClassId = None,
                                as_of: AsOf = None, known_at: KnownAt = None) -> Response:
-    async def work() -> Response:
-        await _authorized(gw, caller, request)
-        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/bulletins/{period}", caller, request,
-                                     {"class": unit_class, "as_of": as_of, "known_at": known_at})
-    return await gw.audited(caller, request, "assessment_bulletins", None, work)
+    return await _office_read(gw, caller, request, "assessment_bulletins", f"{scheme_id}/bulletins/{period}",
+                              {"class": unit_class, "as_of": as_of, "known_at": known_at})
 
 
 @get_read("/assessments/{scheme_id}/warning-notices", response_model=WarningNotices,
@@ -49,12 +56,9 @@ async def assessment_warning_notices(scheme_id: SchemeId, year: Year, caller: Ca
                                      gw: GatewayDep, status: Literal["open", "closed", "all"] = "all",
                                      unit_class: ClassId = None, as_of: AsOf = None, known_at: KnownAt = None
                                      ) -> Response:
-    async def work() -> Response:
-        await _authorized(gw, caller, request)
-        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/warning-notices", caller, request,
-                                     {"year": year, "status": status, "class": unit_class, "as_of": as_of,
-                                      "known_at": known_at})
-    return await gw.audited(caller, request, "assessment_warning_notices", None, work)
+    return await _office_read(gw, caller, request, "assessment_warning_notices", f"{scheme_id}/warning-notices",
+                              {"year": year, "status": status, "class": unit_class, "as_of": as_of,
+                               "known_at": known_at})
 
 
 @get_read("/assessments/{scheme_id}/notices", response_model=Notices,
@@ -63,9 +67,6 @@ async def assessment_warning_notices(scheme_id: SchemeId, year: Year, caller: Ca
 async def assessment_notices(scheme_id: SchemeId, year: Year, caller: Caller, request: Request, gw: GatewayDep,
                              status: Literal["open", "answered", "all"] = "all", unit_class: ClassId = None,
                              as_of: AsOf = None, known_at: KnownAt = None) -> Response:
-    async def work() -> Response:
-        await _authorized(gw, caller, request)
-        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/notices", caller, request,
-                                     {"year": year, "status": status, "class": unit_class, "as_of": as_of,
-                                      "known_at": known_at})
-    return await gw.audited(caller, request, "assessment_notices", None, work)
+    return await _office_read(gw, caller, request, "assessment_notices", f"{scheme_id}/notices",
+                              {"year": year, "status": status, "class": unit_class, "as_of": as_of,
+                               "known_at": known_at})

@@ -25,6 +25,12 @@ KnownAt = Annotated[dt.datetime | None, Query(description="recorded time with it
 def add_routes(app: FastAPI, engine: AsyncEngine, timezone: str) -> None:
     reads = TrackingReads(engine)
 
+    def moment(year: int, as_of: dt.date | None, known_at: dt.datetime | None
+               ) -> tuple[dt.date, dt.datetime, dt.datetime | None]:
+        """The effective date (default the year's last day, or today), the time stated and the one asked."""
+        stated = known_at_utc(known_at)
+        return as_of or default_as_of(year, today(timezone)), stated, stated if known_at else None
+
     @app.get("/v1/assessments/{scheme_id}/bulletins/{period}", tags=["assessments"])
     async def assessment_bulletins(scheme_id: SchemeId,
                                    period: Annotated[str, Path(pattern=ASSESSMENT_PERIOD)],
@@ -40,17 +46,12 @@ def add_routes(app: FastAPI, engine: AsyncEngine, timezone: str) -> None:
             scheme_id: SchemeId, year: Annotated[int, Query(ge=1949, le=2199)],
             status: Literal["open", "closed", "all"] = "all", class_id: ClassId = None, as_of: AsOf = None,
             known_at: KnownAt = None) -> JSONResponse:
-        stated = known_at_utc(known_at)
-        day = as_of or default_as_of(year, today(timezone))
-        return JSONResponse(await reads.warning_notices(scheme_id, year, day, stated, stated if known_at else None,
-                                                        status, class_id))
+        return JSONResponse(await reads.warning_notices(scheme_id, year, *moment(year, as_of, known_at), status,
+                                                        class_id))
 
     @app.get("/v1/assessments/{scheme_id}/notices", tags=["assessments"])
     async def assessment_notices(
             scheme_id: SchemeId, year: Annotated[int, Query(ge=1949, le=2199)],
             status: Literal["open", "answered", "all"] = "all", class_id: ClassId = None, as_of: AsOf = None,
             known_at: KnownAt = None) -> JSONResponse:
-        stated = known_at_utc(known_at)
-        day = as_of or default_as_of(year, today(timezone))
-        return JSONResponse(await reads.notices(scheme_id, year, day, stated, stated if known_at else None, status,
-                                                class_id))
+        return JSONResponse(await reads.notices(scheme_id, year, *moment(year, as_of, known_at), status, class_id))
