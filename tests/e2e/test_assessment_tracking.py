@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from shared.answers.assessment_notices import Notices
+from shared.answers.assessment_tracking import Bulletins, WarningNotices
 from shared.answers.assessments import EXAMPLE_SCHEME
 from tests.e2e.conftest import System
 from tests.e2e.test_assessment import post
@@ -69,6 +71,8 @@ async def test_a_year_tracked_month_by_month(system: System) -> None:
     assert (await get(system, "/warning-notices", year=YEAR, status="open"))["notices"] == []
 
     q1 = await get(system, "/bulletins/2025-Q1", **{"class": "economic_development"})
+    Bulletins.model_validate(q1)  # the answer keeps to its documented schema
+    WarningNotices.model_validate(await get(system, "/warning-notices", year=YEAR))
     assert [b["class_id"] for b in q1["bulletins"]] == ["economic_development"]
     bulletin = q1["bulletins"][0]
     revenue = next(d for d in bulletin["data"] if d["indicator_id"] == "revenue")
@@ -148,6 +152,7 @@ async def test_a_notice_is_issued_and_closed_with_the_unit_s_answer(system: Syst
     again = await post(system, answer, {"effective_date": "2025-03-19", "note": "再答"}, 409)
     assert again["rule"] == "notice_not_answered"
     closed = await eventually(lambda: listed("answered"))
+    Notices.model_validate(await get(system, "/notices", year=YEAR))  # the answer keeps to its documented schema
     assert closed["answer"]["answer"] == "已制定增收计划" and closed["answer"]["answered_on"] == "2025-03-18"
     # as of the day before the answer it was open; only open ones when asked
     assert [n["status"] for n in (await get(system, "/notices", year=YEAR, as_of="2025-03-17"))["notices"]
