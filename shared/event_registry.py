@@ -32,6 +32,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         e.AssessmentSchemePublished, e.IndicatorReadingRecorded, e.EvaluationScoreRecorded,
         e.ConstraintBreachRecorded, e.AssessmentInputRevoked, e.AssessmentGradeDecided,
         e.EducationRecorded, e.ExpertiseRecorded, e.ExternalResultRecorded,
+        e.AssessmentNoticeIssued, e.AssessmentNoticeAnswered,
     )
 }
 

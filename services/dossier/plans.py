@@ -133,4 +133,9 @@ def plan(operation: str, cmd: Any, params: dict[str, str], seal: Seal, new_id: s
     if operation in ("record_education", "record_expertise"):
         decide_fact = getattr(profile, operation)
         return Plan(cadre, lambda s, ctx: decide_fact(s, cmd, ctx), {})
+
+    from services.dossier import notice_plans  # its notices (step 6)
+
+    if operation in notice_plans.OPERATIONS:
+        return notice_plans.plan(operation, cmd, params, new_id)
     raise KeyError(operation)

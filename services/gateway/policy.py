@@ -68,7 +68,8 @@ ASSESSMENT_INPUT_WRITES = ("record_unit_assessment_reading", "record_unit_evalua
                            "record_unit_constraint_breach", "revoke_unit_assessment_input",
                            "record_cadre_assessment_reading", "record_cadre_evaluation_score",
                            "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
-                           "decide_cadre_assessment_grade")
+                           "decide_cadre_assessment_grade", "issue_unit_assessment_notice",
+                           "answer_unit_assessment_notice")
 
 # action -> role -> relations that allow it. A role missing from an action's row can never do it.
 GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.scoring import assessment_api, jobs, metrics, standing, views
+from services.scoring.assessment_tracking import api as tracking_api
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
 from services.scoring.publisher import OutboxPublisher
@@ -98,6 +99,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     add_health_routes(app, checks)
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
     standing.add_routes(app, scoring, engine, settings.timezone)  # portraits, searches, team reports (issue 20)
+    tracking_api.add_routes(app, engine, settings.timezone)  # and its tracking through the year
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:

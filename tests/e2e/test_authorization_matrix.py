@@ -32,6 +32,7 @@ from services.gateway.docs import REQUEST_EXAMPLES
 from shared.commands import OPERATIONS
 from tests.e2e.test_gateway import key
 from tests.e2e.test_scoring_features import eventually
+from tests.support.operations import PUBLIC_OPERATIONS
 
 ROLES = ("cadre", "leader", "clerk", "auditor", "system_admin", "security_admin", "audit_admin")
 COLUMNS = ("own", "in", "out")
@@ -128,6 +129,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
     "assessment_results": row(),
     "assessment_subject": row(),
+    "assessment_bulletins": row(),  # tracking through the year (step 6): the same readers
+    "assessment_warning_notices": row(),
+    "assessment_notices": row(),
+    "issue_unit_assessment_notice": CLERK_WRITE,  # its notices (通知单): written like the other inputs
+    "answer_unit_assessment_notice": CLERK_WRITE,
     "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
@@ -193,6 +199,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
     filled = path.format(cadre_id=cadre, unit_id=unit, entry_id=uuid.uuid4(), appeal_id=uuid.uuid4(),
                          achievement_id=uuid.uuid4(), post_id=uuid.uuid4(), year=2025, period="2025-Q4",
                          declaration="relatives", scheme_id="matrix-scheme", input_id=uuid.uuid4(),
+                         notice_id=uuid.uuid4(),
                          subject_id=unit)
     params: dict[str, Any] = {}
     body: dict[str, Any] | None = dict(BODIES.get(name, {})) if method == "POST" else None
@@ -222,7 +229,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             body = {"moves": [{"kind": "out", "cadre_id": cadre, "unit_id": unit}]}
         case "rankings":
             params = {"team": unit}
-        case "assessment_results" | "assessment_subject":
+        case "assessment_results" | "assessment_subject" | "assessment_warning_notices" | "assessment_notices":
             params = {"year": 2025}
         case _:
             pass
@@ -268,7 +275,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 68 operations x 7 roles x 3 objects = 1428
+    assert len(EXPECTED) == PUBLIC_OPERATIONS and cells == PUBLIC_OPERATIONS * len(ROLES) * len(COLUMNS)
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:
