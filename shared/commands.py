@@ -414,4 +414,5 @@ OPERATIONS: list[Operation] = [
 
 # The annual comprehensive assessment's writes (issue 16), in their own module, which adds them to OPERATIONS
 # whichever of the two is imported first.
-import shared.assessment_commands  # noqa: E402, F401
+import shared.assessment_commands  # noqa: E402
+import shared.assessment_consequence_commands  # noqa: E402, F401

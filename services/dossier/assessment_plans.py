@@ -10,6 +10,7 @@ from typing import Any
 from services.dossier import domain, units
 from services.dossier.domain import assessment_decisions as decisions
 from services.dossier.domain import assessment_inputs as inputs
+from services.dossier.domain import assessment_rectification as rectification
 from services.dossier.domain import assessment_schemes as schemes
 from services.dossier.plans import Plan
 
@@ -17,7 +18,7 @@ OPERATIONS = frozenset({
     "publish_assessment_scheme", "record_unit_assessment_reading", "record_unit_evaluation_score",
     "record_unit_constraint_breach", "revoke_unit_assessment_input", "record_cadre_assessment_reading",
     "record_cadre_evaluation_score", "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
-    "decide_cadre_assessment_grade",
+    "decide_cadre_assessment_grade", "file_unit_rectification_report",
 })
 _RECORD = {"assessment_reading": inputs.record_reading, "evaluation_score": inputs.record_score,
            "constraint_breach": inputs.record_breach}
@@ -33,6 +34,12 @@ def plan(operation: str, cmd: Any, params: dict[str, str], new_id: str) -> Plan:
         unit_id = params["unit_id"]
         return Plan(units.stream_id(unit_id), lambda s, ctx: decisions.decide_unit(s, year, cmd, ctx.today.year),
                     {"year": year, "grade": cmd.grade}, fold=lambda sid, ev: units.fold(unit_id, ev))
+    if operation == "file_unit_rectification_report":
+        unit_id = params["unit_id"]
+        return Plan(units.stream_id(unit_id),
+                    lambda s, ctx: rectification.file_report(s.rectifications, s.exists, unit_id, year, cmd),
+                    {"unit_id": unit_id, "year": year, "scheme_id": cmd.scheme_id},
+                    fold=lambda sid, ev: units.fold(unit_id, ev))
     if operation == "decide_cadre_assessment_grade":
         return Plan(params["cadre_id"], lambda s, ctx: decisions.decide_cadre(s, year, cmd, ctx),
                     {"year": year, "grade": cmd.grade.value})

@@ -31,7 +31,16 @@ from services.gateway.errors import install_gateway_errors
 from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
-from services.gateway.routes import assessments, cadre_reads, documents, finding, jurisdiction, operations, writes
+from services.gateway.routes import (
+    assessment_consequences,
+    assessments,
+    cadre_reads,
+    documents,
+    finding,
+    jurisdiction,
+    operations,
+    writes,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared import tracing
@@ -42,7 +51,7 @@ from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
 
 ROUTERS = (writes.router, cadre_reads.router, finding.router, jurisdiction.router, operations.router,
-           assessments.router, documents.router)
+           assessments.router, assessment_consequences.router, documents.router)
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.answers.assessment_consequences import REQUEST_EXAMPLES as CONSEQUENCE_EXAMPLES
 from shared.answers.assessments import REQUEST_EXAMPLES as ASSESSMENT_EXAMPLES
 from shared.problems import PROBLEM_JSON, TYPE_PREFIX
 
@@ -120,6 +121,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "record_integrity_veto": {"basis": _BASIS},
     "record_declaration": {"flagged": False, "details": "无需回避的亲属关系"},
     **ASSESSMENT_EXAMPLES,
+    **CONSEQUENCE_EXAMPLES,
 }
 
 
