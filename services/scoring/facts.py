@@ -256,7 +256,8 @@ def _fact_queries(dialect: str) -> dict[str, object]:
         "units": select(units.c.unit_id, units.c.unit_class).where(
             units.c.recorded_at <= known_at, _ids_param(dialect, units.c.unit_id)),
         "results": recorded,
-        "prizes": recorded.where(results.c.kind.in_(("target_prize", "team_grade"))),  # units' prizes and team grades
+        # units' prizes and team grades (an OR, not IN: fetch_all takes no expanding parameter)
+        "prizes": recorded.where(or_(results.c.kind == "target_prize", results.c.kind == "team_grade")),
         "declarations": select(declarations.c.cadre_id, declarations.c.declaration, declarations.c.event_id,
                                declarations.c.flagged).where(
             declarations.c.recorded_at <= known_at, _ids_param(dialect, declarations.c.cadre_id),
