@@ -29,6 +29,7 @@ import pytest
 
 from services.embedded import EmbeddedSystem, embedded_system
 from services.gateway.docs import REQUEST_EXAMPLES
+from shared.answers.assessments import EXAMPLE_SCHEME as ASSESSMENT_SCHEME
 from shared.commands import OPERATIONS
 from tests.e2e.test_gateway import key
 from tests.e2e.test_scoring_features import eventually
@@ -116,9 +117,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "revoke_cadre_assessment_input": CLERK_WRITE,
     "decide_unit_assessment_grade": CLERK_WRITE,
     "decide_cadre_assessment_grade": CLERK_WRITE,
-    # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
-    "assessment_results": row(),
-    "assessment_subject": row(),
+    "file_unit_rectification_report": CLERK_WRITE,
+    # the assessment's reads: a clerk or auditor reads the subjects of their jurisdiction (the lists are filtered
+    # to them; one subject outside it is hidden like a cadre); the what-if is a clerk's
+    "assessment_results": row(clerk="AAA", auditor="AAA"),
+    "assessment_subject": row(clerk="AAH", auditor="AAH"),
+    "assessment_consequences": row(clerk="AAA", auditor="AAA"),
+    "assessment_what_if": row(clerk="AAA"),
     "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
@@ -211,12 +216,15 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"unit": unit}
         case "rankings":
             params = {"team": unit}
-        case "assessment_results" | "assessment_subject":
+        case "assessment_results" | "assessment_subject" | "assessment_consequences" | "assessment_what_if":
             params = {"year": 2025}
         case _:
             pass
     if name == "what_if":
         body = RULE_SET
+    if name == "assessment_what_if":
+        headers.pop("Idempotency-Key")
+        body = {"scheme": ASSESSMENT_SCHEME}
     return {"method": method, "url": filled, "params": params, "json": body, "headers": headers}
 
 
@@ -257,7 +265,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 61 operations x 7 roles x 3 objects = 1281
+    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 64 operations x 7 roles x 3 objects = 1344
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

@@ -319,7 +319,7 @@ async def test_openapi_and_health(system: System) -> None:
     # 28 writes of OPERATIONS, 16 reads, what-if, daily refresh, imports, the access log; the assessment's 10 writes
     # and 2 reads (issue 16); cadre search and tasks (issue 15); the registration form, the printed-hash check and
     # the import templates (issue 18)
-    assert len(operations) == 61
+    assert len(operations) == 64
     for path, method, op in operations:
         assert op.get("security"), f"{method.upper()} {path} does not require authentication"
     assert (await system.client.get("/docs")).status_code == 200

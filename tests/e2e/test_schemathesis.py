@@ -122,5 +122,5 @@ def test_the_public_api_never_fails_and_keeps_to_its_schema(served: Served) -> N
             exercise(operation, served.base_url, headers)
         except Exception as exc:  # every operation is tried; all failures are reported together
             failures[operation.label] = f"{type(exc).__name__}: {exc}"[:2000]
-    assert operations == 61  # 44; cadre search and tasks; the assessment's 10 writes and 2 reads; 3 document reads
+    assert operations == 64  # 44; cadre search and tasks; the assessment's 11 writes and 4 reads; 3 document reads
     assert not failures, "\n\n".join(f"{label}: {problem}" for label, problem in failures.items())
