@@ -282,6 +282,15 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
     await eventually(computed)
     await c.call("get", "/assessments/{scheme_id}/subjects/{subject_id}", scheme_id=scheme_id, subject_id=unit,
                  year=year)
+    # its consequences (step 5): graded 不达标 on review, the unit owes a report, then files it; and a what-if
+    await c.call("post", units + "/decision", body={"scheme_id": scheme_id, "subject_kind": "unit", "grade": "fail",
+                                                    "reason": "复核"}, unit_id=unit, year=year)
+    await c.call("post", units + "/rectification-report", unit_id=unit, year=year,
+                 body={**E["file_unit_rectification_report"], "scheme_id": scheme_id})
+    await c.call("get", "/assessments/{scheme_id}/consequences", scheme_id=scheme_id, year=year)
+    proposed = {**scheme, "version": 2}
+    await c.call("post", "/assessments/{scheme_id}/what-if", body={"scheme": proposed}, scheme_id=scheme_id,
+                 year=year)
 
 
 E_WHAT_IF = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
