@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.answers.assessments import EXAMPLE_SCHEME
 from tests.e2e.conftest import System
+from tests.e2e.test_assessment_consequences import CADRE_SCHEME
 from tests.e2e.test_gateway import key
 from tests.e2e.test_scoring_features import eventually
 
@@ -211,6 +212,7 @@ async def test_a_decision_departing_from_the_proposal_needs_its_reason_and_both_
 
 
 async def test_a_cadre_s_decided_grade_is_the_annual_grade_with_its_constraints(system: System) -> None:
+    await post(system, "/assessments", {"scheme": {**CADRE_SCHEME, "id": "e2e-cadres"}})
     cadre = (await post(system, "/cadres", {"name": "考评对象", "unit_id": "as-u1"}))["id"]
     base = f"/cadres/{cadre}/assessments/{YEAR}"
     await post(system, f"{base}/appraisal-level", {"level": "poor"})

@@ -14,15 +14,25 @@ from tests.e2e.test_scoring_features import eventually
 
 YEAR = 2025
 SCHEME = "cq-district"
+# Illustrative weights and thresholds (no source gives them). Work is renormalised away when not read.
 CADRE_SCHEME = {
     "id": "cq-cadres", "version": 1, "effective_from": "2025-01-01", "reason": "干部年度考评（示例：权重为示意）",
     "document": "市综合考评办〔2025〕2号", "subject_kind": "cadre",
     "classes": [{"id": "economic_development", "name": "经济发展类"}],
-    "components": [{"id": "superior", "name": "上级评价", "source": "score", "missing": "zero",
-                    "weights": {"economic_development": "100"}}],
+    "components": [{"id": "work", "name": "工作实绩", "source": "indicators", "missing": "renormalise",
+                    "weights": {"economic_development": "50"}},
+                   {"id": "superior", "name": "上级评价", "source": "score", "missing": "zero",
+                    "weights": {"economic_development": "50"}}],
+    "indicators": [{"id": "key_tasks", "name": "重点任务", "component": "work", "kind": "level",
+                    "weights": {"economic_development": "100"},
+                    "scoring": {"function": "level_map", "scale": ["good", "fairly_good", "average", "poor"],
+                                "points": {"good": "100", "fairly_good": "85", "average": "70", "poor": "50"}}}],
     "grade_thresholds": [{"grade": "excellent", "at_least": "90"}, {"grade": "competent", "at_least": "70"},
                          {"grade": "basically_competent", "at_least": "60"}],
 }
+TEAM_SCHEME = {**CADRE_SCHEME, "id": "cq-teams", "subject_kind": "team", "document": "市综合考评办〔2025〕3号",
+               "grade_thresholds": [{"grade": "excellent", "at_least": "90"}, {"grade": "good", "at_least": "75"},
+                                    {"grade": "average", "at_least": "60"}]}
 
 
 def unit_scheme() -> dict[str, Any]:
@@ -151,6 +161,7 @@ async def test_two_years_failed_warns_that_the_head_s_post_is_to_be_reviewed(sys
 
 
 async def test_a_team_graded_average_bars_its_head_from_promotion_screening(system: System) -> None:
+    await post(system, "/assessments", {"scheme": TEAM_SCHEME})
     average, good = await unit_with_head(system, "cq-t1"), await unit_with_head(system, "cq-t2")
     await decide(system, "cq-t1", YEAR, "average", kind="team", scheme="cq-teams")
     await decide(system, "cq-t2", YEAR, "good", kind="team", scheme="cq-teams")
@@ -173,7 +184,7 @@ async def test_a_team_graded_average_bars_its_head_from_promotion_screening(syst
 async def test_a_cadre_whose_composite_is_80_or_below_is_warned_of_a_reminder_talk(system: System) -> None:
     await post(system, "/assessments", {"scheme": CADRE_SCHEME})
     low, high = [(await post(system, "/cadres", {"name": n, "unit_id": system.unit_id}))["id"] for n in ("低分", "高分")]
-    for cadre, score in ((low, "80"), (high, "80.5")):
+    for cadre, score in ((low, "80"), (high, "80.5")):  # work not read: renormalised, the composite is the score
         await post(system, f"/cadres/{cadre}/assessments/{YEAR}/evaluation-scores", {
             "scheme_id": "cq-cadres", "component_id": "superior", "evaluation": "superior", "period": "2025",
             "effective_date": "2025-12-20", "score": score, "source": "上级评价表"})
@@ -182,6 +193,32 @@ async def test_a_cadre_whose_composite_is_80_or_below_is_warned_of_a_reminder_ta
     warned = await eventually(lambda: _one_warning(system, low, "assessment_reminder_talk"))
     assert (warned["level"], float(warned["figure"])) == ("yellow", 80.0), warned
     assert [w for w in await active_warnings(system, high) if w["kind"] == "assessment_reminder_talk"] == []
+
+
+async def test_what_an_input_or_decision_refers_to_must_exist(system: System) -> None:
+    """The dossier refuses an unknown scheme, indicator or component, and a scheme of another kind of subject,
+    naming the field and the rule; nothing is recorded (scoring used to list such inputs as ignored)."""
+    base = f"/units/{system.unit_id}/assessments/{YEAR}"
+    reading = {"scheme_id": SCHEME, "indicator_id": "gdp", "period": "2025-03", "effective_date": "2025-03-31",
+               "value": "1", "source": "市统计局月报"}
+    for body, path, field, rule in (
+            ({**reading, "scheme_id": "no-such-scheme"}, "readings", "scheme_id", "scheme_exists"),
+            ({**reading, "indicator_id": "gpd"}, "readings", "indicator_id", "indicator_in_scheme"),
+            ({"scheme_id": SCHEME, "component_id": "work", "evaluation": "routine", "period": "2025-Q1",
+              "effective_date": "2025-03-31", "score": "90", "source": "x"}, "evaluation-scores", "component_id",
+             "component_scored_in_scheme"),
+            ({"scheme_id": SCHEME, "indicator_id": "no-such", "effective_date": "2025-03-31", "note": "x",
+              "basis": {"reason": "r", "document": "d"}}, "constraint-breaches", "indicator_id",
+             "indicator_in_scheme"),
+            ({"scheme_id": SCHEME, "subject_kind": "team", "grade": "good"}, "decision", "scheme_id",
+             "scheme_assesses_the_kind")):
+        refused = await post(system, f"{base}/{path}", body, 422)
+        assert [(e["field"], e["rule"]) for e in refused["errors"]] == [(field, rule)], refused
+    assert (await post(system, f"{base}/readings", reading))["input_id"]  # the same reading, rightly named
+    cadre = (await post(system, "/cadres", {"name": "考评", "unit_id": system.unit_id}))["id"]
+    refused = await post(system, f"/cadres/{cadre}/assessments/{YEAR}/decision",
+                         {"scheme_id": SCHEME, "grade": "competent"}, 422)  # a unit scheme
+    assert refused["rule"] == "scheme_assesses_the_kind"
 
 
 async def test_a_county_reads_its_own_subjects_and_an_auditor_only_reads(system: System) -> None:

@@ -14,6 +14,7 @@ import jsonschema
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
+from shared.answers.assessments import EXAMPLE_SCHEME
 from shared.assessment_topics import CONSEQUENCES_TOPIC
 from shared.contract import SCHEMA_DIR, TOPIC_KEYS, TOPIC_SCHEMAS
 from shared.kafka_bus import consequences_topic_config, events_topic_config, totals_topic_config, warnings_topic_config
@@ -75,6 +76,7 @@ async def write_a_little_of_everything(production: ProductionSystem) -> str:
         await post(f"/cadres/{cadre}/entries/{negative['entry_id']}/revocation", {"reason": "申诉成立"}, "r1")
         await post(f"/cadres/{cadre}/assessments/{today().year - 1}/annual-grade", {"grade": "excellent"}, "g1")
         # the city (no head recorded: no warning) graded 不达标: its consequences on the consequences topic
+        await post("/assessments", {"scheme": {**EXAMPLE_SCHEME, "id": "tc-scheme"}}, "s1")
         await post(f"/units/tc-city/assessments/{today().year - 1}/decision",
                    {"scheme_id": "tc-scheme", "subject_kind": "unit", "grade": "fail"}, "d1")
     return cadre
