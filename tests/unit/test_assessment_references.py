@@ -53,3 +53,24 @@ def test_a_score_must_be_of_a_component_scored_as_a_whole() -> None:
 def test_a_decision_s_scheme_assesses_that_kind_of_subject() -> None:
     refs.require_kind((V1,), "district-2025", "unit")
     assert refused(refs.require_kind, (V1,), "district-2025", "team") == ("scheme_id", "scheme_assesses_the_kind")
+
+
+def test_a_report_is_owed_after_a_fail_once_and_again_after_a_new_fail() -> None:
+    from services.dossier.domain.assessment_rectification import Rectifications, evolve, file_report
+    from shared.assessment_consequence_commands import FileRectificationReport
+    from shared.events import AssessmentGradeDecided
+
+    cmd = FileRectificationReport(scheme_id="s", report={"reason": "整改", "document": "d"})
+
+    def decided(grade: str) -> AssessmentGradeDecided:
+        return AssessmentGradeDecided(scheme_id="s", year=2025, subject_kind="unit", grade=grade)
+
+    state = Rectifications()
+    assert refused(file_report, state, True, "u", 2025, cmd) == ("scheme_id", "rectification_owed")
+    state = evolve(state, decided("fail"))
+    [filed] = file_report(state, True, "u", 2025, cmd)
+    state = evolve(state, filed)
+    assert refused(file_report, state, True, "u", 2025, cmd) == ("year", "rectification_filed_once")
+    state = evolve(evolve(state, decided("pass")), decided("fail"))  # decided otherwise, then 不达标 again
+    assert file_report(state, True, "u", 2025, cmd)
+    assert refused(file_report, state, False, "u", 2025, cmd) == ("unit_id", "unit_exists")

@@ -23,7 +23,11 @@ class Rectifications:
 def evolve(state: Rectifications, event: DomainEvent) -> Rectifications:
     match event:
         case AssessmentGradeDecided(subject_kind="unit"):
-            return replace(state, decided={**state.decided, (event.scheme_id, event.year): event.grade})
+            which = (event.scheme_id, event.year)
+            # decided otherwise, the report is no longer owed; a later 不达标 owes a new one (scoring raises the
+            # consequence again: its next occurrence)
+            filed = state.filed if event.grade == "fail" else state.filed - {which}
+            return replace(state, decided={**state.decided, which: event.grade}, filed=filed)
         case RectificationReportFiled():
             return replace(state, filed=state.filed | {(event.scheme_id, event.year)})
     return state
