@@ -33,6 +33,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         e.ConstraintBreachRecorded, e.AssessmentInputRevoked, e.AssessmentGradeDecided,
         e.EducationRecorded, e.ExpertiseRecorded, e.ExternalResultRecorded,
         e.AssessmentNoticeIssued, e.AssessmentNoticeAnswered,
+        e.RectificationReportFiled,
     )
 }
 

@@ -515,6 +515,7 @@ def category_range_problem(kind: EntryKind, min_points: Any, max_points: Any) ->
 
 
 # The annual comprehensive assessment's events (issue 16) live in their own module and are part of this contract.
+from shared.assessment_consequence_events import *  # noqa: E402, F403
 from shared.assessment_events import *  # noqa: E402, F403
 from shared.assessment_notice_events import *  # noqa: E402, F403  (its notices, step 6)
 

@@ -29,6 +29,7 @@ class Plan:
     catalogue: bool = False
     superiors: bool = False
     unit_ids: list[str] = field(default_factory=list)
+    schemes: list[str] = field(default_factory=list)  # assessment schemes the decision reads (issue 16)
 
 
 # The catalogue's stream, read as a plan of its own wherever a decision needs the categories.

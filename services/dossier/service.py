@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.dossier import access_log, chain, directory, domain, plans, store, units
+from services.dossier import access_log, assessment_plans, chain, directory, domain, plans, store, units
 from services.dossier import catalogue as cat
 from services.dossier.heads import StreamHead, StreamHeads
 from services.dossier.idempotency import (
@@ -38,8 +38,9 @@ from services.dossier.plans import CATALOGUE, Plan
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
 from shared import commands as c
+from shared.assessment_scheme import parse_scheme
 from shared.db import make_engine, write_transaction
-from shared.events import DeclarationKind, DomainEvent, UnitLevel, UnitRegistered
+from shared.events import AssessmentSchemePublished, DeclarationKind, DomainEvent, UnitLevel, UnitRegistered
 from shared.faults import crash_point
 from shared.group_commit import GroupCommit
 from shared.positions import position
@@ -80,17 +81,21 @@ class _Lookups:
     catalogue: cat.Catalogue
     superiors: dict[str, frozenset[str]]  # by cadre stream, for the plans that need them
     unit_levels: dict[str, UnitLevel]
+    schemes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # assessment schemes' versions (issue 16)
 
     def context(self, plan: Plan, actor: Actor, today: dt.date) -> domain.Context:
         return domain.Context(actor=actor.subject, today=today, catalogue=self.catalogue,
                               superiors=self.superiors.get(plan.stream_id, frozenset()),
-                              unit_levels={u: self.unit_levels.get(u) for u in plan.unit_ids})
+                              unit_levels={u: self.unit_levels.get(u) for u in plan.unit_ids},
+                              schemes={s: self.schemes.get(s, ()) for s in plan.schemes})
 
     def learn(self, new_events: Sequence[DomainEvent]) -> None:
-        """A unit registered earlier in the transaction is known to the decisions after it."""
+        """A unit registered (a scheme published) earlier in the transaction is known to the decisions after it."""
         for event in new_events:
             if isinstance(event, UnitRegistered):
                 self.unit_levels[event.unit_id] = event.level
+            if isinstance(event, AssessmentSchemePublished):
+                self.schemes[event.scheme_id] = (*self.schemes.get(event.scheme_id, ()), parse_scheme(event.scheme))
 
 
 @dataclass
@@ -282,7 +287,9 @@ class DossierService:
         superiors = {s: await directory.superiors(conn, s, today)
                      for s in dict.fromkeys(p.stream_id for p in wanted if p.superiors)}
         levels = await directory.unit_levels(conn, [u for p in wanted for u in p.unit_ids])
-        return _Lookups(catalogue, superiors, levels)
+        schemes = {s: (await self._current(conn, assessment_plans.scheme_plan(s))).state
+                   for s in dict.fromkeys(s for p in wanted for s in p.schemes)}
+        return _Lookups(catalogue, superiors, levels, schemes)
 
     def _seal(self, cadre_id: str, kind: DeclarationKind, details: str) -> tuple[str, str]:
         if self._sealer is None:

@@ -32,6 +32,7 @@ from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
 from services.gateway.routes import (
+    assessment_consequences,
     assessment_tracking,
     assessments,
     cadre_reads,
@@ -52,7 +53,8 @@ from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
 
 ROUTERS = (writes.router, cadre_reads.router, finding.router, jurisdiction.router, operations.router,
-           assessments.router, assessment_tracking.router, documents.router, portraits.router)
+           assessments.router, assessment_consequences.router, assessment_tracking.router, documents.router,
+           portraits.router)
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},

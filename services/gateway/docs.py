@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.answers.assessment_consequences import REQUEST_EXAMPLES as CONSEQUENCE_EXAMPLES
 from shared.answers.assessment_notices import REQUEST_EXAMPLES as NOTICE_EXAMPLES
 from shared.answers.assessments import REQUEST_EXAMPLES as ASSESSMENT_EXAMPLES
 from shared.problems import PROBLEM_JSON, TYPE_PREFIX
@@ -132,6 +133,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
                                "findings": ["落实全面从严治党主体责任有差距"],
                                "basis": {"reason": "巡察反馈意见", "document": "市委巡察办〔2025〕12号"}},
     **NOTICE_EXAMPLES,
+    **CONSEQUENCE_EXAMPLES,
 }
 
 

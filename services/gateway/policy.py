@@ -100,9 +100,14 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     # The annual comprehensive assessment (issue 16): a scheme is the top-level assessment office's; the
     # inputs of a unit or cadre are written by a clerk whose jurisdiction holds it.
     "publish_assessment_scheme": {"clerk": (TOP,)},
-    # a scheme's results, rankings and one subject's explained result: the assessment office reads them all
-    "read_assessment": {"clerk": (TOP,), "auditor": (TOP,)},
+    # a scheme's results, rankings, one subject's explained result and the consequences acted on:
+    # a clerk or auditor sees the subjects of their subtree (the county's units and cadres; the city's all of them)
+    "read_assessment": {"clerk": (J,), "auditor": (J,)},
     **{op: {"clerk": (J,)} for op in ASSESSMENT_INPUT_WRITES},
+    # its consequences (step 5): a unit's rectification report is filed by a clerk whose jurisdiction holds it;
+    # the consequences acted on, and a what-if on a scheme (step 7), are read within the caller's jurisdiction
+    "file_unit_rectification_report": {"clerk": (J,)},
+    "assessment_what_if": {"clerk": (J,)},
 }
 
 # Which read decides whether a refused caller may learn that the object exists.

@@ -126,9 +126,9 @@ WRITE_ANSWERS: dict[str, type[Written]] = {name: model for model, names in _SHAP
 
 
 def _assessment_answers() -> dict[str, type[Written]]:
-    from shared.answers import assessment_notices, assessments  # they build on Written
+    from shared.answers import assessment_consequences, assessment_notices, assessments  # they build on Written
 
-    return {**assessments.WRITE_ANSWERS, **assessment_notices.WRITE_ANSWERS}
+    return {**assessments.WRITE_ANSWERS, **assessment_notices.WRITE_ANSWERS, **assessment_consequences.WRITE_ANSWERS}
 
 
 WRITE_ANSWERS.update(_assessment_answers())

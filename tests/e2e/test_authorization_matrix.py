@@ -29,6 +29,7 @@ import pytest
 
 from services.embedded import EmbeddedSystem, embedded_system
 from services.gateway.docs import REQUEST_EXAMPLES
+from shared.answers.assessments import EXAMPLE_SCHEME as ASSESSMENT_SCHEME
 from shared.commands import OPERATIONS
 from tests.e2e.test_gateway import key
 from tests.e2e.test_scoring_features import eventually
@@ -126,12 +127,17 @@ EXPECTED: dict[str, dict[str, str]] = {
     "revoke_cadre_assessment_input": CLERK_WRITE,
     "decide_unit_assessment_grade": CLERK_WRITE,
     "decide_cadre_assessment_grade": CLERK_WRITE,
-    # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
-    "assessment_results": row(),
-    "assessment_subject": row(),
-    "assessment_bulletins": row(),  # tracking through the year (step 6): the same readers
-    "assessment_warning_notices": row(),
-    "assessment_notices": row(),
+    "file_unit_rectification_report": CLERK_WRITE,
+    # the assessment's reads: a clerk or auditor reads the subjects of their jurisdiction (the lists are filtered
+    # to them; one subject outside it is hidden like a cadre); the what-if is a clerk's
+    "assessment_results": row(clerk="AAA", auditor="AAA"),
+    "assessment_subject": row(clerk="AAH", auditor="AAH"),
+    "assessment_consequences": row(clerk="AAA", auditor="AAA"),
+    "assessment_what_if": row(clerk="AAA"),
+    # tracking through the year (step 6): read like the results, cut to the caller's subjects
+    "assessment_bulletins": row(clerk="AAA", auditor="AAA"),
+    "assessment_warning_notices": row(clerk="AAA", auditor="AAA"),
+    "assessment_notices": row(clerk="AAA", auditor="AAA"),
     "issue_unit_assessment_notice": CLERK_WRITE,  # its notices (通知单): written like the other inputs
     "answer_unit_assessment_notice": CLERK_WRITE,
     "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
@@ -229,12 +235,16 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             body = {"moves": [{"kind": "out", "cadre_id": cadre, "unit_id": unit}]}
         case "rankings":
             params = {"team": unit}
-        case "assessment_results" | "assessment_subject" | "assessment_warning_notices" | "assessment_notices":
+        case ("assessment_results" | "assessment_subject" | "assessment_consequences" | "assessment_what_if"
+              | "assessment_warning_notices" | "assessment_notices"):
             params = {"year": 2025}
         case _:
             pass
     if name == "what_if":
         body = RULE_SET
+    if name == "assessment_what_if":
+        headers.pop("Idempotency-Key")
+        body = {"scheme": ASSESSMENT_SCHEME}
     return {"method": method, "url": filled, "params": params, "json": body, "headers": headers}
 
 

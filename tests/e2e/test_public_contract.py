@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from services.gateway.docs import NO_CONTROL_CHARACTERS, REQUEST_EXAMPLES
 from shared.commands import OPERATIONS, RECORD_DATE
 from tests.e2e.conftest import System
+from tests.e2e.test_assessment_consequences import CADRE_SCHEME
 from tests.e2e.test_gateway import assert_problem, entry, key, register, score_when, today
 from tests.e2e.test_scoring_features import eventually
 
@@ -277,6 +278,9 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
                  unit_id=unit, year=year)
     await c.call("post", units + "/inputs/{input_id}/revocation", body=E["revoke_unit_assessment_input"],
                  unit_id=unit, year=year, input_id=r["input_id"])
+    cadre_scheme = {**CADRE_SCHEME, "id": f"{scheme_id}-cadres", "effective_from": f"{year}-01-01"}
+    await c.call("post", "/assessments", body={"scheme": cadre_scheme})
+    at = {**at, "scheme_id": cadre_scheme["id"]}
     r = await c.call("post", cadres + "/readings", body={**E["record_cadre_assessment_reading"], **at,
                                                          "period": str(year)}, cadre_id=cadre_id, year=year)
     await c.call("post", cadres + "/evaluation-scores", body={**E["record_cadre_evaluation_score"], **at,
@@ -290,10 +294,20 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
 
     await c.call("post", units + "/decision", body={**E["decide_unit_assessment_grade"], "scheme_id": scheme_id},
                  unit_id=unit, year=year)
-    await c.call("post", cadres + "/decision", body={**E["decide_cadre_assessment_grade"], "reason": "综合考评决定"},
+    await c.call("post", cadres + "/decision", body={**E["decide_cadre_assessment_grade"], "reason": "综合考评决定",
+                                                     "scheme_id": cadre_scheme["id"]},
                  cadre_id=cadre_id, year=year)
     await eventually(computed)
     await c.call("get", "/assessments/{scheme_id}/subjects/{subject_id}", scheme_id=scheme_id, subject_id=unit,
+                 year=year)
+    # its consequences (step 5): graded 不达标 on review, the unit owes a report, then files it; and a what-if
+    await c.call("post", units + "/decision", body={"scheme_id": scheme_id, "subject_kind": "unit", "grade": "fail",
+                                                    "reason": "复核"}, unit_id=unit, year=year)
+    await c.call("post", units + "/rectification-report", unit_id=unit, year=year,
+                 body={**E["file_unit_rectification_report"], "scheme_id": scheme_id})
+    await c.call("get", "/assessments/{scheme_id}/consequences", scheme_id=scheme_id, year=year)
+    proposed = {**scheme, "version": 2}
+    await c.call("post", "/assessments/{scheme_id}/what-if", body={"scheme": proposed}, scheme_id=scheme_id,
                  year=year)
 
 

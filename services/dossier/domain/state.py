@@ -61,6 +61,7 @@ class Context:
     catalogue: Catalogue = field(default_factory=Catalogue)
     superiors: frozenset[str] = frozenset()  # the cadre's superiors today (cadre ids)
     unit_levels: dict[str, UnitLevel | None] = field(default_factory=dict)  # units the command names
+    schemes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # assessment schemes' versions, by id
 
 
 def require_unit(ctx: Context, unit_id: str, field_name: str = "unit_id") -> UnitLevel:

@@ -1,7 +1,8 @@
 """Tracking the annual comprehensive assessment through the year (issue 16 step 6; 004, 000), computed by
 scoring on read: a period's bulletin per class, the year's warning notices (预警通知单) and its notices (通知单,
-written through the dossier like the other inputs: ``shared.assessment_notice_commands``). Read by the
-assessment office like the results (a clerk or an auditor of a top-level unit)."""
+written through the dossier like the other inputs: ``shared.assessment_notice_commands``). Read like the
+results: a clerk or an auditor sees the subjects of their jurisdiction. A bulletin's class figures (peers'
+average, ranks) stay those of the whole class; its rows of subjects outside the jurisdiction are left out."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from services.gateway.auth import Principal
 from services.gateway.deps import PREFIX, Caller, Gateway, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.params import AsOf, KnownAt
-from services.gateway.routes.assessments import SchemeId, Year, _authorized
+from services.gateway.routes.assessment_consequences import visible
+from services.gateway.routes.assessments import SchemeId, Year
+from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers.assessment_notices import Notices
 from shared.answers.assessment_tracking import Bulletins, WarningNotices
 from shared.assessment_events import ASSESSMENT_PERIOD
@@ -27,11 +30,43 @@ ClassId = Annotated[str | None, Query(alias="class", max_length=100, pattern=r"^
 
 async def _office_read(gw: Gateway, caller: Principal, request: Request, name: str, path: str,
                        params: dict[str, Any]) -> Response:
-    """A read of the assessment office's, authorized as the results are, logged, answered by scoring."""
+    """A read authorized as the results are, logged, answered by scoring, cut to the caller's subjects."""
     async def work() -> Response:
-        await _authorized(gw, caller, request)
-        return await gw.from_scoring(f"/v1/assessments/{path}", caller, request, params)
+        gw.guard.require_role(caller, "read_assessment")
+        answer = await gw.scoring.call("GET", f"/v1/assessments/{path}", principal=caller, request=request,
+                                       params=as_query(params))
+        if answer.status_code != 200:
+            return relay_response(answer, request)
+        body = answer.json()
+        rows = [*body.get("notices", ()), *(r for b in body.get("bulletins", ()) for r in _bulletin_rows(b))]
+        seen = await visible(gw, caller, request, {r["subject_id"] for r in rows} | _bulletin_subjects(body))
+        return json_response(_cut(body, seen))
     return await gw.audited(caller, request, name, None, work)
+
+
+def _bulletin_rows(bulletin: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*(e for line in bulletin["data"] for e in line["entries"]), *bulletin["projects"],
+            *bulletin["breaches"], *bulletin["warning_notices"]]
+
+
+def _bulletin_subjects(body: dict[str, Any]) -> set[str]:
+    return {s for b in body.get("bulletins", ()) for s in b["subjects"]}
+
+
+def _cut(body: dict[str, Any], seen: set[str]) -> dict[str, Any]:
+    """``body`` with only the rows of subjects in ``seen`` (the class's own figures are left as they are)."""
+    def mine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if r["subject_id"] in seen]
+    if "notices" in body:
+        body["notices"] = mine(body["notices"])
+    for b in body.get("bulletins", ()):
+        b["subjects"] = [s for s in b["subjects"] if s in seen]
+        for line in b["data"]:
+            line["entries"] = mine(line["entries"])
+            line["missing"] = [s for s in line["missing"] if s in seen]
+        for key in ("projects", "breaches", "warning_notices"):
+            b[key] = mine(b[key])
+    return body
 
 
 @get_read("/assessments/{scheme_id}/bulletins/{period}", response_model=Bulletins,
