@@ -94,12 +94,23 @@ async def test_a_bad_period_or_an_unknown_class_is_refused(system: System) -> No
     assert r.status_code == 404, r.text
 
 
-async def test_only_the_assessment_office_reads_the_tracking(system: System) -> None:
+async def test_a_clerk_reads_the_tracking_of_their_own_subjects_only(system: System) -> None:
     auditor = system.auth(role="auditor", subject="aud-1")
     assert (await get(system, "/warning-notices", year=YEAR, headers=auditor))["year"] == YEAR
-    county = system.auth(unit="e2e-county")
-    await get(system, "/warning-notices", 403, year=YEAR, headers=county)
-    await get(system, "/bulletins/2025-Q1", 403, headers=county)
+    await post(system, "/units", {"unit_id": "e2e-county-tr", "name": "跟踪另一区", "parent_id": "e2e-city",
+                                  "level": "county", "unit_class": "district"})
+    await post(system, "/units", {"unit_id": "tr-far", "name": "另一区单位", "parent_id": "e2e-county-tr",
+                                  "level": "unit", "unit_class": "economic_development"})
+    await reading(system, "tr-far", "2025-01", "10")
+    async def city_sees_it() -> set[str]:
+        seen = await _subjects(system, system.auth())
+        assert "tr-far" in seen
+        return seen
+    city_sees = await eventually(city_sees_it)
+    county_sees = await _subjects(system, system.auth(unit="e2e-county"))
+    other_sees = await _subjects(system, system.auth(unit="e2e-county-tr"))
+    assert "tr-far" in city_sees and "tr-far" not in county_sees and other_sees == {"tr-far"}
+    assert county_sees and county_sees <= city_sees - {"tr-far"}
     cadre = system.auth(role="cadre", subject="c-1")
     await get(system, "/bulletins/2025-Q1", 403, headers=cadre)
 
@@ -158,5 +169,12 @@ async def test_a_notice_is_issued_and_closed_with_the_unit_s_answer(system: Syst
     assert [n["status"] for n in (await get(system, "/notices", year=YEAR, as_of="2025-03-17"))["notices"]
             if n["notice_id"] == notice_id] == ["open"]
     assert notice_id not in {n["notice_id"] for n in (await get(system, "/notices", year=YEAR, status="open"))["notices"]}
-    # the county's clerk writes to its units but does not read the office's lists
-    await get(system, "/notices", 403, year=YEAR, headers=system.auth(unit="e2e-county"))
+    # the county's clerk reads the notices of its own units; another county's clerk does not see them
+    assert notice_id in {n["notice_id"] for n in (await get(system, "/notices", year=YEAR,
+                                                              headers=system.auth(unit="e2e-county")))["notices"]}
+
+
+async def _subjects(system: System, headers: dict[str, str]) -> set[str]:
+    """Every subject a caller sees in the first quarter's bulletin (its entries, subjects and missing)."""
+    body = await get(system, "/bulletins/2025-Q1", headers=headers)
+    return {s for b in body["bulletins"] for s in b["subjects"]}
