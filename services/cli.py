@@ -88,7 +88,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = DossierSettings()
         if unsafe_for_production(settings):
             return 2
-        app = build_app(settings, migrate=args.migrate)
+        try:
+            app = build_app(settings, migrate=args.migrate)
+        except ValueError as exc:  # no key of the gateway's, or not one
+            print(str(exc), file=sys.stderr)
+            return 2
     elif args.service == "scoring":
         from services.scoring.bootstrap import build_app
         from services.scoring.settings import ScoringSettings
@@ -96,7 +100,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = ScoringSettings()
         if unsafe_for_production(settings):
             return 2
-        app = build_app(settings, migrate=args.migrate)
+        try:
+            app = build_app(settings, migrate=args.migrate)
+        except ValueError as exc:  # no key of the gateway's, or not one
+            print(str(exc), file=sys.stderr)
+            return 2
     else:
         from services.gateway.bootstrap import build_app
         from services.gateway.settings import GatewaySettings
@@ -106,7 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
         try:
             app = build_app(settings)
-        except ValueError as exc:  # the settings name no key source, or more than one
+        except ValueError as exc:  # the settings name no token key source (or several), or no service key
             print(str(exc), file=sys.stderr)
             return 2
     # What is loaded by now (the libraries, the app) lives as long as the process: leave it out of the

@@ -21,6 +21,8 @@ from shared.kafka_bus import (
     totals_topic_config,
     warnings_topic_config,
 )
+from shared.service_identity import verifier_from
+from shared.settings import env_name
 
 CLIENT_ID = "shiji-scoring"
 
@@ -38,7 +40,9 @@ def ensure_topics(settings: ScoringSettings) -> None:
 
 def build_app(settings: ScoringSettings, *, migrate: bool = False,
               tracer_provider: TracerProvider | None = None) -> FastAPI:
-    """The scoring service on Kafka, consuming and publishing as ``settings.consume`` and ``settings.publish`` say."""
+    """The scoring service on Kafka, consuming and publishing as ``settings.consume`` and ``settings.publish`` say,
+    answering calls proven by the gateway's key (ValueError when the settings name none)."""
+    callers = verifier_from("scoring", settings.gateway_keys_file, env_name(ScoringSettings, "gateway_keys_file"))
     k = settings.kafka
     ensure_topics(settings)
     bus = KafkaAdmin(k.bootstrap) if settings.consume or settings.publish else None
@@ -52,5 +56,5 @@ def build_app(settings: ScoringSettings, *, migrate: bool = False,
     if settings.publish:
         assert bus is not None
         publisher = KafkaPublisher(k.bootstrap, client_id=CLIENT_ID, errors=bus.errors)
-    return create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, tracer_provider=tracer_provider,
-                      migrate=migrate)
+    return create_app(settings, callers=callers, subscribe=subscribe, publisher=publisher, bus=bus,
+                      tracer_provider=tracer_provider, migrate=migrate)

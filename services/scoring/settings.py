@@ -3,7 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import KafkaSettings, ServiceSettings, secret
+from shared.settings import KafkaSettings, ServiceSettings, required_in_production, secret
 
 
 class ScoringSettings(ServiceSettings):
@@ -25,4 +25,8 @@ class ScoringSettings(ServiceSettings):
     publish: bool = Field(True, description="publish shiji.scoring.totals.v1 and shiji.scoring.warnings.v1")
     daily_job: bool = Field(True, description="refresh every cadre's totals and warnings at start and daily at 00:05")
     rulesets_dir: Path | None = Field(None, description="a folder of extra rule-set JSON files, beside the built-in ones")
+    gateway_keys_file: Path | None = Field(None, description="the gateway's Ed25519 public key(s), PEM, one after "
+                                                            "another during a rotation: only calls it signed are "
+                                                            "answered (docs/operations.md, 'Service identity')",
+                                           json_schema_extra=required_in_production())
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

@@ -1,4 +1,5 @@
-"""Signing keys for tests that build a gateway or forge tokens of their own."""
+"""Signing keys for tests that build a gateway or forge tokens of their own, and the gateway's key for
+proving its calls to the services (shared/service_identity.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import functools
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from shared.service_identity import CallSigner
 
 
 @functools.cache
@@ -16,3 +19,9 @@ def private_key() -> ec.EllipticCurvePrivateKey:
 def public_pem(key: ec.EllipticCurvePrivateKey | None = None) -> bytes:
     return (key or private_key()).public_key().public_bytes(serialization.Encoding.PEM,
                                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@functools.cache
+def service_signer() -> CallSigner:
+    """The gateway's signer of its calls, for gateways built by hand over stub services."""
+    return CallSigner.generated()
