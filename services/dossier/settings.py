@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SECRET, KafkaSettings, ServiceSettings, required_in_production, secret
+from shared.settings import SECRET, KafkaSettings, ServiceSettings, secret
 
 
 class DossierSettings(ServiceSettings):
@@ -30,6 +30,6 @@ class DossierSettings(ServiceSettings):
     declaration_key_id: str = Field("k1", description="names the declaration key, so keys can be rotated")
     gateway_keys_file: Path | None = Field(None, description="the gateway's Ed25519 public key(s), PEM, one after "
                                                             "another during a rotation: only calls it signed are "
-                                                            "answered (docs/operations.md, 'Service identity')",
-                                           json_schema_extra=required_in_production())
+                                                            "answered; `shiji serve` refuses to start without it "
+                                                            "(docs/operations.md, 'Service identity')")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

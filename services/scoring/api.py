@@ -81,7 +81,9 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
                           warnings_topic=settings.kafka.warnings_topic)
     local_today = lambda: today(settings.timezone)  # noqa: E731
     consumer = (ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, tracer=tracing.tracer_of(provider),
-                                evaluator=evaluator, today=local_today) if subscribe else None)
+                                evaluator=evaluator, today=local_today,
+                                dead_letters_topic=settings.kafka.dead_letters_topic if publisher else None)
+                if subscribe else None)
     scoring = ScoringService(engine, evaluator, score_reads=score_reads)
     workers = [w for w in (consumer, OutboxPublisher(scoring, publisher) if publisher else None) if w is not None]
     if settings.daily_job:

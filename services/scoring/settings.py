@@ -3,7 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import KafkaSettings, ServiceSettings, required_in_production, secret
+from shared.settings import KafkaSettings, ServiceSettings, secret
 
 
 class ScoringSettings(ServiceSettings):
@@ -27,6 +27,6 @@ class ScoringSettings(ServiceSettings):
     rulesets_dir: Path | None = Field(None, description="a folder of extra rule-set JSON files, beside the built-in ones")
     gateway_keys_file: Path | None = Field(None, description="the gateway's Ed25519 public key(s), PEM, one after "
                                                             "another during a rotation: only calls it signed are "
-                                                            "answered (docs/operations.md, 'Service identity')",
-                                           json_schema_extra=required_in_production())
+                                                            "answered; `shiji serve` refuses to start without it "
+                                                            "(docs/operations.md, 'Service identity')")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

@@ -4,11 +4,13 @@ proving its calls to the services (shared/service_identity.py)."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shared.service_identity import CallSigner
+from shared.service_identity import public_pem as service_public_pem
 
 
 @functools.cache
@@ -25,3 +27,10 @@ def public_pem(key: ec.EllipticCurvePrivateKey | None = None) -> bytes:
 def service_signer() -> CallSigner:
     """The gateway's signer of its calls, for gateways built by hand over stub services."""
     return CallSigner.generated()
+
+
+def gateway_keys(folder: Path) -> Path:
+    """A file of the gateway's public key (``service_signer``'s), for a service started by hand."""
+    path = folder / "gateway-service.pub.pem"
+    path.write_bytes(service_public_pem(service_signer().public_key))
+    return path

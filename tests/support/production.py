@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from services.gateway.auth import issue_token
 from shared.kafka_bus import ensure_topic, events_topic_config
-from shared.service_identity import CallSigner, private_pem, public_pem
+from shared.service_identity import TOKEN_LIFETIME, CallSigner, private_pem, public_pem
 from tests.conftest import PgDatabases
 
 
@@ -66,9 +66,11 @@ class ProductionSystem:
     def token(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> str:
         return issue_token(self.key, subject=subject, role=role, unit=unit, ttl=dt.timedelta(hours=2))
 
-    def proof(self, service: str, subject: str | None = "clerk-1", role: str | None = "clerk") -> dict[str, str]:
-        """The gateway's ``Authorization`` header for a call to ``service`` (for tests that call a service directly)."""
-        return CallSigner(self.service_key).header(service, subject, role)
+    def proof(self, service: str, subject: str | None = "clerk-1", role: str | None = "clerk",
+              lifetime: dt.timedelta = TOKEN_LIFETIME) -> dict[str, str]:
+        """The gateway's ``Authorization`` header for a call to ``service`` (for tests and benchmarks that call a
+        service directly)."""
+        return CallSigner(self.service_key, lifetime=lifetime).header(service, subject, role)
 
     def launch(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start process ``name`` (its service is the part before any ``-``), logging to ``<name>.log``."""
@@ -156,6 +158,7 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
         "SHIJI_KAFKA_TOPIC": topic,
         "SHIJI_KAFKA_TOTALS_TOPIC": f"{topic}.totals",
         "SHIJI_KAFKA_WARNINGS_TOPIC": f"{topic}.warnings",
+        "SHIJI_KAFKA_DEAD_LETTERS_TOPIC": f"{topic}.dead-letters",
         "SHIJI_KAFKA_PARTITIONS": str(partitions),
         "SHIJI_SCORING_CONSUMER_GROUP": f"scoring-{uuid.uuid4().hex[:8]}",
         "SHIJI_DOSSIER_PORT": str(ports["dossier"]),

@@ -1,0 +1,53 @@
+"""Envelopes of one stream as the dossier's relay publishes them: versions in order, each linked to the last by
+its chain hash (shared/chain.py). For tests that feed the consumer without a dossier, and forge what it refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared import chain
+from shared.envelope import Envelope, type_name
+
+
+@dataclass
+class _Event:
+    stream_id: str
+    stream_version: int
+    event_id: str
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    effective_date: dt.date | None
+    recorded_at: dt.datetime
+    actor: str = "clerk-1"
+    actor_role: str = "clerk"
+
+
+@dataclass
+class ChainedStream:
+    stream_id: str
+    version: int = 0
+    hash: str = chain.GENESIS
+    position: int = 0
+    made: list[Envelope] = field(default_factory=list)
+
+    def envelope(self, event_type: str, data: dict[str, Any], *, schema_version: int = 1,
+                 effective_date: dt.date | None = None, version: int | None = None, previous: str | None = None,
+                 advance: bool = True) -> Envelope:
+        """The stream's next envelope (or, with ``version``/``previous``, one that claims another place in it);
+        ``advance`` False leaves the stream where it was (a forgery the real stream never held)."""
+        event = _Event(self.stream_id, version or self.version + 1, str(uuid.uuid4()), event_type, schema_version,
+                       data, effective_date, dt.datetime.now(dt.UTC))
+        link = chain.link(self.hash if previous is None else previous, event)
+        self.position += 1
+        env = Envelope(id=event.event_id, source="/test", type=type_name(event_type, schema_version),
+                       subject=self.stream_id, time=event.recorded_at, data=data, streamversion=event.stream_version,
+                       position=self.position, effectivedate=effective_date, actor=event.actor,
+                       actorrole=event.actor_role, chainhash=link)
+        if advance:
+            self.version, self.hash = event.stream_version, link
+            self.made.append(env)
+        return env
