@@ -159,6 +159,16 @@ def _signing_key_from(path: Path):
     return key
 
 
+def cmd_service_keys(args: argparse.Namespace) -> int:
+    from shared.service_identity import ensure_key_pair
+
+    private, public = ensure_key_pair(args.dir)
+    print(f"SHIJI_GATEWAY_SERVICE_KEY_FILE={private}")
+    print(f"SHIJI_DOSSIER_GATEWAY_KEYS_FILE={public}")
+    print(f"SHIJI_SCORING_GATEWAY_KEYS_FILE={public}")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from services.gateway.auth import issue_token, local_signing_key
 
@@ -243,6 +253,11 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--data-dir", type=Path, default=None,
                      help="an embedded instance's data dir (default: SHIJI_DOSSIER_DATABASE_URL)")
     imp.set_defaults(func=cmd_import)
+
+    keys = sub.add_parser("service-keys", help="make the gateway's Ed25519 key pair that proves its calls to dossier "
+                                               "and scoring (kept if there) and print the settings naming it")
+    keys.add_argument("--dir", type=Path, required=True)
+    keys.set_defaults(func=cmd_service_keys)
 
     token = sub.add_parser("token", help="print a bearer token the embedded instance accepts, or, with --key-file, "
                                          "one signed by that key (a gateway with its public key accepts it)")

@@ -47,6 +47,7 @@ def dead_letter(message: DeliveredMessage, exc: BaseException, reason: Reason = 
 class Classified:
     good: list[Applicable] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)  # unreadable, refused or unlinked
+    redelivered: int = 0
 
     @property
     def unlinked(self) -> list[DeadLetter]:
@@ -69,6 +70,7 @@ def classify(messages: Sequence[DeliveredMessage], heads: Heads, refused: BaseEx
             continue
         try:
             if heads.admit(envelope) == REDELIVERED:
+                out.redelivered += 1
                 continue
         except Unlinked as exc:
             out.dead.append(dead_letter(m, exc, "unlinked", envelope))
@@ -115,6 +117,7 @@ class ScoringConsumer:
         self.applied = 0
         self.dead_lettered = 0
         self.unlinked = 0
+        self.redelivered = 0  # events at or below their stream's applied version: skipped, as applied already
         self.newest_applied: dt.datetime | None = None
 
     @property
@@ -221,6 +224,7 @@ class ScoringConsumer:
         self.applied += len(good)
         self.dead_lettered += len(dead)
         self.unlinked += len(batch.unlinked)
+        self.redelivered += batch.redelivered
         if good:
             newest = max(item.envelope.time for item in good)
             self.newest_applied = max(newest, self.newest_applied) if self.newest_applied else newest

@@ -17,7 +17,7 @@ What this does not do: stop a producer that can write to the dossier topic *and*
 not keyed), nor tell which of two events with the same version is the true one when the forged one comes
 first. The Kafka ACLs (only the dossier's principal may produce there) are the guard against that; this is
 the check that what arrives is consistent with what was applied before. An unlinked event is an incident:
-investigate, then rebuild scoring from the event store (``shiji rebuild scoring --from-store``), which
+investigate, then rebuild scoring from the event store (``shiji rebuild scoring --into ... --from-store ...``), which
 takes the heads from the store itself (services/scoring/from_store.py).
 
 A head stored before migration 0010 has a version but no link: the next event's link is taken as given

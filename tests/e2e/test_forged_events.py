@@ -11,8 +11,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import jsonschema
 import pytest
 
+from shared.contract import SCHEMA_DIR, TOPIC_SCHEMAS
+from shared.dead_letters import DEAD_LETTERS_TOPIC
 from shared.envelope import Envelope
 from shared.settings import today
 from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
@@ -93,6 +96,9 @@ async def test_forged_events_are_dead_lettered_announced_counted_and_change_no_t
         assert sorted((d["data"]["event_id"], d["data"]["reason"]) for d in letters) == sorted(
             [(broken.id, "unlinked"), (skipped.id, "unlinked")])
         assert all(d["type"] == "cn.shiji.scoring.dead_letter_recorded.v1" and d["subject"] == cadre for d in letters)
+        contract = json.loads((SCHEMA_DIR / TOPIC_SCHEMAS[DEAD_LETTERS_TOPIC]).read_text(encoding="utf-8"))
+        for letter in letters:  # the published contract of the topic (shared/schemas)
+            jsonschema.Draft202012Validator(contract).validate(letter)
         assert await unlinked_count(production) == before + 2
         assert await total_is(3), "a forged event changed the total"
 

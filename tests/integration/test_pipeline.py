@@ -82,7 +82,8 @@ class Pipeline:
 
 async def consume_until(consumer: ScoringConsumer, sub: Subscription, applied: int, timeout_s: float = 30) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
-    while consumer.applied + consumer.dead_lettered < applied:
+    # what the consumer has done with each message: applied, dead-lettered, or skipped as applied already
+    while consumer.applied + consumer.dead_lettered + consumer.redelivered < applied:
         assert asyncio.get_running_loop().time() < deadline, f"applied {consumer.applied}/{applied} in {timeout_s}s"
         batch = await sub.poll(50, 0.5)
         await sub.committed(await consumer.apply_batch(batch))
