@@ -45,22 +45,6 @@ class Head:
     hash: str | None  # None: stored before the links were kept (migration 0010)
 
 
-@dataclass(frozen=True, slots=True)
-class _Linkable:
-    """An envelope's event as the dossier hashed it (``chain.Linkable``)."""
-
-    stream_id: str
-    stream_version: int
-    event_id: str
-    event_type: str
-    schema_version: int
-    data: dict
-    effective_date: object
-    recorded_at: object
-    actor: str
-    actor_role: str
-
-
 class Unlinked(Exception):
     """An event that does not follow the last one applied in its stream."""
 
@@ -104,11 +88,8 @@ def check_link(envelope: Envelope, previous: str) -> None:
     where = f"stream {envelope.subject} version {envelope.streamversion}"
     if not envelope.chainhash or envelope.actor is None or envelope.actorrole is None:
         raise Unlinked(f"{where}: no chain hash, or no actor to compute it from")
-    event = _Linkable(envelope.subject, envelope.streamversion, envelope.id, envelope.event_type,
-                      envelope.schema_version, envelope.data, envelope.effectivedate, envelope.time, envelope.actor,
-                      envelope.actorrole)
     try:
-        expected = chain.link(previous, event, chain.algorithm_of(envelope.chainhash))  # type: ignore[arg-type]
+        expected = chain.envelope_link(previous, envelope, chain.algorithm_of(envelope.chainhash))
     except ValueError as exc:
         raise Unlinked(f"{where}: {exc}") from exc
     if expected != envelope.chainhash:

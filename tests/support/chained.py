@@ -13,20 +13,6 @@ from shared.envelope import Envelope, type_name
 
 
 @dataclass
-class _Event:
-    stream_id: str
-    stream_version: int
-    event_id: str
-    event_type: str
-    schema_version: int
-    data: dict[str, Any]
-    effective_date: dt.date | None
-    recorded_at: dt.datetime
-    actor: str = "clerk-1"
-    actor_role: str = "clerk"
-
-
-@dataclass
 class ChainedStream:
     stream_id: str
     version: int = 0
@@ -39,15 +25,14 @@ class ChainedStream:
                  advance: bool = True) -> Envelope:
         """The stream's next envelope (or, with ``version``/``previous``, one that claims another place in it);
         ``advance`` False leaves the stream where it was (a forgery the real stream never held)."""
-        event = _Event(self.stream_id, version or self.version + 1, str(uuid.uuid4()), event_type, schema_version,
-                       data, effective_date, dt.datetime.now(dt.UTC))
-        link = chain.link(self.hash if previous is None else previous, event)
         self.position += 1
-        env = Envelope(id=event.event_id, source="/test", type=type_name(event_type, schema_version),
-                       subject=self.stream_id, time=event.recorded_at, data=data, streamversion=event.stream_version,
-                       position=self.position, effectivedate=effective_date, actor=event.actor,
-                       actorrole=event.actor_role, chainhash=link)
+        unlinked = Envelope(id=str(uuid.uuid4()), source="/test", type=type_name(event_type, schema_version),
+                            subject=self.stream_id, time=dt.datetime.now(dt.UTC), data=data,
+                            streamversion=version or self.version + 1, position=self.position,
+                            effectivedate=effective_date, actor="clerk-1", actorrole="clerk")
+        link = chain.envelope_link(self.hash if previous is None else previous, unlinked)
+        env = unlinked.model_copy(update={"chainhash": link})
         if advance:
-            self.version, self.hash = event.stream_version, link
+            self.version, self.hash = env.streamversion, link
             self.made.append(env)
         return env
