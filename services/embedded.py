@@ -37,6 +37,7 @@ from services.scoring.settings import ScoringSettings
 from shared.bus import OutgoingMessage
 from shared.db import sqlite_url, upgrade_to_head
 from shared.log_bus import LogBus
+from shared.service_identity import CallSigner, CallVerifier
 from shared.settings import KafkaSettings, today
 
 BUS_TOPIC = KafkaSettings.model_fields["topic"].default
@@ -62,6 +63,7 @@ class EmbeddedSystem:
     scoring: FastAPI
     signing_key: ec.EllipticCurvePrivateKey
     bus: LogBus
+    signer: CallSigner  # the gateway's proof of its calls to dossier and scoring
     demo: DemoLoaded | None = None
 
     def token(self, role: str = "clerk", subject: str = "demo-clerk", unit: str | None = None) -> str:
@@ -81,11 +83,15 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     await upgrade_to_head("dossier", dossier_db)
     await upgrade_to_head("scoring", scoring_db)
     bus = LogBus(data_dir / "bus.db")
+    # The gateway proves its calls here too, with a key pair made now: the same code path as production, no set-up.
+    signer = CallSigner.generated()
     shared_bus = SharedBus(bus)  # both services publish to it; it is closed once, after both have stopped
     dossier = create_dossier(DossierSettings(database_url=dossier_db, timezone=timezone,
                                              declaration_key=local_key(data_dir)),
-                             publisher=shared_bus, bus=bus.admin(), tracer_provider=tracing.get("dossier"))
+                             callers=CallVerifier("dossier", [signer.public_key]), publisher=shared_bus,
+                             bus=bus.admin(), tracer_provider=tracing.get("dossier"))
     scoring = create_scoring(ScoringSettings(database_url=scoring_db, timezone=timezone),
+                             callers=CallVerifier("scoring", [signer.public_key]),
                              subscribe=lambda start: bus.subscribe(BUS_TOPIC, start), publisher=shared_bus,
                              bus=bus.admin(), tracer_provider=tracing.get("scoring"))
     key = local_signing_key(data_dir)
@@ -94,11 +100,12 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     gateway = create_gateway(
         GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
         verifier=TokenVerifier(public_pem),
+        signer=signer,
         dossier_transport=httpx.ASGITransport(app=dossier),
         scoring_transport=httpx.ASGITransport(app=scoring),
         tracer_provider=tracing.get("gateway"),
     )
-    system = EmbeddedSystem(gateway, dossier, scoring, key, bus)
+    system = EmbeddedSystem(gateway, dossier, scoring, key, bus, signer)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(bus.close)
         # Entered in order, left in reverse: the gateway stops first, the dossier (and its bus) last.

@@ -270,12 +270,16 @@ def insert_ignore(dialect_name: str, table: Table):
     return _insert_for(dialect_name)(table).on_conflict_do_nothing()
 
 
-def upsert_greatest(dialect_name: str, table: Table, key: list[str], column: str):
+def upsert_greatest(dialect_name: str, table: Table, key: list[str], column: str, along: Sequence[str] = ()):
     """INSERT ... ON CONFLICT (key) DO UPDATE SET ``column`` to the greater of the stored and the given value
-    (a counter that only grows); the rows are given to ``execute``."""
+    (a counter that only grows), and the ``along`` columns to the values of the row whose ``column`` won;
+    the rows are given to ``execute``."""
     stmt = _insert_for(dialect_name)(table)
     given, stored = stmt.excluded[column], table.c[column]
-    return stmt.on_conflict_do_update(index_elements=key, set_={column: case((given > stored, given), else_=stored)})
+    newer = given > stored
+    return stmt.on_conflict_do_update(index_elements=key, set_={
+        column: case((newer, given), else_=stored),
+        **{c: case((newer, stmt.excluded[c]), else_=table.c[c]) for c in along}})
 
 
 def upsert_add(dialect_name: str, table: Table, key: list[str], column: str):

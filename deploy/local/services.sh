@@ -25,6 +25,7 @@ print_env() {
   echo "export SHIJI_DOSSIER_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:${PG_PORT}/shiji_dossier"
   echo "export SHIJI_SCORING_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:${PG_PORT}/shiji_scoring"
   echo "export SHIJI_KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT}"
+  "$SCRIPT_DIR/service-keys.sh"  # the gateway's proof of its calls to dossier and scoring
 }
 
 cmd_start() {

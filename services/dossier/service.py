@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.dossier import access_log, assessment_plans, chain, directory, domain, plans, store, units
+from services.dossier import access_log, assessment_plans, directory, domain, plans, store, units
 from services.dossier import catalogue as cat
 from services.dossier.heads import StreamHead, StreamHeads
 from services.dossier.idempotency import (
@@ -37,6 +37,7 @@ from services.dossier.idempotency import (
 from services.dossier.plans import CATALOGUE, Plan
 from services.dossier.sealing import Sealer, SealingUnavailable
 from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
+from shared import chain
 from shared import commands as c
 from shared.assessment_scheme import parse_scheme
 from shared.db import make_engine, write_transaction

@@ -21,8 +21,8 @@ from sqlalchemy import bindparam, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.dossier import chain
 from services.dossier.tables import events, idempotency_keys, relay_checkpoints
+from shared import chain
 from shared.commit_order import Cursor, committed_after
 from shared.db import asyncpg_connection, upsert
 from shared.event_registry import from_data, to_data

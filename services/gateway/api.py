@@ -3,8 +3,8 @@
 The gateway holds no domain state. It authenticates the caller, rate-limits them per subject,
 validates every request body against the shared command models (so a bad request never reaches a
 service), authorizes the request object by object (policy.py, guard.py), passes the caller's
-identity to the services as the actor, writes the access-log entry, and relays the services'
-answers and problem+json errors.
+identity to the services as the end user of its signed proof (shared/service_identity.py), writes
+the access-log entry, and relays the services' answers and problem+json errors.
 
 ``create_app`` wires it: the routes by area (``routes/``), the upstream clients (``upstream.py``), the
 middleware and the public OpenAPI. ``bootstrap.build_app`` picks its adapters from the settings.
@@ -50,6 +50,7 @@ from shared.commands import OPERATIONS
 from shared.http import REQUEST_ID_HEADER, add_health_routes
 from shared.positions import POSITION_HEADER
 from shared.problems import install_problem_handlers
+from shared.service_identity import CallSigner
 from shared.telemetry import install_telemetry
 
 ROUTERS = (writes.router, cadre_reads.router, finding.router, jurisdiction.router, operations.router,
@@ -80,14 +81,14 @@ TAGS = [
 EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", POSITION_HEADER, REQUEST_ID_HEADER]
 
 
-def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
+def create_app(settings: GatewaySettings, *, verifier: TokenVerifier, signer: CallSigner,
                dossier_transport: httpx.AsyncBaseTransport | None = None,
                scoring_transport: httpx.AsyncBaseTransport | None = None,
                tracer_provider: TracerProvider | None = None) -> FastAPI:
     provider = tracer_provider or tracing.tracer_provider_from_env("gateway")
     tracer = tracing.tracer_of(provider)
-    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer)
-    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer)
+    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer, signer)
+    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer, signer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -68,11 +68,12 @@ def public_openapi() -> dict:
     from services.gateway.api import create_app
     from services.gateway.auth import TokenVerifier
     from services.gateway.settings import GatewaySettings
+    from shared.service_identity import CallSigner
 
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     app = create_app(GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
-                     verifier=TokenVerifier(public))
+                     verifier=TokenVerifier(public), signer=CallSigner.generated())
     return app.openapi()
 
 

@@ -18,8 +18,9 @@ Where the consumer goes on from: the topic's end offsets, read *before* the stor
 An event is published only after it committed, so every message below those offsets is an event in
 the snapshot; events in the snapshot published later are delivered to the consumer again and find their
 rows there (it inserts nothing for them). Dead letters, messages that never were events, are not in the
-store and are not carried over. The newest version of each stream (``positions.py``) is read before that
-snapshot, so it never claims an event the facts lack; later ones the consumer records as it goes on.
+store and are not carried over. The newest version of each stream (``positions.py``) and its chain hash are
+read before that snapshot, so it never claims an event the facts lack; the consumer checks the events after
+it against that head (stream_check.py), and those the snapshot holds already find their rows there.
 """
 
 from __future__ import annotations
@@ -225,9 +226,10 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
 
     async with store.connect() as source:
         await _check_known(source)
-        # How far each stream is applied, read before the export's snapshot: a lower bound of what it copies.
-        versions = dict((await source.execute(text(
-            "SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id"))).all())
+        # How far each stream is applied, read before the export's snapshot: a lower bound of what it copies;
+        # with each head's chain hash, which the consumer checks the stream's next event against.
+        heads = (await source.execute(text("SELECT DISTINCT ON (stream_id) stream_id, stream_version, hash FROM events "
+                                           "ORDER BY stream_id, stream_version DESC"))).all()
 
     async def received() -> AsyncIterator[bytes]:
         while (chunk := await chunks.get()) is not None:
@@ -260,7 +262,7 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
             await index.create(driver)
         steps["indexes built"] = time.perf_counter() - started - sum(steps.values())
     await projection.save_positions(target, consumer, ends)
-    await positions.record(target, versions)
+    await positions.record(target, {s: v for s, v, _ in heads}, {s: h for s, _, h in heads})
     return Built(int(status.split()[-1]), steps)
 
 

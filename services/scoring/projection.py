@@ -33,6 +33,7 @@ from services.scoring.tables import (
     units,
 )
 from shared.db import insert_ignore, upsert
+from shared.dead_letters import Reason
 from shared.envelope import Envelope
 from shared.events import (
     AchievementVerified,
@@ -78,6 +79,8 @@ class DeadLetter:
     offset: int
     error: str
     value: bytes
+    reason: Reason = "unreadable"  # shared/dead_letters.py
+    envelope: Envelope | None = None  # when the message was a readable envelope
 
 
 _TABLES = {t.name: t for t in (cadres, entries, entry_amendments, revocations, posts, post_ends, units, results,

@@ -263,9 +263,9 @@ def test_every_operation_has_a_row(tmp_path: Path) -> None:
     from services.gateway.auth import TokenVerifier
     from services.gateway.bootstrap import build_app
     from services.gateway.settings import GatewaySettings
-    from tests.support.keys import public_pem
+    from tests.support.keys import public_pem, service_signer
 
-    app = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()))
+    app = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()), signer=service_signer())
     assert set(operations(app)) == set(EXPECTED), "give every public operation its row in EXPECTED"
     assert all(set(cells) == set(ROLES) and all(len(c) == 3 for c in cells.values()) for cells in EXPECTED.values())
 

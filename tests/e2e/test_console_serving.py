@@ -11,12 +11,12 @@ from services.gateway.auth import TokenVerifier
 from services.gateway.bootstrap import build_app
 from services.gateway.console import install_console
 from services.gateway.settings import GatewaySettings
-from tests.support.keys import public_pem
+from tests.support.keys import public_pem, service_signer
 
 
 def production_gateway() -> FastAPI:
     return build_app(GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
-                     verifier=TokenVerifier(public_pem()))
+                     verifier=TokenVerifier(public_pem()), signer=service_signer())
 
 
 async def get(app: FastAPI, path: str) -> httpx.Response:

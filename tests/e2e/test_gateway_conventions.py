@@ -17,7 +17,7 @@ from services.gateway.settings import GatewaySettings
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, event_count, key, register
 from tests.e2e.test_scoring_features import eventually
-from tests.support.keys import private_key, public_pem
+from tests.support.keys import private_key, public_pem, service_signer
 from tests.support.operations import PUBLIC_OPERATIONS
 
 
@@ -145,7 +145,7 @@ def stub_app(**settings: object) -> tuple[Any, dict[str, int]]:
             return httpx.Response(201, json={"entries": [{} for _ in json.loads(request.content)["entries"]]})
         return httpx.Response(200, json={"categories": []})
 
-    app = build_app(GatewaySettings(**settings), verifier=TokenVerifier(public_pem()),
+    app = build_app(GatewaySettings(**settings), verifier=TokenVerifier(public_pem()), signer=service_signer(),
                      dossier_transport=httpx.MockTransport(answer), scoring_transport=httpx.MockTransport(answer))
     return app, calls
 

@@ -17,7 +17,14 @@ from kafka.admin import ConfigResource, ConfigResourceType
 from shared.answers.assessments import EXAMPLE_SCHEME
 from shared.assessment_topics import CONSEQUENCES_TOPIC
 from shared.contract import SCHEMA_DIR, TOPIC_KEYS, TOPIC_SCHEMAS
-from shared.kafka_bus import consequences_topic_config, events_topic_config, totals_topic_config, warnings_topic_config
+from shared.dead_letters import DEAD_LETTERS_TOPIC
+from shared.kafka_bus import (
+    consequences_topic_config,
+    dead_letters_topic_config,
+    events_topic_config,
+    totals_topic_config,
+    warnings_topic_config,
+)
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC
 from shared.settings import DOSSIER_TOPIC
 from tests.conftest import KAFKA_BOOTSTRAP
@@ -29,7 +36,8 @@ kcat = published.kcat
 production = published.production  # the fixture: the production wiring, one per module
 
 CONFIGS = {DOSSIER_TOPIC: events_topic_config, TOTALS_TOPIC: totals_topic_config,
-           WARNINGS_TOPIC: warnings_topic_config, CONSEQUENCES_TOPIC: consequences_topic_config}
+           WARNINGS_TOPIC: warnings_topic_config, CONSEQUENCES_TOPIC: consequences_topic_config,
+           DEAD_LETTERS_TOPIC: dead_letters_topic_config}
 
 
 def schema(name: str) -> jsonschema.Draft202012Validator:
@@ -140,7 +148,7 @@ def test_a_message_off_the_contract_is_refused_by_the_schemas() -> None:
 async def test_the_topics_are_created_with_the_contract_retention(production: ProductionSystem) -> None:
     """The production wiring's own set-up (``shiji serve``) created the scoring topics, and the test harness the
     events topic, each with its config function: what the broker says now is what the README states."""
-    topics = topics_of(production)
+    topics = {**topics_of(production), DEAD_LETTERS_TOPIC: production.env["SHIJI_KAFKA_DEAD_LETTERS_TOPIC"]}
 
     def describe() -> dict[str, dict[str, str]]:
         admin = KafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP, client_id="shiji-test")
@@ -158,3 +166,4 @@ async def test_the_topics_are_created_with_the_contract_retention(production: Pr
     assert described[topics[TOTALS_TOPIC]]["cleanup.policy"] == "compact"
     assert described[topics[WARNINGS_TOPIC]]["retention.ms"] == str(90 * 24 * 3600 * 1000)
     assert described[topics[CONSEQUENCES_TOPIC]]["retention.ms"] == str(400 * 24 * 3600 * 1000)
+    assert described[topics[DEAD_LETTERS_TOPIC]]["retention.ms"] == str(180 * 24 * 3600 * 1000)

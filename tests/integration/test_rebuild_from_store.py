@@ -48,7 +48,7 @@ from shared.events import (
     TargetEvaluationRecorded,
     TeamGradeRecorded,
 )
-from tests.support.tamper import tamper
+from tests.support.tamper import rechain, tamper
 
 CLERK = Actor("clerk-1", "clerk")
 TODAY = dt.date(2026, 11, 22)
@@ -142,9 +142,13 @@ async def city(pg):
         async with write_transaction(engine) as conn:
             version = await store.stream_version(conn, stream)
             await store.append(conn, stream, version, new, CLERK, dt.datetime.now(dt.UTC))
-    # the last entry made a version-1 event, as an old store holds it
+    # the last entry made a version-1 event, as an old store holds it (hashed as it was written then)
+    async with engine.connect() as conn:
+        old = await conn.scalar(text("SELECT stream_id FROM events WHERE position = "
+                                     "(SELECT max(position) FROM events WHERE event_type = 'entry_recorded')"))
     await tamper(engine, "UPDATE events SET schema_version = 1, data = data - 'impact_period' "
                          "WHERE position = (SELECT max(position) FROM events WHERE event_type = 'entry_recorded')")
+    await rechain(engine, old)
     yield engine
     await engine.dispose()
 

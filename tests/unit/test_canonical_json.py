@@ -6,7 +6,7 @@ import rfc8785
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from services.dossier.chain import canonical_json
+from shared.chain import canonical_json
 
 scalars = (st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text()
            | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([2.5, -0.5, -1.0, 0.0, -0.0, 1e-5, 1e16]))

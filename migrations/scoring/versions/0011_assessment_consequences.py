@@ -1,7 +1,7 @@
 """The annual assessment's consequences acted on (issue 16, step 5).
 
-Revision ID: 0010_assessment_consequences
-Revises: 0009_assessment_facts
+Revision ID: 0011_assessment_consequences
+Revises: 0010_assessment_marks
 Create Date: 2026-12-06
 """
 

@@ -17,10 +17,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import rfc8785
 from cryptography.hazmat.primitives import hashes
+
+from shared.envelope import Envelope
 
 ALGORITHMS = {"sm3": hashes.SM3, "sha256": hashes.SHA256}
 GENESIS = ""
@@ -112,6 +115,16 @@ def link(previous: str, event: Linkable, algorithm: str = "sm3") -> str:
     digest.update(b"\n")
     digest.update(canonical(event))
     return f"{algorithm}:{digest.finalize().hex()}"
+
+
+def envelope_link(previous: str, envelope: Envelope, algorithm: str = "sm3") -> str:
+    """The link the event an ``envelope`` carries makes after ``previous``: what its ``chainhash`` is when the
+    envelope is what the dossier recorded (scoring checks it: services/scoring/stream_check.py)."""
+    return link(previous, SimpleNamespace(  # type: ignore[arg-type]
+        stream_id=envelope.subject, stream_version=envelope.streamversion, event_id=envelope.id,
+        event_type=envelope.event_type, schema_version=envelope.schema_version, data=envelope.data,
+        effective_date=envelope.effectivedate, recorded_at=envelope.time, actor=envelope.actor,
+        actor_role=envelope.actorrole), algorithm)
 
 
 def algorithm_of(hash_value: str) -> str:
