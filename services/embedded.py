@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
 from services.demo_city import DEMO_ROOT, demo_county
+from services.demo_assessment import DEMO_SCHEME_PREFIX
 from services.demo_sign_in import install_demo_sign_in
 from services.dossier import store
 from services.dossier.api import create_app as create_dossier
@@ -107,6 +108,8 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
         if demo:
             system = replace(system, demo=await load_demo(system, today(timezone)))
             install_demo_sign_in(gateway, system.token, DEMO_ROOT)  # the console's demo sign-in, embedded only
+            year = today(timezone).year - 1  # the demo's assessment is of the year before (services/demo_city.py)
+            gateway.state.demo_assessment = {"scheme_id": f"{DEMO_SCHEME_PREFIX}-{year}", "year": year}
         yield system
 
 

@@ -28,7 +28,7 @@ async def test_the_production_wiring_has_no_demo_sign_in() -> None:
     app = production_gateway()
     assert (await get(app, "/demo/people")).status_code == 404
     config = await get(app, "/console/config.json")
-    assert config.json() == {"demo_sign_in": None}
+    assert config.json() == {"demo_sign_in": None, "assessment": None}
     assert "/demo/people" not in {getattr(r, "path", None) for r in app.routes}
 
 
