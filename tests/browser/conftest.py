@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from services.embedded import EmbeddedSystem, embedded_system
 
@@ -40,6 +40,7 @@ class Console:
     url: str  # the gateway's base URL
     system: EmbeddedSystem
     people: list[dict]
+    demo: bool = True  # the embedded wiring's demo sign-in; the production wiring's users paste a token
 
     def person(self, role: str, leadership: str | None = None) -> dict:
         return next(p for p in self.people if p["role"] == role and (leadership is None or p["leadership"] == leadership))
@@ -113,6 +114,29 @@ class Watched:
 
     def check(self) -> None:
         assert not self.problems, f"{self.name}: " + "; ".join(self.problems)
+
+
+# The labels of the sign-in page, by the console's language.
+SIGN_IN = {"zh": ("登录", "以此身份登录", "退出", "已退出。"), "en": ("Sign in", "Sign in as", "Sign out", "Signed out.")}
+
+
+async def sign_in_as(w: Watched, console: Console, person: dict, lang: str = "zh") -> None:
+    """From the sign-in page: the demo's button of ``person`` where the wiring has one, else their token pasted."""
+    page = w.page
+    heading, button, _, _ = SIGN_IN[lang]
+    await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    if console.demo:
+        await page.get_by_role("button", name=f"{button} {person['name']}（", exact=False).first.click()
+    else:
+        await page.locator("#token").fill(person["token"])
+        await page.get_by_role("button", name=heading, exact=True).click()
+    await expect(page.get_by_test_id("who")).to_contain_text(person["subject"])
+
+
+async def sign_out(page: Page, lang: str = "zh") -> None:
+    _, _, button, notice = SIGN_IN[lang]
+    await page.get_by_role("button", name=button).click()
+    await expect(page.get_by_test_id("notice")).to_have_text(notice)
 
 
 @contextlib.asynccontextmanager

@@ -12,25 +12,13 @@ import datetime as dt
 import re
 
 import httpx
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Console, Watched, watched
+from tests.browser.conftest import DESKTOP, PHONE, Console, sign_in_as, sign_out, watched
 
 
 def quarter(today: dt.date) -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-
-
-async def sign_in_as(w: Watched, console: Console, person: dict) -> None:
-    page = w.page  # on the sign-in page already (the first visit, or after signing out)
-    await expect(page.get_by_role("heading", name="登录")).to_be_visible()
-    await page.get_by_role("button", name=f"以此身份登录 {person['name']}（", exact=False).first.click()
-    await expect(page.get_by_test_id("who")).to_contain_text(person["subject"])
-
-
-async def sign_out(page: Page) -> None:
-    await page.get_by_role("button", name="退出").click()
-    await expect(page.get_by_test_id("notice")).to_have_text("已退出。")
 
 
 async def test_the_main_journey_from_report_to_access_log(console: Console, browser: Browser) -> None:
