@@ -24,7 +24,13 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from services.embedded import EmbeddedSystem, embedded_system
+from services.demo_city import DEMO_ROOT
+from services.demo_sign_in import find_demo_people
+from services.embedded import EmbeddedSystem, embedded_system, import_demo
+from shared.settings import today
+from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.e2e.test_operations import eventually, metric
+from tests.support.production import production_system
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SHIJI_CHROMIUM", "/usr/bin/chromium")
@@ -38,7 +44,7 @@ PHONE = {"width": 390, "height": 844}
 @dataclass
 class Console:
     url: str  # the gateway's base URL
-    system: EmbeddedSystem
+    system: EmbeddedSystem | None  # None on the production wiring (three processes)
     people: list[dict]
     demo: bool = True  # the embedded wiring's demo sign-in; the production wiring's users paste a token
 
@@ -75,6 +81,29 @@ async def console(console_built: Path, tmp_path_factory: pytest.TempPathFactory)
         finally:
             server.should_exit = True
             await task
+
+
+@pytest.fixture(scope="session")
+async def production_console(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+    """The production wiring (``shiji serve dossier|scoring|gateway`` on PostgreSQL and Kafka) with the demo county
+    imported through its API. It has no demo sign-in: the people are found as a clerk finds them, and each is
+    given a token signed with the deployment's key, which the browser pastes on the sign-in page."""
+    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
+    require_server("Kafka", KAFKA_BOOTSTRAP)
+    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("production")) as s:
+        async with httpx.AsyncClient(base_url=s.gateway_url, timeout=60) as client:
+            async def settle(report: dict) -> None:
+                async def applied() -> bool:
+                    text = (await client.get(f"{s.scoring_url}/metrics")).text
+                    return (metric(text, "shiji_scoring_events_applied_total") >= report["events"]
+                            and metric(text, "shiji_scoring_consumer_lag_messages") == 0)
+                await eventually(applied, "scoring applying the demo county", timeout_s=300)
+
+            await import_demo(client, s.token, today("Asia/Shanghai"), settle)
+            client.headers["Authorization"] = f"Bearer {s.token(role='clerk', subject='demo-clerk', unit=DEMO_ROOT)}"
+            people = await find_demo_people(client, DEMO_ROOT)
+        yield Console(s.gateway_url, None, [{**p, "token": s.token(role=p["role"], subject=p["subject"], unit=p["unit"])}
+                                             for p in people], demo=False)
 
 
 @pytest.fixture(scope="session")
