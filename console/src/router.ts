@@ -21,6 +21,7 @@ export const router = createRouter({
     { path: '/assessments', component: () => import('./pages/AssessmentPage.vue') },
     { path: '/assessments/:scheme/:year/:subject', component: () => import('./pages/AssessmentSubject.vue'), props: true },
     { path: '/imports', component: () => import('./pages/ImportPage.vue') },
+    { path: '/what-if', component: () => import('./pages/WhatIfPage.vue') },
     { path: '/nothing', component: () => import('./pages/NothingPage.vue') },
     { path: '/:rest(.*)', redirect: '/' },
   ],

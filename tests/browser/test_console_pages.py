@@ -232,3 +232,46 @@ async def test_a_cadre_page_as_the_system_knew_it_at_a_past_moment(console: Cons
             await expect(page.get_by_test_id("known-at-banner")).to_have_count(0)
             await expect(page.get_by_role("cell", name="获省级表彰（之后记录）")).to_be_visible()
             w.check()
+
+
+async def test_what_if_with_its_refusal_by_field_and_the_lists_exported(console: Console, browser: Browser) -> None:
+    clerk, cadre = console.person("clerk"), console.person("cadre", "member")
+    for viewport, name in ((DESKTOP, "what-if"), (PHONE, "what-if-phone")):
+        async with watched(browser, name, viewport) as w:
+            page = w.page
+            await page.goto(f"{console.url}/console/")
+            await sign_in_as(w, console, clerk)
+            await page.get_by_role("link", name="规则推演").click()
+            await page.get_by_label("单位", exact=True).select_option(cadre["unit"])
+            share = page.get_by_label("前列比例")
+            await share.fill("2")  # a share is below 1: refused, the message next to the field
+            w.allowed_status.add(422)
+            await page.get_by_role("button", name="推演").click()
+            await expect(share).to_have_attribute("aria-invalid", "true")
+            await expect(page.locator("#wi-top_share-error")).not_to_be_empty()
+            await share.fill("0.3")
+            await page.get_by_label("任职年限下限（年）").fill("2")
+            await page.get_by_role("button", name="推演").click()
+            await expect(page.get_by_test_id("what-if-summary")).to_contain_text("符合提拔条件")
+            await expect(page.get_by_test_id("what-if-change").first).to_be_visible()
+            await page.wait_for_load_state("networkidle")
+            if viewport is PHONE:
+                await fits(w, "01-result")
+                w.problems = [p for p in w.problems if "422" not in p]
+                w.check()
+                continue
+            await w.shot("01-result")
+            await w.axe("result")
+            w.problems = [p for p in w.problems if "422" not in p]  # the refusal the test asked for
+
+            # Lists the API also answers as workbooks (Accept negotiation) are offered as downloads.
+            await page.get_by_role("link", name="排名", exact=True).click()
+            async with page.expect_download() as ranking:
+                await page.get_by_role("button", name="导出 Excel").click()
+            assert (await ranking.value).suggested_filename.endswith(".xlsx")
+            assert (await (await ranking.value).path()).read_bytes()[:2] == b"PK"  # a zip: the XLSX container
+            await page.goto(f"{console.url}/console/#/cadres/{cadre['subject']}")
+            async with page.expect_download() as sheet:
+                await page.get_by_role("button", name="下载工作实绩鉴定表（PDF）").click()
+            assert (await (await sheet.value).path()).read_bytes()[:5] == b"%PDF-"
+            w.check()

@@ -30,6 +30,12 @@ export function fieldErrors(e: Problem, fields: readonly string[]): Record<strin
   return out
 }
 
+/** A proposed rule set as the what-if takes it: what is not given keeps the API's default. */
+export type RuleSetProposal = Pick<S['RuleSet'], 'id' | 'version' | 'effective_from'> & {
+  screening?: Partial<S['RuleSet']['screening']>
+  ranking?: Partial<S['RuleSet']['ranking']>
+}
+
 const BASE = '/api/v1'
 
 function idempotencyKey(): string {
@@ -138,7 +144,7 @@ export const api = {
   screening: (id: string, asOf?: string, knownAt?: string | null) =>
     call<S['Screening']>('GET', `/cadres/${e(id)}/screening`, { as_of: asOf, known_at: knownAt }),
   screenings: (unit: string, asOf?: string, knownAt?: string | null) => call<S['Screenings']>('GET', '/screenings', { unit, as_of: asOf, known_at: knownAt }),
-  rankings: (q: { class?: string; leadership?: string; team?: string; as_of?: string }) =>
+  rankings: (q: { class?: string; leadership?: string; team?: string; as_of?: string; known_at?: string }) =>
     call<S['Ranking']>('GET', '/rankings', q),
   warnings: (q: { cadre_id?: string; status?: string; cursor?: string }) => call<S['Warnings']>('GET', '/warnings', q),
   accessLog: (q: { cadre_id?: string; subject?: string; since?: string; until?: string; cursor?: string; limit?: number }) =>
@@ -175,7 +181,7 @@ export const api = {
   decideCadreGrade: (id: string, year: number, body: S['DecideCadreAssessmentGrade']) =>
     call<S['GradeDecided']>('POST', `/cadres/${e(id)}/assessments/${year}/decision`, undefined, body),
   importTemplate: (operation: string) => call<S['ImportTemplate']>('GET', '/imports/template', { operation }),
-  whatIf: (body: S['RuleSet'], q: { unit?: string; as_of?: string }) => call<S['WhatIf']>('POST', '/what-if', q, body),
+  whatIf: (body: RuleSetProposal, q: { unit?: string; as_of?: string }) => call<S['WhatIf']>('POST', '/what-if', q, body),
 }
 
 /** What the embedded wiring offers beside the API (services/gateway/console.py). */

@@ -86,6 +86,8 @@ const en: typeof zh = {
   whatIf: {
     title: 'What-if', help: "Change the rule set's parameters and see what would change for the unit's cadres: totals, screening verdicts, ranking ends (read-only).",
     unit: 'Unit', run: 'Run', changed: 'Verdicts that change', totals: 'Totals that change', cadre: 'Cadre', before: 'Now', after: 'Proposed', nothing: 'Nothing changes.',
+    fields: { years_in_post_min: 'Minimum years in post', mass_satisfaction_min: 'Minimum mass satisfaction', third_prize_bar_years: 'Years a third prize bars', top_share: 'Top share', bottom_share: 'Bottom share' },
+    summary: 'Eligible: {current} now, {proposed} under the proposal; {affected} of {cadres} cadres change',
   },
 }
 export default en

@@ -82,5 +82,7 @@ export default {
   whatIf: {
     title: '规则推演', help: '修改规则参数，查看对本单位干部积分、筛查结论与排名两头的影响（只读，不改变任何记录）。', unit: '单位', run: '推演',
     changed: '结论变化', totals: '积分变化', cadre: '干部', before: '现行', after: '推演后', nothing: '没有变化。',
+    fields: { years_in_post_min: '任职年限下限（年）', mass_satisfaction_min: '群众满意度下限', third_prize_bar_years: '三等奖限制年数', top_share: '前列比例', bottom_share: '末位比例' },
+    summary: '符合提拔条件：现行 {current} 人，推演后 {proposed} 人；{cadres} 人中 {affected} 人有变化',
   },
 }
