@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bench.machine import machine, median
 from services.embedded import embedded_system
+from tests.support.loopback import serve_on_loopback
 
 CHROMIUM = "/usr/bin/chromium"
 # Each page, the role that opens it and how to reach it (the hash route) once signed in.
@@ -45,12 +44,6 @@ PAGES = [
     ("clerk", "规则推演", "/what-if", None),
     ("auditor", "访问日志", "/access-log", None),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def first_load(browser: Browser, url: str, cadre: dict) -> tuple[float, float, int, int]:
@@ -129,15 +122,8 @@ async def slowest_calls(browser: Browser, url: str, people: dict[str, dict],
 async def main(runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="shiji-console-bench-") as data:
         started = time.monotonic()
-        async with embedded_system(Path(data)) as system:
+        async with embedded_system(Path(data)) as system, serve_on_loopback(system.gateway) as url:
             print(f"demo county loaded in {time.monotonic() - started:.0f} s")
-            port = free_port()
-            server = uvicorn.Server(uvicorn.Config(system.gateway, host="127.0.0.1", port=port, lifespan="off",
-                                                   log_level="warning"))
-            serving = asyncio.create_task(server.serve())
-            while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
-                await asyncio.sleep(0.05)
-            url = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient() as client:
                 listed = (await client.get(f"{url}/demo/people")).json()["people"]
                 config = (await client.get(f"{url}/console/config.json")).json()["assessment"]
@@ -145,20 +131,16 @@ async def main(runs: int) -> None:
             for person in listed:  # the first of each role
                 people.setdefault(person["role"], person)
             route = {"cadre": people["cadre"]["subject"], "scheme": config["scheme_id"], "year": str(config["year"])}
-            try:
-                async with async_playwright() as p:
-                    browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-                    loads = [await first_load(browser, url, people["cadre"]) for _ in range(runs)]
-                    calls: dict[str, list[float]] = defaultdict(list)
-                    paths: dict[str, str] = {}
-                    for _ in range(runs):
-                        for name, (ms, path) in (await slowest_calls(browser, url, people, route)).items():
-                            calls[name].append(ms)
-                            paths[name] = path
-                    await browser.close()
-            finally:
-                server.should_exit = True
-                await serving
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+                loads = [await first_load(browser, url, people["cadre"]) for _ in range(runs)]
+                calls: dict[str, list[float]] = defaultdict(list)
+                paths: dict[str, str] = {}
+                for _ in range(runs):
+                    for name, (ms, path) in (await slowest_calls(browser, url, people, route)).items():
+                        calls[name].append(ms)
+                        paths[name] = path
+                await browser.close()
     print(machine())
     print(f"runs: {runs}; medians")
     print(f"sign-in page, bytes downloaded (gzip as sent): {median([x[2] for x in loads]) / 1000:.1f} kB")

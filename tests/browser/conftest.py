@@ -10,10 +10,8 @@ axe-core violation at WCAG 2.x A/AA (``Watched.axe``). Screenshots go to ``test-
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from services.demo_city import DEMO_ROOT
@@ -30,6 +27,7 @@ from services.embedded import EmbeddedSystem, embedded_system, import_demo
 from shared.settings import today
 from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
 from tests.e2e.test_operations import eventually, metric
+from tests.support.loopback import serve_on_loopback
 from tests.support.production import production_system
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,29 +56,12 @@ def console_built() -> Path:
     return ROOT / "console" / "dist"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 async def console(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
-    async with embedded_system(tmp_path_factory.mktemp("console")) as system:
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(system.gateway, host="127.0.0.1", port=port, lifespan="off",
-                                               log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
-            await asyncio.sleep(0.05)
-        url = f"http://127.0.0.1:{port}"
+    async with embedded_system(tmp_path_factory.mktemp("console")) as system, serve_on_loopback(system.gateway) as url:
         async with httpx.AsyncClient() as client:
             people = (await client.get(f"{url}/demo/people")).json()["people"]
-        try:
-            yield Console(url, system, people)
-        finally:
-            server.should_exit = True
-            await task
+        yield Console(url, system, people)
 
 
 @pytest.fixture(scope="session")
