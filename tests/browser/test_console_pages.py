@@ -156,7 +156,10 @@ async def test_an_achievement_verified_and_an_appeal_decided(console: Console, b
 
         await sign_in_as(w, console, clerk)
         await page.get_by_role("link", name="我的待办").click()
-        appeal = page.locator(f"tr[data-task='decide_appeal'][data-cadre='{cadre['subject']}']").first
+        # The appeal shows the entry appealed and the grounds, from the appellant's dossier.
+        appeal = page.locator(f"tr[data-task='decide_appeal'][data-cadre='{cadre['subject']}']").filter(
+            has_text="会议迟到被通报（待申诉）")
+        await expect(appeal).to_contain_text("当日因公务接待迟到，有接待记录")
         await appeal.get_by_role("button", name="维持", exact=False).click()
         await expect(appeal.get_by_role("alert")).to_have_text("请填写决定理由")
         await appeal.get_by_role("textbox").fill("接待记录与通报时间不符，维持原事项")
