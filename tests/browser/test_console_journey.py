@@ -170,7 +170,8 @@ async def test_every_page_at_phone_width(console: Console, browser: Browser) -> 
             box = await reason.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
         await fits("05-cadre")
-        for link, step in (("排名", "06-rankings"), ("预警", "07-warnings")):
+        for link, step in (("排名", "06-rankings"), ("预警", "07-warnings"), ("批量导入", "08-imports"),
+                           ("规则推演", "09-what-if")):
             await page.get_by_role("link", name=link, exact=True).click()
             await expect(page.get_by_role("heading", name=link, exact=True)).to_be_visible()
             await page.wait_for_load_state("networkidle")
