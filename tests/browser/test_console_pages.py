@@ -245,6 +245,7 @@ async def test_what_if_with_its_refusal_by_field_and_the_lists_exported(console:
             await page.goto(f"{console.url}/console/")
             await sign_in_as(w, console, clerk)
             await page.get_by_role("link", name="规则推演").click()
+            await expect(page.get_by_role("heading", name="规则推演")).to_be_visible()
             await page.get_by_label("单位", exact=True).select_option(cadre["unit"])
             share = page.get_by_label("前列比例")
             await share.fill("2")  # a share is below 1: refused, the message next to the field
