@@ -1,5 +1,6 @@
 """Append rates side by side on one PostgreSQL, in one run: Shiji's event store, the pyeventsourcing
-library (``eventsourcing`` on PyPI, its PostgreSQL persistence), and raw asyncpg COPY as the ceiling.
+library (``eventsourcing`` on PyPI, its PostgreSQL persistence), Emmett (``@event-driven-io/emmett-postgresql``
+on npm, a PostgreSQL event store for Node; ``bench/emmett``), and raw asyncpg COPY as the ceiling.
 
 - ``shiji store``: 16 concurrent writers, each its own stream, one event per transaction through
   ``store.append`` exactly as the dossier does it (per-stream advisory lock, read the head, hash chain,
@@ -9,9 +10,14 @@ library (``eventsourcing`` on PyPI, its PostgreSQL persistence), and raw asyncpg
 - ``eventsourcing``: 16 threads, each its own aggregate, ``app.save()`` after every event (one event per
   save). The library takes a table lock on every insert (``LOCK TABLE ... IN EXCLUSIVE MODE``), so its
   writers queue behind each other.
+- ``emmett``: 16 concurrent writers in one Node process, each its own stream, one event per
+  ``appendToStream`` with an expected version (BEGIN, one call of its PL/pgSQL append function, COMMIT).
+  Emmett keeps no hash chain and no outbox.
 - ``COPY``: pre-built event rows copied into the event table in one transaction: no Python per row.
 
-Each figure is the median of ``--runs`` runs of ``--seconds`` each, every run on fresh databases.
+Each figure is the median of ``--runs`` runs of ``--seconds`` each, every run on fresh databases; the paths
+run one after another, in reverse order every other run, so a slow spell of the (shared) machine does not
+always fall on the same path. ``--paths`` picks some of them.
 Run: ``bench/run append_rates`` (or ``.venv/bin/python -m bench.append_rates`` with PostgreSQL up).
 """
 
@@ -30,6 +36,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from bench import emmett
 from bench.machine import machine, median
 from services.dossier import store
 from services.dossier.service import DossierService, dossier_engine
@@ -167,18 +174,37 @@ async def copy_ceiling(dbs: PgDatabases, rows: int) -> float:
         await conn.close()
 
 
-async def main(runs: int, seconds: float, copy_rows: int) -> None:
+PATHS = ("shiji store", "emmett", "shiji service", "eventsourcing", "COPY")
+
+
+async def _measure(path: str, dbs: PgDatabases, seconds: float, copy_rows: int) -> float:
+    if path == "shiji store":
+        return await shiji_store(dbs, seconds)
+    if path == "shiji service":
+        return await shiji_service(dbs, seconds)
+    if path == "emmett":
+        url = (await dbs.create()).replace("postgresql+asyncpg://", "postgresql://")
+        return await asyncio.to_thread(emmett.append_rate, url, WRITERS, seconds)
+    if path == "eventsourcing":
+        es_url = await dbs.create()
+        return await asyncio.to_thread(eventsourcing_library, es_url.rsplit("/", 1)[1], seconds)
+    return await copy_ceiling(dbs, copy_rows)
+
+
+def _ratio(m: dict[str, float], a: str, b: str) -> str:
+    return f"{a} / {b} = {m[a] / m[b]:.2f}x" if a in m and b in m else ""
+
+
+async def main(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> None:
     print(f"machine: {machine()}")
-    results: dict[str, list[float]] = {"shiji store": [], "shiji service": [], "eventsourcing": [], "COPY": []}
+    if "emmett" in paths:
+        await asyncio.to_thread(emmett.install)
+    results: dict[str, list[float]] = {p: [] for p in paths}
     for run in range(1, runs + 1):
         dbs = PgDatabases(PG)
         try:
-            results["shiji store"].append(await shiji_store(dbs, seconds))
-            results["shiji service"].append(await shiji_service(dbs, seconds))
-            es_url = await dbs.create()
-            results["eventsourcing"].append(await asyncio.to_thread(eventsourcing_library, es_url.rsplit("/", 1)[1],
-                                                                    seconds))
-            results["COPY"].append(await copy_ceiling(dbs, copy_rows))
+            for path in paths if run % 2 else reversed(paths):
+                results[path].append(await _measure(path, dbs, seconds, copy_rows))
         finally:
             await dbs.drop_all()
         print(f"run {run}: " + ", ".join(f"{k} {v[-1]:,.0f}/s" for k, v in results.items()), flush=True)
@@ -189,9 +215,10 @@ async def main(runs: int, seconds: float, copy_rows: int) -> None:
     print("|---|---|---|")
     for k, v in results.items():
         print(f"| {k} | {m[k]:,.0f} | {' / '.join(f'{x:,.0f}' for x in v)} |")
-    print(f"\nratios: shiji store / eventsourcing = {m['shiji store'] / m['eventsourcing']:.2f}x; "
-          f"shiji service / eventsourcing = {m['shiji service'] / m['eventsourcing']:.2f}x; "
-          f"shiji store / COPY = {m['shiji store'] / m['COPY']:.3f}")
+    ratios = [_ratio(m, "shiji store", "emmett"), _ratio(m, "shiji store", "eventsourcing"),
+              _ratio(m, "shiji service", "eventsourcing"), _ratio(m, "shiji service", "emmett"),
+              _ratio(m, "shiji store", "COPY")]
+    print("\nratios: " + "; ".join(r for r in ratios if r))
 
 
 if __name__ == "__main__":
@@ -199,5 +226,9 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--copy-rows", type=int, default=200_000)
+    parser.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of: {', '.join(PATHS)}")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.seconds, args.copy_rows))
+    chosen = [p.strip() for p in args.paths.split(",")]
+    if unknown := set(chosen) - set(PATHS):
+        parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
+    asyncio.run(main(args.runs, args.seconds, args.copy_rows, chosen))
