@@ -3,8 +3,9 @@ library (``eventsourcing`` on PyPI, its PostgreSQL persistence), Emmett (``@even
 on npm, a PostgreSQL event store for Node; ``bench/emmett``), and raw asyncpg COPY as the ceiling.
 
 - ``shiji store``: 16 concurrent writers, each its own stream, one event per transaction through
-  ``store.append`` exactly as the dossier does it (per-stream advisory lock, read the head, hash chain,
-  insert with an expected version). No HTTP, no domain decision.
+  ``store.append_alone`` (hash chain made in Python on the head the writer knows; one call of
+  ``shiji_append``, its own transaction, which takes the stream's advisory lock, checks the expected version
+  and hash and inserts: one round trip). No HTTP, no domain decision.
 - ``shiji service``: the same writers through ``DossierService.execute("record_entry")``: the whole
   single-write path (fold the stream, read the catalogue, decide, append, idempotency key).
 - ``eventsourcing``: 16 threads, each its own aggregate, ``app.save()`` after every event (one event per
@@ -38,11 +39,10 @@ import asyncpg
 
 from bench import emmett
 from bench.machine import machine, median
-from services.dossier import store
+from services.dossier import chain, store
 from services.dossier.service import DossierService, dossier_engine
 from services.dossier.store import Actor
 from shared import commands as c
-from shared.db import write_transaction
 from shared.events import Basis, EntryKind, EntryRecorded
 from tests.conftest import PgDatabases
 
@@ -74,11 +74,12 @@ async def _for(seconds: float, write) -> int:
 async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
     engine = dossier_engine(await dbs.create("dossier"), WRITERS)
     streams = [str(uuid.uuid4()) for _ in range(WRITERS)]
+    heads = [chain.GENESIS] * WRITERS  # each writer's last hash, as the dossier keeps its streams' heads
 
     async def write(w: int, n: int) -> None:
-        async with write_transaction(engine) as conn:
-            await store.lock_stream(conn, streams[w])
-            await store.append(conn, streams[w], n, [entry(n)], ACTOR, dt.datetime.now(dt.UTC))
+        (stored,) = await store.append_alone(engine, streams[w], n, [entry(n)], ACTOR, dt.datetime.now(dt.UTC),
+                                             previous_hash=heads[w])
+        heads[w] = stored.hash
 
     try:
         started = time.perf_counter()

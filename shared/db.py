@@ -200,6 +200,35 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
             return
 
 
+@contextlib.asynccontextmanager
+async def one_statement(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """An asyncpg connection (PostgreSQL) of ``engine``'s pool in autocommit, for a write that is one
+    statement and so its own transaction: one round trip, where ``write_transaction`` adds BEGIN and COMMIT
+    (on a shared two-core machine each round trip cost more client CPU, in the socket's send, than the
+    statement's Python; ``bench/append_rates.py``).
+
+    A pooled connection found closed (the database restarted) is discarded and the next one tried before
+    anything is sent, as ``write_transaction`` does at BEGIN. A connection lost while the statement runs
+    leaves its outcome unknown, like a COMMIT lost on the way: it is discarded and the error raised (the
+    client retries with its Idempotency-Key, or its expected version refuses a double)."""
+    autocommit = _autocommit_view(engine)
+    pooled = engine.pool.size() if isinstance(engine.pool, QueuePool) else 0
+    for attempt in range(1, pooled + 2):
+        async with autocommit.connect() as conn:
+            driver = await _driver_of(conn)
+            if driver.is_closed():
+                await conn.invalidate()
+                if attempt > pooled:
+                    raise asyncpg.InterfaceError("every pooled connection was closed")
+                continue
+            try:
+                yield driver
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+                await conn.invalidate(exc)
+                raise
+            return
+
+
 async def fetch_all(conn: AsyncConnection, statement: Executable, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
     """The rows of ``statement``, to be read by position.
 
