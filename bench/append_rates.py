@@ -57,10 +57,12 @@ def entry(n: int) -> EntryRecorded:
                          points=Decimal("2.5"), effective_date=DAY, basis=Basis(reason="bench", document="bench"))
 
 
-async def _for(seconds: float, write) -> int:
-    """Run ``write(writer, n)`` in ``WRITERS`` concurrent loops for ``seconds``; how many writes finished."""
+async def _for(seconds: float, write) -> tuple[float, float]:
+    """Run ``write(writer, n)`` in ``WRITERS`` concurrent loops for ``seconds``: writes per second, and this
+    process's CPU seconds per write (the client's cost: PostgreSQL's backends are other processes)."""
     done = [0] * WRITERS
-    deadline = time.perf_counter() + seconds
+    started, cpu = time.perf_counter(), time.process_time()
+    deadline = started + seconds
 
     async def loop(w: int) -> None:
         while time.perf_counter() < deadline:
@@ -68,10 +70,10 @@ async def _for(seconds: float, write) -> int:
             done[w] += 1
 
     await asyncio.gather(*(loop(w) for w in range(WRITERS)))
-    return sum(done)
+    return sum(done) / (time.perf_counter() - started), (time.process_time() - cpu) / sum(done)
 
 
-async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
+async def shiji_store(dbs: PgDatabases, seconds: float) -> tuple[float, float]:
     engine = dossier_engine(await dbs.create("dossier"), WRITERS)
     streams = [str(uuid.uuid4()) for _ in range(WRITERS)]
     heads = [chain.GENESIS] * WRITERS  # each writer's last hash, as the dossier keeps its streams' heads
@@ -82,13 +84,12 @@ async def shiji_store(dbs: PgDatabases, seconds: float) -> float:
         heads[w] = stored.hash
 
     try:
-        started = time.perf_counter()
-        return await _for(seconds, write) / (time.perf_counter() - started)
+        return await _for(seconds, write)
     finally:
         await engine.dispose()
 
 
-async def shiji_service(dbs: PgDatabases, seconds: float) -> float:
+async def shiji_service(dbs: PgDatabases, seconds: float) -> tuple[float, float]:
     engine = dossier_engine(await dbs.create("dossier"), WRITERS)
     service = DossierService(engine, today=lambda: DAY)
     try:
@@ -103,8 +104,7 @@ async def shiji_service(dbs: PgDatabases, seconds: float) -> float:
         async def write(w: int, n: int) -> None:
             await service.execute("record_entry", body, {"cadre_id": cadres[w]}, ACTOR, idempotency_key=str(uuid.uuid4()))
 
-        started = time.perf_counter()
-        return await _for(seconds, write) / (time.perf_counter() - started)
+        return await _for(seconds, write)
     finally:
         await engine.dispose()
 
@@ -125,7 +125,7 @@ def _library_aggregate() -> type:
     return Dossier
 
 
-def eventsourcing_library(database: str, seconds: float) -> float:
+def eventsourcing_library(database: str, seconds: float) -> tuple[float, float]:
     """16 threads, one aggregate each, one event per save; the library's own PostgreSQL recorder."""
     from eventsourcing.application import Application
 
@@ -145,18 +145,18 @@ def eventsourcing_library(database: str, seconds: float) -> float:
             app.save(dossier)
             done[w] += 1
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     app.close()
-    return sum(done) / elapsed
+    return sum(done) / elapsed, cpu / sum(done)
 
 
-async def copy_ceiling(dbs: PgDatabases, rows: int) -> float:
+async def copy_ceiling(dbs: PgDatabases, rows: int) -> tuple[float, float]:
     """Event rows as the dossier would write them, built beforehand, COPYed into the event table."""
     url = await dbs.create("dossier")
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -165,12 +165,12 @@ async def copy_ceiling(dbs: PgDatabases, rows: int) -> float:
         data = json.dumps(entry(0).model_dump(mode="json"))
         records = [(f"s{n // 200}", n % 200 + 1, str(uuid.uuid4()), "entry_recorded", 1, data, DAY, now, "bench",
                     "clerk", "sm3:" + "0" * 64) for n in range(rows)]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         async with conn.transaction():
             await conn.copy_records_to_table("events", records=records, columns=[
                 "stream_id", "stream_version", "event_id", "event_type", "schema_version", "data", "effective_date",
                 "recorded_at", "actor", "actor_role", "hash"])
-        return rows / (time.perf_counter() - started)
+        return rows / (time.perf_counter() - started), (time.process_time() - cpu) / rows
     finally:
         await conn.close()
 
@@ -178,7 +178,7 @@ async def copy_ceiling(dbs: PgDatabases, rows: int) -> float:
 PATHS = ("shiji store", "emmett", "shiji service", "eventsourcing", "COPY")
 
 
-async def _measure(path: str, dbs: PgDatabases, seconds: float, copy_rows: int) -> float:
+async def _measure(path: str, dbs: PgDatabases, seconds: float, copy_rows: int) -> tuple[float, float]:
     if path == "shiji store":
         return await shiji_store(dbs, seconds)
     if path == "shiji service":
@@ -201,25 +201,32 @@ async def main(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> N
     if "emmett" in paths:
         await asyncio.to_thread(emmett.install)
     results: dict[str, list[float]] = {p: [] for p in paths}
+    cpu: dict[str, list[float]] = {p: [] for p in paths}  # the client's CPU seconds per event
     for run in range(1, runs + 1):
         dbs = PgDatabases(PG)
         try:
             for path in paths if run % 2 else reversed(paths):
-                results[path].append(await _measure(path, dbs, seconds, copy_rows))
+                rate, per_event = await _measure(path, dbs, seconds, copy_rows)
+                results[path].append(rate)
+                cpu[path].append(per_event)
         finally:
             await dbs.drop_all()
-        print(f"run {run}: " + ", ".join(f"{k} {v[-1]:,.0f}/s" for k, v in results.items()), flush=True)
+        print(f"run {run}: " + ", ".join(f"{k} {v[-1]:,.0f}/s ({cpu[k][-1] * 1e6:,.0f} µs CPU)"
+                                         for k, v in results.items()), flush=True)
     m = {k: median(v) for k, v in results.items()}
     print(f"\n{WRITERS} concurrent writers, one event per transaction, {seconds:.0f} s per run; COPY of {copy_rows:,} "
-          f"rows; median of {runs} runs (events per second)\n")
-    print("| path | events/s (median) | runs |")
-    print("|---|---|---|")
+          f"rows; median of {runs} runs; client CPU: the writing process's own CPU per event\n")
+    print("| path | events/s (median) | runs | client CPU per event (median) |")
+    print("|---|---|---|---|")
     for k, v in results.items():
-        print(f"| {k} | {m[k]:,.0f} | {' / '.join(f'{x:,.0f}' for x in v)} |")
+        print(f"| {k} | {m[k]:,.0f} | {' / '.join(f'{x:,.0f}' for x in v)} | {median(cpu[k]) * 1e6:,.0f} µs |")
     ratios = [_ratio(m, "shiji store", "emmett"), _ratio(m, "shiji store", "eventsourcing"),
               _ratio(m, "shiji service", "eventsourcing"), _ratio(m, "shiji service", "emmett"),
               _ratio(m, "shiji store", "COPY")]
     print("\nratios: " + "; ".join(r for r in ratios if r))
+    per_run = [f"{a / b:.2f}" for a, b in zip(results.get("shiji store", []), results.get("emmett", []), strict=False)]
+    if per_run:
+        print(f"shiji store / emmett, run by run: {', '.join(per_run)}")
 
 
 if __name__ == "__main__":

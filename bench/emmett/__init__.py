@@ -45,11 +45,12 @@ def install() -> None:
     shutil.copyfile(_SCRIPT, SCRATCH / _SCRIPT.name)
 
 
-def append_rate(url: str, writers: int, seconds: float) -> float:
-    """Events per second of ``writers`` concurrent Emmett writers, one event per append, on database ``url``."""
+def append_rate(url: str, writers: int, seconds: float) -> tuple[float, float]:
+    """Events per second of ``writers`` concurrent Emmett writers, one event per append, on database ``url``,
+    and the Node process's CPU seconds per event."""
     install()
     done = subprocess.run([str(_node_home() / "bin" / "node"), str(SCRATCH / _SCRIPT.name), url, str(writers),
                            str(seconds)], cwd=SCRATCH, check=True, capture_output=True, text=True,
                           timeout=seconds + 120)
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["events"] / result["seconds"]
+    return result["events"] / result["seconds"], result["cpu_seconds"] / result["events"]

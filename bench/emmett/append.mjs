@@ -1,7 +1,8 @@
 // Emmett's PostgreSQL event store (npm @event-driven-io/emmett-postgresql) appending as bench/append_rates.py
 // measures Shiji: WRITERS concurrent writers, each its own stream, one event per append, each append
 // conditional on the stream's version. Copied into a scratch folder where npm installed Emmett
-// (bench/emmett/__init__.py); prints one JSON line: {"events": n, "seconds": s}.
+// (bench/emmett/__init__.py); prints one JSON line: {"events": n, "seconds": s, "cpu_seconds": c}, c being
+// the Node process's own CPU time (user + system) while it appended.
 // Usage: node append.mjs CONNECTION_STRING WRITERS SECONDS
 import pg from "pg";
 import { getPostgreSQLEventStore } from "@event-driven-io/emmett-postgresql";
@@ -20,6 +21,7 @@ const entry = (n) => ({
 });
 
 const done = new Array(writers).fill(0);
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const deadline = started + seconds * 1000;
 await Promise.all(done.map(async (_, w) => {
@@ -30,6 +32,8 @@ await Promise.all(done.map(async (_, w) => {
   }
 }));
 const elapsed = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ events: done.reduce((a, b) => a + b, 0), seconds: elapsed }));
+const cpu = process.cpuUsage(cpuBefore);
+console.log(JSON.stringify({ events: done.reduce((a, b) => a + b, 0), seconds: elapsed,
+                             cpu_seconds: (cpu.user + cpu.system) / 1e6 }));
 await store.close();
 await pool.end().catch(() => {});
