@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from services.dossier import chain, domain, plans
 from services.dossier.idempotency import IdempotentRequest
-from services.dossier.service import DossierService, dossier_engine
+from services.dossier.service import DossierService
 from services.dossier.single_write import write_at_once
 from services.dossier.store import Actor
 from services.dossier.tables import events
@@ -20,17 +20,6 @@ from shared.commands import DefineCategory, RecordEntry, RegisterCadre, Register
 
 CLERK = Actor("clerk-1", "clerk")
 DAY = dt.date.today() - dt.timedelta(days=3)
-
-
-@pytest.fixture
-async def two_on_postgresql(pg):
-    url = await pg.create("dossier")
-    engines = [dossier_engine(url, 5), dossier_engine(url, 5)]
-    try:
-        yield tuple(DossierService(engine, today=dt.date.today) for engine in engines)
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
 
 def entry(points: str) -> RecordEntry:
@@ -45,18 +34,24 @@ async def at_once(service: DossierService, cadre: str, command: RecordEntry, key
                                "sm3")
 
 
+async def with_cadre(service: DossierService, name: str) -> str:
+    """A cadre with one entry recorded: ``service`` now keeps the cadre's head and the catalogue's."""
+    await service.seed_catalogue()
+    await service.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"), {}, CLERK)
+    cadre = (await service.execute("register_cadre", RegisterCadre(name=name, unit_id="u"), {}, CLERK)).body["id"]
+    await service.execute("record_entry", entry("2"), {"cadre_id": cadre}, CLERK)
+    return cadre
+
+
 async def stored(service: DossierService) -> int:
     async with service._engine.connect() as conn:
         return await conn.scalar(select(func.count()).select_from(events))
 
 
 async def test_a_write_on_kept_heads_goes_in_one_call_and_a_moved_stream_takes_the_reading_path(
-        two_on_postgresql) -> None:
-    one, other = two_on_postgresql
-    await one.seed_catalogue()
-    await one.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"), {}, CLERK)
-    cadre = (await one.execute("register_cadre", RegisterCadre(name="张伟", unit_id="u"), {}, CLERK)).body["id"]
-    await one.execute("record_entry", entry("2"), {"cadre_id": cadre}, CLERK)  # now ``one`` keeps the catalogue too
+        two_dossiers_on_postgresql) -> None:
+    one, other = two_dossiers_on_postgresql
+    cadre = await with_cadre(one, "张伟")
 
     outcome, appended = await at_once(one, cadre, entry("3"))
     assert (outcome.status, outcome.body["version"], appended) == (201, 3, 1)
@@ -75,12 +70,9 @@ async def test_a_write_on_kept_heads_goes_in_one_call_and_a_moved_stream_takes_t
     assert chain.verify_stream(await other.cadre_history(cadre)) is None
 
 
-async def test_a_catalogue_changed_elsewhere_stops_a_write_decided_on_the_kept_one(two_on_postgresql) -> None:
-    one, other = two_on_postgresql
-    await one.seed_catalogue()
-    await one.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"), {}, CLERK)
-    cadre = (await one.execute("register_cadre", RegisterCadre(name="李娜", unit_id="u"), {}, CLERK)).body["id"]
-    await one.execute("record_entry", entry("2"), {"cadre_id": cadre}, CLERK)
+async def test_a_catalogue_changed_elsewhere_stops_a_write_decided_on_the_kept_one(two_dossiers_on_postgresql) -> None:
+    one, other = two_dossiers_on_postgresql
+    cadre = await with_cadre(one, "李娜")
     # ``other`` narrows the category; ``one`` still keeps the catalogue that allows 8 points
     await other.execute("define_category", DefineCategory(code="honour", name="表彰奖励", kind="positive",
                                                           min_points=Decimal("0.5"), max_points=Decimal("5")), {}, CLERK)
@@ -92,12 +84,9 @@ async def test_a_catalogue_changed_elsewhere_stops_a_write_decided_on_the_kept_o
     assert await stored(one) == before
 
 
-async def test_a_kept_answer_is_replayed_not_written_again(two_on_postgresql) -> None:
-    one, _ = two_on_postgresql
-    await one.seed_catalogue()
-    await one.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"), {}, CLERK)
-    cadre = (await one.execute("register_cadre", RegisterCadre(name="王芳", unit_id="u"), {}, CLERK)).body["id"]
-    await one.execute("record_entry", entry("2"), {"cadre_id": cadre}, CLERK)
+async def test_a_kept_answer_is_replayed_not_written_again(two_dossiers_on_postgresql) -> None:
+    one, _ = two_dossiers_on_postgresql
+    cadre = await with_cadre(one, "王芳")
 
     first, _ = await at_once(one, cadre, entry("3"), key="k-1")
     before = await stored(one)
