@@ -316,6 +316,13 @@ def upsert_greatest(dialect_name: str, table: Table, key: list[str], column: str
     return stmt.on_conflict_do_update(index_elements=key, set_={column: case((given > stored, given), else_=stored)})
 
 
+def upsert_add(dialect_name: str, table: Table, key: list[str], column: str):
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET ``column`` to the stored plus the given value (a counter
+    bumped by each writer, whichever process it runs in); the rows are given to ``execute``."""
+    stmt = _insert_for(dialect_name)(table)
+    return stmt.on_conflict_do_update(index_elements=key, set_={column: table.c[column] + stmt.excluded[column]})
+
+
 def upsert(dialect_name: str, table: Table, values: dict | None, key: list[str], update: list[str]):
     """INSERT ... ON CONFLICT (key) DO UPDATE SET the ``update`` columns, for PostgreSQL and SQLite alike.
     With ``values`` None the rows are given to ``execute`` (many at once)."""

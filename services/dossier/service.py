@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.dossier import access_log, chain, directory, domain, plans, store, units
+from services.dossier import access_log, assessment_plans, chain, directory, domain, plans, store, units
 from services.dossier import catalogue as cat
 from services.dossier.heads import StreamHead, StreamHeads
 from services.dossier.idempotency import (
@@ -234,7 +234,9 @@ class DossierService:
         superiors = {s: await directory.superiors(conn, s, today)
                      for s in dict.fromkeys(p.stream_id for p in wanted if p.superiors)}
         levels = await directory.unit_levels(conn, [u for p in wanted for u in p.unit_ids])
-        return Lookups(catalogue, superiors, levels)
+        schemes = {s: (await self._current(conn, assessment_plans.scheme_plan(s))).state
+                   for s in dict.fromkeys(s for p in wanted for s in p.schemes)}
+        return Lookups(catalogue, superiors, levels, schemes)
 
     def _seal(self, cadre_id: str, kind: DeclarationKind, details: str) -> tuple[str, str]:
         if self._sealer is None:

@@ -11,7 +11,7 @@ for the key; otherwise it writes nothing and the caller takes the reading path, 
 stored state. So a decision is only ever stored when it was taken on the stored state, as before.
 
 Only the writes that need nothing else of the world go this way: no superiors, no unit levels, no
-directory rows (those are statements of their own), a stream already kept. The others, and every write on
+assessment schemes, no directory rows (those are statements of their own), a stream already kept. The others, and every write on
 SQLite, take the reading path.
 """
 
@@ -38,7 +38,7 @@ async def write_at_once(engine: AsyncEngine, heads: StreamHeads, plan: Plan, req
                         algorithm: str) -> tuple[Outcome, int] | None:
     """The write's outcome and how many events it appended; None when it must take the reading path
     (nothing was written)."""
-    if engine.dialect.name != "postgresql" or plan.superiors or plan.unit_ids:
+    if engine.dialect.name != "postgresql" or plan.superiors or plan.unit_ids or plan.schemes:
         return None
     head = heads.get(plan.stream_id)
     if head is None or head.version == 0 or expected_version not in (None, head.version):

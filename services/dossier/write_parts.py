@@ -16,7 +16,8 @@ from services.dossier.heads import StreamHead
 from services.dossier.idempotency import IdempotentRequest, Outcome
 from services.dossier.plans import Plan
 from services.dossier.store import Actor, StoredResponse
-from shared.events import DomainEvent, UnitLevel, UnitRegistered
+from shared.assessment_scheme import parse_scheme
+from shared.events import AssessmentSchemePublished, DomainEvent, UnitLevel, UnitRegistered
 from shared.positions import position
 
 
@@ -27,17 +28,21 @@ class Lookups:
     catalogue: cat.Catalogue
     superiors: dict[str, frozenset[str]]  # by cadre stream, for the plans that need them
     unit_levels: dict[str, UnitLevel]
+    schemes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # assessment schemes' versions (issue 16)
 
     def context(self, plan: Plan, actor: Actor, today: dt.date) -> domain.Context:
         return domain.Context(actor=actor.subject, today=today, catalogue=self.catalogue,
                               superiors=self.superiors.get(plan.stream_id, frozenset()),
-                              unit_levels={u: self.unit_levels.get(u) for u in plan.unit_ids})
+                              unit_levels={u: self.unit_levels.get(u) for u in plan.unit_ids},
+                              schemes={s: self.schemes.get(s, ()) for s in plan.schemes})
 
     def learn(self, new_events: Sequence[DomainEvent]) -> None:
-        """A unit registered earlier in the transaction is known to the decisions after it."""
+        """A unit registered (a scheme published) earlier in the transaction is known to the decisions after it."""
         for event in new_events:
             if isinstance(event, UnitRegistered):
                 self.unit_levels[event.unit_id] = event.level
+            if isinstance(event, AssessmentSchemePublished):
+                self.schemes[event.scheme_id] = (*self.schemes.get(event.scheme_id, ()), parse_scheme(event.scheme))
 
 
 @dataclass

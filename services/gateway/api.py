@@ -31,7 +31,18 @@ from services.gateway.errors import install_gateway_errors
 from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
-from services.gateway.routes import assessments, cadre_reads, documents, finding, jurisdiction, operations, writes
+from services.gateway.routes import (
+    assessment_consequences,
+    assessment_tracking,
+    assessments,
+    cadre_reads,
+    documents,
+    finding,
+    jurisdiction,
+    operations,
+    portraits,
+    writes,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared import tracing
@@ -42,7 +53,8 @@ from shared.problems import install_problem_handlers
 from shared.telemetry import install_telemetry
 
 ROUTERS = (writes.router, cadre_reads.router, finding.router, jurisdiction.router, operations.router,
-           assessments.router, documents.router)
+           assessments.router, assessment_consequences.router, assessment_tracking.router, documents.router,
+           portraits.router)
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},
@@ -62,6 +74,8 @@ TAGS = [
     {"name": "operations", "description": "Jobs for the system administrator"},
     {"name": "imports", "description": "Bulk import of a spreadsheet or an old system's records, row by row"},
     {"name": "audit", "description": "The access log, for auditors and the audit administrator"},
+    {"name": "portraits", "description": "Knowing people and teams (知事识人): education, fields and other sources' "
+                                         "results; portraits, condition search, team structure, moves on paper"},
 ]
 EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", POSITION_HEADER, REQUEST_ID_HEADER]
 

@@ -16,7 +16,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.scoring import assessment_api, jobs, metrics, views
+from services.scoring import assessment_api, assessment_consequence_api, jobs, metrics, standing, views
+from services.scoring.assessment_acting import ConsequenceActing
+from services.scoring.assessment_tracking import api as tracking_api
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
 from services.scoring.publisher import OutboxPublisher
@@ -78,7 +80,10 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
                           warnings_topic=settings.kafka.warnings_topic)
     local_today = lambda: today(settings.timezone)  # noqa: E731
     consumer = (ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, tracer=tracing.tracer_of(provider),
-                                evaluator=evaluator, today=local_today) if subscribe else None)
+                                evaluator=evaluator, today=local_today,
+                                acting=ConsequenceActing(warnings_topic=settings.kafka.warnings_topic,
+                                                         consequences_topic=settings.kafka.consequences_topic))
+                if subscribe else None)
     scoring = ScoringService(engine, evaluator, score_reads=score_reads)
     workers = [w for w in (consumer, OutboxPublisher(scoring, publisher) if publisher else None) if w is not None]
     if settings.daily_job:
@@ -97,6 +102,9 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
+    standing.add_routes(app, scoring, engine, settings.timezone)  # portraits, searches, team reports (issue 20)
+    tracking_api.add_routes(app, engine, settings.timezone)  # and its tracking through the year
+    assessment_consequence_api.add_routes(app, engine, settings.timezone)  # its consequences and what-if
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:

@@ -16,6 +16,7 @@ from shared.kafka_bus import (
     KafkaAdmin,
     KafkaPublisher,
     KafkaSubscription,
+    consequences_topic_config,
     ensure_topic,
     events_topic_config,
     totals_topic_config,
@@ -32,7 +33,8 @@ def ensure_topics(settings: ScoringSettings) -> None:
         ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor,
                      **events_topic_config(k.replication_factor))
     if settings.publish:
-        for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config)):
+        for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config),
+                              (k.consequences_topic, consequences_topic_config)):
             ensure_topic(k.bootstrap, topic, k.partitions, k.replication_factor, **config(k.replication_factor))
 
 

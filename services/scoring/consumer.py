@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import positions, projection
+from services.scoring.assessment_acting import ConsequenceActing
 from services.scoring.evaluation import Evaluator
 from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
 from shared import tracing
@@ -66,9 +67,10 @@ class ScoringConsumer:
     def __init__(self, engine: AsyncEngine, subscribe: Callable[[StartPositions], Subscription], *,
                  name: str = CONSUMER_NAME, max_batch: int = 2000, poll_timeout_s: float = 0.5,
                  tracer: trace.Tracer | None = None, evaluator: Evaluator | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today, acting: ConsequenceActing | None = None) -> None:
         self._engine = engine
         self._evaluator = evaluator
+        self._acting = acting
         self._today = today
         self._subscribe = subscribe
         self._name = name
@@ -170,6 +172,8 @@ class ScoringConsumer:
                 versions = {s: v for s, v in positions.newest(a.envelope for a in good).items() if is_cadre_stream(s)}
                 await self._evaluator.refresh(conn, sorted(versions), self._today(), dt.datetime.now(dt.UTC),
                                               versions=versions)
+            if self._acting is not None:  # the assessment's decided grades acted on (issue 16), in the same way
+                await self._acting.act(conn, good, dt.datetime.now(dt.UTC))
             next_offsets: dict[tuple[str, int], int] = {}
             for m in messages:
                 key = (m.topic, m.partition)

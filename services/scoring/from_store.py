@@ -47,6 +47,7 @@ PROJECTED = {
     "declaration_recorded": {1},
     "assessment_scheme_published": {1}, "indicator_reading_recorded": {1}, "evaluation_score_recorded": {1},
     "constraint_breach_recorded": {1}, "assessment_input_revoked": {1}, "assessment_grade_decided": {1},
+    "assessment_notice_issued": {1}, "assessment_notice_answered": {1},
 }
 
 # What the facts read of an event, as columns the store's database extracts from the event JSON while it
@@ -96,6 +97,9 @@ FIELDS = [
     ("version", "int", "(data->>'version')::int"),
     ("effective_from", "date", "(data->>'effective_from')::date"),
     ("scheme_document", "jsonb", "data->'scheme'"),
+    # its notices (step 6), kept among the inputs: the notice id as the input id
+    ("notice_id", "text", "data->>'notice_id'"),
+    ("answer_document", "text", "data->>'document'"),
 ]
 _HEAD = [("event_id", "text", "event_id::text"), ("event_type", "text", "event_type::text"),
          ("stream_id", "text", "stream_id::text"), ("recorded_at", "timestamptz", "recorded_at")]
@@ -172,6 +176,10 @@ FILL = [
                             ("evaluation_score_recorded", "item_id", "NULL"),
                             ("constraint_breach_recorded", "item_id", "note"),
                             ("assessment_input_revoked", "NULL", "reason"))),
+    *(_insert("assessment_inputs", _INPUT, f"event_id, '{t}', notice_id, {_UNIT}, scheme_id, year, {item}, {period}, "
+              f"NULL, effective_date, NULL, NULL, NULL, NULL, NULL, note, {source}, recorded_at", t)
+      for t, item, period, source in (("assessment_notice_issued", "item_id", "period", "document"),
+                                      ("assessment_notice_answered", "NULL", "NULL", "answer_document"))),
 ]
 
 

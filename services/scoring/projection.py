@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring import assessment_marks
 from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
+from services.scoring.assessment_tracking.notices import notice_row
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
 from services.scoring.tables import (
@@ -38,6 +40,8 @@ from shared.events import (
     AppraisalLevelRecorded,
     AssessmentGradeDecided,
     AssessmentInputRevoked,
+    AssessmentNoticeAnswered,
+    AssessmentNoticeIssued,
     AssessmentSchemePublished,
     AssessmentScoresRecorded,
     CadreRegistered,
@@ -194,6 +198,10 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
                 rows["assessment_inputs"].append(_input(env, unit, event, note=event.reason))
             case AssessmentGradeDecided():
                 rows["results"].append(_result(env, unit, event.year, "assessment_grade", event.grade))
+            case AssessmentNoticeIssued():  # its notices (step 6), among the inputs
+                rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
+            case AssessmentNoticeAnswered():
+                rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
     return rows
 
 
@@ -204,6 +212,7 @@ async def apply(conn: AsyncConnection, batch: Sequence[Applicable]) -> None:
     for name, rows in by_table.items():
         if rows:
             await conn.execute(insert_ignore(conn.dialect.name, _TABLES[name]), rows)
+    await assessment_marks.bump(conn, by_table)
     touched = {r["entry_id"] for name in ("entries", "entry_amendments", "revocations") for r in by_table[name]}
     await refresh_current_entries(conn, sorted(touched))
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, literal, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.announcements import ActiveWarning, Changes, PublishedTotals
+from services.scoring.assessment_consequence_tables import assessment_consequences
 from services.scoring.tables import consumer_positions, outbox, outbox_checkpoints, published_totals, warnings
 from shared.commit_order import Cursor, committed_after
 from shared.db import insert_ignore, upsert
@@ -153,7 +154,8 @@ async def holds_positions(conn: AsyncConnection) -> bool:
     return (await conn.execute(select(consumer_positions).limit(1))).first() is not None
 
 
-ANNOUNCED = (warnings, published_totals)  # what a rebuilt database takes over from the live one
+# what a rebuilt database takes over from the live one (and the assessment's consequences acted on, issue 16)
+ANNOUNCED = (warnings, published_totals, assessment_consequences)
 
 
 async def read_announced(conn: AsyncConnection) -> dict[str, list[dict]]:

@@ -1,4 +1,5 @@
-"""Issue 21: what-if and the daily refresh take no Idempotency-Key (they record nothing new); every other
+"""Issue 21: what-if (of a rule set and, issue 16, of an assessment scheme) and the daily refresh take no
+Idempotency-Key (they record nothing new); every other
 POST that writes still refuses a request without one.
 
 What-if is a read computed with POST. The daily refresh is idempotent for a date by its nature: it raises
@@ -24,7 +25,8 @@ from tests.e2e.test_gateway import assert_problem, entry, key, register, today
 from tests.e2e.test_scoring_features import eventually
 from tests.support.keys import private_key, public_pem
 
-EXEMPT = {("post", "/api/v1/what-if"), ("post", "/api/v1/jobs/daily-refresh")}
+EXEMPT = {("post", "/api/v1/what-if"), ("post", "/api/v1/jobs/daily-refresh"), ("post", "/api/v1/teams/what-if"),
+          ("post", "/api/v1/assessments/{scheme_id}/what-if")}  # the scheme's what-if (issue 16) is a read too
 # The bulk import never took the header: each row's row_key is its idempotency key (README, bulk import).
 ROW_KEYED = {("post", "/api/v1/imports")}
 PROPOSAL = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,

@@ -147,6 +147,7 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
         "SHIJI_KAFKA_TOPIC": topic,
         "SHIJI_KAFKA_TOTALS_TOPIC": f"{topic}.totals",
         "SHIJI_KAFKA_WARNINGS_TOPIC": f"{topic}.warnings",
+        "SHIJI_KAFKA_CONSEQUENCES_TOPIC": f"{topic}.consequences",
         "SHIJI_KAFKA_PARTITIONS": str(partitions),
         "SHIJI_SCORING_CONSUMER_GROUP": f"scoring-{uuid.uuid4().hex[:8]}",
         "SHIJI_DOSSIER_PORT": str(ports["dossier"]),
