@@ -332,12 +332,13 @@ async def measure(args: argparse.Namespace) -> str:
     for _ in range(args.runs):
         dbs = PgDatabases(PG)
         try:
-            append["store"].append(await append_rates.shiji_store(dbs, args.seconds))
-            append["service"].append(await append_rates.shiji_service(dbs, args.seconds))
+            # Each measurement is (events per second, client CPU per event): the rate is what is compared here.
+            append["store"].append((await append_rates.shiji_store(dbs, args.seconds))[0])
+            append["service"].append((await append_rates.shiji_service(dbs, args.seconds))[0])
             es_url = await dbs.create()
-            append["eventsourcing"].append(await asyncio.to_thread(append_rates.eventsourcing_library,
-                                                                   es_url.rsplit("/", 1)[1], args.seconds))
-            append["copy"].append(await append_rates.copy_ceiling(dbs, 200_000))
+            append["eventsourcing"].append((await asyncio.to_thread(append_rates.eventsourcing_library,
+                                                                    es_url.rsplit("/", 1)[1], args.seconds))[0])
+            append["copy"].append((await append_rates.copy_ceiling(dbs, 200_000))[0])
         finally:
             await dbs.drop_all()
         print("append rates:", {k: round(v[-1]) for k, v in append.items()}, flush=True)
