@@ -14,8 +14,9 @@ burst of reads after an input computes the year once, not once per read.
 A kept year is some hundred thousand small objects. The cycle collector's full passes walk every tracked object,
 so with a year kept each of them took tens of milliseconds and made the reads' p99. Once a year is kept, the heap
 is frozen (``gc.freeze``): what is alive then is left out of later passes and is still freed by reference counting
-when it goes (results hold no cycles). The cost: cyclic garbage alive at that moment is not collected; a freeze
-happens only on a miss, after an input of the scheme.
+when it goes (results hold no cycles). A full collection runs just before, so cyclic garbage alive at that moment
+is freed first rather than frozen for good (a long-running service misses after every input of a scheme); its
+cost is paid on a miss, which computes a whole year anyway.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class ComputedYears(Generic[T]):
             self._kept[key] = value
             while len(self._kept) > self.capacity:
                 self._kept.popitem(last=False)
+            gc.collect()
             gc.freeze()
             return value
 
