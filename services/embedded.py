@@ -92,7 +92,7 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
     gateway = create_gateway(
-        GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
+        GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring", timezone=timezone),
         verifier=TokenVerifier(public_pem),
         dossier_transport=httpx.ASGITransport(app=dossier),
         scoring_transport=httpx.ASGITransport(app=scoring),

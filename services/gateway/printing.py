@@ -40,7 +40,7 @@ async def head(gw: Gateway, cadre_id: str, caller: Principal, request: Request, 
     """The cadre's stream version and chain hash as known at ``known_at``."""
     events = (await _json(gw, f"/v1/cadres/{cadre_id}/events", caller, request, known_at=known_at))["events"]
     last = events[-1] if events else {"version": 0, "hash": None}
-    return pdf.Head(last["version"], last["hash"], known_at)
+    return pdf.Head(last["version"], last["hash"], known_at, gw.timezone)
 
 
 async def unit_name(gw: Gateway, unit_id: str | None, caller: Principal, request: Request) -> str | None:
@@ -91,7 +91,7 @@ async def assessment_form_answer(gw: Gateway, cadre_id: str, year: int, known_at
         return refused.response
     if not as_pdf:
         return json_response(form)
-    content = await anyio.to_thread.run_sync(pdf.registration_form_pdf, form)
+    content = await anyio.to_thread.run_sync(pdf.registration_form_pdf, form, gw.timezone)
     return pdf_response(content, f"assessment-form-{cadre_id}-{year}.pdf")
 
 
