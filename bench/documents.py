@@ -1,0 +1,252 @@
+"""Paper and spreadsheets at city size (issue 18), on the production wiring (three ``shiji serve`` processes).
+
+``bench/run documents`` (PostgreSQL and Kafka up):
+
+1. a generated city (``shiji demo generate``, ``--cadres``, default the city's 68,553, with its fewest events:
+   a registration, a post and six years of grades each) imported with ``shiji import`` while the services run,
+   and waited for until every event is published and scored (``bench.city.import_city``);
+2. one appraisal sheet as PDF at the gateway, one request after another: p50/p99 (the JSON sheet beside it);
+3. the whole city's screening as XLSX at the gateway (``GET /screenings?unit=city``, every cadre one row): seconds
+   and the gateway's peak resident memory while it answers (sampled every 20 ms from /proc), beside the same
+   screening as JSON; the workbook's rows are read back to count them;
+4. the same rows of ``record_entry`` imported through the gateway as CSV and as XLSX (a workbook as a clerk fills
+   it: numbers as numbers, dates as dates), alternately, each run with its own row keys so every row is recorded:
+   rows per second, the median of ``--runs``.
+
+The gateway's upstream timeout is raised for the run (a city's screening takes scoring longer than the default
+10 s) and its rate limit lifted (one bench client is one subject). The section is printed and written into
+``bench/RESULTS.md`` between the ``documents`` markers (``--no-write`` to leave it). Every database and topic the
+run made is dropped at its end (``tests.support.production``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime as dt
+import io
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import xlsxwriter
+
+from bench.city import KAFKA, PG, import_city, maintain
+from bench.machine import machine, median, percentile
+from shared.documents.xlsx import XLSX, read_sheet
+from tests.support.production import ProductionSystem, production_system
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+BEGIN, END = "<!-- bench/run documents: begin -->", "<!-- bench/run documents: end -->"
+CITY_CADRES = 68_553
+EXTRA_ENV = {"SHIJI_GATEWAY_RATE_LIMIT_PER_S": "1000000", "SHIJI_GATEWAY_RATE_LIMIT_BURST": "1000000",
+             "SHIJI_GATEWAY_UPSTREAM_TIMEOUT_S": "600"}
+YEAR = dt.date.today().year - 1
+COLUMNS = ["operation", "row_key", "cadre_id", "kind", "category", "title", "points", "effective_date",
+           "basis.reason", "basis.document"]
+
+
+class PeakMemory:
+    """The peak resident memory (MiB) of process ``pid`` while the ``with`` block runs, sampled every 20 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+
+    def _rss(self) -> float:
+        with open(f"/proc/{self.pid}/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> PeakMemory:
+        self.before = self.peak = self._rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+async def cadre_ids(client: httpx.AsyncClient, headers: dict[str, str], wanted: int) -> list[str]:
+    ids, cursor = [], None
+    while len(ids) < wanted:
+        page = (await client.get("/api/v1/cadres", params={"unit": "city", "limit": 500,
+                                                           **({"cursor": cursor} if cursor else {})},
+                                 headers=headers)).json()
+        ids += [c["cadre_id"] for c in page["cadres"]]
+        if not (cursor := page["next"]):
+            break
+    return ids[:wanted]
+
+
+async def pdf_latency(client: httpx.AsyncClient, headers: dict[str, str], cadre_id: str,
+                      requests: int) -> dict[str, Any]:
+    path, params = f"/api/v1/cadres/{cadre_id}/appraisal-sheet", {"year": YEAR}
+    timings: dict[str, list[float]] = {"pdf": [], "json": []}
+    size = 0
+    for accept in ("pdf", "json"):
+        for n in range(requests + 3):  # three to warm up
+            started = time.perf_counter()
+            r = await client.get(path, params=params, headers={**headers, "Accept": f"application/{accept}"})
+            elapsed = (time.perf_counter() - started) * 1000
+            assert r.status_code == 200, r.text[:300]
+            if n >= 3:
+                timings[accept].append(elapsed)
+            size = len(r.content) if accept == "pdf" else size
+    return {"p50": median(timings["pdf"]), "p99": percentile(timings["pdf"], 99), "bytes": size,
+            "json_p50": median(timings["json"]), "json_p99": percentile(timings["json"], 99)}
+
+
+async def city_screening(system: ProductionSystem, client: httpx.AsyncClient,
+                         headers: dict[str, str]) -> dict[str, Any]:
+    pid = system.processes["gateway"].pid
+    out: dict[str, Any] = {}
+    for media in (XLSX, "application/json"):  # the workbook first: the JSON's allocations do not inflate it
+        with PeakMemory(pid) as memory:
+            started = time.perf_counter()
+            r = await client.get("/api/v1/screenings", params={"unit": "city"}, headers={**headers, "Accept": media},
+                                 timeout=900)
+            seconds = time.perf_counter() - started
+        assert r.status_code == 200 and r.headers["content-type"] == media, r.text[:300]
+        key = "xlsx" if media == XLSX else "json"
+        out[key] = {"seconds": seconds, "bytes": len(r.content), "rss_before": memory.before, "rss_peak": memory.peak}
+        if media == XLSX:
+            out[key]["rows"] = len(read_sheet(r.content)) - 1
+        else:
+            body = r.json()
+            out[key]["rows"] = len(body["eligible"]) + len(body["ineligible"]) + len(body["undetermined"])
+    return out
+
+
+def import_rows(ids: list[str], rows: int, tag: str) -> list[list[Any]]:
+    return [["record_entry", f"{tag}-{n}", ids[n % len(ids)], "positive", "honour", f"表格导入第{n}项", 1 + n % 4,
+             dt.date(YEAR, n % 12 + 1, 10), "季度考核认定", f"示组字〔{YEAR}〕{n}号"] for n in range(rows)]
+
+
+def as_csv(rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in rows])
+    return out.getvalue().encode()
+
+
+def as_xlsx(rows: list[list[Any]]) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet, day = book.add_worksheet(), book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, COLUMNS)
+    for n, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(n, c, dt.datetime.combine(value, dt.time()), day)
+            else:
+                sheet.write(n, c, value)
+    book.close()
+    return out.getvalue()
+
+
+async def import_rates(client: httpx.AsyncClient, headers: dict[str, str], ids: list[str], rows: int,
+                       runs: int) -> dict[str, list[float]]:
+    rates: dict[str, list[float]] = {"csv": [], "xlsx": []}
+    for _ in range(runs):
+        for kind, media, encode in (("csv", "text/csv", as_csv), ("xlsx", XLSX, as_xlsx)):
+            content = encode(import_rows(ids, rows, f"bench-{kind}-{uuid.uuid4().hex[:8]}"))
+            started = time.perf_counter()
+            r = await client.post("/api/v1/imports", content=content, timeout=900,
+                                  headers={**headers, "Content-Type": media, "Accept": "application/json"})
+            seconds = time.perf_counter() - started
+            report = r.json()
+            assert r.status_code == 200 and report["recorded"] == rows, r.text[:500]
+            rates[kind].append(rows / seconds)
+    return rates
+
+
+async def measure(args: argparse.Namespace) -> str:
+    print(f"machine: {machine()}", flush=True)
+    began = time.perf_counter()
+    async with production_system(PG, KAFKA, extra_env=EXTRA_ENV) as system:
+        headers = {"Authorization": f"Bearer {system.token(unit='city')}"}
+        events = args.events or args.cadres * 15 + 1_000
+        with tempfile.TemporaryDirectory() as tmp:
+            city = await import_city(system, args.cadres, events, Path(tmp))
+        print("import:", city, flush=True)
+        await maintain(system)
+        async with httpx.AsyncClient(base_url=system.gateway_url, timeout=120) as client:
+            ids = await cadre_ids(client, headers, max(args.import_cadres, 1))
+            sheet = await pdf_latency(client, headers, ids[0], args.pdf_requests)
+            print("pdf:", sheet, flush=True)
+            screening = await city_screening(system, client, headers)
+            print("screening:", screening, flush=True)
+            rates = await import_rates(client, headers, ids, args.import_rows, args.runs)
+            print("import rates:", rates, flush=True)
+    minutes = (time.perf_counter() - began) / 60
+    return report(args, city, sheet, screening, rates, minutes)
+
+
+def report(args: argparse.Namespace, city: dict, sheet: dict, screening: dict, rates: dict, minutes: float) -> str:
+    x, j = screening["xlsx"], screening["json"]
+    csv_rate, xlsx_rate = median(rates["csv"]), median(rates["xlsx"])
+    lines = [
+        f"Machine: {machine()}", "",
+        f"Scale: {args.cadres:,} cadres ({'the city' if args.cadres == CITY_CADRES else 'a slice'}), "
+        f"{city['events']:,.0f} events imported with `shiji import` and scored ({city['scored_s']:.0f} s); "
+        f"whole run {minutes:.1f} min.", "",
+        "| figure | measured |", "|---|---|",
+        f"| one appraisal sheet as PDF at the gateway, {args.pdf_requests} requests one after another "
+        f"({sheet['bytes'] / 1024:.0f} kB) | p50 **{sheet['p50']:.0f} ms**, p99 **{sheet['p99']:.0f} ms** |",
+        f"| the same sheet as JSON | p50 {sheet['json_p50']:.0f} ms, p99 {sheet['json_p99']:.0f} ms |",
+        f"| the city's screening as XLSX at the gateway ({x['rows']:,} rows, {x['bytes'] / 2**20:.1f} MiB) | "
+        f"**{x['seconds']:.1f} s**; gateway resident memory {x['rss_before']:.0f} → peak **{x['rss_peak']:.0f} MiB** |",
+        f"| the same screening as JSON ({j['rows']:,} cadres, {j['bytes'] / 2**20:.1f} MiB) | {j['seconds']:.1f} s; "
+        f"gateway {j['rss_before']:.0f} → peak {j['rss_peak']:.0f} MiB |",
+        f"| bulk import through the gateway, {args.import_rows:,} `record_entry` rows as CSV | "
+        f"**{csv_rate:,.0f} rows/s** |",
+        f"| the same rows as an XLSX workbook | **{xlsx_rate:,.0f} rows/s** = {xlsx_rate / csv_rate:.2f}× CSV |",
+        "",
+        "Runs (rows/s): CSV " + " / ".join(f"{r:,.0f}" for r in rates["csv"]) + "; XLSX "
+        + " / ".join(f"{r:,.0f}" for r in rates["xlsx"]) + ".",
+    ]
+    return "\n".join(lines)
+
+
+def write_results(section: str, command: str) -> None:
+    text = RESULTS.read_text(encoding="utf-8")
+    block = (f"{BEGIN}\n### One run of `{command}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n\n"
+             f"{section}\n{END}")
+    if BEGIN in text:
+        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cadres", type=int, default=CITY_CADRES)
+    parser.add_argument("--events", type=int, default=0, help="default: the fewest the cadres take (15 each)")
+    parser.add_argument("--pdf-requests", type=int, default=100)
+    parser.add_argument("--import-rows", type=int, default=2_000)
+    parser.add_argument("--import-cadres", type=int, default=500, help="the cadres the imported rows name")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args()
+    section = asyncio.run(measure(args))
+    print(section)
+    if not args.no_write:
+        write_results(section, "bench/run documents " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
