@@ -8,14 +8,15 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
-from services.gateway.deps import PREFIX, Caller, GatewayDep
+from services.gateway.deps import Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.negotiation import negotiated_router
 from services.gateway.params import AsOf, KnownAt
 from shared.answers.assessments import AssessmentResults, SubjectResult
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS), tags=["assessments"])
 SchemeId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)]
 SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=100)]

@@ -8,14 +8,15 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, Caller, GatewayDep, UnitId
+from services.gateway.deps import MAX_PAGE, Caller, GatewayDep, UnitId
 from services.gateway.docs import NO_CONTROL_CHARACTERS, READ_ERRORS, responses
+from services.gateway.negotiation import negotiated_router
 from services.gateway.policy import Relation, allowed
 from shared.answers import CadreList, Tasks
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
