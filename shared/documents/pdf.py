@@ -18,7 +18,16 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from shared.documents.labels import ANNUAL_GRADE, APPRAISAL_LEVEL, KIND, QUARTER, RATER_GROUP, name_of, points
+from shared.documents.labels import (
+    ANNUAL_GRADE,
+    APPRAISAL_LEVEL,
+    COMPONENT_STATUS,
+    KIND,
+    QUARTER,
+    RATER_GROUP,
+    name_of,
+    points,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRADE_ORDER = tuple(ANNUAL_GRADE)
@@ -128,7 +137,20 @@ def registration_form_context(form: dict[str, Any], timezone: str = "Asia/Shangh
             "tallies": tallies, "scores": scores,
             "appraisal_level": name_of(APPRAISAL_LEVEL, assessment.get("appraisal_level")) or "未鉴定",
             "annual_grade": name_of(ANNUAL_GRADE, assessment.get("annual_grade")) or "未评定",
-            "vetoes": [f"{v['reason']}（{v['document']}）" for v in assessment.get("vetoes", [])], **_footer(head)}
+            "vetoes": [f"{v['reason']}（{v['document']}）" for v in assessment.get("vetoes", [])],
+            "composite": _composite(form.get("composite")), **_footer(head)}
+
+
+def _composite(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The composite under a scheme as the form prints it: each component's weight, score and share."""
+    if not result:
+        return None
+    rows = [{"name": c["name"], "weight": c["weight"], "score": c["score"] or "—", "contribution": c["contribution"] or "—",
+             "status": name_of(COMPONENT_STATUS, c["status"])} for c in result["components"]]
+    return {"heading": f"综合考评（{result['scheme_id']}，第 {result['version']} 版）", "rows": rows,
+            "composite": result["composite"] or "无法计算（缺少必需数据）",
+            "calculated": name_of(ANNUAL_GRADE, result["calculated"]) or "—",
+            "proposed": name_of(ANNUAL_GRADE, result["proposed"]) or "—"}
 
 
 def _footer(head: Head) -> dict[str, Any]:

@@ -229,7 +229,8 @@ async def test_the_spec_states_each_media_type_each_operation_answers(system: Sy
     def answers(path: str, method: str = "get") -> set[str]:
         return set(spec[path][method]["responses"]["200"]["content"])
 
-    for path in ("/units", "/screenings", "/rankings", "/warnings", "/access-log", "/imports/template"):
+    for path in ("/units", "/cadres", "/tasks", "/screenings", "/rankings", "/warnings", "/access-log",
+                 "/assessments/{scheme_id}/results", "/imports/template"):
         assert answers(f"/api/v1{path}") == {"application/json", XLSX}, path
     for path in ("/cadres/{cadre_id}/appraisal-sheet", "/cadres/{cadre_id}/assessment-form"):
         assert answers(f"/api/v1{path}") == {"application/json", "application/pdf"}, path

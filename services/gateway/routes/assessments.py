@@ -12,9 +12,10 @@ from fastapi import Path, Query, Request, Response
 
 from services.gateway.deps import Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
-from services.gateway.negotiation import negotiated_router
+from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
 from shared.answers.assessments import AssessmentResults, SubjectResult
+from shared.documents import lists
 
 router = negotiated_router()
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS), tags=["assessments"])
@@ -31,17 +32,24 @@ async def _authorized(gw: GatewayDep, caller: Caller, request: Request) -> None:
     gw.guard.enforce(caller, "read_assessment", reach.top_level_relations(), None)
 
 
-@get_read("/assessments/{scheme_id}/results", response_model=AssessmentResults, description=AS_OF,
-          summary="A scheme's results for a year: composites, proposed and decided grades, ranks within each class "
-                  "and the two ends")
+@router.get("/assessments/{scheme_id}/results", response_model=AssessmentResults, tags=["assessments"],
+            responses=answering(responses(READ_ERRORS), XLSX), description=AS_OF + (
+                " `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the results "
+                "as a workbook, one row a subject."),
+            summary="A scheme's results for a year: composites, proposed and decided grades, ranks within each class "
+                    "and the two ends")
 async def assessment_results(scheme_id: SchemeId, year: Year, caller: Caller, request: Request, gw: GatewayDep,
                              unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
                              as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         await _authorized(gw, caller, request)
-        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/results", caller, request,
-                                     {"year": year, "class": unit_class, "as_of": as_of, "known_at": known_at})
-    return await gw.audited(caller, request, "assessment_results", None, work)
+        answer = await gw.from_scoring(f"/v1/assessments/{scheme_id}/results", caller, request,
+                                       {"year": year, "class": unit_class, "as_of": as_of, "known_at": known_at})
+        return answer if media != XLSX else await xlsx_answer(lists.ASSESSMENT_RESULTS,
+                                                              f"assessment-{scheme_id}-{year}.xlsx", answer)
+    return await gw.audited(caller, request, action("assessment_results", media), None, work)
 
 
 @get_read("/assessments/{scheme_id}/subjects/{subject_id}", response_model=SubjectResult, description=AS_OF,

@@ -30,10 +30,14 @@ HASH_PATTERN = r"^[a-z0-9]{1,20}:[0-9a-fA-F]{16,128}$"
             responses=answering(responses(READ_ERRORS), PDF),
             summary="The annual assessment's registration form (年度考核登记表); `Accept: application/pdf` prints it")
 async def assessment_form(cadre_id: CadreId, caller: Caller, request: Request, gw: GatewayDep,
-                          year: Annotated[int, Query(ge=1949, le=2199)], known_at: KnownAt = None) -> Response:
+                          year: Annotated[int, Query(ge=1949, le=2199)], known_at: KnownAt = None,
+                          scheme: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100, description=(
+                              "a cadre assessment scheme (综合考评方案): the form adds the cadre's composite under it "
+                              "with its components (民主测评, 平时考核 …); for those who read the assessment's "
+                              "results"))] = None) -> Response:
     media = wanted(request, PDF)
     return await gw.cadre_read(action("assessment_form", media), cadre_id, caller, request, functools.partial(
-        printing.assessment_form_answer, gw, str(cadre_id), year, known_at, caller, request, media == PDF))
+        printing.assessment_form_answer, gw, str(cadre_id), year, known_at, caller, request, media == PDF, scheme))
 
 
 @router.get("/cadres/{cadre_id}/printed-hash", tags=["cadres"], response_model=PrintedHash,
