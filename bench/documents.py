@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import xlsxwriter
 
 from bench.city import KAFKA, PG, maintain, metric_sum, shiji, wait_until
-from bench.machine import machine, median, percentile
+from bench.machine import machine, median, percentile, replace_section
 from services.demo_city import CityShape, write_ndjson
 from shared.documents.xlsx import XLSX, read_sheet
 from tests.support.production import ProductionSystem, production_system
+from tests.support.workbooks import workbook
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 BEGIN, END = "<!-- bench/run documents: begin -->", "<!-- bench/run documents: end -->"
@@ -162,18 +162,7 @@ def as_csv(rows: list[list[Any]]) -> bytes:
 
 
 def as_xlsx(rows: list[list[Any]]) -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet, day = book.add_worksheet(), book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, COLUMNS)
-    for n, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, dt.date):
-                sheet.write_datetime(n, c, dt.datetime.combine(value, dt.time()), day)
-            else:
-                sheet.write(n, c, value)
-    book.close()
-    return out.getvalue()
+    return workbook(COLUMNS, rows)
 
 
 async def import_rates(client: httpx.AsyncClient, headers: dict[str, str], ids: list[str], rows: int,
@@ -245,14 +234,8 @@ def report(args: argparse.Namespace, city: dict, sheet: dict, screening: dict, r
 
 
 def write_results(section: str, command: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8")
-    block = (f"{BEGIN}\n### One run of `{command}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n\n"
-             f"{section}\n{END}")
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section(RESULTS, BEGIN, END, f"### One run of `{command}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)"
+                    f"\n\n{section}")
 
 
 def main() -> None:

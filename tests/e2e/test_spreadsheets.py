@@ -11,12 +11,12 @@ import uuid
 import zipfile
 from typing import Any
 
-import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from tests.e2e.conftest import System
 from tests.e2e.test_documents import YEAR, post
 from tests.e2e.test_gateway import event_count, register, score_when
+from tests.support.workbooks import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AS_XLSX = {"Accept": XLSX}
@@ -144,22 +144,6 @@ async def test_a_workbook_keeps_the_roles_and_jurisdiction_of_its_list(system: S
                                                                **AS_XLSX})
     assert {r[0] for r in sheet_of(narrow.content)[1:]} == {"e2e-county", system.unit_id} < {
         u["unit_id"] for u in units["units"]}
-
-
-def workbook(header: list[str], rows: list[list[Any]]) -> bytes:
-    """A workbook as a clerk fills it in: numbers as numbers, dates as dates, the rest as text."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet, day = book.add_worksheet(), book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, header)
-    for n, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, dt.date):
-                sheet.write_datetime(n, c, dt.datetime.combine(value, dt.time()), day)
-            elif value not in ("", None):
-                sheet.write(n, c, value)
-    book.close()
-    return out.getvalue()
 
 
 async def upload(system: System, content: bytes, accept: str = "application/json"):
