@@ -14,6 +14,11 @@
    it: numbers as numbers, dates as dates), alternately, each run with its own row keys so every row is recorded:
    rows per second, the median of ``--runs``.
 
+``--workbook-only`` measures the gateway's own part of the screening's workbook without servers: a city's screening
+answer (68,553 generated rows, the JSON the gateway gets from scoring) turned into the workbook by the gateway's
+code (``negotiation.xlsx_answer``), in this process: wall and CPU seconds, and the resident memory it took. On a
+shared machine the CPU seconds are the figure to compare: wall time there is mostly waiting for a core.
+
 The gateway's upstream timeout is raised for the run (a city's screening takes scoring longer than the default
 10 s) and its rate limit lifted (one bench client is one subject). The section is printed and written into
 ``bench/RESULTS.md`` between the ``documents`` markers (``--no-write`` to leave it). Every database and topic the
@@ -28,6 +33,8 @@ import csv
 import datetime as dt
 import io
 import json
+import random
+import resource
 import sys
 import tempfile
 import threading
@@ -181,6 +188,39 @@ async def import_rates(client: httpx.AsyncClient, headers: dict[str, str], ids: 
     return rates
 
 
+async def workbook_only(cadres: int) -> str:
+    from fastapi import Response
+
+    from services.gateway.negotiation import xlsx_answer
+    from shared.documents import lists
+
+    rng = random.Random(1)
+    answer: dict[str, Any] = {"unit": "city", "as_of": dt.date.today().isoformat(), "eligible": [], "ineligible": [],
+                              "undetermined": []}
+    for _ in range(cadres):
+        cadre_id, r = str(uuid.UUID(int=rng.getrandbits(128))), rng.random()
+        if r < 0.5:
+            answer["eligible"].append(cadre_id)
+        elif r < 0.8:
+            answer["ineligible"].append({"cadre_id": cadre_id, "excluded_by": ["years_in_post_min",
+                                                                                "mass_satisfaction_min"][:rng.randint(1, 2)]})
+        else:
+            answer["undetermined"].append({"cadre_id": cadre_id, "unknown": ["mass_satisfaction_min"]})
+    body = json.dumps(answer).encode()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wall, cpu = time.perf_counter(), time.process_time()
+    made = await xlsx_answer(lists.SCREENINGS, "screenings.xlsx", Response(body, media_type="application/json"))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    path = Path(made.path)
+    size, rows = path.stat().st_size, len(read_sheet(path.read_bytes())) - 1
+    path.unlink()
+    return (f"Machine: {machine()}\n\n| figure | measured |\n|---|---|\n"
+            f"| a city's screening answer ({len(body) / 2**20:.1f} MiB of JSON) made into its workbook by the gateway's "
+            f"code, in one process ({rows:,} rows, {size / 2**20:.1f} MiB) | {cpu:.2f} s CPU ({wall:.1f} s wall); "
+            f"peak resident memory {before:.0f} → {after:.0f} MiB |")
+
+
 async def measure(args: argparse.Namespace) -> str:
     print(f"machine: {machine()}", flush=True)
     began = time.perf_counter()
@@ -248,7 +288,12 @@ def main() -> None:
     parser.add_argument("--import-cadres", type=int, default=500, help="the cadres the imported rows name")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    parser.add_argument("--workbook-only", action="store_true", help="only the workbook of a city's screening, "
+                                                                     "in this process, no servers (printed)")
     args = parser.parse_args()
+    if args.workbook_only:
+        print(asyncio.run(workbook_only(args.cadres)))
+        return
     section = asyncio.run(measure(args))
     print(section)
     if not args.no_write:

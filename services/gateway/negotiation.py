@@ -107,7 +107,7 @@ async def xlsx_answer(table: Table, filename: str, first: Response,
     try:
         answer = json.loads(first.body)
         while True:
-            await anyio.to_thread.run_sync(writer.write, list(table.rows(answer)))
+            await anyio.to_thread.run_sync(writer.write, table.rows(answer))  # rows made as written
             if next_page is None or not answer.get("next"):
                 break
             page = await next_page(answer["next"])
