@@ -51,7 +51,7 @@ import httpx
 
 from bench import append_rates, kafka_clients
 from bench.http import RawClient
-from bench.machine import machine, median, percentile
+from bench.machine import machine, median, percentile, replace_section
 from tests.conftest import PgDatabases
 from tests.support.load import entry_body, register_cadres
 from tests.support.production import ProductionSystem, production_system
@@ -472,14 +472,8 @@ async def measure(args: argparse.Namespace) -> str:
 
 
 def write_results(section: str, command: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8")
-    block = (f"{BEGIN}\n## City scale, one run of `{command}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n\n"
-             f"{section}\n{END}")
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_section(RESULTS, BEGIN, END, f"## City scale, one run of `{command}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} "
+                    f"UTC)\n\n{section}")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+from pathlib import Path
 
 
 def machine() -> str:
@@ -26,3 +27,14 @@ def median(values: list[float]) -> float:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def replace_section(results: Path, begin: str, end: str, block: str) -> None:
+    """Put ``block`` between the ``begin`` and ``end`` markers of ``results`` (bench/RESULTS.md), or at its end."""
+    text = results.read_text(encoding="utf-8")
+    marked = f"{begin}\n{block}\n{end}"
+    if begin in text:
+        text = text[:text.index(begin)] + marked + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + marked + "\n"
+    results.write_text(text, encoding="utf-8")

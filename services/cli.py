@@ -225,9 +225,14 @@ def parser() -> argparse.ArgumentParser:
     checksum.add_argument("--database-url", default=None, help="another scoring database (default: the configured one)")
     checksum.set_defaults(func=cmd_checksum)
 
-    verify = sub.add_parser("verify", help="check every stream's hash chain; name the first broken event of each")
+    verify = sub.add_parser("verify", help="check every stream's hash chain; name the first broken event of each. "
+                                           "With --cadre and --hash: whether a hash printed on a form is the "
+                                           "cadre's record as of that version")
     verify.add_argument("--data-dir", type=Path, default=None,
                         help="an embedded instance's data dir (default: SHIJI_DOSSIER_DATABASE_URL)")
+    verify.add_argument("--cadre", default=None, help="the cadre id printed on the form (干部编号)")
+    verify.add_argument("--hash", default=None, help="the chain hash printed in the form's footer (链哈希 sm3:…)")
+    verify.add_argument("--version", type=int, default=None, help="the version printed beside it (档案版本 vN)")
     verify.set_defaults(func=cmd_verify)
 
     demo = sub.add_parser("demo", help="demo data")

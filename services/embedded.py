@@ -100,7 +100,7 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
     gateway = create_gateway(
-        GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
+        GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring", timezone=timezone),
         verifier=TokenVerifier(public_pem),
         signer=signer,
         dossier_transport=httpx.ASGITransport(app=dossier),

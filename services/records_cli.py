@@ -35,6 +35,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from shared.db import sqlite_url
 
     url = sqlite_url(args.data_dir / "dossier.db") if args.data_dir else DossierSettings().database_url
+    if args.cadre or args.hash:
+        from services.verify_printed import verify_printed
+
+        if not (args.cadre and args.hash):
+            print("a printed form is checked by its cadre id and its hash: give --cadre and --hash", file=sys.stderr)
+            return 2
+        return asyncio.run(verify_printed(url, args.cadre, args.hash, args.version))
     return asyncio.run(_verify(url))
 
 

@@ -68,6 +68,7 @@ class Gateway:
     scoring: Upstream
     guard: Guard
     freshness: Freshness  # the wait of a read that asks for ``min_position``
+    timezone: str = "Asia/Shanghai"  # where a printed form's moment is stated (its 截至 line)
 
     async def audited(self, caller: Principal, request: Request, what: str, cadre_id: str | None,
                       work: Callable[[], Awaitable[Response]]) -> Response:

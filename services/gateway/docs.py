@@ -47,6 +47,10 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
                                                        rule="role_permission")),
     404: ("No such object, or not within the caller's reach", _example(404, "not-found", "No such resource",
                                                                        rule="object_visible")),
+    406: ("`Accept` allows none of the media types this read answers (its 200 lists them)",
+          _example(406, "not-acceptable", "Not Acceptable", rule="acceptable_media_type",
+                   detail="this read answers application/json; Accept allows none of them",
+                   offered=["application/json"])),
     409: ("The record's state does not allow it", _example(409, "report-submitted", "the report is not submitted",
                                                           rule="report_submitted")),
     412: ("If-Match names a stale version", _example(412, "version-mismatch", "The dossier changed since you read it",
@@ -61,7 +65,7 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
                                                                   "The dossier service is unavailable")),
 }
 
-READ_ERRORS = (401, 403, 404, 422, 429, 503)
+READ_ERRORS = (401, 403, 404, 406, 422, 429, 503)
 WRITE_ERRORS = (401, 403, 404, 409, 413, 422, 429, 503)
 CONDITIONAL_ERRORS = (*WRITE_ERRORS, 412)
 

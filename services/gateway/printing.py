@@ -19,6 +19,7 @@ from services.gateway.deps import Gateway
 from services.gateway.negotiation import pdf_response
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.documents import pdf
+from shared.documents.labels import COMPONENT, name_of
 from shared.problems import Problem
 
 
@@ -40,7 +41,7 @@ async def head(gw: Gateway, cadre_id: str, caller: Principal, request: Request, 
     """The cadre's stream version and chain hash as known at ``known_at``."""
     events = (await _json(gw, f"/v1/cadres/{cadre_id}/events", caller, request, known_at=known_at))["events"]
     last = events[-1] if events else {"version": 0, "hash": None}
-    return pdf.Head(last["version"], last["hash"], known_at)
+    return pdf.Head(last["version"], last["hash"], known_at, gw.timezone)
 
 
 async def unit_name(gw: Gateway, unit_id: str | None, caller: Principal, request: Request) -> str | None:
@@ -67,7 +68,7 @@ async def appraisal_sheet_pdf(gw: Gateway, cadre_id: str, caller: Principal, req
 
 
 async def assessment_form(gw: Gateway, cadre_id: str, year: int, known_at: dt.datetime | None, caller: Principal,
-                          request: Request) -> dict[str, Any]:
+                          request: Request, scheme: str | None = None) -> dict[str, Any]:
     """The registration form's data (shared.answers.AssessmentForm); raises ``Refused``."""
     dossier = await _json(gw, f"/v1/cadres/{cadre_id}/dossier", caller, request, known_at=known_at)
     sealed = await head(gw, cadre_id, caller, request, dossier["known_at"])
@@ -80,18 +81,41 @@ async def assessment_form(gw: Gateway, cadre_id: str, year: int, known_at: dt.da
             "hash": sealed.hash, "basics": dossier["basics"],
             "unit_name": await unit_name(gw, dossier["basics"].get("unit_id"), caller, request),
             "post": pdf.current_post(dossier["posts"]),
-            "summary": summary, "assessment": assessment}
+            "summary": summary, "assessment": assessment,
+            "composite": await composite(gw, scheme, cadre_id, year, dossier["known_at"], caller, request)}
+
+
+async def composite(gw: Gateway, scheme: str | None, cadre_id: str, year: int, known_at: str, caller: Principal,
+                    request: Request) -> dict[str, Any] | None:
+    """The cadre's result under ``scheme`` as known at the form's moment (None without a scheme): an assessment
+    read, so only for those who may read the assessment's results; raises ``Refused`` or ``Problem``."""
+    if scheme is None:
+        return None
+    gw.guard.require_role(caller, "read_assessment")
+    gw.guard.enforce(caller, "read_assessment", (await gw.guard.reach(caller, request)).top_level_relations(), None)
+    answer = await gw.scoring.call("GET", f"/v1/assessments/{scheme}/subjects/{cadre_id}", principal=caller,
+                                   request=request, params=as_query({"year": year, "known_at": known_at}))
+    if answer.status_code != 200:
+        raise Refused(relay_response(answer, request))
+    result = answer.json()
+    return {"scheme_id": result["scheme_id"], "version": result["version"], "status": result["status"],
+            "composite": result["composite"], "calculated": result["proposal"]["calculated"],
+            "proposed": result["proposal"]["proposed"],
+            "components": [{"component_id": c["component_id"], "name": name_of(COMPONENT, c["component_id"]),
+                            "weight": c["weight"], "score": c["score"], "contribution": c["contribution"],
+                            "status": c["status"]} for c in result["components"]]}
 
 
 async def assessment_form_answer(gw: Gateway, cadre_id: str, year: int, known_at: dt.datetime | None,
-                                 caller: Principal, request: Request, as_pdf: bool) -> Response:
+                                 caller: Principal, request: Request, as_pdf: bool, scheme: str | None = None
+                                 ) -> Response:
     try:
-        form = await assessment_form(gw, cadre_id, year, known_at, caller, request)
+        form = await assessment_form(gw, cadre_id, year, known_at, caller, request, scheme)
     except Refused as refused:
         return refused.response
     if not as_pdf:
         return json_response(form)
-    content = await anyio.to_thread.run_sync(pdf.registration_form_pdf, form)
+    content = await anyio.to_thread.run_sync(pdf.registration_form_pdf, form, gw.timezone)
     return pdf_response(content, f"assessment-form-{cadre_id}-{year}.pdf")
 
 

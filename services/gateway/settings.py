@@ -1,6 +1,7 @@
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.gateway.body_limit import DEFAULT_MAX_BODY_BYTES
@@ -33,6 +34,8 @@ class GatewaySettings(ServiceSettings):
                                                             "to dossier and scoring with; `shiji serve gateway` "
                                                             "refuses to start without it (docs/operations.md, "
                                                             "'Service identity')")
+    timezone: str = Field("Asia/Shanghai", description="the time zone a printed form states its moment in (截至 "
+                                                       "date and minute), an IANA name")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
     min_position_wait_s: float = Field(5.0, ge=0, le=60, description="how long a read that asks for "
                                        "`min_position` waits for scoring to reflect it before answering 503")
@@ -45,6 +48,15 @@ class GatewaySettings(ServiceSettings):
     import_max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024,
                                        description="larger bulk-import files (POST /api/v1/imports) are refused (413); "
                                                    "a city's migration goes through `shiji import` instead")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:  # an unknown name fails at start, not on the first printed form
+            ZoneInfo(name)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"not an IANA time zone: {name}") from exc
+        return name
 
 
 def verifier_from(settings: GatewaySettings):  # -> TokenVerifier (imported late: settings stay light)

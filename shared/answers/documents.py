@@ -16,6 +16,27 @@ _YEAR = {"year": 2025, "annual_grade": "competent", "appraisal_level": "good", "
          "vetoes": []}
 
 
+class FormComponent(Answer):
+    component_id: str
+    name: str = Field(description="as the form prints it (民主测评, 平时考核 …; the id where it has no name)")
+    weight: str
+    score: str | None
+    contribution: str | None
+    status: str
+
+
+class FormComposite(Answer):
+    """The cadre's result under a comprehensive assessment scheme (issue 16), as scoring explains it."""
+
+    scheme_id: str
+    version: int
+    status: str = Field(description="complete, or blocked (a required input is missing)")
+    composite: str | None
+    calculated: str | None = Field(description="the grade the composite reaches")
+    proposed: str | None = Field(description="the grade proposed after every rule")
+    components: list[FormComponent]
+
+
 class AssessmentForm(Answer):
     model_config = example({
         "cadre_id": ID, "year": 2025, "known_at": KNOWN_AT, "version": 25, "hash": HASH,
@@ -35,6 +56,8 @@ class AssessmentForm(Answer):
     post: Post | None = Field(description="the post held (the last one, when none is open)")
     summary: str | None = Field(description="the self-evaluation and the year's filed quarterly reports")
     assessment: YearAssessment | None = Field(description="the year's grade, level, tallies and scores, if recorded")
+    composite: FormComposite | None = Field(None, description="with `scheme`: the composite and its components "
+                                                              "(democratic evaluation, routine scores …)")
 
 
 class PrintedHash(Answer):

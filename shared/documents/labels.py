@@ -15,6 +15,17 @@ BAND = {"top": "前30%", "bottom": "后10%"}
 LEVEL = {"yellow": "黄色", "red": "红色"}
 STATUS = {"active": "生效", "cleared": "已解除"}
 OUTCOME = {"allowed": "允许", "refused": "拒绝", "failed": "失败"}
+# The grades of an assessment scheme's subjects (shared.assessment_scheme.GRADE_SCALES): a unit's, a team's, a cadre's.
+ASSESSMENT_GRADE = {"merit": "立功", "pass": "达标", "fail": "不达标", "good": "良好", "average": "一般", "poor": "较差",
+                    **ANNUAL_GRADE}
+# The usual components of a cadre's assessment scheme (their ids as the schemes name them, after the evaluations
+# of shared.assessment_events.EvaluationKind); a component of another id prints as its id.
+COMPONENT = {"work": "工作实绩", "superior": "上级评价", "department": "部门评价", "democratic": "民主测评",
+             "routine": "平时考核", "political_quality": "政治素质", "key_tasks": "重点任务"}
+COMPONENT_STATUS = {"scored": "已评分", "renormalised": "缺项，按其余权重折算", "counted_zero": "缺项，按零分计",
+                    "missing": "缺项", "blocked": "缺少必需数据"}
+RESULT_STATUS = {"complete": "已算出", "blocked": "缺少必需数据"}
+TASK = {"endorse_report": "审核季度报告", "verify_achievement": "核实工作实绩", "decide_appeal": "处理申诉"}
 QUARTER = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度"}
 
 

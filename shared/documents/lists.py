@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from shared.documents.labels import BAND, LEVEL, OUTCOME, STATUS, VERDICT
+from shared.documents.labels import (
+    ASSESSMENT_GRADE,
+    BAND,
+    LEADERSHIP,
+    LEVEL,
+    OUTCOME,
+    RESULT_STATUS,
+    STATUS,
+    TASK,
+    VERDICT,
+    name_of,
+)
 from shared.documents.xlsx import Column, Table
 
 
@@ -16,6 +27,24 @@ def _screening_rows(answer: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield {"cadre_id": row["cadre_id"], "verdict": "ineligible", "reasons": row["excluded_by"]}
     for row in answer["undetermined"]:
         yield {"cadre_id": row["cadre_id"], "verdict": "undetermined", "reasons": row["unknown"]}
+
+
+def _post(post: dict[str, Any]) -> str:
+    """A post held, as a list prints it: 海港区发改局 局长（正职）."""
+    title = " ".join(filter(None, [post["unit_name"] or post["unit_id"], post["position"]]))
+    return f"{title}（{name_of(LEADERSHIP, post['leadership'])}）"
+
+
+def _cadre_rows(answer: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for cadre in answer["cadres"]:
+        posts = cadre["posts"]
+        yield {**cadre, "posts": [_post(p) for p in posts], "since": min((p["start_date"] for p in posts), default=None)}
+
+
+def _result_rows(answer: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for line in answer["results"]:
+        decided = line.get("decided") or {}
+        yield {**line, "decided": decided.get("grade"), "decided_at": decided.get("recorded_at")}
 
 
 UNITS = Table("单位", (Column("unit_id", "单位编码"), Column("name", "单位名称"), Column("parent_id", "上级单位"),
@@ -35,3 +64,15 @@ ACCESS_LOG = Table("访问日志", (Column("seq", "序号", "number"), Column("r
                             Column("query", "查询参数"), Column("action", "操作"), Column("cadre_id", "干部编号"),
                             Column("status", "状态码", "number"), Column("outcome", "结果", names=OUTCOME),
                             Column("request_id", "请求编号"), Column("hash", "链哈希")), lambda a: a["entries"])
+CADRES = Table("干部", (Column("name", "姓名"), Column("unit_name", "所在单位"), Column("unit_id", "单位编码"),
+                        Column("posts", "现任职务"), Column("since", "任现职时间", "date"),
+                        Column("cadre_id", "干部编号")), _cadre_rows)
+TASKS = Table("待办", (Column("task", "待办事项", names=TASK), Column("name", "姓名"), Column("unit_name", "单位"),
+                     Column("subject_id", "期间或编号"), Column("title", "标题"), Column("since", "等待起始（UTC）", "datetime"),
+                     Column("cadre_id", "干部编号"), Column("action", "办理接口")), lambda a: a["tasks"])
+ASSESSMENT_RESULTS = Table("考评结果", (
+    Column("subject_id", "考评对象"), Column("class_id", "类别"), Column("status", "状态", names=RESULT_STATUS),
+    Column("composite", "综合得分", "number"), Column("rank", "类内名次", "number"), Column("of", "类内总数", "number"),
+    Column("band", "两头", names=BAND), Column("calculated", "得分对应等次", names=ASSESSMENT_GRADE),
+    Column("proposed", "建议等次", names=ASSESSMENT_GRADE), Column("decided", "决定等次", names=ASSESSMENT_GRADE),
+    Column("decided_at", "决定时间（UTC）", "datetime")), _result_rows)

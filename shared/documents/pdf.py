@@ -14,10 +14,20 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
-from shared.documents.labels import ANNUAL_GRADE, APPRAISAL_LEVEL, KIND, QUARTER, RATER_GROUP, name_of, points
+from shared.documents.labels import (
+    ANNUAL_GRADE,
+    APPRAISAL_LEVEL,
+    COMPONENT_STATUS,
+    KIND,
+    QUARTER,
+    RATER_GROUP,
+    name_of,
+    points,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRADE_ORDER = tuple(ANNUAL_GRADE)
@@ -31,6 +41,7 @@ class Head:
     version: int
     hash: str | None
     known_at: str
+    timezone: str = "Asia/Shanghai"  # where the 截至 line states the moment (the deployment's setting)
 
     @property
     def seal(self) -> str:
@@ -109,7 +120,7 @@ def appraisal_sheet_context(sheet: dict[str, Any], dossier: dict[str, Any], unit
             "democratic": _democratic(sheet.get("democratic_evaluation") or {}), **_footer(head)}
 
 
-def registration_form_context(form: dict[str, Any]) -> dict[str, Any]:
+def registration_form_context(form: dict[str, Any], timezone: str = "Asia/Shanghai") -> dict[str, Any]:
     """From the form's data (shared.answers.AssessmentForm)."""
     assessment = form.get("assessment") or {}
     tallies = []
@@ -119,18 +130,44 @@ def registration_form_context(form: dict[str, Any]) -> dict[str, Any]:
         tallies.append({"group": name_of(RATER_GROUP, group), "counts": row, "total": sum(row)})
     scores = [(label, f"{assessment[key]:g}") for key, label in ROUTINE_SCORES.items()
               if assessment.get(key) is not None]
-    head = Head(form["version"], form["hash"], form["known_at"])
+    head = Head(form["version"], form["hash"], form["known_at"], timezone)
     return {"title": f"{form['basics'].get('name', '')} {form['year']} 年度考核登记表", "year": form["year"],
             "cadre_id": form["cadre_id"], "p": particulars(form["basics"], form.get("post"), form.get("unit_name")),
             "summary": form.get("summary") or "（未填写）", "grade_names": [ANNUAL_GRADE[g] for g in GRADE_ORDER],
             "tallies": tallies, "scores": scores,
             "appraisal_level": name_of(APPRAISAL_LEVEL, assessment.get("appraisal_level")) or "未鉴定",
             "annual_grade": name_of(ANNUAL_GRADE, assessment.get("annual_grade")) or "未评定",
-            "vetoes": [f"{v['reason']}（{v['document']}）" for v in assessment.get("vetoes", [])], **_footer(head)}
+            "vetoes": [f"{v['reason']}（{v['document']}）" for v in assessment.get("vetoes", [])],
+            "composite": _composite(form.get("composite")), **_footer(head)}
+
+
+def _composite(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The composite under a scheme as the form prints it: each component's weight, score and share."""
+    if not result:
+        return None
+    rows = [{"name": c["name"], "weight": c["weight"], "score": c["score"] or "—", "contribution": c["contribution"] or "—",
+             "status": name_of(COMPONENT_STATUS, c["status"])} for c in result["components"]]
+    return {"heading": f"综合考评（{result['scheme_id']}，第 {result['version']} 版）", "rows": rows,
+            "composite": result["composite"] or "无法计算（缺少必需数据）",
+            "calculated": name_of(ANNUAL_GRADE, result["calculated"]) or "—",
+            "proposed": name_of(ANNUAL_GRADE, result["proposed"]) or "—"}
 
 
 def _footer(head: Head) -> dict[str, Any]:
-    return {"version": head.version, "seal": head.seal, "known_at": head.known_at, "moment": _moment(head.known_at)}
+    return {"version": head.version, "seal": head.seal, "as_of_line": as_of_line(head.known_at, head.timezone),
+            "moment": _moment(head.known_at)}
+
+
+def as_of_line(known_at: str, timezone: str) -> str:
+    """The 截至 line: the moment the record is as known at, to the minute, in the deployment's time zone (a clerk
+    reads 北京时间, not UTC with microseconds). Two moments within one minute print alike; the footer's version and
+    hash still tell the records apart."""
+    moment = dt.datetime.fromisoformat(known_at.replace("Z", "+00:00")).astimezone(ZoneInfo(timezone))
+    zone = "北京时间" if timezone in BEIJING_TIME else f"{timezone}，UTC{moment.strftime('%z')[:3]}:{moment.strftime('%z')[3:]}"
+    return f"截至 {moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}（{zone}）"
+
+
+BEIJING_TIME = ("Asia/Shanghai", "PRC", "Asia/Chongqing", "Asia/Harbin")
 
 
 def _moment(known_at: str) -> str:
@@ -152,5 +189,5 @@ def appraisal_sheet_pdf(sheet: dict[str, Any], dossier: dict[str, Any], unit_nam
     return render("appraisal_sheet.html", appraisal_sheet_context(sheet, dossier, unit_name, head))
 
 
-def registration_form_pdf(form: dict[str, Any]) -> bytes:
-    return render("registration_form.html", registration_form_context(form))
+def registration_form_pdf(form: dict[str, Any], timezone: str = "Asia/Shanghai") -> bytes:
+    return render("registration_form.html", registration_form_context(form, timezone))

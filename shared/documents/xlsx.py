@@ -37,8 +37,8 @@ class Column:
         if value is None or value == "":
             return None
         match self.kind:
-            case "number":
-                return value
+            case "number":  # exact decimals come as text ("93.60"): a spreadsheet keeps a number
+                return float(value) if isinstance(value, str) else value
             case "date":
                 return dt.date.fromisoformat(str(value))
             case "datetime":

@@ -10,6 +10,7 @@ import json
 import subprocess
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -108,6 +109,9 @@ async def test_the_appraisal_sheet_prints_each_entry_its_totals_and_the_records_
                      "第1页共"):
         assert squeezed(expected) in text, expected
     assert sheet["year_total"] == 8
+    local = dt.datetime.fromisoformat(known_at).astimezone(ZoneInfo("Asia/Shanghai"))  # the deployment's default
+    assert squeezed(f"截至 {local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）") in text
+    assert known_at[:19] not in text and known_at[11:19] not in text  # no raw ISO time, no seconds
     assert_fonts_embedded(r.content)
     again = await system.client.get(f"/api/v1/cadres/{cadre_id}/appraisal-sheet", params=params,
                                     headers={**system.auth(), **PDF})

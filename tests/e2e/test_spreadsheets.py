@@ -11,12 +11,12 @@ import uuid
 import zipfile
 from typing import Any
 
-import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from tests.e2e.conftest import System
 from tests.e2e.test_documents import YEAR, post
 from tests.e2e.test_gateway import event_count, register, score_when
+from tests.support.workbooks import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AS_XLSX = {"Accept": XLSX}
@@ -146,22 +146,6 @@ async def test_a_workbook_keeps_the_roles_and_jurisdiction_of_its_list(system: S
         u["unit_id"] for u in units["units"]}
 
 
-def workbook(header: list[str], rows: list[list[Any]]) -> bytes:
-    """A workbook as a clerk fills it in: numbers as numbers, dates as dates, the rest as text."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet, day = book.add_worksheet(), book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, header)
-    for n, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, dt.date):
-                sheet.write_datetime(n, c, dt.datetime.combine(value, dt.time()), day)
-            elif value not in ("", None):
-                sheet.write(n, c, value)
-    book.close()
-    return out.getvalue()
-
-
 async def upload(system: System, content: bytes, accept: str = "application/json"):
     r = await system.client.post("/api/v1/imports", content=content, headers={
         **system.auth(), "Content-Type": XLSX, "Accept": accept})
@@ -229,7 +213,8 @@ async def test_the_spec_states_each_media_type_each_operation_answers(system: Sy
     def answers(path: str, method: str = "get") -> set[str]:
         return set(spec[path][method]["responses"]["200"]["content"])
 
-    for path in ("/units", "/screenings", "/rankings", "/warnings", "/access-log", "/imports/template"):
+    for path in ("/units", "/cadres", "/tasks", "/screenings", "/rankings", "/warnings", "/access-log",
+                 "/assessments/{scheme_id}/results", "/imports/template"):
         assert answers(f"/api/v1{path}") == {"application/json", XLSX}, path
     for path in ("/cadres/{cadre_id}/appraisal-sheet", "/cadres/{cadre_id}/assessment-form"):
         assert answers(f"/api/v1{path}") == {"application/json", "application/pdf"}, path

@@ -51,6 +51,31 @@ def test_the_same_sheet_and_moment_render_the_same_bytes_with_the_moment_as_its_
     assert b"Dec  6 04:52:50 2026" in info  # the creation date is the known-at moment, not the clock
 
 
+def test_the_as_of_line_is_the_date_and_minute_in_the_deployments_time_zone() -> None:
+    assert pdf.as_of_line(KNOWN_AT, "Asia/Shanghai") == "截至 2026年12月6日 12:52（北京时间）"
+    assert pdf.as_of_line("2026-12-31T16:30:59.999999Z", "Asia/Shanghai") == "截至 2027年1月1日 00:30（北京时间）"
+    assert pdf.as_of_line(KNOWN_AT, "Europe/Berlin") == "截至 2026年12月6日 05:52（Europe/Berlin，UTC+01:00）"
+    context = pdf.appraisal_sheet_context(SHEET, DOSSIER, "测试局", HEAD)
+    assert context["as_of_line"] == "截至 2026年12月6日 12:52（北京时间）"
+    printed = subprocess.run(["pdftotext", "-", "-"], input=pdf.appraisal_sheet_pdf(SHEET, DOSSIER, "测试局", HEAD),
+                             capture_output=True, check=True).stdout.decode()
+    assert "截至 2026年12月6日 12:52（北京时间）" in printed and "04:52:50" not in printed
+
+
+def test_an_unknown_time_zone_is_refused_when_the_gateway_is_configured() -> None:
+    from pydantic import ValidationError
+
+    from services.gateway.settings import GatewaySettings
+
+    assert GatewaySettings(timezone="Asia/Urumqi").timezone == "Asia/Urumqi"
+    try:
+        GatewaySettings(timezone="Mars/Olympus")
+    except ValidationError as exc:
+        assert "not an IANA time zone" in str(exc)
+    else:
+        raise AssertionError("an unknown time zone was taken")
+
+
 def test_every_importable_operation_has_a_template_that_reads_back_as_its_csv() -> None:
     for op in OPERATIONS:
         columns = imports.template_columns(op, REQUEST_EXAMPLES.get(op.name, {}))

@@ -14,19 +14,20 @@ import uuid
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.auth import Principal
-from services.gateway.deps import PREFIX, Caller, GatewayDep
+from services.gateway.deps import Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
+from services.gateway.negotiation import negotiated_router
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.policy import allowed
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers.assessment_consequences import Consequences, SchemeWhatIf
 from shared.answers.assessments import EXAMPLE_SCHEME
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 CADRE_IDS_PER_CALL = 1000  # what the dossier's relations take at once
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from services.gateway.auth import Principal
-from services.gateway.deps import PREFIX, Caller, Gateway, GatewayDep
+from services.gateway.deps import Caller, Gateway, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.negotiation import negotiated_router
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.routes.assessment_consequences import visible
 from services.gateway.routes.assessments import SchemeId, Year
@@ -22,7 +23,7 @@ from shared.answers.assessment_notices import Notices
 from shared.answers.assessment_tracking import Bulletins, WarningNotices
 from shared.assessment_events import ASSESSMENT_PERIOD
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS), tags=["assessments"])
 ClassId = Annotated[str | None, Query(alias="class", max_length=100, pattern=r"^[A-Za-z0-9_.-]+$",
                                       description="one class; default every class of the scheme")]

@@ -9,16 +9,18 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
-from services.gateway.deps import PREFIX, Caller, GatewayDep
+from services.gateway.deps import Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
+from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.routes.assessment_consequences import require_subject, within
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers.assessments import AssessmentResults, SubjectResult
+from shared.documents import lists
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS), tags=["assessments"])
 SchemeId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)]
 SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=100)]
@@ -27,12 +29,17 @@ AS_OF = ("`as_of`: the effective date (default the year's last day, or today whi
          "version in force that day computes, with the inputs effective by then; `known_at`: as recorded by then.")
 
 
-@get_read("/assessments/{scheme_id}/results", response_model=AssessmentResults, description=AS_OF,
-          summary="A scheme's results for a year: composites, proposed and decided grades, ranks within each class "
-                  "and the two ends")
+@router.get("/assessments/{scheme_id}/results", response_model=AssessmentResults, tags=["assessments"],
+            responses=answering(responses(READ_ERRORS), XLSX), description=AS_OF + (
+                " `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the results "
+                "as a workbook, one row a subject."),
+            summary="A scheme's results for a year: composites, proposed and decided grades, ranks within each class "
+                    "and the two ends")
 async def assessment_results(scheme_id: SchemeId, year: Year, caller: Caller, request: Request, gw: GatewayDep,
                              unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
                              as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         gw.guard.require_role(caller, "read_assessment")
         answer = await gw.scoring.call("GET", f"/v1/assessments/{scheme_id}/results", principal=caller, request=request,
@@ -44,8 +51,10 @@ async def assessment_results(scheme_id: SchemeId, year: Year, caller: Caller, re
         shown = {r["subject_id"] for r in found["results"]}
         found["two_ends"] = [{**e, "top": [s for s in e["top"] if s in shown],
                               "bottom": [s for s in e["bottom"] if s in shown]} for e in found["two_ends"]]
-        return json_response(found)
-    return await gw.audited(caller, request, "assessment_results", None, work)
+        cut = json_response(found)
+        return cut if media != XLSX else await xlsx_answer(lists.ASSESSMENT_RESULTS,
+                                                           f"assessment-{scheme_id}-{year}.xlsx", cut)
+    return await gw.audited(caller, request, action("assessment_results", media), None, work)
 
 
 @get_read("/assessments/{scheme_id}/subjects/{subject_id}", response_model=SubjectResult, description=AS_OF,

@@ -7,17 +7,17 @@ import inspect
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from services.gateway import printing
-from services.gateway.deps import PREFIX, CadreId, Caller, GatewayDep
+from services.gateway.deps import CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses
-from services.gateway.negotiation import PDF, action, also, wanted
+from services.gateway.negotiation import PDF, action, answering, negotiated_router, wanted
 from services.gateway.params import AsOf, KnownAt
 from shared.answers import AppraisalSheet, Cadre, CadreEvents, Dossier, Score, Screening
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 
 # The query parameters a cadre's read may offer: (annotation, default).
 QUERY: dict[str, tuple[Any, Any]] = {
@@ -82,8 +82,8 @@ def register_read(spec: CadreRead) -> None:
         parameters=[p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD] + offered)
     router.get(f"/cadres/{{cadre_id}}{spec.suffix}", tags=[spec.tag], summary=spec.summary, name=spec.name,
                response_model=spec.answer,
-               responses={**(fresh_read_responses() if "min_position" in spec.query else responses(READ_ERRORS)),
-                          **(also(PDF) if spec.printed else {})})(endpoint)
+               responses=answering(fresh_read_responses() if "min_position" in spec.query else responses(READ_ERRORS),
+                                   *([PDF] if spec.printed else [])))(endpoint)
 
 
 for spec in CADRE_READS:

@@ -7,12 +7,12 @@ import functools
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from services.gateway import printing
-from services.gateway.deps import PREFIX, CadreId, Caller, GatewayDep
+from services.gateway.deps import CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, REQUEST_EXAMPLES, responses
-from services.gateway.negotiation import PDF, XLSX, action, also, wanted
+from services.gateway.negotiation import PDF, XLSX, action, answering, negotiated_router, wanted
 from services.gateway.params import KnownAt
 from services.gateway.upstream import json_response
 from shared.answers import AssessmentForm, ImportTemplate, PrintedHash
@@ -21,19 +21,23 @@ from shared.documents import imports
 from shared.imports import importable
 from shared.problems import Problem
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 IMPORTABLE = {op.name: op for op in OPERATIONS if importable(op.name)}
 HASH_PATTERN = r"^[a-z0-9]{1,20}:[0-9a-fA-F]{16,128}$"
 
 
 @router.get("/cadres/{cadre_id}/assessment-form", tags=["assessments"], response_model=AssessmentForm,
-            responses={**responses(READ_ERRORS), **also(PDF)},
+            responses=answering(responses(READ_ERRORS), PDF),
             summary="The annual assessment's registration form (年度考核登记表); `Accept: application/pdf` prints it")
 async def assessment_form(cadre_id: CadreId, caller: Caller, request: Request, gw: GatewayDep,
-                          year: Annotated[int, Query(ge=1949, le=2199)], known_at: KnownAt = None) -> Response:
+                          year: Annotated[int, Query(ge=1949, le=2199)], known_at: KnownAt = None,
+                          scheme: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100, description=(
+                              "a cadre assessment scheme (综合考评方案): the form adds the cadre's composite under it "
+                              "with its components (民主测评, 平时考核 …); for those who read the assessment's "
+                              "results"))] = None) -> Response:
     media = wanted(request, PDF)
     return await gw.cadre_read(action("assessment_form", media), cadre_id, caller, request, functools.partial(
-        printing.assessment_form_answer, gw, str(cadre_id), year, known_at, caller, request, media == PDF))
+        printing.assessment_form_answer, gw, str(cadre_id), year, known_at, caller, request, media == PDF, scheme))
 
 
 @router.get("/cadres/{cadre_id}/printed-hash", tags=["cadres"], response_model=PrintedHash,
@@ -47,9 +51,9 @@ async def printed_hash(cadre_id: CadreId, caller: Caller, request: Request, gw: 
 
 
 @router.get("/imports/template", tags=["imports"], response_model=ImportTemplate,
-            responses={**responses(READ_ERRORS), **also(XLSX, description=(
+            responses=answering(responses(READ_ERRORS), XLSX, description=(
                 "The columns; as a workbook (by Accept): the header row, an example row, a drop-down list on each "
-                "column with a closed set of values"))},
+                "column with a closed set of values")),
             summary="The bulk import's template for one operation: its columns, or an empty workbook to fill in")
 async def import_template(caller: Caller, request: Request, gw: GatewayDep,
                           operation: Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=50,

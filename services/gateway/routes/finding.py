@@ -8,15 +8,20 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, Caller, GatewayDep, UnitId
+from services.gateway.deps import MAX_PAGE, Caller, GatewayDep, UnitId
 from services.gateway.docs import NO_CONTROL_CHARACTERS, READ_ERRORS, responses
+from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.policy import Relation, allowed
 from shared.answers import CadreList, Tasks
+from shared.documents import lists
 
-router = APIRouter(prefix=PREFIX)
-get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
+router = negotiated_router()
+# A list: also a workbook of every page from ``cursor`` on, by Accept (services/gateway/negotiation.py).
+get_list = functools.partial(router.get, responses=answering(responses(READ_ERRORS), XLSX))
+WHOLE_LIST = (" `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the whole list "
+              "from `cursor` on (every page, `limit` rows a call) as one workbook.")
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PageCursor = Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
@@ -36,24 +41,31 @@ TASKS_DESCRIPTION = (
     "cadres serving in their jurisdiction. Oldest first; each task names the write that settles it.")
 
 
-@get_read("/cadres", tags=["cadres"], response_model=CadreList, description=CADRES_DESCRIPTION,
+@get_list("/cadres", tags=["cadres"], response_model=CadreList, description=CADRES_DESCRIPTION + WHOLE_LIST,
           summary="The cadres of a unit subtree of the caller's jurisdiction, searched by name, post and leadership")
 async def list_cadres(caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,
                       name: Part = None, post: Part = None,
                       leadership: Annotated[str | None, Query(pattern="^(chief|deputy|member)$")] = None,
                       limit: Limit = 100, cursor: PageCursor = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         await gw.jurisdiction_of(caller, request, "search_cadres", unit)
+        first = await page(cursor)
+        return first if media != XLSX else await xlsx_answer(lists.CADRES, "cadres.xlsx", first, page)
+
+    async def page(after: str | None) -> Response:
         return await gw.read("/v1/cadres", caller, request, {"unit": unit or caller.unit, "name": name, "post": post,
-                                                              "leadership": leadership, "limit": limit,
-                                                              "cursor": cursor})
-    return await gw.audited(caller, request, "list_cadres", None, work)
+                                                              "leadership": leadership, "limit": limit, "cursor": after})
+    return await gw.audited(caller, request, action("list_cadres", media), None, work)
 
 
-@get_read("/tasks", tags=["tasks"], response_model=Tasks, description=TASKS_DESCRIPTION,
+@get_list("/tasks", tags=["tasks"], response_model=Tasks, description=TASKS_DESCRIPTION + WHOLE_LIST,
           summary="What waits for the caller: reports to endorse, achievements to verify, appeals to decide")
 async def list_tasks(caller: Caller, request: Request, gw: GatewayDep, limit: Limit = 100,
                      cursor: PageCursor = None) -> Response:
+    media = wanted(request, XLSX)
+
     async def work() -> Response:
         gw.guard.require_role(caller, "read_tasks")
         if allowed(caller.role, "read_tasks", {Relation.SELF}):  # a superior's own tasks
@@ -61,5 +73,9 @@ async def list_tasks(caller: Caller, request: Request, gw: GatewayDep, limit: Li
         else:  # the organization department's, in its jurisdiction
             await gw.jurisdiction_of(caller, request, "read_tasks", None)
             whose = {"unit": caller.unit}
-        return await gw.read("/v1/tasks", caller, request, {**whose, "limit": limit, "cursor": cursor})
-    return await gw.audited(caller, request, "list_tasks", None, work)
+
+        async def page(after: str | None) -> Response:
+            return await gw.read("/v1/tasks", caller, request, {**whose, "limit": limit, "cursor": after})
+        first = await page(cursor)
+        return first if media != XLSX else await xlsx_answer(lists.TASKS, "tasks.xlsx", first, page)
+    return await gw.audited(caller, request, action("list_tasks", media), None, work)

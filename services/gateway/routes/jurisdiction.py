@@ -6,12 +6,12 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep, UnitId
+from services.gateway.deps import MAX_PAGE, CadreId, Caller, GatewayDep, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses, stating
-from services.gateway.negotiation import XLSX, action, also, wanted, xlsx_answer
+from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.policy import allowed
 from services.gateway.upstream import as_query, json_response, relay_response
@@ -19,12 +19,12 @@ from shared.answers import Categories, Ranking, Screenings, Unit, Units, Warning
 from shared.documents import lists
 from shared.rule_sets import RuleSet
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
 # A list: also a workbook, by Accept (services/gateway/negotiation.py).
-get_list = functools.partial(router.get, responses={**responses(READ_ERRORS), **also(XLSX)})
+get_list = functools.partial(router.get, responses=answering(responses(READ_ERRORS), XLSX))
 # A list that also takes min_position (read your own writes): both its documented answers.
-fresh_list_responses = {**fresh_read_responses(), **also(XLSX)}
+fresh_list_responses = answering(fresh_read_responses(), XLSX)
 
 WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
                    "category_weights": {"honour": 1.5},

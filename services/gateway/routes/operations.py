@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep
+from services.gateway.deps import MAX_PAGE, CadreId, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.errors import not_utf8
-from services.gateway.negotiation import XLSX, action, also, wanted, xlsx_answer
+from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers import AccessLog, DailyRefresh, ImportReport
@@ -19,7 +19,7 @@ from shared.documents import imports, lists
 from shared.http import invalid
 from shared.problems import Problem
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 
 IMPORT_EXAMPLE = ('{"row_key": "2026-q3-0001", "operation": "record_entry", "params": {"cadre_id": '
                   '"0b7f3c2e-6d1a-4f5e-9c3b-2a8d4e6f1a90"}, "body": {"kind": "positive", "category": "honour", '
@@ -58,9 +58,9 @@ async def daily_refresh(caller: Caller, request: Request, gw: GatewayDep, as_of:
 
 
 @router.post("/imports", tags=["imports"], response_model=ImportReport,
-             responses={**responses(WRITE_ERRORS, body=True), **also(XLSX, description=(
+             responses=answering(responses(WRITE_ERRORS, body=True), XLSX, description=(
                  "The report; for a workbook sent with `Accept` the workbook's media type, the workbook as sent with "
-                 "its error column (错误) filled in for each refused row"))},
+                 "its error column (错误) filled in for each refused row")),
              summary="Bulk import: an NDJSON, CSV or XLSX file of commands",
              description="The body is the file (Content-Type application/x-ndjson, text/csv, or the XLSX media type: "
                          "a workbook with the CSV's columns, as GET /imports/template gives it; a report's rows are "
@@ -112,8 +112,8 @@ async def workbook_import(caller: Caller, request: Request, gw: GatewayDep, oper
 
 
 @router.get("/access-log", tags=["audit"], response_model=AccessLog,
-            responses={**responses(READ_ERRORS), **also(XLSX, description=(
-                "The entries; as a workbook (by Accept), every entry from `cursor` on, all pages"))},
+            responses=answering(responses(READ_ERRORS), XLSX, description=(
+                "The entries; as a workbook (by Accept), every entry from `cursor` on, all pages")),
             summary="The access log, oldest first: who read or wrote what, when, from where, with what outcome "
                     "(auditors: one cadre of their jurisdiction; the audit administrator: everything)")
 async def access_log(caller: Caller, request: Request, gw: GatewayDep,

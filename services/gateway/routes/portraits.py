@@ -16,12 +16,12 @@ import functools
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from services.gateway.auth import Principal
-from services.gateway.deps import MAX_PAGE, PREFIX, CadreId, Caller, GatewayDep, UnitId
+from services.gateway.deps import MAX_PAGE, CadreId, Caller, GatewayDep, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
-from services.gateway.negotiation import XLSX, action, also, wanted, xlsx_answer
+from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
 from services.gateway.upstream import as_query, json_response, relay_response
 from services.portraits import dimensions, search, team, what_if
@@ -30,7 +30,7 @@ from shared.documents.portrait_lists import CADRE_SEARCH
 from shared.problems import Problem
 from shared.settings import today
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 MOVES_EXAMPLE = {"as_of": "2025-12-31", "moves": [
     {"kind": "swap", "cadre_id": "c74c06f3-7bbc-442b-9971-498e6ab6d484", "unit_id": "qhd-haigang-fgw",
      "other_cadre_id": "5b0c1f7e-2f0a-4c55-9c55-0c3f2b1f6a10", "other_unit_id": "qhd-haigang-mzj"}]}
@@ -116,7 +116,7 @@ SEARCH_DESCRIPTION = ("Every condition is optional; those given must all hold (t
 
 
 @router.get("/cadre-search", tags=["portraits"], response_model=CadreSearch, description=SEARCH_DESCRIPTION,
-            responses={**responses(READ_ERRORS), **also(XLSX)},
+            responses=answering(responses(READ_ERRORS), XLSX),
             summary="Condition search (智能搜索) over a unit subtree of the caller's jurisdiction")
 async def cadre_search(
         caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from services.gateway.auth import Principal
-from services.gateway.deps import PREFIX, Caller, GatewayDep, IdempotencyKey, IfMatch
+from services.gateway.deps import Caller, GatewayDep, IdempotencyKey, IfMatch
 from services.gateway.docs import CONDITIONAL_ERRORS, WRITE_ERRORS, request_example, responses
 from services.gateway.freshness import POSITION_HEADER_DOC
 from services.gateway.guard import Guard
+from services.gateway.negotiation import negotiated_router
 from services.gateway.upstream import relay_response
 from shared.answers import WRITE_ANSWERS
 from shared.commands import OPERATIONS, Operation
 from shared.routing import typed_endpoint
 
-router = APIRouter(prefix=PREFIX)
+router = negotiated_router()
 
 
 async def authorize_write(guard: Guard, op: Operation, caller: Principal, request: Request, command: Any,
