@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.dossier import chain
+from shared import chain
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from services.dossier import chain
 from services.dossier.store import StoredEvent
 from services.verify_printed import check_printed
+from shared import chain
 
 CADRE = "c74c06f3-7bbc-442b-9971-498e6ab6d484"
 
