@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.connections import KafkaServer, PgServer
+
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "local"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")  # where deploy/local/postgres.sh finds Debian's PostgreSQL
@@ -59,12 +61,12 @@ class DedicatedServers:
         return cls(base, pg_port, kafka_port)
 
     @property
-    def pg_base(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.pg_port}"
+    def pg(self) -> PgServer:
+        return PgServer("127.0.0.1", self.pg_port, self.base_dir / "pg" / "client")
 
     @property
-    def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+    def kafka(self) -> KafkaServer:
+        return KafkaServer(f"127.0.0.1:{self.kafka_port}", self.base_dir / "kafka" / "client")
 
     def _script(self, script: str, *command: str, **env: str) -> None:
         full_env = {
