@@ -41,11 +41,3 @@ class KafkaConnection:
             options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username,
                            sasl_plain_password=self.password, ssl_cafile=self.ca_file, ssl_check_hostname=True)
         return options
-
-    def kcat_options(self) -> list[str]:
-        """The same connection as arguments of kcat (librdkafka)."""
-        options = ["-b", self.bootstrap, "-X", f"security.protocol={self.security_protocol.lower()}"]
-        if self.secured:
-            options += ["-X", f"sasl.mechanisms={self.sasl_mechanism}", "-X", f"sasl.username={self.username}",
-                        "-X", f"sasl.password={self.password}", "-X", f"ssl.ca.location={self.ca_file}"]
-        return options

@@ -93,3 +93,18 @@ password_for() {
   fi
   cat "$dir/$name"
 }
+
+# make_client_cert CA_DIR OUT_DIR CN - a client certificate for CN signed by the CA in CA_DIR
+# (OUT_DIR/CN.crt, OUT_DIR/CN.key; made once).
+make_client_cert() {
+  local ca="$1" out="$2" cn="$3"
+  mkdir -p "$out"
+  [[ -s "$out/$cn.crt" && -s "$out/$cn.key" ]] && return 0
+  local ext="$out/$cn.ext"
+  printf '%s\n' "extendedKeyUsage=clientAuth" "basicConstraints=CA:FALSE" >"$ext"
+  (umask 077 && openssl req -new -nodes -newkey rsa:2048 -subj "/CN=$cn" -keyout "$out/$cn.key" -out "$out/$cn.csr" \
+    2>/dev/null) || die "openssl: cannot make the key of $cn"
+  openssl x509 -req -in "$out/$cn.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial -days 825 -sha256 \
+    -extfile "$ext" -out "$out/$cn.crt" 2>/dev/null || die "openssl: cannot sign the certificate of $cn"
+  rm -f "$out/$cn.csr" "$ext"
+}

@@ -7,7 +7,8 @@
 #
 # Environment:
 #   SHIJI_KAFKA_VERSION     Kafka release (default below; 3.9.x also works, it switches to reload4j)
-#   SHIJI_KAFKA_PORT        PLAINTEXT listener on 127.0.0.1 (default 59092); controller on PORT+1
+#   SHIJI_KAFKA_PORT        client listener on 127.0.0.1 (default 59092); controller on PORT+1; in secure
+#                           mode also a client-certificate listener on PORT+2
 #   SHIJI_KAFKA_DIR         run dir: properties, data (log.dirs), logs, pid file (default /tmp/shiji-kafka)
 #   SHIJI_KAFKA_LIBS        jar cache (default $HOME/.cache/shiji/kafka-libs-<version>)
 #   SHIJI_KAFKA_PARTITIONS  num.partitions for new topics (default 3)
@@ -21,14 +22,17 @@
 # Secure mode (issue 19). The client listener on PORT is SASL_SSL with SCRAM-SHA-512; the broker's
 # certificate (127.0.0.1, localhost) is signed by a private CA made here with openssl (PEM key and
 # trust stores, no Java keytool). The controller listener (PORT+1, loopback) is SSL with client
-# certificates required: only the broker, presenting its own certificate, talks to it. The standard
+# certificates required: only the broker, presenting its own certificate, talks to it. PORT+2 is the
+# same broker for clients that log in with a certificate instead (TLS both ways, principal = the
+# certificate's CN, the same ACLs): librdkafka before 2.6.1 (Debian's kcat) fails SCRAM against Kafka 4
+# (github.com/edenhill/kcat/issues/462), and another government system may prefer certificates. The standard
 # KRaft authorizer denies whatever no ACL allows; the ACLs are in deploy/local/kafka_acls.py. Users
 # (SCRAM credentials written into the metadata by `kafka-storage format --add-scram`):
 #   admin          super user: the broker's own inter-broker connections, operators, the test harness
 #   shiji-dossier  produces to the dossier topic (prefix shiji.dossier.), the only one who may
 #   shiji-scoring  reads the dossier topic, produces its own topics (prefix shiji.scoring.)
 #   shiji-other    another government system: reads what it is granted (scoring's totals) and no more
-# What a client needs is in $SHIJI_KAFKA_DIR/client: ca.crt and passwords/<user>.
+# What a client needs is in $SHIJI_KAFKA_DIR/client: ca.crt, passwords/<user>, certs/<user>.crt|key.
 #
 # Every real start formats a fresh, empty data dir (unless SHIJI_KAFKA_KEEP_DATA=1): topics and
 # offsets do not survive a restart.
@@ -73,6 +77,7 @@ KAFKA_JAR="$LIBS_DIR/kafka_${SCALA_BINARY}-${KAFKA_VERSION}.jar"
 [[ "$SECURE" =~ ^[01]$ ]] || die "SHIJI_KAFKA_SECURE must be 1 or 0, got '$SECURE'"
 [[ "$KAFKA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "SHIJI_KAFKA_VERSION must look like 4.1.1, got '$KAFKA_VERSION'"
 CONTROLLER_PORT=$((PORT + 1))
+CERT_PORT=$((PORT + 2))
 KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
 
 # Kafka 4 logs with log4j2, Kafka 3 with reload4j (log4j 1.2 API); each reads its own config property.
@@ -205,11 +210,13 @@ PROPS
     return 0
   fi
   cat <<PROPS
-listeners=BROKER://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=BROKER://127.0.0.1:$PORT
+listeners=BROKER://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,CERT://127.0.0.1:$CERT_PORT
+advertised.listeners=BROKER://127.0.0.1:$PORT,CERT://127.0.0.1:$CERT_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=BROKER
-listener.security.protocol.map=BROKER:SASL_SSL,CONTROLLER:SSL
+listener.security.protocol.map=BROKER:SASL_SSL,CONTROLLER:SSL,CERT:SSL
+listener.name.cert.ssl.client.auth=required
+listener.name.cert.ssl.principal.mapping.rules=RULE:^CN=([a-z0-9-]+)\$/\$1/,DEFAULT
 sasl.enabled.mechanisms=$SCRAM
 sasl.mechanism.inter.broker.protocol=$SCRAM
 listener.name.broker.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_for "$CLIENT_DIR/passwords" admin)";
@@ -232,6 +239,8 @@ write_properties() {
     chmod 600 "$TLS_DIR/broker.pem"
     mkdir -p "$CLIENT_DIR"
     cp "$TLS_DIR/ca.crt" "$CLIENT_DIR/ca.crt"
+    local user
+    for user in $USERS; do make_client_cert "$TLS_DIR" "$CLIENT_DIR/certs" "$user"; done
   fi
   cat >"$PROPS" <<PROPS
 # Written by deploy/local/kafka.sh for Kafka $KAFKA_VERSION - regenerated on every start.
@@ -376,7 +385,7 @@ cmd_start() {
   rm -f "$PID_FILE"
 
   local p
-  for p in "$PORT" "$CONTROLLER_PORT"; do
+  for p in "$PORT" "$CONTROLLER_PORT" $([[ "$SECURE" == 1 ]] && echo "$CERT_PORT"); do
     if port_in_use "$p"; then
       who_listens "$p" >&2
       die "port $p is already in use by another process; set SHIJI_KAFKA_PORT to a free port (the controller uses port+1)"

@@ -139,7 +139,7 @@ ensure_roles() {
     password="$(password_for "$CLIENT_DIR/passwords" "$role")"
     if [[ "$role" != postgres ]]; then
       psql_admin -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
-                       CREATE ROLE $role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT; END IF; END \$\$" \
+                       CREATE ROLE $role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF; END \$\$" \
         || die "cannot create role $role"
     fi
     psql_admin -c "ALTER ROLE $role PASSWORD '$password'" || die "cannot set the password of $role"

@@ -32,7 +32,7 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 
 def kcat(topic: str) -> list[dict[str, Any]]:
     """Every message of ``topic`` as kcat prints it (-J: key, payload, partition, offset)."""
-    out = subprocess.run(["kcat", *KAFKA.connection().kcat_options(), "-t", topic, "-C", "-e", "-J", "-q"],
+    out = subprocess.run(["kcat", *KAFKA.kcat_options(), "-t", topic, "-C", "-e", "-J", "-q"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -70,13 +70,14 @@ async def test_totals_and_warnings_are_published_as_cloudevents(production: Prod
     topic = production.env["SHIJI_KAFKA_TOPIC"]
     # published whenever the totals change: the newest is the entry's (a registration consumed in an earlier
     # batch than the entry published a zero first)
-    totals = await messages_for(f"{topic}.totals", cadre, lambda found: bool(found) and found[-1]["data"]["total"] != 0)
+    totals = await messages_for(production.env["SHIJI_KAFKA_TOTALS_TOPIC"], cadre,
+                                lambda found: bool(found) and found[-1]["data"]["total"] != 0)
     assert [t["data"]["total"] for t in totals] in ([-1.5], [0, -1.5])
     event = totals[-1]
     assert event["specversion"] == "1.0" and event["type"] == "cn.shiji.scoring.totals_changed.v1"
     assert event["subject"] == cadre and event["data"]["total"] == -1.5 and event["data"]["negative"] == -1.5
     assert event["data"]["rule_set"] == "default@1"
-    [event] = await messages_for(f"{topic}.warnings", cadre, bool)
+    [event] = await messages_for(production.env["SHIJI_KAFKA_WARNINGS_TOPIC"], cadre, bool)
     assert event["type"] == "cn.shiji.scoring.warning_changed.v1"
     assert event["data"]["key"] == "rolling_total_negative" and event["data"]["status"] == "raised"
     assert event["data"]["level"] == "red"

@@ -96,6 +96,18 @@ class KafkaServer:
                                password=password if password is not None else self.password(user),
                                ca_file=str(self.client_dir / "ca.crt"))
 
+    def kcat_options(self, user: str = KAFKA_ADMIN) -> list[str]:
+        """kcat's arguments to connect as ``user``: by client certificate, on the broker's certificate listener
+        (port + 2). Debian's kcat (librdkafka 2.0) cannot log in with SCRAM to Kafka 4 (fixed in librdkafka
+        2.6.1); the certificate names the same principal, under the same ACLs."""
+        if self.client_dir is None:
+            return ["-b", self.bootstrap]
+        host, port = self.bootstrap.rsplit(":", 1)
+        certs = self.client_dir / "certs"
+        return ["-b", f"{host}:{int(port) + 2}", "-X", "security.protocol=ssl",
+                "-X", f"ssl.ca.location={self.client_dir / 'ca.crt'}",
+                "-X", f"ssl.certificate.location={certs / f'{user}.crt'}", "-X", f"ssl.key.location={certs / f'{user}.key'}"]
+
     def service_env(self, user: str) -> dict[str, str]:
         """The SHIJI_KAFKA_* variables of a process logging in as ``user``."""
         env = {"SHIJI_KAFKA_BOOTSTRAP": self.bootstrap, "SHIJI_KAFKA_SECURITY_PROTOCOL": PLAINTEXT}

@@ -34,14 +34,14 @@ def _free(port: int) -> bool:
 
 
 def free_port_pair() -> int:
-    """A port p with p and p + 1 free, above the ephemeral range: no client socket takes it while a
-    server is down (Kafka's controller listens on p + 1)."""
+    """A port p with p, p + 1 and p + 2 free, above the ephemeral range: no client socket takes them while
+    a server is down (Kafka's controller listens on p + 1, its client-certificate listener on p + 2)."""
     rng = random.Random()
     for _ in range(200):
         port = rng.randrange(61000, 65000)
-        if _free(port) and _free(port + 1):
+        if _free(port) and _free(port + 1) and _free(port + 2):
             return port
-    raise RuntimeError("no free port pair in 61000-65000")
+    raise RuntimeError("no free port triple in 61000-65000")
 
 
 @dataclass
@@ -56,7 +56,7 @@ class DedicatedServers:
         base.chmod(0o755)  # the postgres OS user must reach its data dir inside
         pg_port = free_port_pair()
         kafka_port = free_port_pair()
-        while kafka_port in (pg_port, pg_port + 1) or kafka_port + 1 == pg_port:
+        while abs(kafka_port - pg_port) < 3:
             kafka_port = free_port_pair()
         return cls(base, pg_port, kafka_port)
 
