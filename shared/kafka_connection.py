@@ -37,7 +37,9 @@ class KafkaConnection:
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient."""
         options: dict[str, Any] = {"bootstrap_servers": self.bootstrap, "security_protocol": self.security_protocol}
+        if "SSL" in self.security_protocol:
+            options.update(ssl_cafile=self.ca_file, ssl_check_hostname=True)
         if self.secured:
             options.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username,
-                           sasl_plain_password=self.password, ssl_cafile=self.ca_file, ssl_check_hostname=True)
+                           sasl_plain_password=self.password)
         return options
