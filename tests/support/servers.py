@@ -49,30 +49,32 @@ class DedicatedServers:
     base_dir: Path
     pg_port: int
     kafka_port: int
+    secure: bool = True  # False: the plaintext, unauthenticated set-up (to measure what security costs)
 
     @classmethod
-    def create(cls) -> DedicatedServers:
+    def create(cls, *, secure: bool = True) -> DedicatedServers:
         base = Path(tempfile.mkdtemp(prefix="shiji-faults-", dir="/tmp"))
         base.chmod(0o755)  # the postgres OS user must reach its data dir inside
         pg_port = free_port_pair()
         kafka_port = free_port_pair()
         while abs(kafka_port - pg_port) < 3:
             kafka_port = free_port_pair()
-        return cls(base, pg_port, kafka_port)
+        return cls(base, pg_port, kafka_port, secure)
 
     @property
     def pg(self) -> PgServer:
-        return PgServer("127.0.0.1", self.pg_port, self.base_dir / "pg" / "client")
+        return PgServer("127.0.0.1", self.pg_port, self.base_dir / "pg" / "client" if self.secure else None)
 
     @property
     def kafka(self) -> KafkaServer:
-        return KafkaServer(f"127.0.0.1:{self.kafka_port}", self.base_dir / "kafka" / "client")
+        return KafkaServer(f"127.0.0.1:{self.kafka_port}", self.base_dir / "kafka" / "client" if self.secure else None)
 
     def _script(self, script: str, *command: str, **env: str) -> None:
         full_env = {
             **os.environ,
             "SHIJI_PG_PORT": str(self.pg_port), "SHIJI_PG_DIR": str(self.base_dir / "pg"),
             "SHIJI_KAFKA_PORT": str(self.kafka_port), "SHIJI_KAFKA_DIR": str(self.base_dir / "kafka"),
+            "SHIJI_PG_SECURE": str(int(self.secure)), "SHIJI_KAFKA_SECURE": str(int(self.secure)),
             **env,
         }
         done = subprocess.run([str(DEPLOY / script), *command], env=full_env, capture_output=True, text=True)
