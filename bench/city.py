@@ -213,7 +213,8 @@ async def open_loop(port: int, headers: dict[str, str], rate: float, seconds: fl
 async def score_under_load(system: ProductionSystem, token: str, cadre_ids: list[str], rate: float,
                            seconds: float, at_gateway: bool) -> dict[str, float]:
     prefix, url = ("/api/v1", system.gateway_url) if at_gateway else ("/v1", system.scoring_url)
-    headers = {"Authorization": f"Bearer {token}"} if at_gateway else {}
+    headers = ({"Authorization": f"Bearer {token}"} if at_gateway
+               else system.proof("scoring", lifetime=dt.timedelta(seconds=seconds + 600)))
     today = dt.date.today()
 
     def request(i: int) -> tuple[str, str, None, dict[str, str]]:
@@ -240,7 +241,7 @@ async def score_one_by_one(system: ProductionSystem, cadre_ids: list[str], reque
     """One client asking the scoring service for one score after another (as ``bench.scoring_queries``)."""
     await settle(system)
     today = dt.date.today()
-    raw = await RawClient.connect(port_of(system.scoring_url))
+    raw = await RawClient.connect(port_of(system.scoring_url), system.proof("scoring", lifetime=dt.timedelta(hours=1)))
     latencies = []
     try:
         for i in range(requests + 100):
@@ -331,12 +332,13 @@ async def measure(args: argparse.Namespace) -> str:
     for _ in range(args.runs):
         dbs = PgDatabases(PG)
         try:
-            append["store"].append(await append_rates.shiji_store(dbs, args.seconds))
-            append["service"].append(await append_rates.shiji_service(dbs, args.seconds))
+            # Each measurement is (events per second, client CPU per event): the rate is what is compared here.
+            append["store"].append((await append_rates.shiji_store(dbs, args.seconds))[0])
+            append["service"].append((await append_rates.shiji_service(dbs, args.seconds))[0])
             es_url = await dbs.create()
-            append["eventsourcing"].append(await asyncio.to_thread(append_rates.eventsourcing_library,
-                                                                   es_url.rsplit("/", 1)[1], args.seconds))
-            append["copy"].append(await append_rates.copy_ceiling(dbs, 200_000))
+            append["eventsourcing"].append((await asyncio.to_thread(append_rates.eventsourcing_library,
+                                                                    es_url.rsplit("/", 1)[1], args.seconds))[0])
+            append["copy"].append((await append_rates.copy_ceiling(dbs, 200_000))[0])
         finally:
             await dbs.drop_all()
         print("append rates:", {k: round(v[-1]) for k, v in append.items()}, flush=True)

@@ -20,15 +20,19 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from bench.http import RawClient
 from services.scoring.facts import refresh_current_entries
 from services.scoring.tables import cadres, entries, posts, results, units
 from shared.db import make_engine
+from shared.service_identity import CallSigner, public_pem
 from tests.conftest import PgDatabases
 from tests.support.connections import PgServer
 from tests.support.production import free_port, wait_ready
@@ -97,14 +101,20 @@ async def measure(jurisdiction: int, busy_entries: int, requests: int, screening
         url = await dbs.create("scoring")
         busy = await fill(url, jurisdiction, busy_entries)
         port = free_port()
+        # The gateway's proof, as the gateway would send it (shared/service_identity.py): a key pair made here.
+        signer = CallSigner(ed25519.Ed25519PrivateKey.generate(), lifetime=dt.timedelta(hours=2))
+        keys = Path(tempfile.mkdtemp(prefix="shiji-bench-")) / "gateway.pub.pem"
+        keys.write_bytes(public_pem(signer.public_key))
+        proof = signer.header("scoring")
         env = {**os.environ, "SHIJI_SCORING_DATABASE_URL": url, "SHIJI_SCORING_CONSUME": "false",
-               "SHIJI_SCORING_PUBLISH": "false", "SHIJI_SCORING_DAILY_JOB": "false", "SHIJI_SCORING_PORT": str(port)}
+               "SHIJI_SCORING_PUBLISH": "false", "SHIJI_SCORING_DAILY_JOB": "false", "SHIJI_SCORING_PORT": str(port),
+               "SHIJI_SCORING_GATEWAY_KEYS_FILE": str(keys)}
         proc = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", "scoring"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             await wait_ready(f"{base}/readyz", [proc])
-            raw = await RawClient.connect(port)
+            raw = await RawClient.connect(port, proof)
             try:
                 for n in range(200):  # warm up: the statements of each window's shape compiled and prepared
                     as_of = (TODAY - dt.timedelta(days=7 * n)).isoformat()
@@ -119,7 +129,7 @@ async def measure(jurisdiction: int, busy_entries: int, requests: int, screening
                 assert json.loads(body)["cadre_id"] == busy
             finally:
                 await raw.close()
-            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            async with httpx.AsyncClient(base_url=base, timeout=60, headers=proof) as client:
                 runs = []
                 for _ in range(screenings):
                     t0 = time.perf_counter()

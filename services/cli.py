@@ -89,7 +89,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = DossierSettings()
         if unsafe_for_production(settings):
             return 2
-        app = build_app(settings, migrate=args.migrate)
+        try:
+            app = build_app(settings, migrate=args.migrate)
+        except ValueError as exc:  # no key of the gateway's, or not one
+            print(str(exc), file=sys.stderr)
+            return 2
     elif args.service == "scoring":
         from services.scoring.bootstrap import build_app
         from services.scoring.settings import ScoringSettings
@@ -97,7 +101,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = ScoringSettings()
         if unsafe_for_production(settings):
             return 2
-        app = build_app(settings, migrate=args.migrate)
+        try:
+            app = build_app(settings, migrate=args.migrate)
+        except ValueError as exc:  # no key of the gateway's, or not one
+            print(str(exc), file=sys.stderr)
+            return 2
     else:
         from services.gateway.bootstrap import build_app
         from services.gateway.settings import GatewaySettings
@@ -107,7 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
         try:
             app = build_app(settings)
-        except ValueError as exc:  # the settings name no key source, or more than one
+        except ValueError as exc:  # the settings name no token key source (or several), or no service key
             print(str(exc), file=sys.stderr)
             return 2
     # What is loaded by now (the libraries, the app) lives as long as the process: leave it out of the
@@ -156,6 +164,16 @@ def _signing_key_from(path: Path):
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise ValueError(f"{path}: tokens are signed with ES256: give an EC P-256 (prime256v1) private key")
     return key
+
+
+def cmd_service_keys(args: argparse.Namespace) -> int:
+    from shared.service_identity import ensure_key_pair
+
+    private, public = ensure_key_pair(args.dir)
+    print(f"SHIJI_GATEWAY_SERVICE_KEY_FILE={private}")
+    print(f"SHIJI_DOSSIER_GATEWAY_KEYS_FILE={public}")
+    print(f"SHIJI_SCORING_GATEWAY_KEYS_FILE={public}")
+    return 0
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -242,6 +260,11 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--data-dir", type=Path, default=None,
                      help="an embedded instance's data dir (default: SHIJI_DOSSIER_DATABASE_URL)")
     imp.set_defaults(func=cmd_import)
+
+    keys = sub.add_parser("service-keys", help="make the gateway's Ed25519 key pair that proves its calls to dossier "
+                                               "and scoring (kept if there) and print the settings naming it")
+    keys.add_argument("--dir", type=Path, required=True)
+    keys.set_defaults(func=cmd_service_keys)
 
     token = sub.add_parser("token", help="print a bearer token the embedded instance accepts, or, with --key-file, "
                                          "one signed by that key (a gateway with its public key accepts it)")

@@ -4,7 +4,8 @@ classes and a year of readings, as import rows after the rest of the demo (``ser
 The year is the one before the demo's last day, so the whole year is there: data indicators against their
 targets, one read monthly and one quarterly (004: the latest reading stands for the year), quarterly on-site
 project checks (004), a level indicator scored 好 → 100, 较好 → 85 (001), the quarterly routine assessment (平时考核) at
-40 % of the composite (001), and one constraint breach (一票否决, 004) somewhere. Every other weight, target, band
+40 % of the composite (001), one constraint breach (一票否决, 004) somewhere, a warning margin (so warning
+notices, 预警通知单, show) and two notices (通知单), one answered. Every other weight, target, band
 and threshold is illustrative, and the scheme says so. From its own ``random.Random``: the cadres' rows do not
 change when this does.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import random
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -61,6 +63,9 @@ def demo_scheme(year: int) -> dict[str, Any]:
              "weights": _per_class("0", "0", "0")},
         ],
         "grade_thresholds": [{"grade": "merit", "at_least": "90"}, {"grade": "pass", "at_least": "60"}],
+        # warning notices (预警通知单, 004) beyond 10 points behind the schedule (illustrative); the handling time is a
+        # rate, held to its whole target every quarter
+        "tracking": {"warning_margin": "10", "whole_target": ["handling_days"]},
     }
 
 
@@ -119,3 +124,26 @@ def demo_assessment(units: Sequence[tuple[str, str]], year: int, seed: int) -> I
                    "scheme_id": scheme_id, "indicator_id": "safety", "effective_date": f"{year}-08-14",
                    "note": "辖区内发生较大生产安全事故（示例）",
                    "basis": {"reason": "市安委会事故通报（示例）", "document": f"秦安委〔{year}〕21号"}})
+    yield from _notices(scheme_id, assessed, year, seed)
+
+
+def _notices(scheme_id: str, assessed: Sequence[str], year: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Two notices (通知单, 004) from the assessment office: one answered by its unit, one still open. From a
+    ``random.Random`` of their own, so the rows before them do not change."""
+    rng = random.Random(seed + 1)
+    first, second = rng.sample(list(assessed), 2)
+    answered_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    basis = {"reason": "二季度跟踪分析（示例）", "document": f"秦综考办〔{year}〕18号"}
+    yield _row(f"assess-{scheme_id}-notice-{first}", "issue_unit_assessment_notice",
+               {"unit_id": first, "year": year, "notice_id": answered_id}, {
+                   "scheme_id": scheme_id, "indicator_id": "key_tasks", "period": f"{year}-06",
+                   "effective_date": f"{year}-07-08", "note": "上半年重点工作任务进度滞后，请于15日内报送整改措施（示例）",
+                   "basis": basis})
+    yield _row(f"assess-{scheme_id}-notice-{first}-answer", "answer_unit_assessment_notice",
+               {"unit_id": first, "year": year, "notice_id": answered_id}, {
+                   "effective_date": f"{year}-07-20", "note": "已制定赶工计划，三季度末追上时序进度（示例）"})
+    yield _row(f"assess-{scheme_id}-notice-{second}", "issue_unit_assessment_notice",
+               {"unit_id": second, "year": year}, {
+                   "scheme_id": scheme_id, "indicator_id": "projects", "period": f"{year}-Q4",
+                   "effective_date": f"{year}-12-28", "note": "重点项目四季度实地察看发现进度偏慢，请报送说明（示例）",
+                   "basis": basis})

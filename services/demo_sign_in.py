@@ -43,21 +43,28 @@ def install_demo_sign_in(gateway: FastAPI, mint: Any, root: str) -> None:
 
 
 async def _find_people(gateway: FastAPI, mint: Any, root: str) -> list[dict[str, str]]:
-    unit_id = root + DEMO_UNIT_SUFFIX
     clerk = {"Authorization": f"Bearer {mint(role='clerk', subject='demo-clerk', unit=root)}"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway",
                                  headers=clerk) as client:
-        async def get(path: str, **params: str) -> Any:
-            r = await client.get(f"/api/v1{path}", params=params)
-            r.raise_for_status()
-            return r.json()
+        return await find_demo_people(client, root)
 
-        unit = await get(f"/units/{unit_id}")
-        screened = await get("/screenings", unit=unit_id)
-        ids = [*screened["eligible"], *(c["cadre_id"] for c in screened["ineligible"]),
-               *(c["cadre_id"] for c in screened["undetermined"])]
-        dossiers = [await get(f"/cadres/{cadre_id}/dossier") for cadre_id in ids]
-        cadres = [await get(f"/cadres/{cadre_id}") for cadre_id in ids]
+
+async def find_demo_people(client: httpx.AsyncClient, root: str) -> list[dict[str, str]]:
+    """The demo's people (without tokens), found through the public API by ``client`` (a clerk of ``root``):
+    also how the console's browser tests find them on the production wiring, which has no demo sign-in."""
+    unit_id = root + DEMO_UNIT_SUFFIX
+
+    async def get(path: str, **params: str) -> Any:
+        r = await client.get(f"/api/v1{path}", params=params)
+        r.raise_for_status()
+        return r.json()
+
+    unit = await get(f"/units/{unit_id}")
+    screened = await get("/screenings", unit=unit_id)
+    ids = [*screened["eligible"], *(c["cadre_id"] for c in screened["ineligible"]),
+           *(c["cadre_id"] for c in screened["undetermined"])]
+    dossiers = [await get(f"/cadres/{cadre_id}/dossier") for cadre_id in ids]
+    cadres = [await get(f"/cadres/{cadre_id}") for cadre_id in ids]
     order = {"chief": 0, "deputy": 1, "member": 2}
     people = []
     for cadre, dossier in zip(cadres, dossiers, strict=True):

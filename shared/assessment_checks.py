@@ -93,6 +93,7 @@ def scheme_problems(s: AssessmentScheme) -> list[SchemeProblem]:
     _overrides(add, s, classes)
     _links(add, s)
     _thresholds(add, s)
+    _tracking(add, s)
     return out
 
 
@@ -206,3 +207,17 @@ def _thresholds(add: Add, s: AssessmentScheme) -> None:
     if positions != sorted(set(positions)) or any(
             a.at_least <= b.at_least for a, b in itertools.pairwise(known)):
         add("grade_thresholds", "grade_thresholds_not_descending", "thresholds go best grade first, each lower")
+
+
+def _tracking(add: Add, s: AssessmentScheme) -> None:
+    if s.tracking is None:
+        return
+    kinds = {ind.id: ind.kind for ind in s.indicators}
+    if not any(ind.kind == "data" and ind.targets for ind in s.indicators):
+        add("tracking", "tracking_without_targets", "warning notices need a data indicator with a target")
+    for i, ind_id in enumerate(s.tracking.whole_target):
+        if ind_id not in kinds:
+            add(f"tracking.whole_target.{i}", "unknown_indicator", f"no indicator {ind_id!r}")
+        elif kinds[ind_id] != "data":
+            add(f"tracking.whole_target.{i}", "not_a_data_indicator",
+                f"{ind_id!r} is a {kinds[ind_id]} indicator; only data readings have a schedule")

@@ -179,6 +179,17 @@ class Rounding(Frozen):
     mode: Literal["half_up", "half_even"] = "half_up"
 
 
+class Tracking(Frozen):
+    """Tracking through the year (004, 000): a reading more than ``warning_margin`` percentage points behind its
+    target's schedule raises a warning notice (预警通知单), closed when a later reading is back within it. A data
+    reading is the year to date, so its schedule is the target × the share of the year elapsed (时序进度), but for
+    the indicators in ``whole_target`` (rates and ratios), held to the whole target in every period."""
+
+    warning_margin: Decimal = Field(gt=0, le=100, description="percentage points behind the schedule (e.g. 10)")
+    whole_target: tuple[Code, ...] = Field(default=(), max_length=500,
+                                           description="data indicators held to the whole target every period")
+
+
 class AssessmentScheme(Frozen):
     """One version of an assessment scheme (综合考评方案)."""
 
@@ -200,6 +211,7 @@ class AssessmentScheme(Frozen):
         description="the lowest composite of each grade but the last, best first; below them the scale's last grade")
     rounding: Rounding = Rounding()
     ranking: RankingRules = RankingRules()
+    tracking: Tracking | None = Field(None, description="warning notices through the year; none when absent")
 
     @property
     def name(self) -> str:

@@ -411,7 +411,9 @@ OPERATIONS: list[Operation] = [
 ]
 
 
-
-# The annual comprehensive assessment's writes (issue 16), in their own module, which adds them to OPERATIONS
-# whichever of the two is imported first.
-import shared.assessment_commands  # noqa: E402, F401
+# The annual comprehensive assessment's writes (issue 16) and the facts a portrait needs (issue 20), each in its
+# own module, which adds them to OPERATIONS whichever of the two is imported first.
+import shared.assessment_commands  # noqa: E402
+import shared.assessment_consequence_commands  # noqa: E402
+import shared.assessment_notice_commands  # noqa: E402  (its notices, step 6)
+import shared.profile_commands  # noqa: E402, F401

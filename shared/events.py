@@ -515,7 +515,12 @@ def category_range_problem(kind: EntryKind, min_points: Any, max_points: Any) ->
 
 
 # The annual comprehensive assessment's events (issue 16) live in their own module and are part of this contract.
+from shared.assessment_consequence_events import *  # noqa: E402, F403
 from shared.assessment_events import *  # noqa: E402, F403
+from shared.assessment_notice_events import *  # noqa: E402, F403  (its notices, step 6)
+
+# The facts a portrait needs (issue 20), likewise.
+from shared.profile_events import *  # noqa: E402, F403
 
 _REGISTRY = frozenset({"EVENT_TYPES", "UPCASTERS", "Upcaster", "UnknownEventType", "upcast", "to_data", "from_data"})
 

@@ -1,4 +1,5 @@
-"""HTTP conventions shared by the services: the internal actor headers, ETags, health routes."""
+"""HTTP conventions shared by the services: request ids, ETags, health routes. (Who a call is for travels in
+the gateway's signed proof, shared/service_identity.py, not in headers.)"""
 
 from __future__ import annotations
 
@@ -13,9 +14,6 @@ from shared.problems import PROBLEM_JSON, TYPE_PREFIX, Problem
 
 log = logging.getLogger(__name__)
 
-# Set by the gateway after it has authenticated the caller; the services behind it trust them.
-ACTOR_HEADER = "X-Shiji-Actor"
-ROLE_HEADER = "X-Shiji-Actor-Role"
 REQUEST_ID_HEADER = "X-Request-Id"
 
 Check = Callable[[], Awaitable[object]]

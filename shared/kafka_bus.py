@@ -78,6 +78,32 @@ def warnings_topic_config(replication_factor: int) -> dict[str, str]:
             "min.insync.replicas": _min_insync(replication_factor)}
 
 
+# 400 days: the consequences of a year's grades are acted on for the year after (a promotion barred, a
+# rectification report owed), so a receiving system reads a whole assessment cycle and a little more.
+CONSEQUENCES_RETENTION_MS = 400 * 24 * 3600 * 1000
+
+
+def consequences_topic_config(replication_factor: int) -> dict[str, str]:
+    """How scoring's assessment-consequences topic is created: deleted after 400 days, not compacted (a
+    subject has several consequences a year, each raised, withdrawn or filed; compacting by the subject
+    would lose them). The record is ``GET /assessments/{scheme_id}/consequences``
+    (shared/assessment_topics.py)."""
+    return {"cleanup.policy": "delete", "retention.ms": str(CONSEQUENCES_RETENTION_MS),
+            "min.insync.replicas": _min_insync(replication_factor)}
+
+
+# 180 days: the logs of a level-3 system are kept at least six months (GB/T 22239-2019); scoring's
+# dead_letters table keeps every one for good.
+DEAD_LETTERS_RETENTION_MS = 180 * 24 * 3600 * 1000
+
+
+def dead_letters_topic_config(replication_factor: int) -> dict[str, str]:
+    """How scoring's dead-letter topic (shared/dead_letters.py) is created: deleted after 180 days, not
+    compacted (each message is one incident, its key the stream it claimed)."""
+    return {"cleanup.policy": "delete", "retention.ms": str(DEAD_LETTERS_RETENTION_MS),
+            "min.insync.replicas": _min_insync(replication_factor)}
+
+
 # kafka-python backs off reconnecting up to 30 s by default: after a 20 s broker outage the consumer
 # then sat idle for another ~30 s before it rejoined its group. Two seconds is plenty of backoff.
 RECONNECT_BACKOFF_MAX_MS = 2000

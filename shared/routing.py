@@ -28,6 +28,8 @@ PATH_PARAMETERS: dict[str, Any] = {
     "unit_id": Annotated[str, Path(pattern=UNIT_ID, max_length=100)],
     "declaration": Annotated[DeclarationKind, Path()],
     "input_id": ID,  # an assessment input (issue 16)
+    "result_id": ID,  # a result from another source (issue 20)
+    "notice_id": ID,  # an assessment notice (issue 16 step 6)
     "scheme_id": Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)],
     "subject_id": Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=100)],
 }

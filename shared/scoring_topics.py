@@ -95,9 +95,15 @@ def warning_cause(occurrence: int) -> dict:
 def cloudevent(message: TotalsChanged | WarningChanged, time: dt.datetime, *, cause: dict) -> bytes:
     """The message as a CloudEvent whose id is derived from its ``cause`` and its content (see above)."""
     name = "totals_changed" if isinstance(message, TotalsChanged) else "warning_changed"
+    return structured(name, message.cadre_id, message, time, cause)
+
+
+def structured(name: str, subject: str, message: BaseModel, time: dt.datetime, cause: dict) -> bytes:
+    """A CloudEvent (structured JSON mode) of type ``cn.shiji.scoring.<name>.v1`` about ``subject`` (the
+    Kafka key), its id derived from ``cause`` and the content: what every scoring topic sends."""
     data = message.model_dump(mode="json")
     event_id = uuid.uuid5(_NAMESPACE, json.dumps([name, cause, data], sort_keys=True))
     return json.dumps({
         "specversion": "1.0", "id": str(event_id), "source": SOURCE, "type": f"cn.shiji.scoring.{name}.v1",
-        "subject": message.cadre_id, "time": time.isoformat(), "datacontenttype": "application/json", "data": data,
+        "subject": subject, "time": time.isoformat(), "datacontenttype": "application/json", "data": data,
     }, ensure_ascii=False).encode()

@@ -75,6 +75,10 @@ class KafkaSettings(ServiceSettings):
     topic: str = Field(DOSSIER_TOPIC, description="the dossier events topic")
     totals_topic: str = Field("shiji.scoring.totals.v1", description="scoring's compacted totals topic")
     warnings_topic: str = Field("shiji.scoring.warnings.v1", description="scoring's warnings topic")
+    consequences_topic: str = Field("shiji.scoring.assessment_consequences.v1",
+                                    description="scoring's topic of the assessment's consequences (issue 16)")
+    dead_letters_topic: str = Field("shiji.scoring.dead-letters.v1", description="what scoring did not apply "
+                                    "(shared/dead_letters.py)")
     partitions: int = Field(6, ge=1, description="partitions when the topic is created; scoring scales out to this many")
     replication_factor: int = Field(1, ge=1, description="replication factor when the topic is created "
                                                          "(production: choose it, 3 on a three-broker cluster)",

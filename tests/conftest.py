@@ -137,18 +137,30 @@ async def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path):
         await dbs.drop_all()
 
 
-@pytest.fixture
-async def two_dossiers(database_url_factory):
-    """Two dossier services on one database, each with its own engine: two instances of the service."""
+async def dossier_instances(url: str) -> AsyncIterator[tuple]:
+    """Two dossier services on the database ``url``, each with its own engine: two instances of the service."""
     from services.dossier.service import DossierService, dossier_engine
 
-    url = await database_url_factory("dossier")
     engines = [dossier_engine(url, 10), dossier_engine(url, 10)]
     try:
         yield tuple(DossierService(engine, today=dt.date.today) for engine in engines)
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+@pytest.fixture
+async def two_dossiers(database_url_factory):
+    """Two dossier instances on one database (SQLite and PostgreSQL)."""
+    async for instances in dossier_instances(await database_url_factory("dossier")):
+        yield instances
+
+
+@pytest.fixture
+async def two_dossiers_on_postgresql(pg):
+    """Two dossier instances on one PostgreSQL database."""
+    async for instances in dossier_instances(await pg.create("dossier")):
+        yield instances
 
 
 # Outcomes of tests that did not run, or ran and did not count: an xfail or xpass is a skip by another name.

@@ -1,7 +1,6 @@
 import 'element-plus/theme-chalk/base.css'
-import 'element-plus/es/components/message/style/css'
 import './theme.css'
-import { ElMessage } from 'element-plus'
+import { notify } from './notice'
 import { createApp } from 'vue'
 import App from './App.vue'
 import { Problem } from './api/client'
@@ -11,7 +10,7 @@ import { router } from './router'
 // A refused call the page did not handle itself is shown, not thrown; a 401 has already signed the user out.
 function shown(e: unknown): boolean {
   if (!(e instanceof Problem)) return false
-  if (e.status !== 401) ElMessage.error(e.message)
+  if (e.status !== 401) notify.error(e.message)
   return true
 }
 const app = createApp(App)

@@ -1,5 +1,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
+import { clearNotice } from './notice'
 import { homeOf, session, whenSignedOut } from './session'
+import { forgetUnitNames } from './unitNames'
 
 // Hash history: the gateway serves static files and has no fallback to index.html for other paths.
 export const router = createRouter({
@@ -16,6 +18,10 @@ export const router = createRouter({
     { path: '/rankings', component: () => import('./pages/RankingsPage.vue') },
     { path: '/warnings', component: () => import('./pages/WarningsPage.vue') },
     { path: '/access-log', component: () => import('./pages/AccessLogPage.vue') },
+    { path: '/assessments', component: () => import('./pages/AssessmentPage.vue') },
+    { path: '/assessments/:scheme/:year/:subject', component: () => import('./pages/AssessmentSubject.vue'), props: true },
+    { path: '/imports', component: () => import('./pages/ImportPage.vue') },
+    { path: '/what-if', component: () => import('./pages/WhatIfPage.vue') },
     { path: '/nothing', component: () => import('./pages/NothingPage.vue') },
     { path: '/:rest(.*)', redirect: '/' },
   ],
@@ -26,6 +32,13 @@ router.beforeEach((to) => {
   return true
 })
 
+// A notice speaks about the page it was given on: gone when the user moves on or signs out.
+router.afterEach((to, from) => {
+  if (to.path !== from.path) clearNotice()
+})
+
 whenSignedOut(() => {
+  clearNotice()
+  forgetUnitNames()
   void router.push('/sign-in')
 })

@@ -59,6 +59,7 @@ print_env() {
     echo "export SHIJI_KAFKA_SECURITY_PROTOCOL=PLAINTEXT"
     echo "unset SHIJI_KAFKA_USERNAME SHIJI_KAFKA_PASSWORD SHIJI_KAFKA_CA_FILE SHIJI_TEST_KAFKA_CLIENT_DIR"
   fi
+  "$SCRIPT_DIR/service-keys.sh"  # the gateway's proof of its calls to dossier and scoring
 }
 
 cmd_start() {

@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.dossier import chain
 from services.dossier.tables import access_log
+from shared import chain
 
 STREAM = "access-log"
 

@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.dossier import directory, domain, finder, importer, metrics, store, views
+from services.dossier import directory, domain, finder, importer, metrics, portrait_facts, store, views
 from services.dossier.idempotency import IdempotencyKeyReused, Outcome
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
@@ -23,11 +23,12 @@ from shared.commands import OPERATIONS, Operation
 from shared.db import DATABASE_UNAVAILABLE, database_ready, database_unavailable
 from shared.event_registry import from_data
 from shared.events import DeclarationKind
-from shared.http import ACTOR_HEADER, ROLE_HEADER, add_health_routes, etag, known_at_utc, parse_if_match
+from shared.http import add_health_routes, etag, known_at_utc, parse_if_match
 from shared.lifespan import service_lifespan
 from shared.positions import POSITION_HEADER
 from shared.problems import Problem, install_problem_handlers
 from shared.routing import typed_endpoint
+from shared.service_identity import Caller, CallVerifier, RequireGatewayProof
 from shared.settings import today
 from shared.telemetry import install_telemetry, request_id
 
@@ -35,11 +36,13 @@ log = logging.getLogger(__name__)
 HTTP_IMPORT_BATCH_ROWS = 500
 
 
-def actor_of(
-    actor: Annotated[str, Header(alias=ACTOR_HEADER, min_length=1, max_length=100)],
-    role: Annotated[str, Header(alias=ROLE_HEADER, min_length=1, max_length=50)],
-) -> Actor:
-    return Actor(actor, role)
+def actor_of(request: Request) -> Actor:
+    """The end user the gateway's proof names (shared/service_identity.py): no header says who acts."""
+    caller: Caller = request.state.caller
+    if not caller.subject or not caller.role:
+        raise Problem(401, "gateway-proof-required", "This call records who made it: the gateway's proof names "
+                      "no user", headers={"WWW-Authenticate": 'Bearer realm="shiji-internal"'})
+    return Actor(caller.subject, caller.role)
 
 
 async def event_context(request: Request) -> dict[str, str]:
@@ -124,10 +127,12 @@ def event_view(event: StoredEvent) -> dict[str, Any]:
     }
 
 
-def create_app(settings: DossierSettings, *, publisher: Publisher | None = None, bus: BusAdmin | None = None,
-               tracer_provider: TracerProvider | None = None, migrate: bool = False) -> FastAPI:
-    """The dossier service. With a ``publisher`` it runs the relay in the background; ``bus`` answers for
-    the bus in /readyz and /metrics. The app owns what it is given: it closes both when it stops."""
+def create_app(settings: DossierSettings, *, callers: CallVerifier, publisher: Publisher | None = None,
+               bus: BusAdmin | None = None, tracer_provider: TracerProvider | None = None,
+               migrate: bool = False) -> FastAPI:
+    """The dossier service. It answers only calls ``callers`` finds proven by the gateway. With a ``publisher``
+    it runs the relay in the background; ``bus`` answers for the bus in /readyz and /metrics. The app owns
+    what it is given: it closes both when it stops."""
     engine = dossier_engine(settings.database_url, settings.pool_size)
     provider = tracer_provider or tracing.tracer_provider_from_env("dossier")
     tracer = tracing.tracer_of(provider)
@@ -177,6 +182,7 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
     app.state.bus = bus
     app.state.engine = engine
     install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
+    app.add_middleware(RequireGatewayProof, verifier=callers)  # inside the telemetry: refusals are counted too
     metrics.register(install_telemetry(app, "dossier", tracer, engine), engine, service, relay, bus)
     checks = {"database": lambda: database_ready(engine, "dossier"), "event_store": event_store_fits_cluster}
     if relay is not None and bus is not None:
@@ -292,4 +298,5 @@ def create_app(settings: DossierSettings, *, publisher: Publisher | None = None,
         return (await importer.Importer(service, actor, batch_rows=HTTP_IMPORT_BATCH_ROWS).run(rows)).as_dict()
 
     finder.add_routes(app, finder.Finder(engine, lambda: today(settings.timezone)))
+    portrait_facts.add_routes(app, portrait_facts.PortraitFacts(engine, lambda: today(settings.timezone)))
     return app

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from services.dossier.api import create_app
 from services.dossier.settings import DossierSettings
 from shared.kafka_bus import KafkaAdmin, KafkaPublisher, ensure_topic, events_topic_config
-from shared.settings import KafkaSettings
+from shared.service_identity import verifier_from
+from shared.settings import KafkaSettings, env_name
 
 
 def ensure_events_topic(k: KafkaSettings) -> None:
@@ -19,8 +20,10 @@ def ensure_events_topic(k: KafkaSettings) -> None:
 
 
 def build_app(settings: DossierSettings, *, migrate: bool = False, create_topic: bool = True) -> FastAPI:
-    """The dossier app of ``settings``. With ``settings.relay`` it publishes to ``settings.kafka``: the events
-    topic is created first unless ``create_topic`` is false. The app closes the Kafka clients when it stops."""
+    """The dossier app of ``settings``. It answers calls proven by the gateway's key (ValueError when the settings
+    name none). With ``settings.relay`` it publishes to ``settings.kafka``: the events topic is created first
+    unless ``create_topic`` is false. The app closes the Kafka clients when it stops."""
+    callers = verifier_from("dossier", settings.gateway_keys_file, env_name(DossierSettings, "gateway_keys_file"))
     publisher = bus = None
     if settings.relay:
         k = settings.kafka
@@ -28,4 +31,4 @@ def build_app(settings: DossierSettings, *, migrate: bool = False, create_topic:
             ensure_events_topic(k)
         bus = KafkaAdmin(k.connection())
         publisher = KafkaPublisher(k.connection(), errors=bus.errors)
-    return create_app(settings, publisher=publisher, bus=bus, migrate=migrate)
+    return create_app(settings, callers=callers, publisher=publisher, bus=bus, migrate=migrate)

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.dossier import chain, domain
+from services.dossier import domain
 from services.dossier.plans import Plan
 from services.dossier.store import StoredEvent
+from shared import chain
 from shared.events import DomainEvent
 
 

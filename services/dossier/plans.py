@@ -11,6 +11,7 @@ from typing import Any
 
 from services.dossier import catalogue as cat
 from services.dossier import domain, units
+from services.dossier.domain import profile
 from shared.events import CategoryDefined, DeclarationKind, DomainEvent
 
 # Seals a declaration's details: (cadre id, kind, details) -> (sealed details, key id).
@@ -28,6 +29,7 @@ class Plan:
     catalogue: bool = False
     superiors: bool = False
     unit_ids: list[str] = field(default_factory=list)
+    schemes: list[str] = field(default_factory=list)  # assessment schemes the decision reads (issue 16)
 
 
 # The catalogue's stream, read as a plan of its own wherever a decision needs the categories.
@@ -126,4 +128,15 @@ def plan(operation: str, cmd: Any, params: dict[str, str], seal: Seal, new_id: s
 
     if operation in assessment_plans.OPERATIONS:
         return assessment_plans.plan(operation, cmd, params, new_id)
+    # the facts a portrait needs (issue 20)
+    if operation == "record_external_result":
+        return Plan(cadre, lambda s, ctx: profile.record_external_result(s, cmd, new_id, ctx), {"result_id": new_id})
+    if operation in ("record_education", "record_expertise"):
+        decide_fact = getattr(profile, operation)
+        return Plan(cadre, lambda s, ctx: decide_fact(s, cmd, ctx), {})
+
+    from services.dossier import notice_plans  # its notices (step 6)
+
+    if operation in notice_plans.OPERATIONS:
+        return notice_plans.plan(operation, cmd, params, new_id)
     raise KeyError(operation)

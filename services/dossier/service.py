@@ -3,8 +3,8 @@
 Every write runs one pipeline (``_write``), for a single command (``execute``) as for a bulk import's
 batch of many (``execute_batch``): lock the streams; replay what an Idempotency-Key first answered
 (``idempotency``); read each stream's head (``heads``); look up what the decisions need of the world
-(``_Lookups``, the context); decide each command in order; then append the rows, index the directory
-and keep the answers (``_Appends``). Every write names the operation of ``shared.commands.OPERATIONS``
+(``Lookups``, the context); decide each command in order; then append the rows, index the directory
+and keep the answers (``Appends``). Every write names the operation of ``shared.commands.OPERATIONS``
 it carries out (its ``Plan``, ``plans.py``) and is idempotent (a key) or conditional (an expected version).
 
 The dossier's writes (commands, the catalogue's seed, the access log) begin and commit here
@@ -17,13 +17,13 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.dossier import access_log, chain, directory, domain, plans, store, units
+from services.dossier import access_log, assessment_plans, directory, domain, plans, store, units
 from services.dossier import catalogue as cat
 from services.dossier.heads import StreamHead, StreamHeads
 from services.dossier.idempotency import (
@@ -36,13 +36,15 @@ from services.dossier.idempotency import (
 )
 from services.dossier.plans import CATALOGUE, Plan
 from services.dossier.sealing import Sealer, SealingUnavailable
-from services.dossier.store import Actor, ConcurrencyError, StoredEvent, StoredResponse
+from services.dossier.single_write import write_at_once
+from services.dossier.store import Actor, ConcurrencyError, StoredEvent
+from services.dossier.write_parts import Appends, Lookups
+from shared import chain
 from shared import commands as c
 from shared.db import make_engine, write_transaction
-from shared.events import DeclarationKind, DomainEvent, UnitLevel, UnitRegistered
+from shared.events import DeclarationKind
 from shared.faults import crash_point
 from shared.group_commit import GroupCommit
-from shared.positions import position
 
 __all__ = ["IDEMPOTENCY_TTL", "BatchItem", "DossierService", "IdempotencyKeyReused", "IdempotentRequest", "Outcome",
            "StreamHead", "StreamHeads", "dossier_engine"]
@@ -71,62 +73,6 @@ class BatchItem:
     params: dict[str, str]
     idempotency: IdempotentRequest
     new_id: str | None = None
-
-
-@dataclass
-class _Lookups:
-    """What one transaction's decisions need to know of the world beyond their own streams, read once."""
-
-    catalogue: cat.Catalogue
-    superiors: dict[str, frozenset[str]]  # by cadre stream, for the plans that need them
-    unit_levels: dict[str, UnitLevel]
-
-    def context(self, plan: Plan, actor: Actor, today: dt.date) -> domain.Context:
-        return domain.Context(actor=actor.subject, today=today, catalogue=self.catalogue,
-                              superiors=self.superiors.get(plan.stream_id, frozenset()),
-                              unit_levels={u: self.unit_levels.get(u) for u in plan.unit_ids})
-
-    def learn(self, new_events: Sequence[DomainEvent]) -> None:
-        """A unit registered earlier in the transaction is known to the decisions after it."""
-        for event in new_events:
-            if isinstance(event, UnitRegistered):
-                self.unit_levels[event.unit_id] = event.level
-
-
-@dataclass
-class _Appends:
-    """What one transaction appends: each decision's events chained on its stream's head, the directory rows
-    they imply, and the answers kept for their Idempotency-Keys; all written by ``write``."""
-
-    actor: Actor
-    context: dict[str, str] | None
-    now: dt.datetime
-    algorithm: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    index: list[Any] = field(default_factory=list)
-    answers: list[tuple[str, StoredResponse]] = field(default_factory=list)
-
-    def add(self, plan: Plan, head: StreamHead, new_events: Sequence[DomainEvent]) -> tuple[StreamHead, Outcome]:
-        # Recorded times never run backwards within a stream, so "as known at T" is a prefix.
-        rows = store.chained_rows(plan.stream_id, head.version, head.hash, new_events, self.actor,
-                                  max(self.now, head.recorded_at), self.context, self.algorithm)
-        self.rows.extend(rows)
-        for event in new_events:
-            self.index.extend(directory.statements(plan.stream_id, event, rows[0]["recorded_at"]))
-        version = rows[-1]["stream_version"]  # and its position, for reading one's own writes (shared/positions.py)
-        return head.after(plan, new_events, rows[-1]), Outcome(201, {**plan.ids, "version": version,
-                                                                     "position": position(plan.stream_id, version)})
-
-    def answer(self, request: IdempotentRequest, outcome: Outcome) -> StoredResponse:
-        kept = StoredResponse(request.request_hash, outcome.status, outcome.body)
-        self.answers.append((request.key, kept))
-        return kept
-
-    async def write(self, conn: AsyncConnection) -> None:
-        await store.insert_rows(conn, self.rows)
-        for statement in self.index:
-            await conn.execute(statement)
-        await store.save_responses(conn, self.answers)
 
 
 class DossierService:
@@ -166,6 +112,13 @@ class DossierService:
         plan = plans.plan(operation, command, params, self._seal)
         idempotency = (IdempotentRequest.of(actor, idempotency_key, operation, params, command)
                        if idempotency_key else None)
+        at_once = await write_at_once(self._engine, self._heads, plan, idempotency, actor, context, expected_version,
+                                      self._today(), self._algorithm)
+        if at_once is not None:
+            outcome, appended = at_once
+            self.appended += appended
+            self._on_append()
+            return outcome
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 (outcome,) = await self._write([(plan, idempotency)], actor, context, expected_version)
@@ -211,7 +164,7 @@ class DossierService:
                     raise ConcurrencyError(stream_id, expected_version, heads[stream_id].version)
             today = self._today()
             lookups = await self._look_up(conn, to_decide, today)
-            appends = _Appends(actor, context, dt.datetime.now(dt.UTC), self._algorithm)
+            appends = Appends(actor, context, dt.datetime.now(dt.UTC), self._algorithm)
             for plan, request in items:
                 try:
                     if request is not None and (first := answers.get(request.key)) is not None:
@@ -276,13 +229,15 @@ class DossierService:
             self._heads.put(plan.stream_id, head)
         return head
 
-    async def _look_up(self, conn: AsyncConnection, wanted: Sequence[Plan], today: dt.date) -> _Lookups:
+    async def _look_up(self, conn: AsyncConnection, wanted: Sequence[Plan], today: dt.date) -> Lookups:
         """The context builder's reads: the catalogue, superiors and unit levels the plans ask for."""
         catalogue = (await self._current(conn, CATALOGUE)).state if any(p.catalogue for p in wanted) else cat.Catalogue()
         superiors = {s: await directory.superiors(conn, s, today)
                      for s in dict.fromkeys(p.stream_id for p in wanted if p.superiors)}
         levels = await directory.unit_levels(conn, [u for p in wanted for u in p.unit_ids])
-        return _Lookups(catalogue, superiors, levels)
+        schemes = {s: (await self._current(conn, assessment_plans.scheme_plan(s))).state
+                   for s in dict.fromkeys(s for p in wanted for s in p.schemes)}
+        return Lookups(catalogue, superiors, levels, schemes)
 
     def _seal(self, cadre_id: str, kind: DeclarationKind, details: str) -> tuple[str, str]:
         if self._sealer is None:

@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -33,4 +34,8 @@ class DossierSettings(ServiceSettings):
         None, description="base64 of 32 random bytes sealing sensitive declarations; without it they are refused (503)",
         json_schema_extra={SECRET: True})
     declaration_key_id: str = Field("k1", description="names the declaration key, so keys can be rotated")
+    gateway_keys_file: Path | None = Field(None, description="the gateway's Ed25519 public key(s), PEM, one after "
+                                                            "another during a rotation: only calls it signed are "
+                                                            "answered; `shiji serve` refuses to start without it "
+                                                            "(docs/operations.md, 'Service identity')")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field, replace
 
 from services.dossier.domain.assessment_inputs import AssessmentInputs
 from services.dossier.domain.assessment_inputs import evolve as evolve_inputs
+from services.dossier.domain.assessment_notices import Notices
+from services.dossier.domain.assessment_notices import evolve as evolve_notices
+from services.dossier.domain.assessment_rectification import Rectifications
+from services.dossier.domain.assessment_rectification import evolve as evolve_rectifications
 from services.dossier.errors import AlreadyDone, DomainError, NotFound
 from shared.commands import RecordTargetEvaluation, RecordTeamGrade, RegisterUnit
 from shared.events import (
@@ -39,6 +43,8 @@ class Unit:
     team_grades: dict[int, TeamGrade] = field(default_factory=dict)
     target_prizes: dict[int, TargetPrize] = field(default_factory=dict)
     assessment: AssessmentInputs = field(default_factory=AssessmentInputs)  # its inputs to the annual assessment (issue 16)
+    notices: Notices = field(default_factory=Notices)  # the assessment's notices to it (issue 16 step 6)
+    rectifications: Rectifications = field(default_factory=Rectifications)  # its 不达标 years and reports (issue 16)
     version: int = 0
 
     @property
@@ -57,7 +63,9 @@ def fold(unit_id: str, events: Iterable[DomainEvent]) -> Unit:
                 unit = replace(unit, team_grades={**unit.team_grades, event.year: event.grade})
             case TargetEvaluationRecorded():
                 unit = replace(unit, target_prizes={**unit.target_prizes, event.year: event.prize})
-        unit = replace(unit, version=unit.version + 1, assessment=evolve_inputs(unit.assessment, event))
+        unit = replace(unit, version=unit.version + 1, assessment=evolve_inputs(unit.assessment, event),
+                       notices=evolve_notices(unit.notices, event),
+                       rectifications=evolve_rectifications(unit.rectifications, event))
     return unit
 
 

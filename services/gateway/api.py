@@ -3,8 +3,8 @@
 The gateway holds no domain state. It authenticates the caller, rate-limits them per subject,
 validates every request body against the shared command models (so a bad request never reaches a
 service), authorizes the request object by object (policy.py, guard.py), passes the caller's
-identity to the services as the actor, writes the access-log entry, and relays the services'
-answers and problem+json errors.
+identity to the services as the end user of its signed proof (shared/service_identity.py), writes
+the access-log entry, and relays the services' answers and problem+json errors.
 
 ``create_app`` wires it: the routes by area (``routes/``), the upstream clients (``upstream.py``), the
 middleware and the public OpenAPI. ``bootstrap.build_app`` picks its adapters from the settings.
@@ -31,7 +31,18 @@ from services.gateway.errors import install_gateway_errors
 from services.gateway.freshness import Freshness
 from services.gateway.guard import Guard
 from services.gateway.rate_limit import RateLimiter
-from services.gateway.routes import assessments, cadre_reads, documents, finding, jurisdiction, operations, writes
+from services.gateway.routes import (
+    assessment_consequences,
+    assessment_tracking,
+    assessments,
+    cadre_reads,
+    documents,
+    finding,
+    jurisdiction,
+    operations,
+    portraits,
+    writes,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.upstream import Upstream
 from shared import tracing
@@ -39,10 +50,12 @@ from shared.commands import OPERATIONS
 from shared.http import REQUEST_ID_HEADER, add_health_routes
 from shared.positions import POSITION_HEADER
 from shared.problems import install_problem_handlers
+from shared.service_identity import CallSigner
 from shared.telemetry import install_telemetry
 
 ROUTERS = (writes.router, cadre_reads.router, finding.router, jurisdiction.router, operations.router,
-           assessments.router, documents.router)
+           assessments.router, assessment_consequences.router, assessment_tracking.router, documents.router,
+           portraits.router)
 TAGS = [
     {"name": "units", "description": "City -> county/district -> unit; a clerk's jurisdiction is a unit subtree"},
     {"name": "catalogue", "description": "Categories of the positive/negative lists and their point ranges"},
@@ -62,18 +75,20 @@ TAGS = [
     {"name": "operations", "description": "Jobs for the system administrator"},
     {"name": "imports", "description": "Bulk import of a spreadsheet or an old system's records, row by row"},
     {"name": "audit", "description": "The access log, for auditors and the audit administrator"},
+    {"name": "portraits", "description": "Knowing people and teams (知事识人): education, fields and other sources' "
+                                         "results; portraits, condition search, team structure, moves on paper"},
 ]
 EXPOSED_HEADERS = ["ETag", "Idempotent-Replayed", "Retry-After", POSITION_HEADER, REQUEST_ID_HEADER]
 
 
-def create_app(settings: GatewaySettings, *, verifier: TokenVerifier,
+def create_app(settings: GatewaySettings, *, verifier: TokenVerifier, signer: CallSigner,
                dossier_transport: httpx.AsyncBaseTransport | None = None,
                scoring_transport: httpx.AsyncBaseTransport | None = None,
                tracer_provider: TracerProvider | None = None) -> FastAPI:
     provider = tracer_provider or tracing.tracer_provider_from_env("gateway")
     tracer = tracing.tracer_of(provider)
-    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer)
-    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer)
+    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer, signer)
+    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer, signer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

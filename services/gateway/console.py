@@ -6,7 +6,9 @@ CORS), so the gateway just hands out its files: ``scripts/up`` and ``scripts/tes
 own. When they are not built, ``/console`` answers a page that says how to build them, not a bare 404.
 
 ``/console/config.json`` tells the console what this wiring offers beside the API: the embedded wiring sets
-``app.state.demo_sign_in`` (``services/demo_sign_in.py``); the production wiring never does.
+``app.state.demo_sign_in`` (``services/demo_sign_in.py``) and ``app.state.demo_assessment`` (the demo's
+assessment scheme and year, which the assessment page opens first: the API has no list of schemes); the
+production wiring sets neither, and its users type the scheme they assess.
 
 ``python -m services.gateway.console openapi`` prints the public OpenAPI document the console's typed client
 is generated from (``console/openapi.json``, at build time).
@@ -21,6 +23,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 
 def _dist() -> Path:
@@ -49,11 +52,15 @@ def install_console(app: FastAPI, dist: Path = CONSOLE_DIST) -> None:
 
     @app.get("/console/config.json", include_in_schema=False)
     async def console_config(request: Request) -> JSONResponse:
-        return JSONResponse({"demo_sign_in": getattr(request.app.state, "demo_sign_in", None)},
+        return JSONResponse({"demo_sign_in": getattr(request.app.state, "demo_sign_in", None),
+                             "assessment": getattr(request.app.state, "demo_assessment", None)},
                             headers={"Cache-Control": "no-store"})
 
     if (dist / "index.html").is_file():
-        app.mount("/console", StaticFiles(directory=dist, html=True), name="console")
+        # Compressed on the way (gzip when the browser accepts it): the console's first load is mostly
+        # JavaScript and CSS, which shrink to about a third; only /console, the API's answers are unchanged.
+        app.mount("/console", GZipMiddleware(StaticFiles(directory=dist, html=True), minimum_size=1024, compresslevel=6),
+                  name="console")
     else:
         @app.get("/console/{path:path}", include_in_schema=False)
         async def console_not_built(path: str) -> HTMLResponse:
@@ -68,11 +75,12 @@ def public_openapi() -> dict:
     from services.gateway.api import create_app
     from services.gateway.auth import TokenVerifier
     from services.gateway.settings import GatewaySettings
+    from shared.service_identity import CallSigner
 
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     app = create_app(GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
-                     verifier=TokenVerifier(public))
+                     verifier=TokenVerifier(public), signer=CallSigner.generated())
     return app.openapi()
 
 

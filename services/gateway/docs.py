@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.answers.assessment_consequences import REQUEST_EXAMPLES as CONSEQUENCE_EXAMPLES
+from shared.answers.assessment_notices import REQUEST_EXAMPLES as NOTICE_EXAMPLES
 from shared.answers.assessments import REQUEST_EXAMPLES as ASSESSMENT_EXAMPLES
 from shared.problems import PROBLEM_JSON, TYPE_PREFIX
 
@@ -120,6 +122,18 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "record_integrity_veto": {"basis": _BASIS},
     "record_declaration": {"flagged": False, "details": "无需回避的亲属关系"},
     **ASSESSMENT_EXAMPLES,
+    # the facts a portrait needs (issue 20)
+    "record_education": {"kind": "full_time", "level": "master", "degree": "master", "major": "区域经济学",
+                         "discipline": "economics", "institution": "南开大学", "completed_on": "2005-07-01",
+                         "basis": {"reason": "学历证书", "document": "10055120050200123"}},
+    "record_expertise": {"professional_field": "economy", "familiar_fields": ["finance", "industry"],
+                         "effective_date": "2025-01-01", "basis": {"reason": "干部任免审批表", "document": "组干〔2025〕3号"}},
+    "record_external_result": {"source": "political_patrol", "title": "2025年市委第三轮巡察",
+                               "effective_date": "2025-01-01", "conclusion": "neutral",
+                               "findings": ["落实全面从严治党主体责任有差距"],
+                               "basis": {"reason": "巡察反馈意见", "document": "市委巡察办〔2025〕12号"}},
+    **NOTICE_EXAMPLES,
+    **CONSEQUENCE_EXAMPLES,
 }
 
 

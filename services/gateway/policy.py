@@ -60,13 +60,16 @@ SUPERIOR_ACTS = ("verify_achievement", "reject_achievement", "endorse_report", "
 CLERK_DOSSIER_WRITES = ("assign_post", "end_post", "transfer", "record_entry", "amend_entry", "revoke_entry",
                         "decide_appeal", "record_annual_grade", "record_appraisal_level",
                         "record_democratic_evaluation", "record_scores", "record_integrity_veto",
-                        "record_declaration")
+                        "record_declaration",
+                        # the facts a portrait needs (issue 20)
+                        "record_education", "record_expertise", "record_external_result")
 CLERK_UNIT_WRITES = ("register_unit", "record_team_grade", "record_target_evaluation", "register_cadre")
 ASSESSMENT_INPUT_WRITES = ("record_unit_assessment_reading", "record_unit_evaluation_score",
                            "record_unit_constraint_breach", "revoke_unit_assessment_input",
                            "record_cadre_assessment_reading", "record_cadre_evaluation_score",
                            "revoke_cadre_assessment_input", "decide_unit_assessment_grade",
-                           "decide_cadre_assessment_grade")
+                           "decide_cadre_assessment_grade", "issue_unit_assessment_notice",
+                           "answer_unit_assessment_notice")
 
 # action -> role -> relations that allow it. A role missing from an action's row can never do it.
 GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
@@ -82,6 +85,8 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     # what waits for the caller: a leader's subordinates' reports and achievements, a clerk's appeals
     "read_tasks": {"leader": (S,), "clerk": (J,)},
     "what_if": {"clerk": (J,)},
+    # a cadre's portrait (issue 20): the organization department's most sensitive read of one cadre
+    "read_portrait": {"clerk": (J,), "auditor": (J,)},
     "define_category": {"clerk": (TOP,)},
     # A file's rows may name any cadre and unit, and the dossier does not check them one by one against a
     # jurisdiction: so imports are for the organization department at the top (a spreadsheet of the city's,
@@ -95,9 +100,14 @@ GRANTS: dict[str, dict[str, tuple[Relation, ...]]] = {
     # The annual comprehensive assessment (issue 16): a scheme is the top-level assessment office's; the
     # inputs of a unit or cadre are written by a clerk whose jurisdiction holds it.
     "publish_assessment_scheme": {"clerk": (TOP,)},
-    # a scheme's results, rankings and one subject's explained result: the assessment office reads them all
-    "read_assessment": {"clerk": (TOP,), "auditor": (TOP,)},
+    # a scheme's results, rankings, one subject's explained result and the consequences acted on:
+    # a clerk or auditor sees the subjects of their subtree (the county's units and cadres; the city's all of them)
+    "read_assessment": {"clerk": (J,), "auditor": (J,)},
     **{op: {"clerk": (J,)} for op in ASSESSMENT_INPUT_WRITES},
+    # its consequences (step 5): a unit's rectification report is filed by a clerk whose jurisdiction holds it;
+    # the consequences acted on, and a what-if on a scheme (step 7), are read within the caller's jurisdiction
+    "file_unit_rectification_report": {"clerk": (J,)},
+    "assessment_what_if": {"clerk": (J,)},
 }
 
 # Which read decides whether a refused caller may learn that the object exists.

@@ -29,6 +29,10 @@ class GatewaySettings(ServiceSettings):
                                                        "embedded wiring's own issuer)",
                             json_schema_extra=required_in_production())
     jwt_audience: str = Field("shiji", description="the `aud` every token must carry")
+    service_key_file: Path | None = Field(None, description="the Ed25519 private key (PEM) the gateway signs its calls "
+                                                            "to dossier and scoring with; `shiji serve gateway` "
+                                                            "refuses to start without it (docs/operations.md, "
+                                                            "'Service identity')")
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
     min_position_wait_s: float = Field(5.0, ge=0, le=60, description="how long a read that asks for "
                                        "`min_position` waits for scoring to reflect it before answering 503")

@@ -1,7 +1,8 @@
 """The gateway's one client of the services behind it, and the helpers that turn their answers into its own.
 
-``Upstream`` calls dossier or scoring with the caller's identity as the actor; ``relay_response`` hands
-the answer on (a problem's ``instance`` rewritten to the public path)."""
+``Upstream`` calls dossier or scoring with the gateway's proof, which names the caller as the end user
+(shared/service_identity.py); ``relay_response`` hands the answer on (a problem's ``instance`` rewritten to
+the public path)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.gateway.auth import Principal
 from shared import tracing
-from shared.http import ACTOR_HEADER, REQUEST_ID_HEADER, ROLE_HEADER
+from shared.http import REQUEST_ID_HEADER
 from shared.problems import PROBLEM_JSON, Problem
+from shared.service_identity import CallSigner
 from shared.telemetry import request_id
 
 FORWARDED_RESPONSE_HEADERS = ("etag", "idempotent-replayed", "retry-after", "x-shiji-position")
@@ -34,8 +36,9 @@ class Upstream:
     by side)."""
 
     def __init__(self, name: str, base_url: str, timeout_s: float, transport: httpx.AsyncBaseTransport | None,
-                 tracer: trace.Tracer) -> None:
+                 tracer: trace.Tracer, signer: CallSigner) -> None:
         self.name = name
+        self._signer = signer
         self.base_url = base_url.rstrip("/")
         self._timeout_s = timeout_s
         self._asgi = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport) if transport else None
@@ -52,9 +55,9 @@ class Upstream:
                    json: Any = None, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
                    content: bytes | None = None, timeout_s: float | None = None) -> httpx.Response:
         sent = dict(headers or {})
-        if principal is not None:
-            sent[ACTOR_HEADER] = principal.subject
-            sent[ROLE_HEADER] = principal.role
+        # Set last: no header a route passes on can stand in for the proof.
+        sent.update(self._signer.header(self.name, principal.subject, principal.role, principal.unit)
+                    if principal is not None else self._signer.header(self.name))
         if request is not None and (rid := request_id(request)):
             sent[REQUEST_ID_HEADER] = rid
         if json is not None:

@@ -16,7 +16,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.scoring import assessment_api, jobs, metrics, views
+from services.scoring import assessment_api, assessment_consequence_api, jobs, metrics, standing, views
+from services.scoring.assessment_acting import ConsequenceActing
+from services.scoring.assessment_tracking import api as tracking_api
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
 from services.scoring.publisher import OutboxPublisher
@@ -30,6 +32,7 @@ from shared.http import EARLIEST_MOMENT, LATEST_MOMENT, add_health_routes, inval
 from shared.lifespan import service_lifespan
 from shared.positions import POSITION_HEADER, position
 from shared.problems import Problem, install_problem_handlers
+from shared.service_identity import CallVerifier, RequireGatewayProof
 from shared.settings import today
 from shared.telemetry import install_telemetry
 
@@ -64,12 +67,14 @@ def moments(as_of: dt.date | None, known_at: dt.datetime | None,
     return as_of, stated, stated if known_at is not None else None
 
 
-def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions], Subscription] | None = None,
+def create_app(settings: ScoringSettings, *, callers: CallVerifier,
+               subscribe: Callable[[StartPositions], Subscription] | None = None,
                publisher: Publisher | None = None, bus: BusAdmin | None = None,
                tracer_provider: TracerProvider | None = None, migrate: bool = False) -> FastAPI:
     """The scoring service. With ``subscribe`` it runs the consumer, with ``publisher`` it publishes its
     topics, and with ``settings.daily_job`` it refreshes every cadre once a day. ``bus`` answers for the
-    bus in /readyz and /metrics (consumer lag). The app closes what it is given when it stops."""
+    bus in /readyz and /metrics (consumer lag). It answers only calls ``callers`` finds proven by the gateway.
+    The app closes what it is given when it stops."""
     engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     score_reads = make_engine(settings.database_url, pool_size=settings.pool_size, single_statement_reads=True)
     provider = tracer_provider or tracing.tracer_provider_from_env("scoring")
@@ -78,7 +83,11 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
                           warnings_topic=settings.kafka.warnings_topic)
     local_today = lambda: today(settings.timezone)  # noqa: E731
     consumer = (ScoringConsumer(engine, subscribe, max_batch=settings.max_batch, tracer=tracing.tracer_of(provider),
-                                evaluator=evaluator, today=local_today) if subscribe else None)
+                                evaluator=evaluator, today=local_today,
+                                acting=ConsequenceActing(warnings_topic=settings.kafka.warnings_topic,
+                                                         consequences_topic=settings.kafka.consequences_topic),
+                                dead_letters_topic=settings.kafka.dead_letters_topic if publisher else None)
+                if subscribe else None)
     scoring = ScoringService(engine, evaluator, score_reads=score_reads)
     workers = [w for w in (consumer, OutboxPublisher(scoring, publisher) if publisher else None) if w is not None]
     if settings.daily_job:
@@ -90,6 +99,7 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
     app.state.consumer = consumer
     app.state.engine = engine
     install_problem_handlers(app, unavailable=DATABASE_UNAVAILABLE)
+    app.add_middleware(RequireGatewayProof, verifier=callers)  # inside the telemetry: refusals are counted too
     metrics.register(install_telemetry(app, "scoring", tracing.tracer_of(provider), engine), consumer, bus,
                      settings.kafka.topic, evaluator)
     checks = {"database": lambda: database_ready(engine, "scoring")}
@@ -97,6 +107,9 @@ def create_app(settings: ScoringSettings, *, subscribe: Callable[[StartPositions
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
+    standing.add_routes(app, scoring, engine, settings.timezone)  # portraits, searches, team reports (issue 20)
+    tracking_api.add_routes(app, engine, settings.timezone)  # and its tracking through the year
+    assessment_consequence_api.add_routes(app, engine, settings.timezone)  # its consequences and what-if
 
     @app.get("/v1/cadres/{cadre_id}/score", tags=["scores"])
     async def score(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:

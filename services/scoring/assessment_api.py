@@ -21,6 +21,7 @@ KnownAt = Annotated[dt.datetime | None, Query(description="recorded time with it
 
 def add_routes(app: FastAPI, engine: AsyncEngine, timezone: str) -> None:
     reads = AssessmentReads(engine)
+    app.state.assessment_reads = reads  # the bench turns its cache off for a side-by-side figure
 
     async def computed(scheme_id: str, year: int, as_of: dt.date | None, known_at: dt.datetime | None):
         stated = known_at_utc(known_at)

@@ -2,17 +2,19 @@
 (``as_of``) and a recorded time (``known_at``), the version in force, every subject's explained composite,
 its grade proposal, its rank within its class with the two ends, the grade decided (when one is recorded)
 and what the proposal entails. The numbers come from the pure rules (``services.scoring.assessment``);
-this module reads the projected rows and shapes the answers."""
+this module reads the projected rows and shapes the answers. A computed year is kept for the reads that follow
+until an input of its scheme arrives (``assessment_cache``, ``assessment_marks``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.scoring import assessment_marks
 from services.scoring import assessment_repository as repo
 from services.scoring.assessment import (
     AssessmentResult,
@@ -28,6 +30,7 @@ from services.scoring.assessment import (
 )
 from services.scoring.assessment.read_model import Ignored, ResultRow, decided, grade_facts, inputs_as_of, version_in_force
 from services.scoring.assessment.results import plain
+from services.scoring.assessment_cache import ComputedYears
 from shared.assessment_scheme import AssessmentScheme
 from shared.problems import Problem
 
@@ -55,27 +58,37 @@ def default_as_of(year: int, today: dt.date) -> dt.date:
 
 
 class AssessmentReads:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cache: ComputedYears[Computed] | None = None) -> None:
         self._engine = engine
+        self.years = cache if cache is not None else ComputedYears()
 
     async def compute(self, scheme_id: str, year: int, as_of: dt.date, known_at: dt.datetime,
                       asked: dt.datetime | None) -> Computed:
+        """The year computed, or the one kept for the same key and input watermarks (``assessment_cache``)."""
         async with self._engine.connect() as conn:
-            documents = await repo.scheme_documents(conn, scheme_id, asked)
-            if not documents:
-                raise Problem(404, "scheme-not-found", "No such assessment scheme", f"no scheme {scheme_id} is published"
-                              + (f" as known at {known_at.isoformat()}" if asked else ""))
-            scheme = version_in_force(documents, as_of)
-            if scheme is None:
-                raise Problem(404, "no-version-in-force", "No version of the scheme is in force on that date",
-                              f"no version of {scheme_id} is in force on {as_of.isoformat()}")
-            rows = await repo.input_rows(conn, scheme_id, year, asked)
-            if scheme.subject_kind == "cadre":
-                found = await repo.cadre_classes(conn, sorted({r.subject_id for r in rows}), asked)
-            else:
-                found = await repo.units_of_classes(conn, [c.id for c in scheme.classes], asked)
-            classes = {s: c for s, c in found.items() if c in {k.id for k in scheme.classes}}
-            recorded = await repo.result_rows(conn, sorted(classes), year, asked)
+            marks = await assessment_marks.read(conn, scheme_id, year)  # before the facts: see assessment_marks
+            found = await self.years.get((scheme_id, year, as_of, asked, marks),
+                                         lambda: self._compute(conn, scheme_id, year, as_of, known_at, asked))
+        return found if found.known_at == known_at else replace(found, known_at=known_at)
+
+    @staticmethod
+    async def _compute(conn: AsyncConnection, scheme_id: str, year: int, as_of: dt.date, known_at: dt.datetime,
+                       asked: dt.datetime | None) -> Computed:
+        documents = await repo.scheme_documents(conn, scheme_id, asked)
+        if not documents:
+            raise Problem(404, "scheme-not-found", "No such assessment scheme", f"no scheme {scheme_id} is published"
+                          + (f" as known at {known_at.isoformat()}" if asked else ""))
+        scheme = version_in_force(documents, as_of)
+        if scheme is None:
+            raise Problem(404, "no-version-in-force", "No version of the scheme is in force on that date",
+                          f"no version of {scheme_id} is in force on {as_of.isoformat()}")
+        rows = await repo.input_rows(conn, scheme_id, year, asked)
+        if scheme.subject_kind == "cadre":
+            found = await repo.cadre_classes(conn, sorted({r.subject_id for r in rows}), asked)
+        else:
+            found = await repo.units_of_classes(conn, [c.id for c in scheme.classes], asked)
+        classes = {s: c for s, c in found.items() if c in {k.id for k in scheme.classes}}
+        recorded = await repo.result_rows(conn, sorted(classes), year, asked)
         inputs, ignored = inputs_as_of(scheme, rows, classes, as_of)
         try:
             results = assess(scheme, year, [Subject(s, c) for s, c in sorted(classes.items())], inputs)

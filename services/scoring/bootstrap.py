@@ -16,11 +16,15 @@ from shared.kafka_bus import (
     KafkaAdmin,
     KafkaPublisher,
     KafkaSubscription,
+    consequences_topic_config,
+    dead_letters_topic_config,
     ensure_topic,
     events_topic_config,
     totals_topic_config,
     warnings_topic_config,
 )
+from shared.service_identity import verifier_from
+from shared.settings import env_name
 
 CLIENT_ID = "shiji-scoring"
 
@@ -32,13 +36,17 @@ def ensure_topics(settings: ScoringSettings) -> None:
         ensure_topic(k.connection(), k.topic, k.partitions, k.replication_factor,
                      **events_topic_config(k.replication_factor))
     if settings.publish:
-        for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config)):
+        for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config),
+                              (k.consequences_topic, consequences_topic_config),
+                              (k.dead_letters_topic, dead_letters_topic_config)):
             ensure_topic(k.connection(), topic, k.partitions, k.replication_factor, **config(k.replication_factor))
 
 
 def build_app(settings: ScoringSettings, *, migrate: bool = False,
               tracer_provider: TracerProvider | None = None) -> FastAPI:
-    """The scoring service on Kafka, consuming and publishing as ``settings.consume`` and ``settings.publish`` say."""
+    """The scoring service on Kafka, consuming and publishing as ``settings.consume`` and ``settings.publish`` say,
+    answering calls proven by the gateway's key (ValueError when the settings name none)."""
+    callers = verifier_from("scoring", settings.gateway_keys_file, env_name(ScoringSettings, "gateway_keys_file"))
     k = settings.kafka
     ensure_topics(settings)
     bus = KafkaAdmin(k.connection()) if settings.consume or settings.publish else None
@@ -52,5 +60,5 @@ def build_app(settings: ScoringSettings, *, migrate: bool = False,
     if settings.publish:
         assert bus is not None
         publisher = KafkaPublisher(k.connection(), client_id=CLIENT_ID, errors=bus.errors)
-    return create_app(settings, subscribe=subscribe, publisher=publisher, bus=bus, tracer_provider=tracer_provider,
-                      migrate=migrate)
+    return create_app(settings, callers=callers, subscribe=subscribe, publisher=publisher, bus=bus,
+                      tracer_provider=tracer_provider, migrate=migrate)

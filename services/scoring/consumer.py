@@ -1,4 +1,5 @@
-"""The scoring consumer: applies dossier events to the projections, each exactly once.
+"""The scoring consumer: applies dossier events to the projections, each exactly once, each only if it follows
+the last one applied in its stream (stream_check.py).
 
 One database transaction per polled batch holds the projection rows *and* the next offset of
 every partition in the batch. On (re)assignment the bus starts each partition at the offset the
@@ -13,6 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -20,12 +22,15 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring import positions, projection
+from services.scoring import positions, projection, repository
+from services.scoring.assessment_acting import ConsequenceActing
 from services.scoring.evaluation import Evaluator
 from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
+from services.scoring.stream_check import REDELIVERED, Heads, Unlinked
 from shared import tracing
 from shared.bus import DeliveredMessage, StartPositions, Subscription
 from shared.db import database_unavailable
+from shared.dead_letters import Reason
 from shared.envelope import Envelope, InvalidEnvelope
 from shared.events import UnknownEventType, from_data
 from shared.faults import crash_point
@@ -33,29 +38,60 @@ from shared.faults import crash_point
 log = logging.getLogger(__name__)
 
 
-def dead_letter(message: DeliveredMessage, exc: BaseException) -> DeadLetter:
-    return DeadLetter(message.topic, message.partition, message.offset, f"{type(exc).__name__}: {exc}", message.value)
+def dead_letter(message: DeliveredMessage, exc: BaseException, reason: Reason = "unreadable",
+                envelope: Envelope | None = None) -> DeadLetter:
+    return DeadLetter(message.topic, message.partition, message.offset, f"{type(exc).__name__}: {exc}", message.value,
+                      reason, envelope)
 
 
-def classify(messages: Sequence[DeliveredMessage]) -> tuple[list[Applicable], list[DeadLetter]]:
-    """Split a batch into events to apply and messages that can never be applied."""
-    good, dead = [], []
+@dataclass
+class Classified:
+    good: list[Applicable] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)  # unreadable, refused or unlinked
+    redelivered: int = 0
+
+    @property
+    def unlinked(self) -> list[DeadLetter]:
+        return [d for d in self.dead if d.reason == "unlinked"]
+
+
+def classify(messages: Sequence[DeliveredMessage], heads: Heads, refused: BaseException | None = None) -> Classified:
+    """Split a batch into events to apply and messages that never will be; redeliveries are left out.
+
+    Each event must follow the last one applied in its stream (stream_check.py), before its type and data are
+    looked at: an event of a type scoring does not know still moves its stream on (it is the stream's), one that
+    does not follow is ``unlinked``. With ``refused`` (the database refused the message on its own) an event
+    that follows is a dead letter that moves its stream on."""
+    out = Classified()
     for m in messages:
         try:
             envelope = Envelope.from_bytes(m.value)
-            event = from_data(envelope.event_type, envelope.schema_version, envelope.data)
-            good.append(Applicable(envelope, event))
-        except (InvalidEnvelope, UnknownEventType, ValidationError) as exc:
-            dead.append(dead_letter(m, exc))
-    return good, dead
+        except InvalidEnvelope as exc:
+            out.dead.append(dead_letter(m, exc))
+            continue
+        try:
+            if heads.admit(envelope) == REDELIVERED:
+                out.redelivered += 1
+                continue
+        except Unlinked as exc:
+            out.dead.append(dead_letter(m, exc, "unlinked", envelope))
+            continue
+        if refused is not None:
+            out.dead.append(dead_letter(m, refused, "refused", envelope))
+            continue
+        try:
+            out.good.append(Applicable(envelope, from_data(envelope.event_type, envelope.schema_version, envelope.data)))
+        except (UnknownEventType, ValidationError) as exc:
+            out.dead.append(dead_letter(m, exc, "unreadable", envelope))
+    return out
 
 
-def envelopes_of(letters: Sequence[DeadLetter]) -> list[Envelope]:
-    """The envelopes among dead letters (an unknown type, invalid data): done with, as far as positions go."""
-    found = []
-    for d in letters:
+def streams_of(messages: Sequence[DeliveredMessage]) -> set[str]:
+    """The streams the batch's readable envelopes belong to (the heads to load)."""
+    found = set()
+    for m in messages:
         with contextlib.suppress(InvalidEnvelope):
-            found.append(Envelope.from_bytes(d.value))
+            found.add(Envelope.from_bytes(m.value).subject)
     return found
 
 
@@ -66,9 +102,12 @@ class ScoringConsumer:
     def __init__(self, engine: AsyncEngine, subscribe: Callable[[StartPositions], Subscription], *,
                  name: str = CONSUMER_NAME, max_batch: int = 2000, poll_timeout_s: float = 0.5,
                  tracer: trace.Tracer | None = None, evaluator: Evaluator | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today, acting: ConsequenceActing | None = None,
+                 dead_letters_topic: str | None = None) -> None:
         self._engine = engine
+        self._dead_letters_topic = dead_letters_topic  # None: dead letters are kept in the table only
         self._evaluator = evaluator
+        self._acting = acting
         self._today = today
         self._subscribe = subscribe
         self._name = name
@@ -80,6 +119,8 @@ class ScoringConsumer:
         # What operators watch (see services/scoring/metrics.py): counts and the newest recorded time applied.
         self.applied = 0
         self.dead_lettered = 0
+        self.unlinked = 0
+        self.redelivered = 0  # events at or below their stream's applied version: skipped, as applied already
         self.newest_applied: dt.datetime | None = None
 
     @property
@@ -156,20 +197,24 @@ class ScoringConsumer:
                       for p, o in (await projection.positions(conn, self._name, t, ps)).items()}
             # A message below the stored offset was applied by an earlier transaction.
             fresh = [m for m in messages if m.offset >= stored.get((m.topic, m.partition), 0)]
-            if refused is None:
-                good, dead = classify(fresh)
-            else:
-                good, dead = [], [dead_letter(m, refused) for m in fresh]
+            heads = await Heads.load(conn, streams_of(fresh))
+            batch = classify(fresh, heads, refused)
+            good, dead = batch.good, batch.dead
             await projection.apply(conn, good)
             await projection.record_dead_letters(conn, dead)
-            # How far each stream is applied (read your own writes): one upsert for the batch.
-            await positions.record(conn, positions.newest([a.envelope for a in good] + envelopes_of(dead)))
+            if self._dead_letters_topic is not None:
+                await repository.announce_dead_letters(conn, self._dead_letters_topic, dead)
+            # How far each stream is applied (read your own writes) and its last link: one upsert for the batch.
+            await positions.record(conn, {s: h.version for s, h in heads.moved.items()},
+                                   {s: h.hash for s, h in heads.moved.items()})
             if self._evaluator is not None:
                 # Warnings and published totals follow in the same transaction: applied once, announced once.
                 # each touched cadre's newest applied stream version: what its totals messages' ids rest on
                 versions = {s: v for s, v in positions.newest(a.envelope for a in good).items() if is_cadre_stream(s)}
                 await self._evaluator.refresh(conn, sorted(versions), self._today(), dt.datetime.now(dt.UTC),
                                               versions=versions)
+            if self._acting is not None:  # the assessment's decided grades acted on (issue 16), in the same way
+                await self._acting.act(conn, good, dt.datetime.now(dt.UTC))
             next_offsets: dict[tuple[str, int], int] = {}
             for m in messages:
                 key = (m.topic, m.partition)
@@ -177,11 +222,14 @@ class ScoringConsumer:
             await projection.save_positions(conn, self._name, next_offsets)
             crash_point("consumer.before_commit")
         crash_point("consumer.after_commit")
-        # The alert, once per dead letter now that it is recorded: an ERROR line and a counter.
+        # The alert, once per dead letter now that it is recorded: an ERROR line and a counter (and for an event
+        # that does not follow its stream, a counter of its own: someone wrote to the topic who should not have).
         for d in dead:
-            log.error("dead letter %s[%d]@%d: %s", d.topic, d.partition, d.offset, d.error[:500])
+            log.error("dead letter (%s) %s[%d]@%d: %s", d.reason, d.topic, d.partition, d.offset, d.error[:500])
         self.applied += len(good)
         self.dead_lettered += len(dead)
+        self.unlinked += len(batch.unlinked)
+        self.redelivered += batch.redelivered
         if good:
             newest = max(item.envelope.time for item in good)
             self.newest_applied = max(newest, self.newest_applied) if self.newest_applied else newest

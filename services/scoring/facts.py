@@ -256,7 +256,8 @@ def _fact_queries(dialect: str) -> dict[str, object]:
         "units": select(units.c.unit_id, units.c.unit_class).where(
             units.c.recorded_at <= known_at, _ids_param(dialect, units.c.unit_id)),
         "results": recorded,
-        "prizes": recorded.where(results.c.kind == "target_prize"),
+        # units' prizes and team grades (an OR, not IN: fetch_all takes no expanding parameter)
+        "prizes": recorded.where(or_(results.c.kind == "target_prize", results.c.kind == "team_grade")),
         "declarations": select(declarations.c.cadre_id, declarations.c.declaration, declarations.c.event_id,
                                declarations.c.flagged).where(
             declarations.c.recorded_at <= known_at, _ids_param(dialect, declarations.c.cadre_id),
@@ -286,6 +287,7 @@ async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.dat
     unit_ids = sorted({p.unit_id for f in facts.values() for p in f.posts} | {f.unit_id for f in facts.values()})
     classes = dict(await _rows(conn, q["units"], unit_ids, known_at=moment))
     prizes: dict[tuple[str, int], Result] = {}
+    team_grades: dict[tuple[str, int], Result] = {}
     if result_years is not None:
         years = {"known_at": moment, "first_year": result_years.start, "last_year": result_years.stop - 1}
         for subject_id, kind, year, event_id, value in await _rows(conn, q["results"], ids, **years):
@@ -296,11 +298,12 @@ async def load_facts(conn: AsyncConnection, ids: Sequence[str], known_at: dt.dat
                 f.results[(year, kind)] = Result(event_id, value)
         for cadre_id, declaration, event_id, flagged in await _rows(conn, q["declarations"], ids, known_at=moment):
             facts[cadre_id].declarations[declaration] = Result(event_id, str(flagged))
-        for subject_id, _, year, event_id, value in await _rows(conn, q["prizes"], unit_ids, **years):
-            prizes[(subject_id, year)] = Result(event_id, value)
+        for subject_id, kind, year, event_id, value in await _rows(conn, q["prizes"], unit_ids, **years):
+            (prizes if kind == "target_prize" else team_grades)[(subject_id, year)] = Result(event_id, value)
     for f in facts.values():
         f.unit_classes = classes
         f.unit_prizes = prizes
+        f.unit_team_grades = team_grades
     return facts
 
 

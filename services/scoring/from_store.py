@@ -18,8 +18,9 @@ Where the consumer goes on from: the topic's end offsets, read *before* the stor
 An event is published only after it committed, so every message below those offsets is an event in
 the snapshot; events in the snapshot published later are delivered to the consumer again and find their
 rows there (it inserts nothing for them). Dead letters, messages that never were events, are not in the
-store and are not carried over. The newest version of each stream (``positions.py``) is read before that
-snapshot, so it never claims an event the facts lack; later ones the consumer records as it goes on.
+store and are not carried over. The newest version of each stream (``positions.py``) and its chain hash are
+read before that snapshot, so it never claims an event the facts lack; the consumer checks the events after
+it against that head (stream_check.py), and those the snapshot holds already find their rows there.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ PROJECTED = {
     "declaration_recorded": {1},
     "assessment_scheme_published": {1}, "indicator_reading_recorded": {1}, "evaluation_score_recorded": {1},
     "constraint_breach_recorded": {1}, "assessment_input_revoked": {1}, "assessment_grade_decided": {1},
+    "assessment_notice_issued": {1}, "assessment_notice_answered": {1},
 }
 
 # What the facts read of an event, as columns the store's database extracts from the event JSON while it
@@ -96,6 +98,9 @@ FIELDS = [
     ("version", "int", "(data->>'version')::int"),
     ("effective_from", "date", "(data->>'effective_from')::date"),
     ("scheme_document", "jsonb", "data->'scheme'"),
+    # its notices (step 6), kept among the inputs: the notice id as the input id
+    ("notice_id", "text", "data->>'notice_id'"),
+    ("answer_document", "text", "data->>'document'"),
 ]
 _HEAD = [("event_id", "text", "event_id::text"), ("event_type", "text", "event_type::text"),
          ("stream_id", "text", "stream_id::text"), ("recorded_at", "timestamptz", "recorded_at")]
@@ -172,6 +177,10 @@ FILL = [
                             ("evaluation_score_recorded", "item_id", "NULL"),
                             ("constraint_breach_recorded", "item_id", "note"),
                             ("assessment_input_revoked", "NULL", "reason"))),
+    *(_insert("assessment_inputs", _INPUT, f"event_id, '{t}', notice_id, {_UNIT}, scheme_id, year, {item}, {period}, "
+              f"NULL, effective_date, NULL, NULL, NULL, NULL, NULL, note, {source}, recorded_at", t)
+      for t, item, period, source in (("assessment_notice_issued", "item_id", "period", "document"),
+                                      ("assessment_notice_answered", "NULL", "NULL", "answer_document"))),
 ]
 
 
@@ -217,9 +226,10 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
 
     async with store.connect() as source:
         await _check_known(source)
-        # How far each stream is applied, read before the export's snapshot: a lower bound of what it copies.
-        versions = dict((await source.execute(text(
-            "SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id"))).all())
+        # How far each stream is applied, read before the export's snapshot: a lower bound of what it copies;
+        # with each head's chain hash, which the consumer checks the stream's next event against.
+        heads = (await source.execute(text("SELECT DISTINCT ON (stream_id) stream_id, stream_version, hash FROM events "
+                                           "ORDER BY stream_id, stream_version DESC"))).all()
 
     async def received() -> AsyncIterator[bytes]:
         while (chunk := await chunks.get()) is not None:
@@ -252,7 +262,7 @@ async def build(store: AsyncEngine, target: AsyncConnection, ends: dict[tuple[st
             await index.create(driver)
         steps["indexes built"] = time.perf_counter() - started - sum(steps.values())
     await projection.save_positions(target, consumer, ends)
-    await positions.record(target, versions)
+    await positions.record(target, {s: v for s, v, _ in heads}, {s: h for s, _, h in heads})
     return Built(int(status.split()[-1]), steps)
 
 

@@ -1,6 +1,10 @@
 """The scoring service's own metrics, on top of the HTTP ones every service has (see shared/metrics.py).
 
 - ``shiji_scoring_events_applied_total`` / ``shiji_scoring_events_dead_lettered_total``: by this process.
+- ``shiji_scoring_events_unlinked_total``: of those dead letters, the events that did not follow their stream
+  (a skipped version or a broken chain link: services/scoring/stream_check.py). Alert on any increase.
+- ``shiji_scoring_events_redelivered_total``: events delivered again after they were applied, and skipped
+  (restarts, rebalances, a relay publishing a batch twice): normal in small numbers.
 - ``shiji_scoring_partition_assigned{partition}``: 1 for each partition this instance holds now; the
   instances of one consumer group share the topic's partitions, so across instances each appears once.
 - ``shiji_scoring_consumer_lag_messages{partition}``: for each partition this instance holds, the bus's
@@ -36,6 +40,10 @@ def register(metrics: ServiceMetrics, consumer: ScoringConsumer | None, bus: Bus
                        lambda: consumer.applied)
     metrics.counter_of("shiji_scoring_events_dead_lettered", "Messages this process could not apply (kept aside)",
                        lambda: consumer.dead_lettered)
+    metrics.counter_of("shiji_scoring_events_unlinked", "Events this process refused for not following their stream "
+                       "(a skipped version or a broken chain link): an incident", lambda: consumer.unlinked)
+    metrics.counter_of("shiji_scoring_events_redelivered", "Events delivered again after they were applied (skipped)",
+                       lambda: consumer.redelivered)
     assigned = metrics.gauge("shiji_scoring_partition_assigned", "1 for each partition this instance consumes",
                              ["partition"])
     lag = metrics.gauge("shiji_scoring_consumer_lag_messages", "End offset minus applied position, per held partition",

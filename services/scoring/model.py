@@ -61,6 +61,7 @@ class CadreFacts:
     vetoes: dict[int, list[Result]] = field(default_factory=dict)
     declarations: dict[str, Result] = field(default_factory=dict)  # kind -> newest ("1" flagged, "0" not)
     unit_prizes: dict[tuple[str, int], Result] = field(default_factory=dict)  # (unit, year) -> target prize
+    unit_team_grades: dict[tuple[str, int], Result] = field(default_factory=dict)  # (unit, year) -> team grade
     unit_classes: dict[str, str] = field(default_factory=dict)
 
 

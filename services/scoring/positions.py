@@ -4,8 +4,11 @@ The decision (see shared/positions.py and the README's "Reading your own writes"
 stream and a version. The consumer, in the same transaction as a batch's rows, upserts for every stream the
 batch touched the newest version it carried: one statement per batch, never one per event. The version
 only grows (a greater one wins), so a batch delivered again, or late by a consumer that has lost its
-partition, cannot move it back. Events that were dead-lettered count as applied too: scoring has done all
-it will do with them, and a reader waiting for them must not wait for ever.
+partition, cannot move it back. With the version goes its event's chain hash, which the stream's next event
+must link to (stream_check.py). Events that follow their stream but that scoring cannot apply (a type it does
+not know) count as applied too: scoring has done all it will do with them, and a reader waiting for them must
+not wait for ever. Events that do not follow their stream (stream_check.py) do not count: they are not the
+stream's.
 
 Every scoring instance reads the same table, so an instance answers for partitions another one consumes.
 An answer reads the version *before* it reads the facts: under READ COMMITTED (and SQLite's snapshots) the
@@ -33,12 +36,14 @@ def newest(envelopes: Iterable[Envelope]) -> dict[str, int]:
     return versions
 
 
-async def record(conn: AsyncConnection, versions: dict[str, int]) -> None:
-    """Upsert ``versions`` (stream -> newest applied version), keeping the greater of stored and given."""
+async def record(conn: AsyncConnection, versions: dict[str, int], hashes: dict[str, str | None] | None = None) -> None:
+    """Upsert ``versions`` (stream -> newest applied version) and their chain ``hashes``, keeping the greater
+    of stored and given version (and the hash that goes with it)."""
     if not versions:
         return
-    await conn.execute(upsert_greatest(conn.dialect.name, applied_versions, ["stream_id"], "version"),
-                       [{"stream_id": s, "version": v} for s, v in sorted(versions.items())])
+    hashes = hashes or {}
+    await conn.execute(upsert_greatest(conn.dialect.name, applied_versions, ["stream_id"], "version", ["chain_hash"]),
+                       [{"stream_id": s, "version": v, "chain_hash": hashes.get(s)} for s, v in sorted(versions.items())])
 
 
 async def applied(conn: AsyncConnection, stream: str) -> int:

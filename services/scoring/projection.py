@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring import assessment_marks
 from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
+from services.scoring.assessment_tracking.notices import notice_row
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
 from services.scoring.tables import (
@@ -31,6 +33,7 @@ from services.scoring.tables import (
     units,
 )
 from shared.db import insert_ignore, upsert
+from shared.dead_letters import Reason
 from shared.envelope import Envelope
 from shared.events import (
     AchievementVerified,
@@ -38,6 +41,8 @@ from shared.events import (
     AppraisalLevelRecorded,
     AssessmentGradeDecided,
     AssessmentInputRevoked,
+    AssessmentNoticeAnswered,
+    AssessmentNoticeIssued,
     AssessmentSchemePublished,
     AssessmentScoresRecorded,
     CadreRegistered,
@@ -74,6 +79,8 @@ class DeadLetter:
     offset: int
     error: str
     value: bytes
+    reason: Reason = "unreadable"  # shared/dead_letters.py
+    envelope: Envelope | None = None  # when the message was a readable envelope
 
 
 _TABLES = {t.name: t for t in (cadres, entries, entry_amendments, revocations, posts, post_ends, units, results,
@@ -194,6 +201,10 @@ def rows_for(batch: Iterable[Applicable]) -> dict[str, list[dict]]:
                 rows["assessment_inputs"].append(_input(env, unit, event, note=event.reason))
             case AssessmentGradeDecided():
                 rows["results"].append(_result(env, unit, event.year, "assessment_grade", event.grade))
+            case AssessmentNoticeIssued():  # its notices (step 6), among the inputs
+                rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
+            case AssessmentNoticeAnswered():
+                rows["assessment_inputs"].append(notice_row(env.id, env.time, unit, event))
     return rows
 
 
@@ -204,6 +215,7 @@ async def apply(conn: AsyncConnection, batch: Sequence[Applicable]) -> None:
     for name, rows in by_table.items():
         if rows:
             await conn.execute(insert_ignore(conn.dialect.name, _TABLES[name]), rows)
+    await assessment_marks.bump(conn, by_table)
     touched = {r["entry_id"] for name in ("entries", "entry_amendments", "revocations") for r in by_table[name]}
     await refresh_current_entries(conn, sorted(touched))
 

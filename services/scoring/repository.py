@@ -15,9 +15,12 @@ from sqlalchemy import and_, exists, literal, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.scoring.announcements import ActiveWarning, Changes, PublishedTotals
+from services.scoring.assessment_consequence_tables import assessment_consequences
+from services.scoring.projection import DeadLetter
 from services.scoring.tables import consumer_positions, outbox, outbox_checkpoints, published_totals, warnings
 from shared.commit_order import Cursor, committed_after
 from shared.db import insert_ignore, upsert
+from shared.dead_letters import DeadLetterRecorded, dead_letter_event, encoded, subject_of
 
 CHUNK = 5000  # cadre ids per IN (...) list
 
@@ -153,7 +156,8 @@ async def holds_positions(conn: AsyncConnection) -> bool:
     return (await conn.execute(select(consumer_positions).limit(1))).first() is not None
 
 
-ANNOUNCED = (warnings, published_totals)  # what a rebuilt database takes over from the live one
+# what a rebuilt database takes over from the live one (and the assessment's consequences acted on, issue 16)
+ANNOUNCED = (warnings, published_totals, assessment_consequences)
 
 
 async def read_announced(conn: AsyncConnection) -> dict[str, list[dict]]:
@@ -165,3 +169,20 @@ async def replace_announced(conn: AsyncConnection, announced: dict[str, list[dic
         await conn.execute(table.delete())
         if announced[table.name]:
             await conn.execute(table.insert(), announced[table.name])
+
+
+async def announce_dead_letters(conn: AsyncConnection, topic: str, letters: Sequence[DeadLetter]) -> None:
+    """Each dead letter as a message of the dead-letter topic (shared/dead_letters.py), in the outbox of the
+    transaction that keeps it aside."""
+    if not letters:
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for d in letters:
+        env = d.envelope
+        letter = DeadLetterRecorded(topic=d.topic, partition=d.partition, offset=d.offset, reason=d.reason,
+                                    error=d.error[:2000], stream_id=env.subject if env else None,
+                                    stream_version=env.streamversion if env else None, event_id=env.id if env else None,
+                                    value_base64=encoded(d.value))
+        rows.append({"topic": topic, "key": subject_of(letter)[:100], "value": dead_letter_event(letter, now)})
+    await conn.execute(outbox.insert(), rows)

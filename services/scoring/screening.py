@@ -112,6 +112,29 @@ def unit_third_prize(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> RuleR
     return RuleResult(rule, PASS, "所在单位年度目标考评非三等奖", "the unit did not take third prize", (), "002")
 
 
+def team_average_bars_head(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> RuleResult:
+    """团队一般 (001, issue 16): a leadership team graded 一般 (average) for a year: its principal heads (the
+    chiefs, 正职, of the unit) may not be promoted the year after. The decided team grade is read as recorded
+    (the assessment's decision is the same record); a unit with no team grade recorded has no 一般 to bar on
+    (team grades are given to the teams assessed, not to every unit), so the rule passes, saying so."""
+    rule = "team_average_bars_principal_head"
+    heads = [p for p in facts.posts if p.leadership == "chief" and p.open_on(as_of)]
+    if not heads:
+        return RuleResult(rule, PASS, "非单位党政正职", "not a head of a unit", (), "001")
+    year = as_of.year - 1
+    graded = []
+    for post in heads:
+        grade = facts.unit_team_grades.get((post.unit_id, year))
+        if grade is not None and grade.value == "average":
+            return RuleResult(rule, FAIL, f"所在单位领导班子{year}年度考核为一般，主要负责人当年不得提拔",
+                              f"the leadership team of {post.unit_id} was graded average in {year}: its principal "
+                              f"head may not be promoted in {as_of.year}", (grade.event_id, post.event_id), "001")
+        if grade is not None:
+            graded.append(grade.event_id)
+    return RuleResult(rule, PASS, f"所在单位领导班子{year}年度考核非一般",
+                      f"the unit's leadership team was not graded average in {year}", tuple(graded), "001")
+
+
 def mass_satisfaction(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> RuleResult:
     rule = "mass_satisfaction_below_threshold"
     scores = _yearly(facts, as_of, "mass_satisfaction")
@@ -233,8 +256,9 @@ def execution_negative_list(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -
                       "nothing on the execution-capability negative list", (), "003")
 
 
-RULES = (net_negative, weak_appraisal_and_grade, unit_third_prize, mass_satisfaction, integrity_veto,
-         annual_below_competent, years_in_post, sanction_impact, relatives, naked_official, execution_negative_list)
+RULES = (net_negative, weak_appraisal_and_grade, unit_third_prize, team_average_bars_head, mass_satisfaction,
+         integrity_veto, annual_below_competent, years_in_post, sanction_impact, relatives, naked_official,
+         execution_negative_list)
 
 
 def screen(facts: CadreFacts, as_of: dt.date, rules: RuleSet) -> Screening:

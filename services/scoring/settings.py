@@ -29,4 +29,8 @@ class ScoringSettings(ServiceSettings):
     publish: bool = Field(True, description="publish shiji.scoring.totals.v1 and shiji.scoring.warnings.v1")
     daily_job: bool = Field(True, description="refresh every cadre's totals and warnings at start and daily at 00:05")
     rulesets_dir: Path | None = Field(None, description="a folder of extra rule-set JSON files, beside the built-in ones")
+    gateway_keys_file: Path | None = Field(None, description="the gateway's Ed25519 public key(s), PEM, one after "
+                                                            "another during a rotation: only calls it signed are "
+                                                            "answered; `shiji serve` refuses to start without it "
+                                                            "(docs/operations.md, 'Service identity')")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

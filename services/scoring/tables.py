@@ -220,9 +220,11 @@ outbox_checkpoints = Table(
 
 # Per stream (a cadre's, unit-<id>, catalogue), the newest version the consumer has applied: how far every
 # answer is current (shared/positions.py). Upserted once per batch per stream, in the batch's transaction.
+# With it the chain hash of that version, which the next event must link to (services/scoring/stream_check.py).
 applied_versions = Table(
     "applied_versions",
     metadata,
     Column("stream_id", String(100), primary_key=True),
     Column("version", BigInteger, nullable=False),
+    Column("chain_hash", String(80), nullable=True),
 )

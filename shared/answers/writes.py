@@ -99,12 +99,17 @@ class DeclarationWritten(Written):
     declaration: DeclarationKind
 
 
+class ResultWritten(Written):
+    model_config = example({"result_id": _ENTRY, "version": 7, "position": f"{ID}:7"})
+    result_id: str
+
+
 _SHAPES: dict[type[Written], tuple[str, ...]] = {
     UnitWritten: ("register_unit",),
     UnitYearWritten: ("record_team_grade", "record_target_evaluation"),
     CategoryWritten: ("define_category",),
     CadreRegistered: ("register_cadre",),
-    DossierWritten: ("record_basics", "write_self_evaluation"),
+    DossierWritten: ("record_basics", "write_self_evaluation", "record_education", "record_expertise"),
     PostWritten: ("assign_post", "end_post", "transfer"),
     AchievementWritten: ("claim_achievement", "verify_achievement", "reject_achievement"),
     ReportWritten: ("save_report", "submit_report", "endorse_report", "return_report"),
@@ -115,14 +120,15 @@ _SHAPES: dict[type[Written], tuple[str, ...]] = {
     AssessmentWritten: ("record_annual_grade", "record_appraisal_level", "record_democratic_evaluation",
                         "record_scores", "record_integrity_veto"),
     DeclarationWritten: ("record_declaration",),
+    ResultWritten: ("record_external_result",),
 }
 WRITE_ANSWERS: dict[str, type[Written]] = {name: model for model, names in _SHAPES.items() for name in names}
 
 
 def _assessment_answers() -> dict[str, type[Written]]:
-    from shared.answers import assessments  # it builds on Written
+    from shared.answers import assessment_consequences, assessment_notices, assessments  # they build on Written
 
-    return assessments.WRITE_ANSWERS
+    return {**assessments.WRITE_ANSWERS, **assessment_notices.WRITE_ANSWERS, **assessment_consequences.WRITE_ANSWERS}
 
 
 WRITE_ANSWERS.update(_assessment_answers())

@@ -10,10 +10,8 @@ axe-core violation at WCAG 2.x A/AA (``Watched.axe``). Screenshots go to ``test-
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,10 +19,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from services.embedded import EmbeddedSystem, embedded_system
+from services.demo_city import DEMO_ROOT
+from services.demo_sign_in import find_demo_people
+from services.embedded import EmbeddedSystem, embedded_system, import_demo
+from shared.settings import today
+from tests.conftest import KAFKA, PG, require_server
+from tests.e2e.test_operations import eventually, metric
+from tests.support.loopback import serve_on_loopback
+from tests.support.production import production_system
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SHIJI_CHROMIUM", "/usr/bin/chromium")
@@ -38,8 +42,9 @@ PHONE = {"width": 390, "height": 844}
 @dataclass
 class Console:
     url: str  # the gateway's base URL
-    system: EmbeddedSystem
+    system: EmbeddedSystem | None  # None on the production wiring (three processes)
     people: list[dict]
+    demo: bool = True  # the embedded wiring's demo sign-in; the production wiring's users paste a token
 
     def person(self, role: str, leadership: str | None = None) -> dict:
         return next(p for p in self.people if p["role"] == role and (leadership is None or p["leadership"] == leadership))
@@ -51,29 +56,35 @@ def console_built() -> Path:
     return ROOT / "console" / "dist"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="session")
+async def console(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+    async with embedded_system(tmp_path_factory.mktemp("console")) as system, serve_on_loopback(system.gateway) as url:
+        async with httpx.AsyncClient() as client:
+            people = (await client.get(f"{url}/demo/people")).json()["people"]
+        yield Console(url, system, people)
 
 
 @pytest.fixture(scope="session")
-async def console(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
-    async with embedded_system(tmp_path_factory.mktemp("console")) as system:
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(system.gateway, host="127.0.0.1", port=port, lifespan="off",
-                                               log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
-            await asyncio.sleep(0.05)
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient() as client:
-            people = (await client.get(f"{url}/demo/people")).json()["people"]
-        try:
-            yield Console(url, system, people)
-        finally:
-            server.should_exit = True
-            await task
+async def production_console(console_built: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+    """The production wiring (``shiji serve dossier|scoring|gateway`` on PostgreSQL and Kafka) with the demo county
+    imported through its API. It has no demo sign-in: the people are found as a clerk finds them, and each is
+    given a token signed with the deployment's key, which the browser pastes on the sign-in page."""
+    require_server("PostgreSQL", PG.hostport)
+    require_server("Kafka", KAFKA.bootstrap)
+    async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("production")) as s:
+        async with httpx.AsyncClient(base_url=s.gateway_url, timeout=60) as client:
+            async def settle(report: dict) -> None:
+                async def applied() -> bool:
+                    text = (await client.get(f"{s.scoring_url}/metrics")).text
+                    return (metric(text, "shiji_scoring_events_applied_total") >= report["events"]
+                            and metric(text, "shiji_scoring_consumer_lag_messages") == 0)
+                await eventually(applied, "scoring applying the demo county", timeout_s=300)
+
+            await import_demo(client, s.token, today("Asia/Shanghai"), settle)
+            client.headers["Authorization"] = f"Bearer {s.token(role='clerk', subject='demo-clerk', unit=DEMO_ROOT)}"
+            people = await find_demo_people(client, DEMO_ROOT)
+        yield Console(s.gateway_url, None, [{**p, "token": s.token(role=p["role"], subject=p["subject"], unit=p["unit"])}
+                                             for p in people], demo=False)
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +124,29 @@ class Watched:
 
     def check(self) -> None:
         assert not self.problems, f"{self.name}: " + "; ".join(self.problems)
+
+
+# The labels of the sign-in page, by the console's language.
+SIGN_IN = {"zh": ("登录", "以此身份登录", "退出", "已退出。"), "en": ("Sign in", "Sign in as", "Sign out", "Signed out.")}
+
+
+async def sign_in_as(w: Watched, console: Console, person: dict, lang: str = "zh") -> None:
+    """From the sign-in page: the demo's button of ``person`` where the wiring has one, else their token pasted."""
+    page = w.page
+    heading, button, _, _ = SIGN_IN[lang]
+    await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    if console.demo:
+        await page.get_by_role("button", name=f"{button} {person['name']}（", exact=False).first.click()
+    else:
+        await page.locator("#token").fill(person["token"])
+        await page.get_by_role("button", name=heading, exact=True).click()
+    await expect(page.get_by_test_id("who")).to_contain_text(person["subject"])
+
+
+async def sign_out(page: Page, lang: str = "zh") -> None:
+    _, _, button, notice = SIGN_IN[lang]
+    await page.get_by_role("button", name=button).click()
+    await expect(page.get_by_test_id("notice")).to_have_text(notice)
 
 
 @contextlib.asynccontextmanager

@@ -29,9 +29,11 @@ import pytest
 
 from services.embedded import EmbeddedSystem, embedded_system
 from services.gateway.docs import REQUEST_EXAMPLES
+from shared.answers.assessments import EXAMPLE_SCHEME as ASSESSMENT_SCHEME
 from shared.commands import OPERATIONS
 from tests.e2e.test_gateway import key
 from tests.e2e.test_scoring_features import eventually
+from tests.support.operations import PUBLIC_OPERATIONS
 
 ROLES = ("cadre", "leader", "clerk", "auditor", "system_admin", "security_admin", "audit_admin")
 COLUMNS = ("own", "in", "out")
@@ -80,6 +82,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "record_scores": CLERK_WRITE,
     "record_integrity_veto": CLERK_WRITE,
     "record_declaration": CLERK_WRITE,
+    # the facts a portrait needs (issue 20)
+    "record_education": CLERK_WRITE,
+    "record_expertise": CLERK_WRITE,
+    "record_external_result": CLERK_WRITE,
+    # knowing people and teams (issue 20): the organization department's reads of its jurisdiction
+    "get_portrait": row(clerk="AAH", auditor="AAH"),
+    "cadre_search": row(clerk="AAH", auditor="AAH"),
+    "team_report": row(clerk="AAH", auditor="AAH"),
+    "team_what_if": CLERK_WRITE,
     # reads of one cadre
     "get_cadre": CADRE_READ,
     "get_dossier": CADRE_READ,
@@ -116,9 +127,19 @@ EXPECTED: dict[str, dict[str, str]] = {
     "revoke_cadre_assessment_input": CLERK_WRITE,
     "decide_unit_assessment_grade": CLERK_WRITE,
     "decide_cadre_assessment_grade": CLERK_WRITE,
-    # the assessment office reads (a top-level unit's clerk or auditor): the county's are refused
-    "assessment_results": row(),
-    "assessment_subject": row(),
+    "file_unit_rectification_report": CLERK_WRITE,
+    # the assessment's reads: a clerk or auditor reads the subjects of their jurisdiction (the lists are filtered
+    # to them; one subject outside it is hidden like a cadre); the what-if is a clerk's
+    "assessment_results": row(clerk="AAA", auditor="AAA"),
+    "assessment_subject": row(clerk="AAH", auditor="AAH"),
+    "assessment_consequences": row(clerk="AAA", auditor="AAA"),
+    "assessment_what_if": row(clerk="AAA"),
+    # tracking through the year (step 6): read like the results, cut to the caller's subjects
+    "assessment_bulletins": row(clerk="AAA", auditor="AAA"),
+    "assessment_warning_notices": row(clerk="AAA", auditor="AAA"),
+    "assessment_notices": row(clerk="AAA", auditor="AAA"),
+    "issue_unit_assessment_notice": CLERK_WRITE,  # its notices (通知单): written like the other inputs
+    "answer_unit_assessment_notice": CLERK_WRITE,
     "import_template": row(clerk="AAA"),  # names no object: any clerk may see what a file holds
 }
 
@@ -184,6 +205,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
     filled = path.format(cadre_id=cadre, unit_id=unit, entry_id=uuid.uuid4(), appeal_id=uuid.uuid4(),
                          achievement_id=uuid.uuid4(), post_id=uuid.uuid4(), year=2025, period="2025-Q4",
                          declaration="relatives", scheme_id="matrix-scheme", input_id=uuid.uuid4(),
+                         notice_id=uuid.uuid4(),
                          subject_id=unit)
     params: dict[str, Any] = {}
     body: dict[str, Any] | None = dict(BODIES.get(name, {})) if method == "POST" else None
@@ -207,16 +229,22 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
             params = {"operation": "record_entry"}
         case "list_warnings" | "access_log":
             params = {"cadre_id": cadre, "status": "all"} if name == "list_warnings" else {"cadre_id": cadre}
-        case "screenings" | "what_if" | "list_cadres":
+        case "screenings" | "what_if" | "list_cadres" | "cadre_search":
             params = {"unit": unit}
+        case "team_what_if":
+            body = {"moves": [{"kind": "out", "cadre_id": cadre, "unit_id": unit}]}
         case "rankings":
             params = {"team": unit}
-        case "assessment_results" | "assessment_subject":
+        case ("assessment_results" | "assessment_subject" | "assessment_consequences" | "assessment_what_if"
+              | "assessment_warning_notices" | "assessment_notices"):
             params = {"year": 2025}
         case _:
             pass
     if name == "what_if":
         body = RULE_SET
+    if name == "assessment_what_if":
+        headers.pop("Idempotency-Key")
+        body = {"scheme": ASSESSMENT_SCHEME}
     return {"method": method, "url": filled, "params": params, "json": body, "headers": headers}
 
 
@@ -235,9 +263,9 @@ def test_every_operation_has_a_row(tmp_path: Path) -> None:
     from services.gateway.auth import TokenVerifier
     from services.gateway.bootstrap import build_app
     from services.gateway.settings import GatewaySettings
-    from tests.support.keys import public_pem
+    from tests.support.keys import public_pem, service_signer
 
-    app = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()))
+    app = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()), signer=service_signer())
     assert set(operations(app)) == set(EXPECTED), "give every public operation its row in EXPECTED"
     assert all(set(cells) == set(ROLES) and all(len(c) == 3 for c in cells.values()) for cells in EXPECTED.values())
 
@@ -257,7 +285,7 @@ async def test_the_matrix(world: World) -> None:
                   for name, row_ in found.items() for role, cells in row_.items() if EXPECTED[name][role] != cells}
     assert not mismatches, json.dumps(mismatches, indent=1, ensure_ascii=False)
     cells = sum(len(c) for row_ in found.values() for c in row_.values())
-    assert cells == len(EXPECTED) * len(ROLES) * len(COLUMNS)  # 61 operations x 7 roles x 3 objects = 1281
+    assert len(EXPECTED) == PUBLIC_OPERATIONS and cells == PUBLIC_OPERATIONS * len(ROLES) * len(COLUMNS)
 
 
 async def test_a_hidden_cadre_answers_exactly_like_one_that_does_not_exist(world: World) -> None:

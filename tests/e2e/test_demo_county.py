@@ -104,6 +104,14 @@ async def test_last_years_assessment_has_composites_ranks_both_ends_and_explanat
                                                                 "revitalisation"}
     assert all(i["event_ids"] for i in work["indicators"] if i["kind"] != "constraint")
     assert explained["standing"]["band"] == "top" and explained["proposal"]["fired"]
+    # tracking through the year (step 6): warning notices, notices (one answered), a quarter's bulletins
+    warned = await get(clerk, f"/assessments/{DEMO_SCHEME_PREFIX}-{year}/warning-notices", year=str(year))
+    assert warned["notices"], "the demo's margin raises warning notices"
+    notices = await get(clerk, f"/assessments/{DEMO_SCHEME_PREFIX}-{year}/notices", year=str(year))
+    assert sorted(n["status"] for n in notices["notices"]) == ["answered", "open"]
+    bulletins = await get(clerk, f"/assessments/{DEMO_SCHEME_PREFIX}-{year}/bulletins/{year}-Q2")
+    assert {b["class_id"] for b in bulletins["bulletins"]} == set(units.values())
+    assert all(line["entries"] for b in bulletins["bulletins"] for line in b["data"])
 
 
 async def test_a_second_start_records_nothing_new(demo: tuple[EmbeddedSystem, Path]) -> None:

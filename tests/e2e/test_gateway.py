@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import System
+from tests.support.operations import PUBLIC_OPERATIONS
 
 BASIS = {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}
 
@@ -316,10 +317,7 @@ async def test_openapi_and_health(system: System) -> None:
     spec = (await system.client.get("/openapi.json")).json()
     operations = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
                   if path.startswith("/api/v1")]
-    # 28 writes of OPERATIONS, 16 reads, what-if, daily refresh, imports, the access log; the assessment's 10 writes
-    # and 2 reads (issue 16); cadre search and tasks (issue 15); the registration form, the printed-hash check and
-    # the import templates (issue 18)
-    assert len(operations) == 61
+    assert len(operations) == PUBLIC_OPERATIONS  # what they are: tests/support/operations.py
     for path, method, op in operations:
         assert op.get("security"), f"{method.upper()} {path} does not require authentication"
     assert (await system.client.get("/docs")).status_code == 200

@@ -1,4 +1,5 @@
-"""Issue 21: what-if and the daily refresh take no Idempotency-Key (they record nothing new); every other
+"""Issue 21: what-if (of a rule set and, issue 16, of an assessment scheme) and the daily refresh take no
+Idempotency-Key (they record nothing new); every other
 POST that writes still refuses a request without one.
 
 What-if is a read computed with POST. The daily refresh is idempotent for a date by its nature: it raises
@@ -22,9 +23,10 @@ from shared.commands import OPERATIONS
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key, register, today
 from tests.e2e.test_scoring_features import eventually
-from tests.support.keys import private_key, public_pem
+from tests.support.keys import private_key, public_pem, service_signer
 
-EXEMPT = {("post", "/api/v1/what-if"), ("post", "/api/v1/jobs/daily-refresh")}
+EXEMPT = {("post", "/api/v1/what-if"), ("post", "/api/v1/jobs/daily-refresh"), ("post", "/api/v1/teams/what-if"),
+          ("post", "/api/v1/assessments/{scheme_id}/what-if")}  # the scheme's what-if (issue 16) is a read too
 # The bulk import never took the header: each row's row_key is its idempotency key (README, bulk import).
 ROW_KEYED = {("post", "/api/v1/imports")}
 PROPOSAL = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
@@ -33,7 +35,7 @@ PROPOSAL = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "win
                           "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
 PATH_VALUES = {"cadre_id": uuid.uuid4(), "entry_id": uuid.uuid4(), "appeal_id": uuid.uuid4(),
                "achievement_id": uuid.uuid4(), "post_id": uuid.uuid4(), "year": 2025, "period": "2025-Q4",
-               "unit_id": "city", "declaration": "relatives", "input_id": uuid.uuid4()}
+               "unit_id": "city", "declaration": "relatives", "input_id": uuid.uuid4(), "notice_id": uuid.uuid4()}
 
 
 def header_of(operation: dict[str, Any]) -> dict[str, Any] | None:
@@ -42,7 +44,7 @@ def header_of(operation: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def test_the_openapi_asks_the_key_of_every_post_but_what_if_and_the_daily_refresh() -> None:
-    spec = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem())).openapi()
+    spec = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()), signer=service_signer()).openapi()
     posts = {(method, path): op for path, item in spec["paths"].items() for method, op in item.items()
              if method == "post"}
     assert EXEMPT | ROW_KEYED <= set(posts)
@@ -62,7 +64,7 @@ async def test_every_write_without_the_key_is_refused_before_it_reaches_a_servic
         forwarded.append(request.url.path)
         return httpx.Response(500)
 
-    app = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()),
+    app = build_app(GatewaySettings(), verifier=TokenVerifier(public_pem()), signer=service_signer(),
                     dossier_transport=httpx.MockTransport(service), scoring_transport=httpx.MockTransport(service))
     token = issue_token(private_key(), subject="clerk-1", role="clerk", unit="city")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway",

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from services.gateway.docs import NO_CONTROL_CHARACTERS, REQUEST_EXAMPLES
 from shared.commands import OPERATIONS, RECORD_DATE
 from tests.e2e.conftest import System
+from tests.e2e.test_assessment_consequences import CADRE_SCHEME
 from tests.e2e.test_gateway import assert_problem, entry, key, register, score_when, today
 from tests.e2e.test_scoring_features import eventually
 
@@ -54,7 +55,7 @@ async def test_every_operation_documents_its_success_answer_with_a_schema_and_an
 
 async def test_every_operation_that_reads_a_body_documents_the_400_of_a_body_that_is_not_utf8(system: System) -> None:
     with_body = [(m, p, op) for m, p, op in operations(await spec_of(system)) if "requestBody" in op]
-    assert len(with_body) == len(OPERATIONS) + 2  # every write, what-if and the bulk import
+    assert len(with_body) == len(OPERATIONS) + 3  # every write, the two what-ifs and the bulk import
     for method, path, op in with_body:
         assert op["responses"]["400"]["content"]["application/problem+json"]["schema"], (method, path)
 
@@ -244,7 +245,20 @@ async def test_every_operation_answers_what_its_schema_says(system: System) -> N
     await c.call("get", "/access-log", role="audit_admin", subject="audit", limit=2)
     await import_rows(c, cid)
     await assessment_calls(c, unit, cid, year)
+    await portrait_calls(c, unit, cid, chief)
     assert c.checked == {(m, p) for m, p, _ in operations(spec)}
+
+
+async def portrait_calls(c: Conformance, unit: str, cadre_id: str, chief: str) -> None:
+    """Knowing people and teams (issue 20): the facts a portrait needs, the portrait, the search, the team."""
+    E = REQUEST_EXAMPLES
+    for suffix, op in (("education", "record_education"), ("expertise", "record_expertise"),
+                       ("external-results", "record_external_result")):
+        await c.call("post", f"/cadres/{{cadre_id}}/{suffix}", body=E[op], cadre_id=cadre_id)
+    await c.call("get", "/cadres/{cadre_id}/portrait", cadre_id=cadre_id)
+    await c.call("get", "/cadre-search", familiar_field="finance", sort="-age", limit=5)
+    await c.call("get", "/units/{unit_id}/team", unit_id=unit)
+    await c.call("post", "/teams/what-if", body={"moves": [{"kind": "out", "cadre_id": chief, "unit_id": unit}]})
 
 
 async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) -> None:
@@ -264,6 +278,9 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
                  unit_id=unit, year=year)
     await c.call("post", units + "/inputs/{input_id}/revocation", body=E["revoke_unit_assessment_input"],
                  unit_id=unit, year=year, input_id=r["input_id"])
+    cadre_scheme = {**CADRE_SCHEME, "id": f"{scheme_id}-cadres", "effective_from": f"{year}-01-01"}
+    await c.call("post", "/assessments", body={"scheme": cadre_scheme})
+    at = {**at, "scheme_id": cadre_scheme["id"]}
     r = await c.call("post", cadres + "/readings", body={**E["record_cadre_assessment_reading"], **at,
                                                          "period": str(year)}, cadre_id=cadre_id, year=year)
     await c.call("post", cadres + "/evaluation-scores", body={**E["record_cadre_evaluation_score"], **at,
@@ -277,10 +294,20 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
 
     await c.call("post", units + "/decision", body={**E["decide_unit_assessment_grade"], "scheme_id": scheme_id},
                  unit_id=unit, year=year)
-    await c.call("post", cadres + "/decision", body={**E["decide_cadre_assessment_grade"], "reason": "综合考评决定"},
+    await c.call("post", cadres + "/decision", body={**E["decide_cadre_assessment_grade"], "reason": "综合考评决定",
+                                                     "scheme_id": cadre_scheme["id"]},
                  cadre_id=cadre_id, year=year)
     await eventually(computed)
     await c.call("get", "/assessments/{scheme_id}/subjects/{subject_id}", scheme_id=scheme_id, subject_id=unit,
+                 year=year)
+    # its consequences (step 5): graded 不达标 on review, the unit owes a report, then files it; and a what-if
+    await c.call("post", units + "/decision", body={"scheme_id": scheme_id, "subject_kind": "unit", "grade": "fail",
+                                                    "reason": "复核"}, unit_id=unit, year=year)
+    await c.call("post", units + "/rectification-report", unit_id=unit, year=year,
+                 body={**E["file_unit_rectification_report"], "scheme_id": scheme_id})
+    await c.call("get", "/assessments/{scheme_id}/consequences", scheme_id=scheme_id, year=year)
+    proposed = {**scheme, "version": 2}
+    await c.call("post", "/assessments/{scheme_id}/what-if", body={"scheme": proposed}, scheme_id=scheme_id,
                  year=year)
 
 

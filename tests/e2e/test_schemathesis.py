@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from services.embedded import DEMO_ROOT, embedded_system
+from tests.support.operations import PUBLIC_OPERATIONS
 
 EXAMPLES = int(os.environ.get("SHIJI_SCHEMATHESIS_EXAMPLES", "15"))
 # Cheap checks of each answer (no extra requests): the deep run (scripts/schemathesis-deep) has every check.
@@ -122,5 +123,5 @@ def test_the_public_api_never_fails_and_keeps_to_its_schema(served: Served) -> N
             exercise(operation, served.base_url, headers)
         except Exception as exc:  # every operation is tried; all failures are reported together
             failures[operation.label] = f"{type(exc).__name__}: {exc}"[:2000]
-    assert operations == 61  # 44; cadre search and tasks; the assessment's 10 writes and 2 reads; 3 document reads
+    assert operations == PUBLIC_OPERATIONS  # what they are: tests/support/operations.py
     assert not failures, "\n\n".join(f"{label}: {problem}" for label, problem in failures.items())

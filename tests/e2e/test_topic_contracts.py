@@ -1,4 +1,4 @@
-"""The three topics against their published schemas, read as another system reads them (kcat, the real
+"""The four topics against their published schemas, read as another system reads them (kcat, the real
 broker, the production wiring): every message validates, every key is what the README says, and the
 topics were created with the retention the README states (issue 15)."""
 
@@ -14,8 +14,17 @@ import jsonschema
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from shared.contract import SCHEMA_DIR, TOPIC_SCHEMAS
-from shared.kafka_bus import events_topic_config, totals_topic_config, warnings_topic_config
+from shared.answers.assessments import EXAMPLE_SCHEME
+from shared.assessment_topics import CONSEQUENCES_TOPIC
+from shared.contract import SCHEMA_DIR, TOPIC_KEYS, TOPIC_SCHEMAS
+from shared.dead_letters import DEAD_LETTERS_TOPIC
+from shared.kafka_bus import (
+    consequences_topic_config,
+    dead_letters_topic_config,
+    events_topic_config,
+    totals_topic_config,
+    warnings_topic_config,
+)
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC
 from shared.settings import DOSSIER_TOPIC
 from tests.conftest import KAFKA
@@ -27,7 +36,8 @@ kcat = published.kcat
 production = published.production  # the fixture: the production wiring, one per module
 
 CONFIGS = {DOSSIER_TOPIC: events_topic_config, TOTALS_TOPIC: totals_topic_config,
-           WARNINGS_TOPIC: warnings_topic_config}
+           WARNINGS_TOPIC: warnings_topic_config, CONSEQUENCES_TOPIC: consequences_topic_config,
+           DEAD_LETTERS_TOPIC: dead_letters_topic_config}
 
 
 def schema(name: str) -> jsonschema.Draft202012Validator:
@@ -39,7 +49,7 @@ def topics_of(production: ProductionSystem) -> dict[str, str]:
     """The contract's topic name -> the name this production system uses (a fresh one per run)."""
     env = production.env
     return {DOSSIER_TOPIC: env["SHIJI_KAFKA_TOPIC"], TOTALS_TOPIC: env["SHIJI_KAFKA_TOTALS_TOPIC"],
-            WARNINGS_TOPIC: env["SHIJI_KAFKA_WARNINGS_TOPIC"]}
+            WARNINGS_TOPIC: env["SHIJI_KAFKA_WARNINGS_TOPIC"], CONSEQUENCES_TOPIC: env["SHIJI_KAFKA_CONSEQUENCES_TOPIC"]}
 
 
 def created(r: httpx.Response) -> dict[str, Any]:
@@ -73,6 +83,10 @@ async def write_a_little_of_everything(production: ProductionSystem) -> str:
         await post(f"/cadres/{cadre}/entries/{positive['entry_id']}/amendment", {"points": 3, "reason": "复核"}, "a1")
         await post(f"/cadres/{cadre}/entries/{negative['entry_id']}/revocation", {"reason": "申诉成立"}, "r1")
         await post(f"/cadres/{cadre}/assessments/{today().year - 1}/annual-grade", {"grade": "excellent"}, "g1")
+        # the city (no head recorded: no warning) graded 不达标: its consequences on the consequences topic
+        await post("/assessments", {"scheme": {**EXAMPLE_SCHEME, "id": "tc-scheme"}}, "s1")
+        await post(f"/units/tc-city/assessments/{today().year - 1}/decision",
+                   {"scheme_id": "tc-scheme", "subject_kind": "unit", "grade": "fail"}, "d1")
     return cadre
 
 
@@ -82,7 +96,8 @@ async def test_every_message_on_each_topic_validates_against_its_schema(producti
     deadline = asyncio.get_running_loop().time() + 60
     while True:  # the red warning raised by the negative entry, then cleared by its revocation
         warnings = [json.loads(m["payload"]) for m in await asyncio.to_thread(kcat, topics[WARNINGS_TOPIC])]
-        if [w["data"]["status"] for w in warnings if w["subject"] == cadre] == ["raised", "cleared"]:
+        acted = await asyncio.to_thread(kcat, topics[CONSEQUENCES_TOPIC])  # and the city's two consequences
+        if [w["data"]["status"] for w in warnings if w["subject"] == cadre] == ["raised", "cleared"] and len(acted) == 2:
             break
         assert asyncio.get_running_loop().time() < deadline, warnings
         await asyncio.sleep(0.5)
@@ -101,7 +116,7 @@ async def test_every_message_on_each_topic_validates_against_its_schema(producti
                 event_type, version = value["type"].removeprefix("cn.shiji.dossier.").rsplit(".v", 1)
                 schema(f"{event_type}.v{version}.json").validate(value["data"])
             else:
-                assert message["key"] == value["data"]["cadre_id"]
+                assert message["key"] == value["data"][TOPIC_KEYS[contract][1]]
     # keyed by cadre id, by ``unit-<unit_id>`` and by ``catalogue`` (README, "The topics")
     keys = {m["key"] for m in await asyncio.to_thread(kcat, topics[DOSSIER_TOPIC])}
     assert {cadre, "unit-tc-city", "unit-tc-fgw", "catalogue"} <= keys
@@ -110,6 +125,7 @@ async def test_every_message_on_each_topic_validates_against_its_schema(producti
             "cn.shiji.dossier.entry_revoked.v1", "cn.shiji.dossier.post_assigned.v1"} <= seen[DOSSIER_TOPIC]
     assert seen[TOTALS_TOPIC] == {"cn.shiji.scoring.totals_changed.v1"}
     assert seen[WARNINGS_TOPIC] == {"cn.shiji.scoring.warning_changed.v1"}
+    assert seen[CONSEQUENCES_TOPIC] == {"cn.shiji.scoring.assessment_consequence.v1"}
 
 
 def test_a_message_off_the_contract_is_refused_by_the_schemas() -> None:
@@ -132,7 +148,7 @@ def test_a_message_off_the_contract_is_refused_by_the_schemas() -> None:
 async def test_the_topics_are_created_with_the_contract_retention(production: ProductionSystem) -> None:
     """The production wiring's own set-up (``shiji serve``) created the scoring topics, and the test harness the
     events topic, each with its config function: what the broker says now is what the README states."""
-    topics = topics_of(production)
+    topics = {**topics_of(production), DEAD_LETTERS_TOPIC: production.env["SHIJI_KAFKA_DEAD_LETTERS_TOPIC"]}
 
     def describe() -> dict[str, dict[str, str]]:
         admin = KafkaAdminClient(**KAFKA.connection().client_options(), client_id="shiji-test")
@@ -149,3 +165,5 @@ async def test_the_topics_are_created_with_the_contract_retention(production: Pr
     assert described[topics[DOSSIER_TOPIC]]["retention.ms"] == "-1"
     assert described[topics[TOTALS_TOPIC]]["cleanup.policy"] == "compact"
     assert described[topics[WARNINGS_TOPIC]]["retention.ms"] == str(90 * 24 * 3600 * 1000)
+    assert described[topics[CONSEQUENCES_TOPIC]]["retention.ms"] == str(400 * 24 * 3600 * 1000)
+    assert described[topics[DEAD_LETTERS_TOPIC]]["retention.ms"] == str(180 * 24 * 3600 * 1000)

@@ -4,7 +4,6 @@ count as done; a reset forgets it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from services.scoring import positions, projection
@@ -12,21 +11,20 @@ from services.scoring.consumer import ScoringConsumer
 from services.scoring.tables import consumer_positions
 from shared.bus import DeliveredMessage
 from shared.db import make_engine
-from shared.envelope import Envelope, type_name
+from tests.support.chained import ChainedStream
 
 TOPIC = "events"
 
 
-def message(offset: int, stream: str, version: int, event_type: str = "entry_revoked") -> DeliveredMessage:
-    envelope = Envelope(id=str(uuid.uuid4()), source="test", type=type_name(event_type, 1), subject=stream,
-                        time=dt.datetime.now(dt.UTC), data={"entry_id": str(uuid.uuid4()), "reason": "r"},
-                        streamversion=version, position=offset + 1)
-    return DeliveredMessage(TOPIC, 0, offset, stream.encode(), envelope.to_bytes(), [])
+def message(offset: int, stream: ChainedStream, version: int, event_type: str = "entry_revoked") -> DeliveredMessage:
+    envelope = stream.envelope(event_type, {"entry_id": str(uuid.uuid4()), "reason": "r"})
+    assert envelope.streamversion == version
+    return DeliveredMessage(TOPIC, 0, offset, stream.stream_id.encode(), envelope.to_bytes(), [])
 
 
 async def test_the_consumer_records_each_streams_newest_version_and_never_goes_back(database_url_factory) -> None:
     engine = make_engine(await database_url_factory("scoring"))
-    a, b = str(uuid.uuid4()), "unit-u1"
+    a, b = ChainedStream(str(uuid.uuid4())), ChainedStream("unit-u1")
     try:
         consumer = ScoringConsumer(engine, subscribe=None)  # type: ignore[arg-type]
         batch = [message(0, a, 1), message(1, b, 1), message(2, a, 2), message(3, a, 3)]
@@ -35,20 +33,20 @@ async def test_the_consumer_records_each_streams_newest_version_and_never_goes_b
         async def applied(stream: str) -> int:
             async with engine.connect() as conn:
                 return await positions.applied(conn, stream)
-        assert (await applied(a), await applied(b), await applied("catalogue")) == (3, 1, 0)
+        assert (await applied(a.stream_id), await applied(b.stream_id), await applied("catalogue")) == (3, 1, 0)
 
         # Delivered again with the offsets lost (so nothing filters it out): the versions stay where they are.
         async with engine.begin() as conn:
             await conn.execute(consumer_positions.delete())
         await consumer.apply_batch(batch[:2])
-        assert await applied(a) == 3
+        assert await applied(a.stream_id) == 3 and consumer.dead_lettered == 0
 
         # An event scoring cannot apply (a type it does not know) is done with all the same.
         await consumer.apply_batch([message(4, a, 4, event_type="no_such_event")])
-        assert consumer.dead_lettered == 1 and await applied(a) == 4
+        assert consumer.dead_lettered == 1 and await applied(a.stream_id) == 4
 
         async with engine.begin() as conn:
             await projection.reset(conn)
-        assert await applied(a) == 0
+        assert await applied(a.stream_id) == 0
     finally:
         await engine.dispose()

@@ -18,25 +18,26 @@ from sqlalchemy import func, select
 from services.scoring.tables import consumer_positions, dead_letters, entries
 from shared.bus import OutgoingMessage
 from shared.db import make_engine
-from shared.envelope import Envelope, type_name
 from shared.events import EntryRecorded, to_data
 from shared.kafka_bus import KafkaPublisher
 from shared.kafka_connection import KafkaConnection
 from tests.conftest import PgDatabases
+from tests.support.chained import ChainedStream
 from tests.support.connections import KAFKA_ADMIN, KafkaServer
+from tests.support.keys import gateway_keys
 from tests.support.production import free_port, wait_ready
 
 MESSAGES = 2000
 BATCH = 10  # small batches, so SIGTERM lands between many of them
 
 
-def message(n: int) -> OutgoingMessage:
+def message(n: int, streams: dict[str, ChainedStream]) -> OutgoingMessage:
     event = EntryRecorded(entry_id=str(uuid.uuid4()), kind="positive", category="c", title=f"t{n}", points=1,
                           effective_date=dt.date(2026, 1, 1), basis={"reason": "r", "document": "d"})
     cadre_id = f"cadre-{n % 97}"
-    envelope = Envelope(id=str(uuid.uuid4()), source="/test", type=type_name(event.event_type, event.schema_version),
-                        subject=cadre_id, time=dt.datetime.now(dt.UTC), data=to_data(event), streamversion=n + 1,
-                        position=n + 1, effectivedate=event.effective_date)
+    stream = streams.setdefault(cadre_id, ChainedStream(cadre_id))
+    envelope = stream.envelope(event.event_type, to_data(event), schema_version=event.schema_version,
+                               effective_date=event.effective_date)
     return OutgoingMessage(cadre_id, envelope.to_bytes())
 
 
@@ -51,15 +52,17 @@ async def test_sigterm_while_consuming_leaves_a_committed_position_and_nothing_l
         pg: PgDatabases, topic: str, kafka_bootstrap: KafkaConnection, kafka_server: KafkaServer,
         tmp_path: Path) -> None:
     publisher = KafkaPublisher(kafka_bootstrap)
+    streams: dict[str, ChainedStream] = {}
     try:
-        await publisher.publish(topic, [message(n) for n in range(MESSAGES)])
+        await publisher.publish(topic, [message(n, streams) for n in range(MESSAGES)])
     finally:
         await publisher.close()
     database = await pg.create("scoring")
     port = free_port()
     env = {**os.environ, "SHIJI_SCORING_DATABASE_URL": database, **kafka_server.service_env(KAFKA_ADMIN),
            "SHIJI_KAFKA_TOPIC": topic, "SHIJI_SCORING_CONSUMER_GROUP": f"g-{uuid.uuid4().hex[:8]}",
-           "SHIJI_SCORING_MAX_BATCH": str(BATCH), "SHIJI_SCORING_PORT": str(port)}
+           "SHIJI_SCORING_MAX_BATCH": str(BATCH), "SHIJI_SCORING_PORT": str(port),
+           "SHIJI_SCORING_GATEWAY_KEYS_FILE": str(gateway_keys(tmp_path))}
     url = f"http://127.0.0.1:{port}"
     engine = make_engine(database, pool_size=1)
 

@@ -82,7 +82,8 @@ class Pipeline:
 
 async def consume_until(consumer: ScoringConsumer, sub: Subscription, applied: int, timeout_s: float = 30) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
-    while consumer.applied + consumer.dead_lettered < applied:
+    # what the consumer has done with each message: applied, dead-lettered, or skipped as applied already
+    while consumer.applied + consumer.dead_lettered + consumer.redelivered < applied:
         assert asyncio.get_running_loop().time() < deadline, f"applied {consumer.applied}/{applied} in {timeout_s}s"
         batch = await sub.poll(50, 0.5)
         await sub.committed(await consumer.apply_batch(batch))
@@ -318,13 +319,17 @@ async def test_readiness_fails_fast_and_counts_it_when_kafka_does_not_answer(tmp
 
     from services.dossier.bootstrap import build_app
     from services.dossier.settings import DossierSettings
+    from shared.service_identity import CallSigner, public_pem
     from shared.settings import KafkaSettings
     from tests.support.production import free_port
 
     nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there
     url = sqlite_url(tmp_path / "dossier.db")
     await upgrade_to_head("dossier", url)
-    app = build_app(DossierSettings(database_url=url, kafka=KafkaSettings(bootstrap=nowhere)), create_topic=False)
+    keys = tmp_path / "gateway.pub.pem"
+    keys.write_bytes(public_pem(CallSigner.generated().public_key))
+    app = build_app(DossierSettings(database_url=url, kafka=KafkaSettings(bootstrap=nowhere), gateway_keys_file=keys),
+                    create_topic=False)
     bus = app.state.bus
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dossier") as client:

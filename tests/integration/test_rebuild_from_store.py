@@ -34,6 +34,8 @@ from shared.events import (
     AchievementVerified,
     AssessmentGradeDecided,
     AssessmentInputRevoked,
+    AssessmentNoticeAnswered,
+    AssessmentNoticeIssued,
     AssessmentSchemePublished,
     AssessmentScoresRecorded,
     Basis,
@@ -46,7 +48,7 @@ from shared.events import (
     TargetEvaluationRecorded,
     TeamGradeRecorded,
 )
-from tests.support.tamper import tamper
+from tests.support.tamper import rechain, tamper
 
 CLERK = Actor("clerk-1", "clerk")
 TODAY = dt.date(2026, 11, 22)
@@ -93,7 +95,7 @@ def rare_events(cadre: str, other: str) -> list[tuple[str, list]]:
 
 def assessment_events(cadre: str, basis: Basis) -> list[tuple[str, list]]:
     """One of each assessment event (issue 16): a scheme, a unit's reading (corrected, then revoked), score and
-    breach, a cadre's score."""
+    breach, a notice and its answer, a cadre's score."""
     scheme = copy.deepcopy(EXAMPLE_SCHEME)
     common = {"scheme_id": "district-2025", "year": 2025}
     return [
@@ -112,7 +114,11 @@ def assessment_events(cadre: str, basis: Basis) -> list[tuple[str, list]]:
                                      note="事故", basis=basis, **common),
             AssessmentInputRevoked(input_id="r1", reason="报送有误", **common),
             AssessmentGradeDecided(subject_kind="unit", grade="pass", calculated="merit", proposed="fail",
-                                   departures=({"rule": "proposal", "reason": "复核"},), **common)]),
+                                   departures=({"rule": "proposal", "reason": "复核"},), **common),
+            AssessmentNoticeIssued(notice_id="n1", indicator_id="gdp", period="2025-07",
+                                   effective_date=dt.date(2025, 8, 5), note="限期整改", basis=basis, **common),
+            AssessmentNoticeAnswered(notice_id="n1", effective_date=dt.date(2025, 8, 18), note="已整改",
+                                     document="区〔2025〕3号", **common)]),
         (cadre, [EvaluationScoreRecorded(input_id="s2", component_id="superior", evaluation="superior",
                                          period="2025", effective_date=dt.date(2025, 12, 20), score=Decimal("92"),
                                          source="上级评价表", **common)]),
@@ -136,9 +142,13 @@ async def city(pg):
         async with write_transaction(engine) as conn:
             version = await store.stream_version(conn, stream)
             await store.append(conn, stream, version, new, CLERK, dt.datetime.now(dt.UTC))
-    # the last entry made a version-1 event, as an old store holds it
+    # the last entry made a version-1 event, as an old store holds it (hashed as it was written then)
+    async with engine.connect() as conn:
+        old = await conn.scalar(text("SELECT stream_id FROM events WHERE position = "
+                                     "(SELECT max(position) FROM events WHERE event_type = 'entry_recorded')"))
     await tamper(engine, "UPDATE events SET schema_version = 1, data = data - 'impact_period' "
                          "WHERE position = (SELECT max(position) FROM events WHERE event_type = 'entry_recorded')")
+    await rechain(engine, old)
     yield engine
     await engine.dispose()
 
@@ -173,7 +183,7 @@ async def test_the_facts_built_from_the_store_equal_the_consumer_s(pg, city) -> 
             assert kinds == {"annual_grade", "appraisal_level", "mass_satisfaction", "political_quality", "veto",
                              "team_grade", "target_prize", "assessment_grade"}
             # and the assessment's facts (issue 16): a scheme, and inputs of every kind
-            assert await b.scalar(select(func.count()).select_from(assessment_inputs)) == 6
+            assert await b.scalar(select(func.count()).select_from(assessment_inputs)) == 8
             assert await b.scalar(select(func.count()).select_from(assessment_schemes)) == 1
             assert await b.scalar(select(func.count()).select_from(current_entries)) > 500
             # the indexes and key constraints dropped for the fill are all back, as the migrations made them

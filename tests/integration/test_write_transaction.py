@@ -4,11 +4,13 @@ and a pooled connection the database dropped costs no write (the pool has no pin
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from sqlalchemy import text
 
-from shared.db import asyncpg_connection, make_engine, write_transaction
+from shared.db import asyncpg_connection, make_engine, one_statement, write_transaction
 
 
 @pytest.fixture
@@ -73,3 +75,25 @@ async def test_connections_the_database_dropped_cost_no_write(engine, pg) -> Non
         async with write_transaction(engine) as conn:
             await conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
     assert await rows(engine) == [0, 1, 2]
+
+
+async def test_one_statement_finds_dropped_connections_before_sending(engine, pg) -> None:
+    """``one_statement`` (a write that is its own transaction): a pooled connection the server ended is seen
+    closed and replaced before anything is sent, so a restart costs no write there either."""
+    async with write_transaction(engine) as a, write_transaction(engine) as b, write_transaction(engine) as c:
+        for conn in (a, b, c):
+            await conn.execute(text("SELECT 1"))
+    admin = await asyncpg.connect(pg.server.dsn())
+    try:
+        assert await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            engine.url.database) == 3
+    finally:
+        await admin.close()
+    await asyncio.sleep(1)  # the termination notices reach the clients (asyncpg marks the connections closed)
+    for n in range(3):
+        async with one_statement(engine) as driver:
+            await driver.execute("INSERT INTO t VALUES ($1)", n)
+    assert await rows(engine) == [0, 1, 2]
+    async with one_statement(engine) as driver:
+        assert not driver.is_in_transaction()  # autocommit: the INSERTs above were committed on their own

@@ -26,9 +26,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.dossier import chain, store
+from services.dossier import store
 from services.dossier.store import Cursor, StoredEvent
 from services.scoring.tables import cadres, entries, entry_amendments, revocations
+from shared import chain
 from tests.support.load import Ack
 
 WINDOW_YEARS = 3

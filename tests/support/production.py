@@ -25,10 +25,11 @@ from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from services.gateway.auth import issue_token
 from shared.kafka_bus import ensure_topic, events_topic_config
+from shared.service_identity import TOKEN_LIFETIME, CallSigner, private_pem, public_pem
 from tests.conftest import PgDatabases
 from tests.support import connections as c
 from tests.support.connections import KafkaServer, PgServer
@@ -54,6 +55,7 @@ class ProductionSystem:
     dossier_url: str
     scoring_url: str  # the first scoring instance, the one the gateway asks
     key: ec.EllipticCurvePrivateKey
+    service_key: ed25519.Ed25519PrivateKey  # the gateway's proof of its calls to dossier and scoring
     env: dict[str, str]
     log_dir: Path
     kafka: KafkaServer
@@ -70,6 +72,12 @@ class ProductionSystem:
 
     def token(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> str:
         return issue_token(self.key, subject=subject, role=role, unit=unit, ttl=dt.timedelta(hours=2))
+
+    def proof(self, service: str, subject: str | None = "clerk-1", role: str | None = "clerk",
+              lifetime: dt.timedelta = TOKEN_LIFETIME) -> dict[str, str]:
+        """The gateway's ``Authorization`` header for a call to ``service`` (for tests and benchmarks that call a
+        service directly)."""
+        return CallSigner(self.service_key, lifetime=lifetime).header(service, subject, role)
 
     def launch(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         """Start process ``name`` (its service is the part before any ``-``), logging to ``<name>.log``."""
@@ -161,6 +169,9 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
     public_key = workdir / "jwt-public.pem"
     public_key.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+    service_key = ed25519.Ed25519PrivateKey.generate()
+    (workdir / "gateway-service.pem").write_bytes(private_pem(service_key))
+    (workdir / "gateway-service.pub.pem").write_bytes(public_pem(service_key))
     run = uuid.uuid4().hex[:8]
     topic = f"shiji.dossier.events.test-{run}"
     ensure_topic(kafka.connection(), topic, partitions, **events_topic_config(1))
@@ -172,6 +183,8 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
         "SHIJI_KAFKA_TOPIC": topic,
         "SHIJI_KAFKA_TOTALS_TOPIC": f"shiji.scoring.totals.test-{run}",
         "SHIJI_KAFKA_WARNINGS_TOPIC": f"shiji.scoring.warnings.test-{run}",
+        "SHIJI_KAFKA_CONSEQUENCES_TOPIC": f"shiji.scoring.consequences.test-{run}",
+        "SHIJI_KAFKA_DEAD_LETTERS_TOPIC": f"shiji.scoring.dead-letters.test-{run}",
         "SHIJI_KAFKA_PARTITIONS": str(partitions),
         "SHIJI_SCORING_CONSUMER_GROUP": f"scoring-{uuid.uuid4().hex[:8]}",
         "SHIJI_DOSSIER_PORT": str(ports["dossier"]),
@@ -180,6 +193,9 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
         "SHIJI_GATEWAY_DOSSIER_URL": f"http://127.0.0.1:{ports['dossier']}",
         "SHIJI_GATEWAY_SCORING_URL": f"http://127.0.0.1:{ports['scoring']}",
         "SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE": str(public_key),
+        "SHIJI_GATEWAY_SERVICE_KEY_FILE": str(workdir / "gateway-service.pem"),
+        "SHIJI_DOSSIER_GATEWAY_KEYS_FILE": str(workdir / "gateway-service.pub.pem"),
+        "SHIJI_SCORING_GATEWAY_KEYS_FILE": str(workdir / "gateway-service.pub.pem"),
         "SHIJI_DOSSIER_DECLARATION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         **(extra_env or {}),
     }
@@ -189,8 +205,8 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     admin_urls = {service: pg.url(name) for service, name in databases.items()}
     store_url = pg.url(databases["dossier"], c.STORE_READER if pg.secured else "postgres")
-    system = ProductionSystem(urls["gateway"], urls["dossier"], urls["scoring"], key, env, log_dir, kafka, admin_urls,
-                              store_url, urls=urls)
+    system = ProductionSystem(urls["gateway"], urls["dossier"], urls["scoring"], key, service_key, env, log_dir,
+                              kafka, admin_urls, store_url, urls=urls)
     try:
         names = ["dossier", "scoring", *(f"scoring-{n}" for n in range(2, scoring_instances + 1)), "gateway"]
         for name in names:

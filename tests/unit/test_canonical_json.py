@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
+
 import rfc8785
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from services.dossier.chain import canonical_json
+from shared.chain import canonical, canonical_json
 
 scalars = (st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text()
            | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([2.5, -0.5, -1.0, 0.0, -0.0, 1e-5, 1e16]))
@@ -29,3 +32,22 @@ def test_an_entry_s_data_takes_the_fast_path_with_the_same_bytes() -> None:
             "basis": {"reason": "r\"\\", "document": "示组字〔2024〕12号"}, "impact_period": None, "ratio": 2.25}
     assert canonical_json(data) == rfc8785.dumps(data)
     assert b'"points":-1,' in canonical_json(data)
+
+
+texts = st.text(max_size=12)
+
+
+@given(st.builds(dict, stream_id=texts, stream_version=st.integers(0, 2**31), event_id=texts, event_type=texts,
+                 schema_version=st.integers(1, 5), data=st.dictionaries(st.text(), values, max_size=4),
+                 effective_date=st.none() | st.dates(),
+                 recorded_at=st.datetimes(timezones=st.just(dt.UTC)), actor=texts, actor_role=texts))
+def test_an_event_s_canonical_bytes_are_the_reference_s(fields) -> None:
+    event = SimpleNamespace(**fields)
+    reference = {**fields, "effective_date": fields["effective_date"].isoformat() if fields["effective_date"] else None,
+                 "recorded_at": fields["recorded_at"].isoformat(timespec="microseconds")}
+    try:
+        expected = rfc8785.dumps(reference)
+    except rfc8785.CanonicalizationError:
+        expected = None
+    assume(expected is not None)
+    assert canonical(event) == expected

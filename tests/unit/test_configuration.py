@@ -11,6 +11,7 @@ from services.configuration import DOC, render
 from services.dossier.settings import DossierSettings
 from services.gateway.settings import GatewaySettings
 from services.scoring.settings import ScoringSettings
+from shared.service_identity import CallSigner, public_pem
 from shared.settings import production_problems
 
 TLS = "?sslmode=verify-full&sslrootcert=/etc/shiji/tls/postgres-ca.crt"
@@ -104,11 +105,19 @@ def test_production_mode_lets_migrate_through_once_the_databases_are_named(
     assert [s for s, _ in upgraded] == ["dossier", "scoring"]
 
 
-def test_outside_production_mode_defaults_are_fine(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_outside_production_mode_defaults_are_fine_but_the_gateways_key(monkeypatch: pytest.MonkeyPatch,
+                                                                         capsys: pytest.CaptureFixture[str],
+                                                                         tmp_path: Path) -> None:
     started = []
     monkeypatch.setattr(cli.uvicorn, "run", lambda app, **k: started.append(app))
     monkeypatch.setenv("SHIJI_SCORING_CONSUME", "false")
     monkeypatch.setenv("SHIJI_SCORING_PUBLISH", "false")
+    # Whatever the mode, a service that could not tell the gateway's calls from anyone's does not start.
+    assert cli.main(["serve", "scoring"]) == 2
+    assert "SHIJI_SCORING_GATEWAY_KEYS_FILE" in capsys.readouterr().err and not started
+    keys = tmp_path / "gateway.pub.pem"
+    keys.write_bytes(public_pem(CallSigner.generated().public_key))
+    monkeypatch.setenv("SHIJI_SCORING_GATEWAY_KEYS_FILE", str(keys))
     assert cli.main(["serve", "scoring"]) == 0
     assert started
 
@@ -132,3 +141,15 @@ def test_production_mode_refuses_to_serve_without_tls_and_credentials(
     assert cli.main(["serve", "dossier"]) == 2 and not started
     err = capsys.readouterr().err
     assert f"{variable} " in err and says in err, err
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring"])
+def test_a_key_file_that_holds_no_ed25519_public_key_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                                service: str) -> None:
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **k: pytest.fail("started"))
+    keys = tmp_path / "not-a-key.pem"
+    keys.write_text("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+    monkeypatch.setenv(f"SHIJI_{service.upper()}_GATEWAY_KEYS_FILE", str(keys))
+    assert cli.main(["serve", service]) == 2
+    assert "not PEM public keys" in capsys.readouterr().err

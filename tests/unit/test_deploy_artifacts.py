@@ -83,8 +83,11 @@ def test_kubernetes_sets_everything_production_mode_requires(monkeypatch: pytest
     # Secrets arrive as files in /run/secrets named like their variable (shared/settings.py).
     mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
     for volume in pod.get("volumes", []):
-        secrets = [volume["secret"]] if "secret" in volume else [
-            source["secret"] for source in volume.get("projected", {}).get("sources", []) if "secret" in source]
+        if volume.get("secret", {}).get("secretName") == "shiji-secrets":
+            secrets = [volume["secret"]]
+        else:  # a projected volume: the shared secrets and the service's own Kafka password
+            secrets = [source["secret"] for source in volume.get("projected", {}).get("sources", [])
+                       if "secret" in source]
         if secrets:
             assert mounts[volume["name"]] == "/run/secrets"
         for secret in secrets:
@@ -157,3 +160,104 @@ def test_the_image_runs_shiji_as_an_unprivileged_user() -> None:
     assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 3  # build stage + console stage + runtime stage
     assert re.findall(r"^USER (\S+)", dockerfile, re.M) == ["10001:10001"]
     assert 'ENTRYPOINT ["shiji"]' in dockerfile
+
+
+# ---------------------------------------------------------------------------------- issue 19: trust nothing inside
+
+IDENTITY_FILE = {"gateway": ("SHIJI_GATEWAY_SERVICE_KEY_FILE", "gateway-service.pem"),
+                 "dossier": ("SHIJI_DOSSIER_GATEWAY_KEYS_FILE", "gateway-service.pub.pem"),
+                 "scoring": ("SHIJI_SCORING_GATEWAY_KEYS_FILE", "gateway-service.pub.pem")}
+
+
+def pods() -> dict[str, dict[str, Any]]:
+    """Every pod template by its app.kubernetes.io/name label (the Deployments and the migration Job)."""
+    found = {}
+    for path in K8S.glob("*.yaml"):
+        for doc in documents(path):
+            if doc.get("kind") in ("Deployment", "Job"):
+                template = doc["spec"]["template"]
+                found[template["metadata"]["labels"]["app.kubernetes.io/name"]] = template
+    return found
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring", "gateway"])
+def test_each_service_mounts_its_part_of_the_service_identity_read_only(service: str) -> None:
+    """The gateway alone holds the private key; dossier and scoring its public key(s); both from the Secret,
+    read-only, at the path the settings name (shared/service_identity.py)."""
+    pod = pods()[f"shiji-{service}"]["spec"]
+    (container,) = pod["containers"]
+    setting, item = IDENTITY_FILE[service]
+    (volume,) = [v for v in pod["volumes"] if v.get("secret", {}).get("secretName") == "shiji-service-identity"]
+    assert [i["key"] for i in volume["secret"]["items"]] == [item]
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["readOnly"] is True
+    assert config_map()[setting] == f"{mount['mountPath']}/{item}"
+    if item == "gateway-service.pem":
+        assert volume["secret"]["defaultMode"] == 0o440
+
+
+def test_secrets_are_mounted_read_only_and_root_file_systems_are_read_only() -> None:
+    for name, template in pods().items():
+        spec = template["spec"]
+        secret_volumes = {v["name"] for v in spec.get("volumes", []) if "secret" in v}
+        for container in spec["containers"]:
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+            assert container["securityContext"]["capabilities"]["drop"] == ["ALL"], name
+            for mount in container.get("volumeMounts", []):
+                if mount["name"] in secret_volumes:
+                    assert mount["readOnly"] is True, f"{name} mounts {mount['name']} writable"
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        assert "env" not in spec["containers"][0] or not any("secretKeyRef" in str(e) for e in spec["containers"][0]["env"])
+
+
+def policies() -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d["spec"] for d in documents(K8S / "networkpolicy.yaml") if d["kind"] == "NetworkPolicy"}
+
+
+def selected(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    return policy["podSelector"].get("matchLabels", {}).items() <= labels.items()
+
+
+def peers(rules: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    """(who, port) pairs a list of ingress/egress rules allows: who is a pod name label or ``ns:<namespace>``."""
+    allowed = set()
+    for rule in rules:
+        for peer in rule.get("from", rule.get("to", [])):
+            if "podSelector" in peer and "namespaceSelector" not in peer:
+                who = peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+            else:
+                who = "ns:" + peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            allowed |= {(who, p["port"]) for p in rule["ports"]}
+    return allowed
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_paths_of_the_architecture() -> None:
+    everything = policies()
+    deny = everything["shiji-default-deny"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}  # no rule: nothing allowed
+    dns = everything["shiji-dns"]
+    assert dns["policyTypes"] == ["Egress"] and {p for _, p in peers(dns["egress"])} == {53}
+    ports = {name: SETTINGS[name].model_fields["port"].default for name in SETTINGS}
+    backing = {("ns:postgres", 5432), ("ns:kafka", 9092), ("ns:kafka", 9093)}
+    expected_ingress = {
+        "shiji-gateway": {("ns:ingress-nginx", ports["gateway"]), ("ns:monitoring", ports["gateway"])},
+        "shiji-dossier": {("shiji-gateway", ports["dossier"]), ("ns:monitoring", ports["dossier"])},
+        "shiji-scoring": {("shiji-gateway", ports["scoring"]), ("ns:monitoring", ports["scoring"])},
+        "shiji-migrate": set(),
+    }
+    expected_egress = {
+        "shiji-gateway": {("shiji-dossier", ports["dossier"]), ("shiji-scoring", ports["scoring"])},
+        "shiji-dossier": backing, "shiji-scoring": backing, "shiji-migrate": {("ns:postgres", 5432)},
+    }
+    for name, template in pods().items():
+        labels = template["metadata"]["labels"]
+        mine = [p for n, p in everything.items() if n not in ("shiji-default-deny", "shiji-dns") and selected(p, labels)]
+        assert len(mine) == 1, f"{name}: one policy of its own, not {len(mine)}"
+        (policy,) = mine
+        assert policy["policyTypes"] == ["Ingress", "Egress"]
+        assert peers(policy.get("ingress", [])) == expected_ingress[name], name
+        assert peers(policy.get("egress", [])) == expected_egress[name], name
+    # Every pod a policy names exists: a typo in a label would silently allow nothing (or deny the wrong pod).
+    named = {who for p in everything.values() for who, _ in peers(p.get("ingress", []) + p.get("egress", []))
+             if not who.startswith("ns:")}
+    assert named <= set(pods())

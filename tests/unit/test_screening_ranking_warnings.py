@@ -73,6 +73,20 @@ def test_unit_third_prize_bars_heads_for_a_year() -> None:
     assert status(screening.unit_third_prize, facts(posts=[post("member", unit="u-9")])) == "pass"
 
 
+def test_a_team_graded_average_bars_its_principal_head_the_year_after() -> None:
+    """001 (issue 16, step 5): team 一般 → its principal head is not promoted that year."""
+    chief = [post("chief", unit="u-9")]
+    average = facts(posts=chief, unit_team_grades={("u-9", 2025): Result("g", "average")})
+    found = screening.team_average_bars_head(average, AS_OF, RULES)
+    assert (found.status, found.evidence[0], found.source) == ("fail", "g", "001")
+    good = facts(posts=chief, unit_team_grades={("u-9", 2025): Result("g", "good")})
+    assert status(screening.team_average_bars_head, good) == "pass"
+    earlier = facts(posts=chief, unit_team_grades={("u-9", 2024): Result("g", "average")})
+    assert status(screening.team_average_bars_head, earlier) == "pass"  # the year after only
+    member = facts(posts=[post("member", unit="u-9")], unit_team_grades={("u-9", 2025): Result("g", "average")})
+    assert status(screening.team_average_bars_head, member) == "pass"
+
+
 def test_mass_satisfaction_of_85_or_below() -> None:
     """002: 群众满意度85分以下 bars promotion, and in Chinese rules 以下 includes the number itself (domain.md)."""
     def scored(value: str) -> CadreFacts:
@@ -135,6 +149,7 @@ ON_AN_EMPTY_RECORD = {
     "net_negative_points_and_register": "pass",  # no entry: the totals are zero, not negative
     "appraisal_fairly_good_or_below_and_grade_competent_or_below": "unknown",
     "unit_third_prize_bars_heads": "pass",  # heads only: without a post, not a head
+    "team_average_bars_principal_head": "pass",  # heads only, as above
     "mass_satisfaction_below_threshold": "unknown",
     "morality_integrity_veto": "pass",  # a veto is an event: none recorded, none happened
     "annual_result_below_competent": "unknown",
@@ -171,7 +186,7 @@ def test_verdicts() -> None:
     complete.vetoes[2025] = [Result("v", "doc")]
     result = screening.screen(complete, AS_OF, RULES)
     assert result.verdict == "ineligible" and result.excluded_by == ["morality_integrity_veto"]
-    assert result.rule_set == "default@1" and len(result.results) == 11
+    assert result.rule_set == "default@1" and len(result.results) == 12
 
 
 def candidates(*totals: float) -> list[ranking.Candidate]:

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from services.dossier import chain, views
+from services.dossier import views
 from services.dossier.sealing import Sealer
+from shared import chain
 
 
 def test_sealed_details_open_only_in_their_own_context() -> None:

@@ -17,6 +17,25 @@ export class Problem extends Error {
   }
 }
 
+/** A refusal's messages by the field they name (its last part: ``basis.reason`` → ``reason``), for showing
+ * each next to its field; ``''`` holds what names no field of the form (shown beside the form's button). */
+export function fieldErrors(e: Problem, fields: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const x of e.errors) {
+    const name = x.field.split('.').pop() ?? x.field
+    const key = fields.includes(name) ? name : ''
+    out[key] = out[key] ? `${out[key]}；${x.message}` : x.message
+  }
+  if (!e.errors.length) out[''] = e.message
+  return out
+}
+
+/** A proposed rule set as the what-if takes it: what is not given keeps the API's default. */
+export type RuleSetProposal = Pick<S['RuleSet'], 'id' | 'version' | 'effective_from'> & {
+  screening?: Partial<S['RuleSet']['screening']>
+  ranking?: Partial<S['RuleSet']['ranking']>
+}
+
 const BASE = '/api/v1'
 
 function idempotencyKey(): string {
@@ -37,17 +56,80 @@ async function call<T>(method: 'GET' | 'POST', path: string, query?: Query, body
     headers['Idempotency-Key'] = idempotencyKey()
   }
   const r = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  await refused(r)
+  const text = await r.text()
+  return (text ? JSON.parse(text) : null) as T
+}
+
+/** Throws the answer's problem when it is not a success; a 401 signs the user out first. */
+async function refused(r: Response): Promise<void> {
   if (r.status === 401) {
     if (session.token) signOut('rejected') // once: the other calls under way answer 401 too
     throw new Problem(401, 'Unauthorized', '', null, [])
   }
+  if (r.ok) return
   const text = await r.text()
-  const json: unknown = text ? JSON.parse(text) : null
-  if (!r.ok) {
-    const p = (json ?? {}) as { title?: string; detail?: string; rule?: string; errors?: { field: string; message: string }[] }
-    throw new Problem(r.status, p.title ?? r.statusText, p.detail ?? '', p.rule ?? null, p.errors ?? [])
+  let p: { title?: string; detail?: string; rule?: string; errors?: { field: string; message: string }[] } = {}
+  try {
+    p = text ? (JSON.parse(text) as typeof p) : {}
+  } catch {
+    p = { detail: text.slice(0, 300) }
   }
-  return json as T
+  throw new Problem(r.status, p.title ?? r.statusText, p.detail ?? '', p.rule ?? null, p.errors ?? [])
+}
+
+function authorized(accept: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { Accept: accept, ...(session.token ? { Authorization: `Bearer ${session.token}` } : {}), ...extra }
+}
+
+export const PDF = 'application/pdf'
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+/** A read the API also answers as a file (Accept negotiation: a PDF form, an XLSX list), saved by the browser. */
+export async function download(path: string, query: Query, accept: string, filename: string): Promise<void> {
+  const url = new URL(BASE + path, window.location.origin)
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v))
+  const r = await fetch(url, { headers: authorized(accept) })
+  await refused(r)
+  save(await r.blob(), filename)
+}
+
+export function save(blob: Blob, filename: string): void {
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(blob)
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  window.setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+}
+
+/** POST /imports of a CSV or XLSX file; for a workbook, the error workbook comes back too (by Accept). */
+export async function importFile(file: File, operation: string | null, onProgress: (sent: number) => void):
+    Promise<{ report: S['ImportReport']; errorWorkbook: Blob | null }> {
+  const xlsx = file.name.toLowerCase().endsWith('.xlsx')
+  const type = xlsx ? XLSX : file.name.toLowerCase().endsWith('.csv') ? 'text/csv' : 'application/x-ndjson'
+  const url = new URL(BASE + '/imports', window.location.origin)
+  if (operation) url.searchParams.set('operation', operation)
+  // XMLHttpRequest, not fetch: only it reports the upload's progress.
+  const answer = await new Promise<{ status: number; body: Blob; headers: string }>((resolve, reject) => {
+    const x = new XMLHttpRequest()
+    x.open('POST', url)
+    for (const [k, v] of Object.entries(authorized('application/json', { 'Content-Type': type, 'Idempotency-Key': idempotencyKey() }))) x.setRequestHeader(k, v)
+    x.responseType = 'blob'
+    x.upload.onprogress = (e) => onProgress(e.lengthComputable ? e.loaded / e.total : 0)
+    x.onload = () => resolve({ status: x.status, body: x.response as Blob, headers: x.getAllResponseHeaders() })
+    x.onerror = () => reject(new Problem(0, 'Network error', file.name, null, []))
+    x.send(file)
+  })
+  await refused(new Response(answer.body, { status: answer.status }))
+  const report = JSON.parse(await answer.body.text()) as S['ImportReport']
+  if (!xlsx || !report.refused) return { report, errorWorkbook: null }
+  // The same workbook again, this time asking for the workbook back with its error column filled in: the rows
+  // already recorded replay (each row's key is its idempotency key), so nothing is recorded twice.
+  const again = await fetch(url, { method: 'POST', body: file, headers: authorized(XLSX, { 'Content-Type': type, 'Idempotency-Key': idempotencyKey() }) })
+  await refused(again)
+  return { report, errorWorkbook: await again.blob() }
 }
 
 const e = encodeURIComponent
@@ -57,11 +139,12 @@ export const api = {
   unit: (id: string) => call<S['Unit']>('GET', `/units/${e(id)}`),
   categories: () => call<S['Categories']>('GET', '/categories'),
   cadre: (id: string) => call<S['Cadre']>('GET', `/cadres/${e(id)}`),
-  dossier: (id: string) => call<S['Dossier']>('GET', `/cadres/${e(id)}/dossier`),
-  score: (id: string, asOf?: string) => call<S['Score']>('GET', `/cadres/${e(id)}/score`, { as_of: asOf }),
-  screening: (id: string, asOf?: string) => call<S['Screening']>('GET', `/cadres/${e(id)}/screening`, { as_of: asOf }),
-  screenings: (unit: string, asOf?: string) => call<S['Screenings']>('GET', '/screenings', { unit, as_of: asOf }),
-  rankings: (q: { class?: string; leadership?: string; team?: string; as_of?: string }) =>
+  dossier: (id: string, knownAt?: string | null) => call<S['Dossier']>('GET', `/cadres/${e(id)}/dossier`, { known_at: knownAt }),
+  score: (id: string, asOf?: string, knownAt?: string | null) => call<S['Score']>('GET', `/cadres/${e(id)}/score`, { as_of: asOf, known_at: knownAt }),
+  screening: (id: string, asOf?: string, knownAt?: string | null) =>
+    call<S['Screening']>('GET', `/cadres/${e(id)}/screening`, { as_of: asOf, known_at: knownAt }),
+  screenings: (unit: string, asOf?: string, knownAt?: string | null) => call<S['Screenings']>('GET', '/screenings', { unit, as_of: asOf, known_at: knownAt }),
+  rankings: (q: { class?: string; leadership?: string; team?: string; as_of?: string; known_at?: string }) =>
     call<S['Ranking']>('GET', '/rankings', q),
   warnings: (q: { cadre_id?: string; status?: string; cursor?: string }) => call<S['Warnings']>('GET', '/warnings', q),
   accessLog: (q: { cadre_id?: string; subject?: string; since?: string; until?: string; cursor?: string; limit?: number }) =>
@@ -83,6 +166,22 @@ export const api = {
     call<S['AchievementWritten']>('POST', `/cadres/${e(id)}/achievements/${e(achievement)}/rejection`, undefined, body),
   recordEntry: (id: string, body: S['RecordEntry']) =>
     call<S['EntryWritten']>('POST', `/cadres/${e(id)}/entries`, undefined, body),
+  claimAchievement: (id: string, body: S['ClaimAchievement']) =>
+    call<S['AchievementWritten']>('POST', `/cadres/${e(id)}/achievements`, undefined, body),
+  fileAppeal: (id: string, entry: string, body: S['FileAppeal']) =>
+    call<S['AppealFiled']>('POST', `/cadres/${e(id)}/entries/${e(entry)}/appeals`, undefined, body),
+  decideAppeal: (id: string, appeal: string, body: S['DecideAppeal']) =>
+    call<S['AppealDecided']>('POST', `/cadres/${e(id)}/appeals/${e(appeal)}/decision`, undefined, body),
+  assessmentResults: (scheme: string, q: { year: number; class?: string; known_at?: string | null }) =>
+    call<S['AssessmentResults']>('GET', `/assessments/${e(scheme)}/results`, q),
+  assessmentSubject: (scheme: string, subject: string, q: { year: number; known_at?: string | null }) =>
+    call<S['SubjectResult']>('GET', `/assessments/${e(scheme)}/subjects/${e(subject)}`, q),
+  decideUnitGrade: (unit: string, year: number, body: S['DecideUnitAssessmentGrade']) =>
+    call<S['GradeDecided']>('POST', `/units/${e(unit)}/assessments/${year}/decision`, undefined, body),
+  decideCadreGrade: (id: string, year: number, body: S['DecideCadreAssessmentGrade']) =>
+    call<S['GradeDecided']>('POST', `/cadres/${e(id)}/assessments/${year}/decision`, undefined, body),
+  importTemplate: (operation: string) => call<S['ImportTemplate']>('GET', '/imports/template', { operation }),
+  whatIf: (body: RuleSetProposal, q: { unit?: string; as_of?: string }) => call<S['WhatIf']>('POST', '/what-if', q, body),
 }
 
 /** What the embedded wiring offers beside the API (services/gateway/console.py). */
@@ -95,8 +194,20 @@ export interface DemoPerson {
   token: string
 }
 
+/** What the wiring offers beside the API (/console/config.json); the embedded demo names its assessment. */
+export interface ConsoleConfig {
+  demo_sign_in: string | null
+  assessment?: { scheme_id: string; year: number } | null
+}
+
+let config: Promise<ConsoleConfig> | null = null
+export function consoleConfig(): Promise<ConsoleConfig> {
+  config ??= fetch('/console/config.json').then((r) => r.json() as Promise<ConsoleConfig>)
+  return config
+}
+
 export async function demoPeople(): Promise<DemoPerson[]> {
-  const config = (await (await fetch('/console/config.json')).json()) as { demo_sign_in: string | null }
+  const config = await consoleConfig()
   if (!config.demo_sign_in) return []
   const r = await fetch(config.demo_sign_in)
   return r.ok ? ((await r.json()) as { people: DemoPerson[] }).people : []

@@ -1,7 +1,7 @@
 export default {
   app: { title: '实绩档案工作台', skip: '跳到主要内容', signOut: '退出', language: 'English', languageLabel: '切换到英文' },
   role: { cadre: '干部', leader: '领导', clerk: '组工干部', auditor: '审计', audit_admin: '审计管理员', system_admin: '系统管理员', security_admin: '安全管理员' },
-  nav: { me: '我的档案', tasks: '我的待办', search: '干部查询', units: '单位与干部', rankings: '排名', warnings: '预警', accessLog: '访问日志' },
+  nav: { me: '我的档案', tasks: '我的待办', search: '干部查询', units: '单位与干部', rankings: '排名', warnings: '预警', accessLog: '访问日志', assessment: '综合考评', imports: '批量导入', whatIf: '规则推演' },
   signIn: {
     title: '登录', token: '令牌（Bearer token）', tokenHelp: '粘贴组织部或身份认证系统签发的令牌。', submit: '登录',
     malformed: '这不是一个有效的令牌。', expired: '令牌已过期，请重新获取。', notice_expired: '会话已过期，请重新登录。',
@@ -49,4 +49,40 @@ export default {
   warnings: { title: '预警', level: '级别', yellow: '黄色', red: '红色', kind: '类型', detail: '说明', raised: '发出日期', active: '生效中', cleared: '已解除', all: '全部' },
   log: { title: '访问日志', needCadre: '输入干部编号后筛选（审计按干部查看）。', subject: '访问者', since: '起始时间', until: '截止时间', filter: '筛选', time: '时间', action: '操作', path: '路径', outcome: '结果' },
   nothing: { title: '无可用页面', text: '此角色不查看干部档案。' },
+  entryStatus: { active: '有效', under_appeal: '申诉中', revoked: '已撤销' },
+  appeal: {
+    title: '申诉', file: '申诉', grounds: '申诉理由', filed: '申诉已提交，等待组织部门决定', reason: '决定理由', needReason: '请填写决定理由',
+    uphold: '维持', revoke: '撤销该事项', upheld: '已维持原事项', revoked: '已撤销该事项', mine: '我的申诉', outcome: '结果', pending: '待决定',
+    outcomes: { upheld: '维持', revoked: '撤销' },
+  },
+  achievement: {
+    title: '报告重点实绩', list: '重点实绩', titleField: '实绩名称', description: '具体内容', date: '取得日期', claim: '报告', claimed: '已报告，等待上级核实',
+    status: { claimed: '待核实', verified: '已核实', rejected: '不予认定' },
+  },
+  knownAt: {
+    label: '按系统当时所知查看', help: '选择一个过去的时刻：页面显示系统在那一刻所记录的内容。', show: '查看', now: '回到现在',
+    banner: '这是系统在 {at} 所知的情况，不含其后的记录与更正。',
+  },
+  download: { pdf: '下载工作实绩鉴定表（PDF）', xlsx: '导出 Excel', year: '年度', failed: '下载失败' },
+  assessment: {
+    title: '年度综合考评', scheme: '考评方案编号', year: '年度', show: '查看结果', cls: '类别', allClasses: '全部类别', subject: '考评对象', composite: '综合得分',
+    rank: '名次', calculated: '按分数', proposed: '建议等次', decided: '决定等次', band: '两头', top: '前列', bottom: '末位', blocked: '无法计算',
+    none: '输入方案编号与年度后查看结果。', ends: '两头：前 30 %（前列）与后 10 %（末位）', explain: '得分构成', component: '组成部分', weight: '权重', score: '得分',
+    contribution: '贡献', indicator: '指标', raw: '原始值', basis: '基准', points: '折算分', status: '状态', missing: '缺失的输入', fired: '触发的规则',
+    proposal: '等次建议', consequences: '建议等次的后果', rule: '规则', source: '依据', message: '说明', decide: '决定等次', grade: '等次',
+    departure: '偏离建议的理由', departureRule: '偏离规则“{rule}”的理由', correction: '更正理由（该年度已有决定）', record: '记录决定',
+    recordedDecision: '已记录决定', back: '返回结果', decidedAt: '决定于 {at}', needDeparture: '决定的等次与建议不同：请说明理由',
+    grades: { merit: '立功', pass: '达标', fail: '不达标', excellent: '优秀', good: '良好', average: '一般', poor: '较差', competent: '称职', basically_competent: '基本称职', incompetent: '不称职' },
+  },
+  imports: {
+    title: '批量导入', operation: '导入的操作', template: '下载模板（Excel）', file: '文件（CSV 或 Excel）', start: '开始导入', sending: '正在上传 {pct}%',
+    working: '正在逐行校验并记录…', rows: '共 {rows} 行：记录 {recorded}，重复 {replayed}，拒绝 {refused}', row: '行', field: '字段', rule: '规则', message: '问题',
+    errorWorkbook: '下载标注错误的工作簿', noFile: '请选择一个文件', columns: '列', required: '必填',
+  },
+  whatIf: {
+    title: '规则推演', help: '修改规则参数，查看对本单位干部积分、筛查结论与排名两头的影响（只读，不改变任何记录）。', unit: '单位', run: '推演',
+    changed: '结论变化', totals: '积分变化', cadre: '干部', before: '现行', after: '推演后', nothing: '没有变化。',
+    fields: { years_in_post_min: '任职年限下限（年）', mass_satisfaction_min: '群众满意度下限', third_prize_bar_years: '三等奖限制年数', top_share: '前列比例', bottom_share: '末位比例' },
+    summary: '符合提拔条件：现行 {current} 人，推演后 {proposed} 人；{cadres} 人中 {affected} 人有变化',
+  },
 }

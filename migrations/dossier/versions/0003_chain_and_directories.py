@@ -61,8 +61,8 @@ def upgrade() -> None:
 
 
 def _chain_existing_events(bind, postgres: bool) -> None:
-    from services.dossier.chain import GENESIS, link
     from services.dossier.store import row_to_event
+    from shared.chain import GENESIS, link
 
     rows = bind.execute(sa.text("SELECT * FROM events ORDER BY stream_id, stream_version")).fetchall()
     if not rows:

@@ -12,6 +12,8 @@ from typing import Any
 from services.dossier.catalogue import Catalogue
 from services.dossier.domain.assessment_inputs import INPUT_EVENTS, AssessmentInputs
 from services.dossier.domain.assessment_inputs import evolve as evolve_inputs
+from services.dossier.domain.profile import PROFILE_EVENTS, Profile
+from services.dossier.domain.profile import evolve as evolve_profile
 from services.dossier.errors import CadreNotFound, DomainError, NotAllowed
 from shared.events import (
     AchievementClaimed,
@@ -59,6 +61,7 @@ class Context:
     catalogue: Catalogue = field(default_factory=Catalogue)
     superiors: frozenset[str] = frozenset()  # the cadre's superiors today (cadre ids)
     unit_levels: dict[str, UnitLevel | None] = field(default_factory=dict)  # units the command names
+    schemes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # assessment schemes' versions, by id
 
 
 def require_unit(ctx: Context, unit_id: str, field_name: str = "unit_id") -> UnitLevel:
@@ -152,6 +155,7 @@ class Dossier:
     assessments: dict[int, YearAssessment] = field(default_factory=dict)
     declarations: dict[DeclarationKind, DeclarationRecorded] = field(default_factory=dict)
     assessment_inputs: AssessmentInputs = field(default_factory=AssessmentInputs)  # to the annual assessment (16)
+    profile: Profile = field(default_factory=Profile)  # education, expertise, other sources' results (20)
 
     @property
     def exists(self) -> bool:
@@ -170,6 +174,8 @@ def evolve(state: Dossier, event: DomainEvent) -> Dossier:
     s = replace(state, version=state.version + 1)
     if isinstance(event, INPUT_EVENTS):
         return replace(s, assessment_inputs=evolve_inputs(s.assessment_inputs, event))
+    if isinstance(event, PROFILE_EVENTS):
+        return replace(s, profile=evolve_profile(s.profile, event))
     match event:
         case CadreRegistered():
             return replace(s, name=event.name, unit_id=event.unit_id)

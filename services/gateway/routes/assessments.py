@@ -1,7 +1,8 @@
 """Reads of the annual comprehensive assessment (issue 16), computed by scoring on read: a scheme's results
 for a year, ranked within each class with the two ends, and one subject's explained result with its grade
 proposal, the grade decided and what it entails. The assessment office reads them (a clerk or an auditor of
-a top-level unit); the writes are in ``shared.commands.OPERATIONS`` like every other."""
+a top-level unit, all the subjects; of a county, the county's: ``assessment_consequences``); the writes are in
+``shared.commands.OPERATIONS`` like every other."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from services.gateway.deps import PREFIX, Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.params import AsOf, KnownAt
+from services.gateway.routes.assessment_consequences import require_subject, within
+from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers.assessments import AssessmentResults, SubjectResult
 
 router = APIRouter(prefix=PREFIX)
@@ -24,12 +27,6 @@ AS_OF = ("`as_of`: the effective date (default the year's last day, or today whi
          "version in force that day computes, with the inputs effective by then; `known_at`: as recorded by then.")
 
 
-async def _authorized(gw: GatewayDep, caller: Caller, request: Request) -> None:
-    gw.guard.require_role(caller, "read_assessment")
-    reach = await gw.guard.reach(caller, request)
-    gw.guard.enforce(caller, "read_assessment", reach.top_level_relations(), None)
-
-
 @get_read("/assessments/{scheme_id}/results", response_model=AssessmentResults, description=AS_OF,
           summary="A scheme's results for a year: composites, proposed and decided grades, ranks within each class "
                   "and the two ends")
@@ -37,9 +34,17 @@ async def assessment_results(scheme_id: SchemeId, year: Year, caller: Caller, re
                              unit_class: Annotated[str | None, Query(alias="class", max_length=100)] = None,
                              as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     async def work() -> Response:
-        await _authorized(gw, caller, request)
-        return await gw.from_scoring(f"/v1/assessments/{scheme_id}/results", caller, request,
-                                     {"year": year, "class": unit_class, "as_of": as_of, "known_at": known_at})
+        gw.guard.require_role(caller, "read_assessment")
+        answer = await gw.scoring.call("GET", f"/v1/assessments/{scheme_id}/results", principal=caller, request=request,
+                                       params=as_query({"year": year, "class": unit_class, "as_of": as_of,
+                                                        "known_at": known_at}))
+        if answer.status_code != 200:
+            return relay_response(answer, request)
+        found = await within(gw, caller, request, answer, "results")
+        shown = {r["subject_id"] for r in found["results"]}
+        found["two_ends"] = [{**e, "top": [s for s in e["top"] if s in shown],
+                              "bottom": [s for s in e["bottom"] if s in shown]} for e in found["two_ends"]]
+        return json_response(found)
     return await gw.audited(caller, request, "assessment_results", None, work)
 
 
@@ -50,7 +55,7 @@ async def assessment_subject(scheme_id: SchemeId, subject_id: SubjectId, year: Y
                              request: Request, gw: GatewayDep, as_of: AsOf = None, known_at: KnownAt = None
                              ) -> Response:
     async def work() -> Response:
-        await _authorized(gw, caller, request)
+        await require_subject(gw, caller, request, subject_id)
         return await gw.from_scoring(f"/v1/assessments/{scheme_id}/subjects/{subject_id}", caller, request,
                                      {"year": year, "as_of": as_of, "known_at": known_at})
     return await gw.audited(caller, request, "assessment_subject", None, work)

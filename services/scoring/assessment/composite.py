@@ -88,13 +88,12 @@ def _assess(scheme: AssessmentScheme, year: int, subjects: list[Subject], inputs
         if ind.scoring is None:
             continue
         higher = ind.direction == "higher_is_better"
+        peers = _Peers(subjects, readings, ind.id)
         for s in subjects:
             if weights[s.subject_id][0].indicators[ind.id] <= 0 or (s.subject_id, ind.id) in linked:
                 continue
-            peers = sorted(r.value for o in subjects if o.class_id == s.class_id and o.subject_id != s.subject_id
-                           and (r := readings.get((o.subject_id, ind.id))) is not None and r.value is not None)
             scored[(s.subject_id, ind.id)] = score(ind.scoring, higher, readings.get((s.subject_id, ind.id)),
-                                                   ind.targets.get(s.class_id), peers)
+                                                   ind.targets.get(s.class_id), peers.of(s))
     results = {}
     for s in subjects:
         w, override_rule = weights[s.subject_id]
@@ -119,6 +118,30 @@ def _assess(scheme: AssessmentScheme, year: int, subjects: list[Subject], inputs
                                    f"{': ' + b.note if b.note else ''}"))
         results[s.subject_id] = _finish(scheme, year, s, lines, missing, fired)
     return results
+
+
+class _Peers:
+    """An indicator's values in each class, gathered once: a subject's peers are its class's values but its own,
+    in ascending order (a stable sort of the subjects in id order, as equal values keep their order)."""
+
+    def __init__(self, subjects: list[Subject], readings: Mapping[tuple[str, str], Reading], indicator_id: str
+                 ) -> None:
+        by_class: dict[str, list[tuple[Decimal, str]]] = {}
+        for o in subjects:
+            r = readings.get((o.subject_id, indicator_id))
+            if r is not None and r.value is not None:
+                by_class.setdefault(o.class_id, []).append((r.value, o.subject_id))
+        self._values: dict[str, list[Decimal]] = {}
+        self._at: dict[str, int] = {}
+        for class_id, pairs in by_class.items():
+            pairs.sort(key=lambda p: p[0])
+            self._values[class_id] = [v for v, _ in pairs]
+            self._at.update((sid, n) for n, (_, sid) in enumerate(pairs))
+
+    def of(self, s: Subject) -> list[Decimal]:
+        values = self._values.get(s.class_id, [])
+        at = self._at.get(s.subject_id)
+        return values if at is None else values[:at] + values[at + 1:]
 
 
 def _indicator_line(s: Subject, ind: Indicator, weight: Decimal, readings: Mapping[tuple[str, str], Reading],

@@ -17,10 +17,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import rfc8785
 from cryptography.hazmat.primitives import hashes
+
+from shared.envelope import Envelope
 
 ALGORITHMS = {"sm3": hashes.SM3, "sha256": hashes.SHA256}
 GENESIS = ""
@@ -90,7 +93,7 @@ def canonical_json(value: Any) -> bytes:
         return rfc8785.dumps(value)
 
 
-def canonical(event: Linkable) -> bytes:
+def _reference_canonical(event: Linkable) -> bytes:
     return canonical_json({
         "stream_id": event.stream_id,
         "stream_version": event.stream_version,
@@ -99,10 +102,37 @@ def canonical(event: Linkable) -> bytes:
         "schema_version": event.schema_version,
         "data": event.data,
         "effective_date": event.effective_date.isoformat() if event.effective_date else None,
-        "recorded_at": event.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "recorded_at": _recorded(event),
         "actor": event.actor,
         "actor_role": event.actor_role,
     })
+
+
+def _recorded(event: Linkable) -> str:
+    return event.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+_STRING = json.JSONEncoder(ensure_ascii=False).encode  # a str alone: RFC 8785's escaping, as above
+
+
+def canonical(event: Linkable) -> bytes:
+    """The event's canonical JSON: the object above written key by key in RFC 8785's order (its keys are fixed
+    and ASCII), so only ``data`` goes through ``canonical_json``; the same bytes, a fifth of an import's cost
+    less. Anything unusual (a lone surrogate, an integer out of range) takes the whole reference path."""
+    if type(event.stream_version) is not int or type(event.schema_version) is not int:
+        return _reference_canonical(event)
+    try:
+        effective = f'"{event.effective_date.isoformat()}"' if event.effective_date else "null"
+        head = (f'{{"actor":{_STRING(event.actor)},"actor_role":{_STRING(event.actor_role)},"data":').encode()
+        tail = (f',"effective_date":{effective},"event_id":{_STRING(event.event_id)},'
+                f'"event_type":{_STRING(event.event_type)},"recorded_at":"{_recorded(event)}",'
+                f'"schema_version":{event.schema_version},"stream_id":{_STRING(event.stream_id)},'
+                f'"stream_version":{event.stream_version}}}').encode()
+        if abs(event.stream_version) > _SAFE_INT or abs(event.schema_version) > _SAFE_INT:
+            return _reference_canonical(event)
+        return head + canonical_json(event.data) + tail
+    except UnicodeEncodeError:
+        return _reference_canonical(event)
 
 
 def link(previous: str, event: Linkable, algorithm: str = "sm3") -> str:
@@ -112,6 +142,16 @@ def link(previous: str, event: Linkable, algorithm: str = "sm3") -> str:
     digest.update(b"\n")
     digest.update(canonical(event))
     return f"{algorithm}:{digest.finalize().hex()}"
+
+
+def envelope_link(previous: str, envelope: Envelope, algorithm: str = "sm3") -> str:
+    """The link the event an ``envelope`` carries makes after ``previous``: what its ``chainhash`` is when the
+    envelope is what the dossier recorded (scoring checks it: services/scoring/stream_check.py)."""
+    return link(previous, SimpleNamespace(  # type: ignore[arg-type]
+        stream_id=envelope.subject, stream_version=envelope.streamversion, event_id=envelope.id,
+        event_type=envelope.event_type, schema_version=envelope.schema_version, data=envelope.data,
+        effective_date=envelope.effectivedate, recorded_at=envelope.time, actor=envelope.actor,
+        actor_role=envelope.actorrole), algorithm)
 
 
 def algorithm_of(hash_value: str) -> str:

