@@ -29,7 +29,6 @@ import asyncio
 import datetime as dt
 import functools
 import json
-import os
 import threading
 import time
 import uuid
@@ -46,8 +45,9 @@ from shared import chain
 from shared import commands as c
 from shared.events import Basis, EntryKind, EntryRecorded
 from tests.conftest import PgDatabases
+from tests.support.connections import PgServer
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
 WRITERS = 16
 ACTOR = Actor("bench", "clerk")
 DAY = dt.date(2026, 1, 15)
@@ -131,10 +131,10 @@ def eventsourcing_library(database: str, seconds: float) -> tuple[float, float]:
     from eventsourcing.application import Application
 
     Dossier = _library_aggregate()
-    host, port = PG.rsplit("@", 1)[1].split(":")
     app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": database,
-                           "POSTGRES_HOST": host, "POSTGRES_PORT": port, "POSTGRES_USER": "postgres",
-                           "POSTGRES_PASSWORD": "", "POSTGRES_POOL_SIZE": str(WRITERS), "CREATE_TABLE": "y"})
+                           "POSTGRES_HOST": PG.host, "POSTGRES_PORT": str(PG.port), "POSTGRES_USER": "postgres",
+                           "POSTGRES_PASSWORD": PG.password("postgres") or "", "POSTGRES_POOL_SIZE": str(WRITERS),
+                           "CREATE_TABLE": "y"})
     done = [0] * WRITERS
     deadline = time.perf_counter() + seconds
 

@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import random
 import re
 import subprocess
@@ -53,11 +52,12 @@ from bench import append_rates, kafka_clients
 from bench.http import RawClient
 from bench.machine import machine, median, percentile, replace_section
 from tests.conftest import PgDatabases
+from tests.support.connections import KafkaServer, PgServer
 from tests.support.load import entry_body, register_cadres
 from tests.support.production import ProductionSystem, production_system
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
-KAFKA = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
+KAFKA = KafkaServer.from_env()
 CITY_EVENTS = 13_300_000
 RESULTS = Path(__file__).with_name("RESULTS.md")
 BEGIN, END = "<!-- bench/run city: begin -->", "<!-- bench/run city: end -->"

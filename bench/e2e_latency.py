@@ -20,11 +20,12 @@ import uuid
 import httpx
 
 from shared.settings import today
+from tests.support.connections import KafkaServer, PgServer
 from tests.support.load import register_cadres
 from tests.support.production import production_system
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
-KAFKA = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
+KAFKA = KafkaServer.from_env()
 
 
 def percentile(values: list[float], p: float) -> float:

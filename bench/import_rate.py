@@ -22,8 +22,9 @@ from pathlib import Path
 
 from bench.machine import machine, median
 from tests.conftest import PgDatabases
+from tests.support.connections import PgServer
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
 
 
 def shiji(*args: str, env: dict[str, str] | None = None) -> str:

@@ -5,22 +5,23 @@ Every client produces the same ``--messages`` messages (``--size`` bytes, keyed 
 events topic) to a fresh 3-partition topic with the adapter's guarantees (acks=all, idempotent producer),
 in batches of 2,000 as the relay sends them, then consumes them all from the beginning in a consumer
 group. Figures are messages per second, the median of ``--runs`` runs.
-Run: ``bench/run kafka_clients`` (or ``.venv/bin/python -m bench.kafka_clients`` with Kafka up).
+Run: ``bench/run kafka_clients`` (or ``.venv/bin/python -m bench.kafka_clients`` with Kafka up). aiokafka and
+confluent-kafka are given the bootstrap only: run it on an unsecured broker (``SHIJI_KAFKA_SECURE=0``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 
 from bench.machine import machine, median
 from shared.bus import OutgoingMessage
 from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
+from tests.support.connections import KafkaServer
 
-KAFKA = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+KAFKA = KafkaServer.from_env()
 BATCH = 2000  # the relay's batch size
 
 
@@ -31,13 +32,13 @@ def messages(count: int, size: int) -> list[tuple[bytes, bytes]]:
 
 def fresh_topic() -> str:
     topic = f"bench.{uuid.uuid4().hex[:10]}"
-    ensure_topic(KAFKA, topic, partitions=3)
+    ensure_topic(KAFKA.connection(), topic, partitions=3)
     return topic
 
 
 async def kafka_python(batch: list[tuple[bytes, bytes]]) -> tuple[float, float]:
     topic = fresh_topic()
-    publisher = KafkaPublisher(KAFKA, client_id="bench")
+    publisher = KafkaPublisher(KAFKA.connection(), client_id="bench")
     outgoing = [OutgoingMessage(k.decode(), v) for k, v in batch]
     started = time.perf_counter()
     for i in range(0, len(outgoing), BATCH):
@@ -48,7 +49,8 @@ async def kafka_python(batch: list[tuple[bytes, bytes]]) -> tuple[float, float]:
     async def from_the_beginning(_topic: str, _partitions: list[int]) -> dict[int, int]:
         return {}
 
-    subscription = KafkaSubscription(KAFKA, topic, f"bench-{uuid.uuid4().hex[:6]}", from_the_beginning, client_id="bench")
+    subscription = KafkaSubscription(KAFKA.connection(), topic, f"bench-{uuid.uuid4().hex[:6]}", from_the_beginning,
+                                     client_id="bench")
     received, started = 0, None
     while received < len(batch):
         got = await subscription.poll(BATCH, 1.0)
@@ -65,7 +67,7 @@ def kafka_python_raw(batch: list[tuple[bytes, bytes]]) -> tuple[float, float]:
     from kafka import KafkaConsumer, KafkaProducer
 
     topic = fresh_topic()
-    producer = KafkaProducer(bootstrap_servers=KAFKA, acks="all", enable_idempotence=True, linger_ms=2,
+    producer = KafkaProducer(**KAFKA.connection().client_options(), acks="all", enable_idempotence=True, linger_ms=2,
                              batch_size=256 * 1024, max_in_flight_requests_per_connection=5)
     started = time.perf_counter()
     for i in range(0, len(batch), BATCH):
@@ -74,7 +76,7 @@ def kafka_python_raw(batch: list[tuple[bytes, bytes]]) -> tuple[float, float]:
         producer.flush()
     produced = len(batch) / (time.perf_counter() - started)
     producer.close()
-    consumer = KafkaConsumer(topic, bootstrap_servers=KAFKA, group_id=f"bench-{uuid.uuid4().hex[:6]}",
+    consumer = KafkaConsumer(topic, **KAFKA.connection().client_options(), group_id=f"bench-{uuid.uuid4().hex[:6]}",
                              auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=BATCH,
                              fetch_max_wait_ms=100)
     received, started = 0, None
@@ -92,7 +94,7 @@ async def aiokafka_client(batch: list[tuple[bytes, bytes]]) -> tuple[float, floa
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     topic = fresh_topic()
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", enable_idempotence=True, linger_ms=2,
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA.bootstrap, acks="all", enable_idempotence=True, linger_ms=2,
                                 max_batch_size=256 * 1024)
     await producer.start()
     started = time.perf_counter()
@@ -101,7 +103,7 @@ async def aiokafka_client(batch: list[tuple[bytes, bytes]]) -> tuple[float, floa
         await asyncio.gather(*futures)
     produced = len(batch) / (time.perf_counter() - started)
     await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=KAFKA, group_id=f"bench-{uuid.uuid4().hex[:6]}",
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=KAFKA.bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
                                 auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=BATCH)
     await consumer.start()
     received, started = 0, None
@@ -120,7 +122,7 @@ def confluent(batch: list[tuple[bytes, bytes]]) -> tuple[float, float]:
     from confluent_kafka import Consumer, Producer
 
     topic = fresh_topic()
-    producer = Producer({"bootstrap.servers": KAFKA, "acks": "all", "enable.idempotence": True, "linger.ms": 2})
+    producer = Producer({"bootstrap.servers": KAFKA.bootstrap, "acks": "all", "enable.idempotence": True, "linger.ms": 2})
     started = time.perf_counter()
     for i in range(0, len(batch), BATCH):
         for k, v in batch[i:i + BATCH]:
@@ -128,7 +130,7 @@ def confluent(batch: list[tuple[bytes, bytes]]) -> tuple[float, float]:
             producer.poll(0)
         producer.flush()  # as the relay: each batch acknowledged before the next
     produced = len(batch) / (time.perf_counter() - started)
-    consumer = Consumer({"bootstrap.servers": KAFKA, "group.id": f"bench-{uuid.uuid4().hex[:6]}",
+    consumer = Consumer({"bootstrap.servers": KAFKA.bootstrap, "group.id": f"bench-{uuid.uuid4().hex[:6]}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     consumer.subscribe([topic])
     received, started = 0, None

@@ -27,10 +27,11 @@ from services.dossier.store import Actor
 from services.scoring.tables import entries as scoring_entries
 from shared.db import make_engine
 from shared.events import Basis, CadreRegistered, EntryRecorded
+from tests.support.connections import KafkaServer, PgServer
 from tests.support.production import production_system
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
-KAFKA = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
+KAFKA = KafkaServer.from_env()
 ACTOR = Actor("bench", "clerk")
 
 

@@ -27,8 +27,9 @@ import asyncpg
 from bench import city
 from bench.machine import machine, median
 from tests.conftest import PgDatabases
+from tests.support.connections import KafkaServer, PgServer
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
 
 # One copy of the slice's cadre streams: new stream, event and object ids, the rest as it was.
 _COPY = """
@@ -123,7 +124,7 @@ async def main(args: argparse.Namespace) -> None:
         store_entries = await entries_in(store)
         # The rebuild asks the broker where the topic ends; an empty topic of its own is enough here.
         env = {"SHIJI_SCORING_DATABASE_URL": await dbs.create("scoring"),
-               "SHIJI_KAFKA_BOOTSTRAP": os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092"),
+               **KafkaServer.from_env().service_env("admin"),
                "SHIJI_KAFKA_TOPIC": f"bench.rebuild-city.{os.getpid()}"}
         runs = []
         for run in range(1, args.runs + 1):

@@ -34,9 +34,10 @@ from services.scoring.tables import cadres, entries, posts, results, units
 from shared.db import make_engine
 from shared.service_identity import CallSigner, public_pem
 from tests.conftest import PgDatabases
+from tests.support.connections import PgServer
 from tests.support.production import free_port, wait_ready
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
 NOW = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 TODAY = dt.date.today()
 

@@ -26,11 +26,12 @@ import httpx
 from shared.db import make_engine
 from shared.settings import today
 from tests.support.checker import check_acknowledged, check_scores, read_all_events, wait_converged
+from tests.support.connections import KafkaServer, PgServer
 from tests.support.load import WriteLoad, register_cadres
 from tests.support.production import production_system
 
-PG = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
-KAFKA = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
+KAFKA = KafkaServer.from_env()
 SERVICES = ("gateway", "dossier", "scoring")
 
 

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings
 
 from services.records_cli import cmd_checksum, cmd_demo_generate, cmd_import, cmd_rebuild, cmd_verify
 from shared.db import upgrade_to_head
+from shared.db_grants import grant_runtime_access, role_of
 from shared.settings import KafkaSettings, RuntimeSettings, production_problems
 
 log = logging.getLogger("shiji")
@@ -138,10 +139,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     # Migrating needs the databases only: the Kafka settings are the services' business.
     if unsafe_for_production(*(settings[name] for name in services), nested=False):
         return 2
-    urls = {name: s.database_url for name, s in settings.items()}
     for service in services:
-        asyncio.run(upgrade_to_head(service, urls[service]))
+        s = settings[service]
+        owner_url = s.migration_database_url or s.database_url
+        asyncio.run(upgrade_to_head(service, owner_url))
         print(f"{service}: migrated to head")
+        runtime_role = role_of(s.database_url)
+        if s.migration_database_url and runtime_role and runtime_role != role_of(owner_url):
+            reader = getattr(s, "store_reader_role", None)
+            asyncio.run(grant_runtime_access(service, owner_url, runtime_role, reader))
+            print(f"{service}: privileges of {runtime_role}{f' and {reader}' if reader else ''} granted")
     return 0
 
 

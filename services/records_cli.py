@@ -57,7 +57,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     if args.from_store and not args.into:
         print("--from-store builds into a fresh database: give --into too", file=sys.stderr)
         return 2
-    if not args.from_store and not holds_everything(k.bootstrap, k.topic):
+    if not args.from_store and not holds_everything(k.connection(), k.topic):
         print(f"{k.topic} does not hold every event from offset 0 (missing, or trimmed by retention): rebuild from "
               "the event store instead, on a new topic and a new scoring database (RELIABILITY.md)", file=sys.stderr)
         return 2
@@ -71,7 +71,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 2
         return 0
-    if members := group_members(k.bootstrap, settings.consumer_group):
+    if members := group_members(k.connection(), settings.consumer_group):
         print(f"{members} consumer(s) still in group {settings.consumer_group}: stop every scoring instance first, "
               "or rebuild --into a fresh database while they serve", file=sys.stderr)
         return 2

@@ -21,6 +21,8 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import greenlet_spawn
 
+from shared.db_tls import split_tls
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -64,7 +66,12 @@ def make_engine(url: str, *, pool_size: int = 10, single_statement_reads: bool =
         return engine.execution_options(isolation_level="AUTOCOMMIT") if single_statement_reads else engine
     # The reads' statements are few, fixed and keyed by id: a generic plan, made once per connection,
     # does as well as the custom plan PostgreSQL would otherwise make again on every execution.
-    connect_args = {"server_settings": {"plan_cache_mode": "force_generic_plan"}} if single_statement_reads else {}
+    connect_args: dict[str, Any] = {}
+    if single_statement_reads:
+        connect_args["server_settings"] = {"plan_cache_mode": "force_generic_plan"}
+    url, tls = split_tls(url)
+    if tls is not None:
+        connect_args["ssl"] = tls
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0,
                                  pool_pre_ping=pre_ping and not single_statement_reads, connect_args=connect_args)
     return engine.execution_options(isolation_level="AUTOCOMMIT") if single_statement_reads else engine

@@ -25,6 +25,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from shared.bus import DeliveredMessage, OutgoingMessage, StartPositions
 from shared.envelope import CONTENT_TYPE
+from shared.kafka_connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,10 @@ def dead_letters_topic_config(replication_factor: int) -> dict[str, str]:
 RECONNECT_BACKOFF_MAX_MS = 2000
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1, **config: str) -> None:
+def ensure_topic(kafka: KafkaConnection, topic: str, partitions: int, replication_factor: int = 1,
+                 **config: str) -> None:
     """Create ``topic`` if it does not exist (brokers here do not auto-create topics)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
+    admin = KafkaAdminClient(**kafka.client_options(), client_id="shiji-admin")
     try:
         if topic in admin.list_topics():
             return
@@ -122,19 +124,19 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor
         admin.close()
 
 
-def group_members(bootstrap: str, group: str) -> int:
+def group_members(kafka: KafkaConnection, group: str) -> int:
     """How many consumers are in ``group`` now."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="shiji-admin")
+    admin = KafkaAdminClient(**kafka.client_options(), client_id="shiji-admin")
     try:
         return len(admin.describe_groups([group])[group]["members"])
     finally:
         admin.close()
 
 
-def holds_everything(bootstrap: str, topic: str) -> bool:
+def holds_everything(kafka: KafkaConnection, topic: str) -> bool:
     """Every partition of ``topic`` still starts at offset 0: nothing was deleted by retention, so the
     topic can rebuild a projection from scratch."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, client_id="shiji-admin")
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, client_id="shiji-admin")
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         return bool(partitions) and all(o == 0 for o in consumer.beginning_offsets(partitions).values())
@@ -158,8 +160,8 @@ class _OneThread:
 class KafkaAdmin:
     """The bus as operations see it (``BusAdmin``): is the topic there, where does each partition end."""
 
-    def __init__(self, bootstrap: str, errors: ErrorCounts | None = None, client_id: str = "shiji-admin") -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, errors: ErrorCounts | None = None, client_id: str = "shiji-admin") -> None:
+        self._kafka = kafka
         self._client_id = client_id
         self.errors: ErrorCounts = errors if errors is not None else Counter()
         self._thread = _OneThread("kafka-admin")
@@ -170,7 +172,7 @@ class KafkaAdmin:
     def _connect(self) -> KafkaAdminClient:
         if self._admin is None:
             timeout_ms = int(ADMIN_TIMEOUT_S * 1000)
-            self._admin = KafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id,
+            self._admin = KafkaAdminClient(**self._kafka.client_options(), client_id=self._client_id,
                                            request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms)
         return self._admin
 
@@ -225,8 +227,8 @@ class KafkaAdmin:
 class KafkaPublisher:
     """Idempotent producer, acks=all: ``publish`` returns once every message is on all in-sync replicas."""
 
-    def __init__(self, bootstrap: str, client_id: str = "shiji-relay", errors: ErrorCounts | None = None) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, client_id: str = "shiji-relay", errors: ErrorCounts | None = None) -> None:
+        self._kafka = kafka
         self._client_id = client_id
         self.errors: ErrorCounts = errors if errors is not None else Counter()
         self._thread = _OneThread("kafka-producer")
@@ -235,7 +237,7 @@ class KafkaPublisher:
     def _connect(self) -> KafkaProducer:
         if self._producer is None:
             self._producer = KafkaProducer(
-                bootstrap_servers=self._bootstrap,
+                **self._kafka.client_options(),
                 client_id=self._client_id,
                 acks="all",
                 enable_idempotence=True,
@@ -311,10 +313,10 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
 class KafkaSubscription:
     """A consumer-group member whose positions live in the consumer's database, not in Kafka."""
 
-    def __init__(self, bootstrap: str, topic: str, group_id: str, start_positions: StartPositions,
+    def __init__(self, kafka: KafkaConnection, topic: str, group_id: str, start_positions: StartPositions,
                  client_id: str = "shiji-scoring", max_poll_records: int = 2000, errors: ErrorCounts | None = None,
                  ) -> None:
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self.errors: ErrorCounts = errors if errors is not None else Counter()
         self._topic = topic
         self._group_id = group_id
@@ -330,7 +332,7 @@ class KafkaSubscription:
     def _connect(self) -> KafkaConsumer:
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                bootstrap_servers=self._bootstrap,
+                **self._kafka.client_options(),
                 group_id=self._group_id,
                 client_id=self._client_id,
                 enable_auto_commit=False,

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SecretsSettingsSource, SettingsConfigDict
+
+from shared.db_tls import transport_problems
+from shared.kafka_connection import SASL_SSL, KafkaConnection
 
 DOSSIER_TOPIC = "shiji.dossier.events.v1"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
@@ -80,6 +83,18 @@ class KafkaSettings(ServiceSettings):
     replication_factor: int = Field(1, ge=1, description="replication factor when the topic is created "
                                                          "(production: choose it, 3 on a three-broker cluster)",
                                     json_schema_extra=required_in_production())
+    security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="SASL_SSL: TLS to the broker and a SCRAM login (production refuses PLAINTEXT)")
+    sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = Field("SCRAM-SHA-512", description="the SCRAM variant")
+    username: str | None = Field(None, description="this service's Kafka principal (one per service: the ACLs "
+                                                   "say what each may read and write)")
+    password: SecretStr | None = Field(None, description="the principal's SCRAM password", json_schema_extra={SECRET: True})
+    ca_file: Path | None = Field(None, description="PEM file of the CA that signed the brokers' certificates")
+
+    def connection(self) -> KafkaConnection:
+        return KafkaConnection(self.bootstrap, self.security_protocol, self.sasl_mechanism, self.username,
+                               self.password.get_secret_value() if self.password else None,
+                               str(self.ca_file) if self.ca_file else None)
 
 
 def env_name(settings_cls: type[BaseSettings], field: str) -> str:
@@ -97,8 +112,21 @@ def production_problems(settings: BaseSettings, *, nested: bool = True) -> list[
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if extra.get(REQUIRED_IN_PRODUCTION) and name not in settings.model_fields_set:
             problems.append(f"{env_name(type(settings), name)} must be set: its default is for development only")
-        if name == "database_url" and str(value).startswith("sqlite"):
-            problems.append(f"{env_name(type(settings), name)} points at SQLite: production runs on PostgreSQL")
+        if name.endswith("database_url") and value is not None:
+            problems += [f"{env_name(type(settings), name)} {p}" for p in transport_problems(str(value))]
+    if isinstance(settings, KafkaSettings):
+        problems += kafka_problems(settings)
+    return problems
+
+
+def kafka_problems(settings: KafkaSettings) -> list[str]:
+    """Production talks to Kafka over TLS, as its own principal (issue 19)."""
+    problems = []
+    if settings.security_protocol != SASL_SSL:
+        problems.append(f"{env_name(KafkaSettings, 'security_protocol')} must be SASL_SSL: TLS and a SCRAM login")
+    for field in ("username", "password", "ca_file"):
+        if getattr(settings, field) is None:
+            problems.append(f"{env_name(KafkaSettings, field)} must be set: every client logs in over TLS")
     return problems
 
 

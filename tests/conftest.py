@@ -19,9 +19,11 @@ import asyncpg
 import pytest
 
 from shared.db import sqlite_url, upgrade_to_head
+from shared.kafka_connection import KafkaConnection
+from tests.support.connections import KafkaServer, PgServer
 
-PG_BASE = os.environ.get("SHIJI_TEST_PG", "postgresql://postgres@127.0.0.1:55432")
-KAFKA_BOOTSTRAP = os.environ.get("SHIJI_TEST_KAFKA", "127.0.0.1:59092")
+PG = PgServer.from_env()
+KAFKA = KafkaServer.from_env()
 # The suite drives the system far faster than a person: the per-subject rate limit would answer 429
 # (tests/e2e/test_gateway_conventions.py tests the limit on a gateway of its own).
 os.environ.setdefault("SHIJI_GATEWAY_RATE_LIMIT_PER_S", "1000000")
@@ -44,13 +46,19 @@ def require_server(what: str, hostport: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> str:
-    require_server("Kafka", KAFKA_BOOTSTRAP)
-    return KAFKA_BOOTSTRAP
+def kafka_server() -> KafkaServer:
+    require_server("Kafka", KAFKA.bootstrap)
+    return KAFKA
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_server: KafkaServer) -> KafkaConnection:
+    """The broker as the test harness reaches it: the super user ``admin`` on a secured broker."""
+    return kafka_server.connection()
 
 
 @pytest.fixture
-def topic(kafka_bootstrap: str) -> str:
+def topic(kafka_bootstrap: KafkaConnection) -> str:
     from shared.kafka_bus import ensure_topic
 
     name = f"test.{uuid.uuid4().hex[:12]}"
@@ -61,29 +69,34 @@ def topic(kafka_bootstrap: str) -> str:
 class PgDatabases:
     """Creates throwaway databases on the test cluster and drops them at the end."""
 
-    def __init__(self, base: str) -> None:
-        self.base = base
+    def __init__(self, server: PgServer) -> None:
+        self.server = server
         self.created: list[str] = []
 
     async def _admin(self) -> asyncpg.Connection:
-        return await asyncpg.connect(f"{self.base}/postgres")
+        return await asyncpg.connect(self.server.dsn())
 
-    async def create(self, service: str | None = None) -> str:
-        """A fresh database (migrated to ``service``'s head when given); its SQLAlchemy URL."""
+    async def create(self, service: str | None = None, *, owner: str | None = None) -> str:
+        """A fresh database (owned by ``owner``; migrated to ``service``'s head when given); its SQLAlchemy URL
+        for the administrator. ``name_of`` gives its name, for a URL with another role."""
         name = f"t_{uuid.uuid4().hex[:16]}"
         conn = await self._admin()
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"' + (f' OWNER "{owner}"' if owner else ""))
         finally:
             await conn.close()
         self.created.append(name)
-        url = self.base.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+        url = self.server.url(name)
         if service:
             await upgrade_to_head(service, url)
         return url
 
+    @staticmethod
+    def name_of(url: str) -> str:
+        return url.rsplit("/", 1)[1].split("?")[0]
+
     async def drop(self, url: str) -> None:
-        name = url.rsplit("/", 1)[1]
+        name = self.name_of(url)
         await self._drop([name])
         self.created.remove(name)
 
@@ -101,8 +114,8 @@ class PgDatabases:
 
 @pytest.fixture
 async def pg() -> AsyncIterator[PgDatabases]:
-    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-    dbs = PgDatabases(PG_BASE)
+    require_server("PostgreSQL", PG.hostport)
+    dbs = PgDatabases(PG)
     yield dbs
     await dbs.drop_all()
 
@@ -118,8 +131,8 @@ async def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path):
 
         yield make
     else:
-        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-        dbs = PgDatabases(PG_BASE)
+        require_server("PostgreSQL", PG.hostport)
+        dbs = PgDatabases(PG)
         yield dbs.create
         await dbs.drop_all()
 

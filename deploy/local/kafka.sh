@@ -7,13 +7,32 @@
 #
 # Environment:
 #   SHIJI_KAFKA_VERSION     Kafka release (default below; 3.9.x also works, it switches to reload4j)
-#   SHIJI_KAFKA_PORT        PLAINTEXT listener on 127.0.0.1 (default 59092); controller on PORT+1
+#   SHIJI_KAFKA_PORT        client listener on 127.0.0.1 (default 59092); controller on PORT+1; in secure
+#                           mode also a client-certificate listener on PORT+2
 #   SHIJI_KAFKA_DIR         run dir: properties, data (log.dirs), logs, pid file (default /tmp/shiji-kafka)
 #   SHIJI_KAFKA_LIBS        jar cache (default $HOME/.cache/shiji/kafka-libs-<version>)
 #   SHIJI_KAFKA_PARTITIONS  num.partitions for new topics (default 3)
 #   SHIJI_KAFKA_JVM_OPTS    extra JVM options appended to the defaults
 #   SHIJI_KAFKA_KEEP_DATA   set to 1 to reuse an already formatted data dir (a broker restart that
 #                           keeps topics and offsets, as after an outage; the fault tests use it)
+#   SHIJI_KAFKA_SECURE      1 (default): TLS, SASL/SCRAM and ACLs (below); 0: one PLAINTEXT listener open
+#                           to anyone (only to measure what security costs, bench/run)
+#   SHIJI_PYTHON            the Python with kafka-python that writes the ACLs (default: the repo's .venv)
+#
+# Secure mode (issue 19). The client listener on PORT is SASL_SSL with SCRAM-SHA-512; the broker's
+# certificate (127.0.0.1, localhost) is signed by a private CA made here with openssl (PEM key and
+# trust stores, no Java keytool). The controller listener (PORT+1, loopback) is SSL with client
+# certificates required: only the broker, presenting its own certificate, talks to it. PORT+2 is the
+# same broker for clients that log in with a certificate instead (TLS both ways, principal = the
+# certificate's CN, the same ACLs): librdkafka before 2.6.1 (Debian's kcat) fails SCRAM against Kafka 4
+# (github.com/edenhill/kcat/issues/462), and another government system may prefer certificates. The standard
+# KRaft authorizer denies whatever no ACL allows; the ACLs are in deploy/local/kafka_acls.py. Users
+# (SCRAM credentials written into the metadata by `kafka-storage format --add-scram`):
+#   admin          super user: the broker's own inter-broker connections, operators, the test harness
+#   shiji-dossier  produces to the dossier topic (prefix shiji.dossier.), the only one who may
+#   shiji-scoring  reads the dossier topic, produces its own topics (prefix shiji.scoring.)
+#   shiji-other    another government system: reads what it is granted (scoring's totals) and no more
+# What a client needs is in $SHIJI_KAFKA_DIR/client: ca.crt, passwords/<user>, certs/<user>.crt|key.
 #
 # Every real start formats a fresh, empty data dir (unless SHIJI_KAFKA_KEEP_DATA=1): topics and
 # offsets do not survive a restart.
@@ -34,6 +53,10 @@ PORT="${SHIJI_KAFKA_PORT:-59092}"
 RUN_DIR="${SHIJI_KAFKA_DIR:-/tmp/shiji-kafka}"
 LIBS_DIR="${SHIJI_KAFKA_LIBS:-${HOME:-/root}/.cache/shiji/kafka-libs-${KAFKA_VERSION}}"
 PARTITIONS="${SHIJI_KAFKA_PARTITIONS:-3}"
+SECURE="${SHIJI_KAFKA_SECURE:-1}"
+PYTHON="${SHIJI_PYTHON:-$SCRIPT_DIR/../../.venv/bin/python}"
+USERS="admin shiji-dossier shiji-scoring shiji-other"
+SCRAM=SCRAM-SHA-512
 START_TIMEOUT=120
 STOP_TIMEOUT=30
 
@@ -44,13 +67,17 @@ SERVER_LOG="$RUN_DIR/server.log"
 CONSOLE_LOG="$RUN_DIR/console.log"
 PID_FILE="$RUN_DIR/kafka.pid"
 MARKER="$LIBS_DIR/.shiji-kafka-libs-complete"
+TLS_DIR="$RUN_DIR/tls"
+CLIENT_DIR="$RUN_DIR/client"
 KAFKA_JAR="$LIBS_DIR/kafka_${SCALA_BINARY}-${KAFKA_VERSION}.jar"
 
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "SHIJI_KAFKA_PORT must be a number, got '$PORT'"
 [[ "$PARTITIONS" =~ ^[1-9][0-9]*$ ]] || die "SHIJI_KAFKA_PARTITIONS must be a positive number, got '$PARTITIONS'"
 [[ "$RUN_DIR" = /* ]] || die "SHIJI_KAFKA_DIR must be an absolute path, got '$RUN_DIR'"
+[[ "$SECURE" =~ ^[01]$ ]] || die "SHIJI_KAFKA_SECURE must be 1 or 0, got '$SECURE'"
 [[ "$KAFKA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "SHIJI_KAFKA_VERSION must look like 4.1.1, got '$KAFKA_VERSION'"
 CONTROLLER_PORT=$((PORT + 1))
+CERT_PORT=$((PORT + 2))
 KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
 
 # Kafka 4 logs with log4j2, Kafka 3 with reload4j (log4j 1.2 API); each reads its own config property.
@@ -171,17 +198,56 @@ wait_ready() {
   die "Kafka did not become ready on 127.0.0.1:$PORT within ${START_TIMEOUT} s"
 }
 
-write_properties() {
-  cat >"$PROPS" <<PROPS
-# Written by deploy/local/kafka.sh for Kafka $KAFKA_VERSION - regenerated on every start.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listener_properties() {
+  if [[ "$SECURE" != 1 ]]; then
+    cat <<PROPS
 listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
 advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+PROPS
+    return 0
+  fi
+  cat <<PROPS
+listeners=BROKER://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,CERT://127.0.0.1:$CERT_PORT
+advertised.listeners=BROKER://127.0.0.1:$PORT,CERT://127.0.0.1:$CERT_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=BROKER
+listener.security.protocol.map=BROKER:SASL_SSL,CONTROLLER:SSL,CERT:SSL
+listener.name.cert.ssl.client.auth=required
+listener.name.cert.ssl.principal.mapping.rules=RULE:^CN=([a-z0-9-]+)\$/\$1/,DEFAULT
+sasl.enabled.mechanisms=$SCRAM
+sasl.mechanism.inter.broker.protocol=$SCRAM
+listener.name.broker.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_for "$CLIENT_DIR/passwords" admin)";
+listener.name.controller.ssl.client.auth=required
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:CN=shiji-broker
+PROPS
+}
+
+write_properties() {
+  if [[ "$SECURE" == 1 ]]; then
+    make_tls "$TLS_DIR" shiji-broker
+    cat "$TLS_DIR/server.key" "$TLS_DIR/server.crt" >"$TLS_DIR/broker.pem"
+    chmod 600 "$TLS_DIR/broker.pem"
+    mkdir -p "$CLIENT_DIR"
+    cp "$TLS_DIR/ca.crt" "$CLIENT_DIR/ca.crt"
+    local user
+    for user in $USERS; do make_client_cert "$TLS_DIR" "$CLIENT_DIR/certs" "$user"; done
+  fi
+  cat >"$PROPS" <<PROPS
+# Written by deploy/local/kafka.sh for Kafka $KAFKA_VERSION - regenerated on every start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+$(listener_properties)
 log.dirs=$DATA_DIR
 
 # Single node: every internal topic has one replica.
@@ -224,7 +290,13 @@ format_storage() {
   [[ -n "$cluster_id" ]] || { printf '%s\n' "$out" >&2; die "StorageTool random-uuid printed no cluster id"; }
   echo "$cluster_id" >"$RUN_DIR/cluster.id"
 
-  if ! out="$("$JAVA" "${tool_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" 2>&1)"; then
+  local scram=() user
+  if [[ "$SECURE" == 1 ]]; then
+    for user in $USERS; do
+      scram+=(--add-scram "$SCRAM=[name=$user,password=$(password_for "$CLIENT_DIR/passwords" "$user")]")
+    done
+  fi
+  if ! out="$("$JAVA" "${tool_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" "${scram[@]}" 2>&1)"; then
     printf '%s\n' "$out" >&2
     show_logs
     die "StorageTool format failed"
@@ -265,7 +337,20 @@ start_broker() {
 
   local t0=$SECONDS
   wait_ready "$pid"
-  log "ready in $((SECONDS - t0)) s: pid $pid, RSS $(rss_mib "$pid") MiB, bootstrap 127.0.0.1:$PORT"
+  write_acls
+  log "ready in $((SECONDS - t0)) s: pid $pid, RSS $(rss_mib "$pid") MiB, bootstrap 127.0.0.1:$PORT (secure=$SECURE)"
+}
+
+# write_acls - the ACLs of deploy/local/kafka_acls.py, as admin (idempotent: kept in the metadata log).
+write_acls() {
+  [[ "$SECURE" == 1 ]] || return 0
+  [[ -x "$PYTHON" ]] || die "no Python with kafka-python at $PYTHON to write the ACLs (run scripts/bootstrap-python or set SHIJI_PYTHON)"
+  local out
+  if ! out="$("$PYTHON" "$SCRIPT_DIR/kafka_acls.py" "127.0.0.1:$PORT" "$CLIENT_DIR" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "writing the ACLs failed"
+  fi
+  log "$out"
 }
 
 stop_pid() {
@@ -300,7 +385,7 @@ cmd_start() {
   rm -f "$PID_FILE"
 
   local p
-  for p in "$PORT" "$CONTROLLER_PORT"; do
+  for p in "$PORT" "$CONTROLLER_PORT" $([[ "$SECURE" == 1 ]] && echo "$CERT_PORT"); do
     if port_in_use "$p"; then
       who_listens "$p" >&2
       die "port $p is already in use by another process; set SHIJI_KAFKA_PORT to a free port (the controller uses port+1)"

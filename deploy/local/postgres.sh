@@ -13,9 +13,22 @@
 #   SHIJI_PG_DATABASES  databases to create (default "shiji_dossier shiji_scoring")
 #   SHIJI_PG_STOP_MODE  pg_ctl shutdown mode of `stop`: fast (default), smart or immediate (a crash:
 #                       no checkpoint, WAL recovery on the next start; the fault tests use it)
+#   SHIJI_PG_SECURE     1 (default): TLS only, passwords, one role per service (below); 0: the old
+#                       plaintext, trust-auth cluster (only to measure what security costs, bench/run)
 #
-# The cluster belongs to the `postgres` OS user (initdb refuses root), uses trust auth,
-# UTF8 and locale C.UTF-8. It is for tests only: no password, anyone on localhost can connect.
+# The cluster belongs to the `postgres` OS user (initdb refuses root), UTF8 and locale C.UTF-8.
+#
+# Secure mode (issue 19), what a client finds in $SHIJI_PG_DIR/client (readable by root only):
+#   ca.crt               the private CA (made here with openssl) that signed the server's certificate
+#                        (127.0.0.1, localhost): clients connect with sslmode=verify-full and this root
+#   passwords/<role>     each login role's password (random, made once)
+# pg_hba.conf has hostssl lines only (SCRAM-SHA-256): a plaintext TCP connection is refused. The
+# superuser `postgres` is for administration (the test harness, this script over the unix socket,
+# which only root and the postgres OS user can reach); the services never log in as it:
+#   shiji_dossier_owner, shiji_scoring_owner  own their databases and run the migrations
+#   shiji_dossier, shiji_scoring              the services at run time: no DDL, and only the table
+#                                             privileges `shiji migrate` grants (shared/db_grants.py)
+#   shiji_store_reader                        reads the dossier's events, for `shiji rebuild scoring --from-store`
 set -euo pipefail
 
 _SHIJI_TAG=postgres
@@ -31,10 +44,15 @@ LOG_FILE="${BASE_DIR}/postgres.log"
 PORT="${SHIJI_PG_PORT:-55432}"
 DATABASES="${SHIJI_PG_DATABASES:-shiji_dossier shiji_scoring}"
 STOP_MODE="${SHIJI_PG_STOP_MODE:-fast}"
+SECURE="${SHIJI_PG_SECURE:-1}"
+TLS_DIR="${BASE_DIR}/tls"
+CLIENT_DIR="${BASE_DIR}/client"
+ROLES="shiji_dossier_owner shiji_dossier shiji_scoring_owner shiji_scoring shiji_store_reader"
 
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "SHIJI_PG_PORT must be a number, got '$PORT'"
 [[ "$BASE_DIR" = /* ]] || die "SHIJI_PG_DIR must be an absolute path, got '$BASE_DIR'"
 [[ "$STOP_MODE" =~ ^(smart|fast|immediate)$ ]] || die "SHIJI_PG_STOP_MODE must be smart, fast or immediate, got '$STOP_MODE'"
+[[ "$SECURE" =~ ^[01]$ ]] || die "SHIJI_PG_SECURE must be 1 or 0, got '$SECURE'"
 
 # The postgres user cannot enter root's home; run everything from a neutral directory.
 cd /
@@ -69,15 +87,64 @@ is_running() {
 running_port() { sed -n 4p "$DATA_DIR/postmaster.pid" 2>/dev/null || true; }
 running_pid()  { sed -n 1p "$DATA_DIR/postmaster.pid" 2>/dev/null || true; }
 
+# Over the unix socket (in the data dir, 0700): the one way in without TLS, for root and postgres only.
 psql_admin() {
-  "$PG_BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
+  "$PG_BIN/psql" -h "$DATA_DIR" -p "$PORT" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 print_dsns() {
   local db
   for db in $DATABASES; do
-    log "DSN: postgresql://postgres@127.0.0.1:${PORT}/${db}"
+    if [[ "$SECURE" == 1 ]]; then
+      log "DSN: postgresql://<role>:<$CLIENT_DIR/passwords/role>@127.0.0.1:${PORT}/${db}?sslmode=verify-full&sslrootcert=$CLIENT_DIR/ca.crt"
+    else
+      log "DSN: postgresql://postgres@127.0.0.1:${PORT}/${db}"
+    fi
   done
+}
+
+# write_hba - who may connect how; regenerated on every start from SECURE.
+write_hba() {
+  if [[ "$SECURE" == 1 ]]; then
+    as_pg tee "$DATA_DIR/pg_hba.conf" >/dev/null <<HBA
+# Written by deploy/local/postgres.sh (secure mode). TCP only with TLS and a SCRAM password;
+# no "host" line, so a plaintext connection finds no entry and is refused.
+local    all  postgres                 trust
+hostssl  all  all       127.0.0.1/32   scram-sha-256
+hostssl  all  all       ::1/128        scram-sha-256
+HBA
+  else
+    as_pg tee "$DATA_DIR/pg_hba.conf" >/dev/null <<HBA
+# Written by deploy/local/postgres.sh (SHIJI_PG_SECURE=0): anyone on localhost, no password, no TLS.
+local  all  all                 trust
+host   all  all  127.0.0.1/32   trust
+host   all  all  ::1/128        trust
+HBA
+  fi
+}
+
+# owner_of DB - the role that owns database DB (the service's owner role for the two service databases).
+owner_of() {
+  case "$1" in
+    shiji_dossier|shiji_scoring) [[ "$SECURE" == 1 ]] && { echo "${1}_owner"; return; } ;;
+  esac
+  echo postgres
+}
+
+# ensure_roles - the login roles and their passwords (secure mode); the superuser gets one for TCP.
+ensure_roles() {
+  [[ "$SECURE" == 1 ]] || return 0
+  local role password
+  for role in postgres $ROLES; do
+    password="$(password_for "$CLIENT_DIR/passwords" "$role")"
+    if [[ "$role" != postgres ]]; then
+      psql_admin -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
+                       CREATE ROLE $role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE; END IF; END \$\$" \
+        || die "cannot create role $role"
+    fi
+    psql_admin -c "ALTER ROLE $role PASSWORD '$password'" || die "cannot set the password of $role"
+  done
+  cp "$TLS_DIR/ca.crt" "$CLIENT_DIR/ca.crt"
 }
 
 init_cluster() {
@@ -116,8 +183,8 @@ create_databases() {
     if [[ "$exists" == "1" ]]; then
       log "database $db exists"
     else
-      psql_admin -c "CREATE DATABASE \"$db\"" || die "CREATE DATABASE $db failed"
-      log "database $db created"
+      psql_admin -c "CREATE DATABASE \"$db\" OWNER $(owner_of "$db")" || die "CREATE DATABASE $db failed"
+      log "database $db created (owner $(owner_of "$db"))"
     fi
   done
 }
@@ -141,6 +208,7 @@ cmd_start() {
       die "the cluster in $DATA_DIR already runs on port $rport, not $PORT; stop it first"
     fi
     log "already running (pid $(running_pid), port $PORT); nothing to start"
+    ensure_roles
     create_databases
     print_dsns
     return 0
@@ -156,8 +224,14 @@ cmd_start() {
   local fsync=on
   [[ "${SHIJI_PG_FSYNC:-on}" == "off" ]] && fsync=off
   local opts="-h 127.0.0.1 -p $PORT -k $DATA_DIR -c max_connections=200 -c fsync=$fsync"
+  write_hba
+  if [[ "$SECURE" == 1 ]]; then
+    make_tls "$TLS_DIR" 127.0.0.1 "$PG_OS_USER:$PG_OS_USER"
+    opts+=" -c ssl=on -c ssl_cert_file=$TLS_DIR/server.crt -c ssl_key_file=$TLS_DIR/server.key"
+    opts+=" -c ssl_min_protocol_version=TLSv1.2 -c password_encryption=scram-sha-256"
+  fi
 
-  log "starting on 127.0.0.1:$PORT (fsync=$fsync, max_connections=200, log $LOG_FILE)"
+  log "starting on 127.0.0.1:$PORT (fsync=$fsync, max_connections=200, secure=$SECURE, log $LOG_FILE)"
   as_pg touch "$LOG_FILE"
   if ! as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 -o "$opts" start >/dev/null; then
     show_log_tail "$LOG_FILE"
@@ -168,6 +242,7 @@ cmd_start() {
     die "server started but does not accept connections on 127.0.0.1:$PORT"
   fi
   log "running (pid $(running_pid))"
+  ensure_roles
   create_databases
   print_dsns
 }

@@ -20,11 +20,45 @@ source "$SCRIPT_DIR/_common.sh"
 
 PG_PORT="${SHIJI_PG_PORT:-55432}"
 KAFKA_PORT="${SHIJI_KAFKA_PORT:-59092}"
+PG_CLIENT="${SHIJI_PG_DIR:-/tmp/shiji-pg}/client"
+KAFKA_CLIENT="${SHIJI_KAFKA_DIR:-/tmp/shiji-kafka}/client"
 
+# pg_url ROLE DATABASE - the service URL of ROLE (secure: its password, TLS verified against the CA).
+pg_url() {
+  if [[ "${SHIJI_PG_SECURE:-1}" == 1 ]]; then
+    local root="$PG_CLIENT/ca.crt"  # quoted: asyncpg's DSN parser takes the database from after the last "/"
+    printf 'postgresql+asyncpg://%s:%s@127.0.0.1:%s/%s?sslmode=verify-full&sslrootcert=%s' \
+      "$1" "$(cat "$PG_CLIENT/passwords/$1")" "$PG_PORT" "$2" "${root//\//%2F}"
+  else
+    printf 'postgresql+asyncpg://postgres@127.0.0.1:%s/%s' "$PG_PORT" "$2"
+  fi
+}
+
+# The app's environment, and where the tests find the servers and their client material. Each service
+# logs in to Kafka as its own principal: give SHIJI_KAFKA_USERNAME/PASSWORD per process (the lines
+# below are the dossier's; scoring's password is in $KAFKA_CLIENT/passwords/shiji-scoring).
 print_env() {
-  echo "export SHIJI_DOSSIER_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:${PG_PORT}/shiji_dossier"
-  echo "export SHIJI_SCORING_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:${PG_PORT}/shiji_scoring"
+  echo "export SHIJI_DOSSIER_DATABASE_URL='$(pg_url shiji_dossier shiji_dossier)'"
+  echo "export SHIJI_SCORING_DATABASE_URL='$(pg_url shiji_scoring shiji_scoring)'"
+  echo "export SHIJI_TEST_PG=postgresql://postgres@127.0.0.1:${PG_PORT}"
   echo "export SHIJI_KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT}"
+  echo "export SHIJI_TEST_KAFKA=127.0.0.1:${KAFKA_PORT}"
+  if [[ "${SHIJI_PG_SECURE:-1}" == 1 ]]; then
+    echo "export SHIJI_DOSSIER_MIGRATION_DATABASE_URL='$(pg_url shiji_dossier_owner shiji_dossier)'"
+    echo "export SHIJI_SCORING_MIGRATION_DATABASE_URL='$(pg_url shiji_scoring_owner shiji_scoring)'"
+    echo "export SHIJI_DOSSIER_STORE_READER_ROLE=shiji_store_reader"
+    echo "export SHIJI_TEST_PG_CLIENT_DIR=$PG_CLIENT"
+  else
+    echo "unset SHIJI_DOSSIER_MIGRATION_DATABASE_URL SHIJI_SCORING_MIGRATION_DATABASE_URL SHIJI_TEST_PG_CLIENT_DIR"
+  fi
+  if [[ "${SHIJI_KAFKA_SECURE:-1}" == 1 ]]; then
+    echo "export SHIJI_KAFKA_SECURITY_PROTOCOL=SASL_SSL SHIJI_KAFKA_CA_FILE=$KAFKA_CLIENT/ca.crt"
+    echo "export SHIJI_KAFKA_USERNAME=shiji-dossier SHIJI_KAFKA_PASSWORD=$(cat "$KAFKA_CLIENT/passwords/shiji-dossier")"
+    echo "export SHIJI_TEST_KAFKA_CLIENT_DIR=$KAFKA_CLIENT"
+  else
+    echo "export SHIJI_KAFKA_SECURITY_PROTOCOL=PLAINTEXT"
+    echo "unset SHIJI_KAFKA_USERNAME SHIJI_KAFKA_PASSWORD SHIJI_KAFKA_CA_FILE SHIJI_TEST_KAFKA_CLIENT_DIR"
+  fi
   "$SCRIPT_DIR/service-keys.sh"  # the gateway's proof of its calls to dossier and scoring
 }
 

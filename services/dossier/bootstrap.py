@@ -16,7 +16,7 @@ from shared.settings import KafkaSettings, env_name
 
 def ensure_events_topic(k: KafkaSettings) -> None:
     """Create the dossier events topic if it is missing, kept forever (``events_topic_config``)."""
-    ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor, **events_topic_config(k.replication_factor))
+    ensure_topic(k.connection(), k.topic, k.partitions, k.replication_factor, **events_topic_config(k.replication_factor))
 
 
 def build_app(settings: DossierSettings, *, migrate: bool = False, create_topic: bool = True) -> FastAPI:
@@ -29,6 +29,6 @@ def build_app(settings: DossierSettings, *, migrate: bool = False, create_topic:
         k = settings.kafka
         if create_topic:
             ensure_events_topic(k)
-        bus = KafkaAdmin(k.bootstrap)
-        publisher = KafkaPublisher(k.bootstrap, errors=bus.errors)
+        bus = KafkaAdmin(k.connection())
+        publisher = KafkaPublisher(k.connection(), errors=bus.errors)
     return create_app(settings, callers=callers, publisher=publisher, bus=bus, migrate=migrate)

@@ -15,6 +15,12 @@ class DossierSettings(ServiceSettings):
     database_url: str = Field("postgresql+asyncpg://postgres@127.0.0.1:5432/shiji_dossier",
                               description="the dossier's own database (event store), with its password",
                               json_schema_extra=secret())
+    migration_database_url: str | None = Field(
+        None, description="the same database as its owner role, which `shiji migrate` runs as and which then grants "
+                          "the run-time role (database_url's) its privileges; unset: migrate as database_url's role",
+        json_schema_extra={SECRET: True})
+    store_reader_role: str | None = Field(
+        None, description="a role `shiji migrate` lets read the events (only), for `shiji rebuild scoring --from-store`")
     host: str = Field("127.0.0.1", description="listen address of `shiji serve dossier`")
     port: int = Field(8001, description="listen port of `shiji serve dossier`")
     relay: bool = Field(True, description="run the relay (event store -> Kafka) in this process")

@@ -33,13 +33,13 @@ def ensure_topics(settings: ScoringSettings) -> None:
     """The dossier topic it consumes (with ``consume``) and the topics it publishes (with ``publish``)."""
     k = settings.kafka
     if settings.consume:
-        ensure_topic(k.bootstrap, k.topic, k.partitions, k.replication_factor,
+        ensure_topic(k.connection(), k.topic, k.partitions, k.replication_factor,
                      **events_topic_config(k.replication_factor))
     if settings.publish:
         for topic, config in ((k.totals_topic, totals_topic_config), (k.warnings_topic, warnings_topic_config),
                               (k.consequences_topic, consequences_topic_config),
                               (k.dead_letters_topic, dead_letters_topic_config)):
-            ensure_topic(k.bootstrap, topic, k.partitions, k.replication_factor, **config(k.replication_factor))
+            ensure_topic(k.connection(), topic, k.partitions, k.replication_factor, **config(k.replication_factor))
 
 
 def build_app(settings: ScoringSettings, *, migrate: bool = False,
@@ -49,16 +49,16 @@ def build_app(settings: ScoringSettings, *, migrate: bool = False,
     callers = verifier_from("scoring", settings.gateway_keys_file, env_name(ScoringSettings, "gateway_keys_file"))
     k = settings.kafka
     ensure_topics(settings)
-    bus = KafkaAdmin(k.bootstrap) if settings.consume or settings.publish else None
+    bus = KafkaAdmin(k.connection()) if settings.consume or settings.publish else None
     subscribe = publisher = None
     if settings.consume:
         assert bus is not None
 
         def subscribe(start: StartPositions) -> Subscription:
-            return KafkaSubscription(k.bootstrap, k.topic, settings.consumer_group, start, errors=bus.errors)
+            return KafkaSubscription(k.connection(), k.topic, settings.consumer_group, start, errors=bus.errors)
 
     if settings.publish:
         assert bus is not None
-        publisher = KafkaPublisher(k.bootstrap, client_id=CLIENT_ID, errors=bus.errors)
+        publisher = KafkaPublisher(k.connection(), client_id=CLIENT_ID, errors=bus.errors)
     return create_app(settings, callers=callers, subscribe=subscribe, publisher=publisher, bus=bus,
                       tracer_provider=tracer_provider, migrate=migrate)

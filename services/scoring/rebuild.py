@@ -34,7 +34,7 @@ __all__ = ["RebuildRefused", "checksum_of", "rebuild_into", "reset_in_place"]
 
 async def _replay(target: AsyncEngine, k: KafkaSettings, group: str, ends: dict[int, int]) -> None:
     """Apply the topic from offset 0 up to ``ends`` into ``target``, as the consumer would."""
-    consumer = ScoringConsumer(target, lambda start: KafkaSubscription(k.bootstrap, k.topic, group, start))
+    consumer = ScoringConsumer(target, lambda start: KafkaSubscription(k.connection(), k.topic, group, start))
     subscription = consumer._subscribe(consumer.start_positions)
     try:
         while True:
@@ -54,7 +54,7 @@ async def rebuild_into(settings: ScoringSettings, target_url: str, store_url: st
     k = settings.kafka
     await upgrade_to_head("scoring", target_url)
     target, live = make_engine(target_url), make_engine(settings.database_url)
-    admin = KafkaAdmin(k.bootstrap)
+    admin = KafkaAdmin(k.connection())
     group = f"{settings.consumer_group}-rebuilt-{uuid.uuid4().hex[:8]}"
     try:
         await service.refuse_unless_empty(target, target_url)

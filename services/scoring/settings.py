@@ -3,7 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import KafkaSettings, ServiceSettings, secret
+from shared.settings import SECRET, KafkaSettings, ServiceSettings, secret
 
 
 class ScoringSettings(ServiceSettings):
@@ -15,6 +15,10 @@ class ScoringSettings(ServiceSettings):
                               description="the scoring service's own database (projections and positions), "
                                           "with its password",
                               json_schema_extra=secret())
+    migration_database_url: str | None = Field(
+        None, description="the same database as its owner role, which `shiji migrate` runs as and which then grants "
+                          "the run-time role (database_url's) its privileges; unset: migrate as database_url's role",
+        json_schema_extra={SECRET: True})
     host: str = Field("127.0.0.1", description="listen address of `shiji serve scoring`")
     port: int = Field(8002, description="listen port of `shiji serve scoring`")
     consume: bool = Field(True, description="run the Kafka consumer in this process")

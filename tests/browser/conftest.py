@@ -25,7 +25,7 @@ from services.demo_city import DEMO_ROOT
 from services.demo_sign_in import find_demo_people
 from services.embedded import EmbeddedSystem, embedded_system, import_demo
 from shared.settings import today
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.e2e.test_operations import eventually, metric
 from tests.support.loopback import serve_on_loopback
 from tests.support.production import production_system
@@ -69,9 +69,9 @@ async def production_console(console_built: Path, tmp_path_factory: pytest.TempP
     """The production wiring (``shiji serve dossier|scoring|gateway`` on PostgreSQL and Kafka) with the demo county
     imported through its API. It has no demo sign-in: the people are found as a clerk finds them, and each is
     given a token signed with the deployment's key, which the browser pastes on the sign-in page."""
-    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-    require_server("Kafka", KAFKA_BOOTSTRAP)
-    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("production")) as s:
+    require_server("PostgreSQL", PG.hostport)
+    require_server("Kafka", KAFKA.bootstrap)
+    async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("production")) as s:
         async with httpx.AsyncClient(base_url=s.gateway_url, timeout=60) as client:
             async def settle(report: dict) -> None:
                 async def applied() -> bool:

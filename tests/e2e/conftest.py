@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from services.embedded import embedded_system
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.support.production import production_system
 
 
@@ -43,9 +43,9 @@ async def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
                 await register_units(system)
                 yield system
     else:
-        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-        require_server("Kafka", KAFKA_BOOTSTRAP)
-        async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as s:
+        require_server("PostgreSQL", PG.hostport)
+        require_server("Kafka", KAFKA.bootstrap)
+        async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as s:
             async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client:
                 system = System("production", client, s.token)
                 await register_units(system)

@@ -18,8 +18,9 @@ from shared.contract import SCHEMA_DIR, TOPIC_SCHEMAS
 from shared.dead_letters import DEAD_LETTERS_TOPIC
 from shared.envelope import Envelope
 from shared.settings import today
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.support.chained import ChainedStream
+from tests.support.connections import KAFKA_DOSSIER
 from tests.support.production import ProductionSystem, production_system
 from tests.support.topic import produce, read_topic
 
@@ -28,9 +29,9 @@ BASIS = {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}
 
 @pytest.fixture(scope="module")
 async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionSystem]:
-    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-    require_server("Kafka", KAFKA_BOOTSTRAP)
-    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as system:
+    require_server("PostgreSQL", PG.hostport)
+    require_server("Kafka", KAFKA.bootstrap)
+    async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as system:
         yield system
 
 
@@ -77,19 +78,21 @@ async def test_forged_events_are_dead_lettered_announced_counted_and_change_no_t
         before = await unlinked_count(production)
 
         # The stream as published, read the way any other system reads the topic.
-        published = [Envelope.from_bytes(r.value) for r in await asyncio.to_thread(read_topic, KAFKA_BOOTSTRAP, topic)
-                     if r.key == cadre.encode()]
+        published = [Envelope.from_bytes(r.value) for r in await asyncio.to_thread(read_topic, KAFKA.connection(),
+                                                                                    topic) if r.key == cadre.encode()]
         head = published[-1]
         stream = ChainedStream(cadre, version=head.streamversion, hash=head.chainhash or "", position=head.position)
         body = {"entry_id": f"forged-{uuid.uuid4().hex[:8]}", **entry(50)}
         broken = stream.envelope("entry_recorded", body, schema_version=2, previous="sm3:" + "0" * 64, advance=False)
         skipped = stream.envelope("entry_recorded", {**body, "entry_id": f"forged-{uuid.uuid4().hex[:8]}"},
                                   schema_version=2, version=head.streamversion + 2, advance=False)
-        await asyncio.to_thread(produce, KAFKA_BOOTSTRAP, topic, [(cadre.encode(), broken.to_bytes()),
-                                                                  (cadre.encode(), skipped.to_bytes())])
+        # Forged with the dossier's own credentials: the only principal the broker lets write the topic.
+        await asyncio.to_thread(produce, KAFKA.connection(KAFKA_DOSSIER), topic,
+                                [(cadre.encode(), broken.to_bytes()), (cadre.encode(), skipped.to_bytes())])
 
         async def announced() -> list[dict]:
-            records = await asyncio.to_thread(read_topic, KAFKA_BOOTSTRAP, f"{topic}.dead-letters")
+            records = await asyncio.to_thread(read_topic, KAFKA.connection(),
+                                              production.env["SHIJI_KAFKA_DEAD_LETTERS_TOPIC"])
             found = [json.loads(r.value) for r in records if r.key == cadre.encode()]
             return found if len(found) >= 2 else []
         letters = await until(announced)

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.embedded import embedded_system
 from shared import tracing
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.e2e.test_gateway import entry, key, score_when
 from tests.support.production import production_system
 
@@ -91,11 +91,11 @@ async def observed(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
                 for client in clients.values():
                     await client.aclose()
     else:
-        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-        require_server("Kafka", KAFKA_BOOTSTRAP)
+        require_server("PostgreSQL", PG.hostport)
+        require_server("Kafka", KAFKA.bootstrap)
         log_dir = tmp_path_factory.mktemp("logs")
         env = {"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100"}
-        async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=log_dir, extra_env=env) as s:
+        async with production_system(PG, KAFKA, log_dir=log_dir, extra_env=env) as s:
             urls = {"gateway": s.gateway_url, "dossier": s.dossier_url, "scoring": s.scoring_url}
             async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client, httpx.AsyncClient() as plain:
                 yield await with_unit(Observed("production", client, s.token,

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.e2e.test_gateway import BASIS, today
 from tests.support.production import ProductionSystem, production_system
 from tests.support.topic import wait_consumed
@@ -23,16 +23,16 @@ from tests.support.topic import wait_consumed
 
 @pytest.fixture(scope="module")
 async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionSystem]:
-    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-    require_server("Kafka", KAFKA_BOOTSTRAP)
+    require_server("PostgreSQL", PG.hostport)
+    require_server("Kafka", KAFKA.bootstrap)
     assert shutil.which("kcat"), "kcat is missing: scripts/test installs Debian's kcat"
-    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as system:
+    async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as system:
         yield system
 
 
 def kcat(topic: str) -> list[dict[str, Any]]:
     """Every message of ``topic`` as kcat prints it (-J: key, payload, partition, offset)."""
-    out = subprocess.run(["kcat", "-b", KAFKA_BOOTSTRAP, "-t", topic, "-C", "-e", "-J", "-q"],
+    out = subprocess.run(["kcat", *KAFKA.kcat_options(), "-t", topic, "-C", "-e", "-J", "-q"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -70,13 +70,14 @@ async def test_totals_and_warnings_are_published_as_cloudevents(production: Prod
     topic = production.env["SHIJI_KAFKA_TOPIC"]
     # published whenever the totals change: the newest is the entry's (a registration consumed in an earlier
     # batch than the entry published a zero first)
-    totals = await messages_for(f"{topic}.totals", cadre, lambda found: bool(found) and found[-1]["data"]["total"] != 0)
+    totals = await messages_for(production.env["SHIJI_KAFKA_TOTALS_TOPIC"], cadre,
+                                lambda found: bool(found) and found[-1]["data"]["total"] != 0)
     assert [t["data"]["total"] for t in totals] in ([-1.5], [0, -1.5])
     event = totals[-1]
     assert event["specversion"] == "1.0" and event["type"] == "cn.shiji.scoring.totals_changed.v1"
     assert event["subject"] == cadre and event["data"]["total"] == -1.5 and event["data"]["negative"] == -1.5
     assert event["data"]["rule_set"] == "default@1"
-    [event] = await messages_for(f"{topic}.warnings", cadre, bool)
+    [event] = await messages_for(production.env["SHIJI_KAFKA_WARNINGS_TOPIC"], cadre, bool)
     assert event["type"] == "cn.shiji.scoring.warning_changed.v1"
     assert event["data"]["key"] == "rolling_total_negative" and event["data"]["status"] == "raised"
     assert event["data"]["level"] == "red"
@@ -103,8 +104,8 @@ async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: P
             assert asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.1)
     # the live consumer has applied everything published before the comparison: its positions are at the end
-    await wait_consumed(production.env["SHIJI_SCORING_DATABASE_URL"], KAFKA_BOOTSTRAP, production.env["SHIJI_KAFKA_TOPIC"])
-    dbs = PgDatabases(PG_BASE)
+    await wait_consumed(production.env["SHIJI_SCORING_DATABASE_URL"], KAFKA.connection(), production.env["SHIJI_KAFKA_TOPIC"])
+    dbs = PgDatabases(PG)
     try:
         target = await dbs.create()
         out = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services.cli", "rebuild", "scoring",
@@ -126,7 +127,7 @@ async def test_a_rebuild_into_a_fresh_database_equals_the_live_one(production: P
         from_store = await dbs.create()
         built = await asyncio.to_thread(subprocess.run, [
             sys.executable, "-m", "services.cli", "rebuild", "scoring", "--into", from_store,
-            "--from-store", production.env["SHIJI_DOSSIER_DATABASE_URL"]],
+            "--from-store", production.store_url],
             env=production.env, capture_output=True, text=True, timeout=120)
         assert built.returncode == 0, built.stderr
         assert "from the event store" in built.stdout and "(equal)" in built.stdout, built.stdout

@@ -13,7 +13,7 @@ import httpx
 
 from services.dossier.catalogue import DEFAULT_CATEGORIES
 from shared.settings import today
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.e2e.test_operations import eventually, metric
 from tests.support.production import production_system
 
@@ -32,9 +32,9 @@ async def held_partitions(client: httpx.AsyncClient, scoring_urls: list[str]) ->
 
 
 async def test_three_scoring_processes_share_the_partitions_and_the_totals_are_exact(tmp_path: Path) -> None:
-    require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-    require_server("Kafka", KAFKA_BOOTSTRAP)
-    async with production_system(PG_BASE, KAFKA_BOOTSTRAP, partitions=PARTITIONS, scoring_instances=3,
+    require_server("PostgreSQL", PG.hostport)
+    require_server("Kafka", KAFKA.bootstrap)
+    async with production_system(PG, KAFKA, partitions=PARTITIONS, scoring_instances=3,
                                  log_dir=tmp_path) as system, httpx.AsyncClient(timeout=30) as plain:
         async def shared_out() -> bool:
             held = await held_partitions(plain, system.scoring_urls)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from services.embedded import embedded_system
 from shared.service_identity import GATEWAY, CallSigner, audience, key_id
-from tests.conftest import KAFKA_BOOTSTRAP, PG_BASE, require_server
+from tests.conftest import KAFKA, PG, require_server
 from tests.support.production import production_system
 
 UNIT = {"unit_id": "id-city", "name": "身份市", "level": "city", "unit_class": "city"}
@@ -43,9 +43,9 @@ async def services(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
                 for client in clients.values():
                     await client.aclose()
     else:
-        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-        require_server("Kafka", KAFKA_BOOTSTRAP)
-        async with production_system(PG_BASE, KAFKA_BOOTSTRAP, log_dir=tmp_path_factory.mktemp("logs")) as s:
+        require_server("PostgreSQL", PG.hostport)
+        require_server("Kafka", KAFKA.bootstrap)
+        async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as s:
             urls = {"dossier": s.dossier_url, "scoring": s.scoring_url, "gateway": s.gateway_url}
             clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in urls.items()}
             try:

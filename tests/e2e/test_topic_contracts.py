@@ -27,7 +27,7 @@ from shared.kafka_bus import (
 )
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC
 from shared.settings import DOSSIER_TOPIC
-from tests.conftest import KAFKA_BOOTSTRAP
+from tests.conftest import KAFKA
 from tests.e2e import test_published_topics as published
 from tests.e2e.test_gateway import BASIS, today
 from tests.support.production import ProductionSystem
@@ -151,7 +151,7 @@ async def test_the_topics_are_created_with_the_contract_retention(production: Pr
     topics = {**topics_of(production), DEAD_LETTERS_TOPIC: production.env["SHIJI_KAFKA_DEAD_LETTERS_TOPIC"]}
 
     def describe() -> dict[str, dict[str, str]]:
-        admin = KafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP, client_id="shiji-test")
+        admin = KafkaAdminClient(**KAFKA.connection().client_options(), client_id="shiji-test")
         try:
             found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics.values()])
         finally:

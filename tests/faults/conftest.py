@@ -82,7 +82,7 @@ async def open_harness(servers: DedicatedServers, log_dir: Path, *, env: dict[st
                        cadres: int = 6) -> AsyncIterator[Harness]:
     servers.start_postgres()  # a no-op when running; heals what an earlier failed test left stopped
     servers.start_kafka()
-    async with production_system(servers.pg_base, servers.kafka_bootstrap, log_dir=log_dir, extra_env=env) as system:
+    async with production_system(servers.pg, servers.kafka, log_dir=log_dir, extra_env=env) as system:
         dossier_db = make_engine(system.env["SHIJI_DOSSIER_DATABASE_URL"], pool_size=2)
         scoring_db = make_engine(system.env["SHIJI_SCORING_DATABASE_URL"], pool_size=2)
         auth = {"Authorization": f"Bearer {system.token(unit='faults')}"}

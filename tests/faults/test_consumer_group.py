@@ -16,7 +16,7 @@ async def wait_members(bootstrap: str, group: str, count: int, timeout_s: float 
 
 async def test_a_group_of_three_loses_one_and_gains_one_under_load(harness) -> None:
     async with harness() as h:
-        bootstrap, group = h.servers.kafka_bootstrap, h.system.env["SHIJI_SCORING_CONSUMER_GROUP"]
+        bootstrap, group = h.servers.kafka.connection(), h.system.env["SHIJI_SCORING_CONSUMER_GROUP"]
         async with h.load(rate=12) as load:
             await h.system.start("scoring-2")
             await h.system.start("scoring-3")

@@ -45,7 +45,7 @@ async def test_a_crash_at_the_point_changes_nothing(harness, point: str, process
         if point == "relay.after_publish":
             # The batch Kafka had acknowledged was published again after the restart.
             events = await read_all_events(h.dossier_db)
-            on_topic = await asyncio.to_thread(read_topic, h.servers.kafka_bootstrap, h.system.env["SHIJI_KAFKA_TOPIC"])
+            on_topic = await asyncio.to_thread(read_topic, h.servers.kafka.connection(), h.system.env["SHIJI_KAFKA_TOPIC"])
             assert len(on_topic) > len(events)
 
 

@@ -55,7 +55,7 @@ async def test_poison_messages_are_dead_lettered_and_consumption_goes_on(harness
         async with h.load(rate=12) as load:
             await load.until(acked=20)
             keys = [c.encode() for c in h.cadre_ids]  # into the partitions real traffic uses
-            await asyncio.to_thread(produce, h.servers.kafka_bootstrap, topic,
+            await asyncio.to_thread(produce, h.servers.kafka.connection(), topic,
                                     [(keys[n % len(keys)], value) for n, value in enumerate(POISON.values())])
             await load.until(acked=len(load.acked) + 40)
         await h.assert_recovered(load)
@@ -70,7 +70,7 @@ async def test_poison_messages_are_dead_lettered_and_consumption_goes_on(harness
 
 async def test_duplicated_and_late_redeliveries_change_nothing(harness) -> None:
     async with harness() as h:
-        bootstrap, topic = h.servers.kafka_bootstrap, h.system.env["SHIJI_KAFKA_TOPIC"]
+        bootstrap, topic = h.servers.kafka.connection(), h.system.env["SHIJI_KAFKA_TOPIC"]
         async with h.load(rate=12) as load:
             await load.until(acked=40)
             sent = await asyncio.to_thread(read_topic, bootstrap, topic)

@@ -22,6 +22,7 @@ from services.scoring import projection
 from shared.db import make_engine
 from shared.kafka_bus import group_members
 from tests.faults.conftest import Harness
+from tests.support.connections import DOSSIER_OWNER, DOSSIER_ROLE, SCORING_OWNER, SCORING_ROLE
 from tests.support.production import production_system
 from tests.support.servers import PG_BIN, DedicatedServers
 
@@ -64,12 +65,19 @@ async def restore_into_a_fresh_cluster(h: Harness, dump: Path, log_dir: Path, wa
     try:
         await asyncio.to_thread(fresh.start_postgres)  # initdb: a new cluster, empty shiji_* databases
         started = time.monotonic()
+        pg = fresh.pg
+        # Restored as the owner role, as an operator restores: its tables then belong to the owner, and
+        # `shiji migrate` grants the run-time roles their privileges on them again.
         subprocess.run([PG_BIN / "pg_restore", "--no-owner", "--exit-on-error", "-d",
-                        f"{fresh.pg_base}/shiji_dossier", dump], check=True, capture_output=True)
+                        pg.dsn("shiji_dossier", DOSSIER_OWNER), dump], check=True, capture_output=True)
         restored_s = time.monotonic() - started
-        env = {**h.system.env,
-               "SHIJI_DOSSIER_DATABASE_URL": f"{fresh.pg_base}/shiji_dossier".replace("postgresql:", "postgresql+asyncpg:"),
-               "SHIJI_SCORING_DATABASE_URL": f"{fresh.pg_base}/shiji_scoring".replace("postgresql:", "postgresql+asyncpg:")}
+        databases = {"SHIJI_DOSSIER_DATABASE_URL": pg.url("shiji_dossier", DOSSIER_ROLE),
+                     "SHIJI_DOSSIER_MIGRATION_DATABASE_URL": pg.url("shiji_dossier", DOSSIER_OWNER),
+                     "SHIJI_SCORING_DATABASE_URL": pg.url("shiji_scoring", SCORING_ROLE),
+                     "SHIJI_SCORING_MIGRATION_DATABASE_URL": pg.url("shiji_scoring", SCORING_OWNER)}
+        env = {**h.system.env, **databases}
+        migrated = await asyncio.to_thread(shiji, env, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
 
         # The restored events carry the old cluster's transaction ids, ahead of this young cluster's:
         # the dossier refuses to serve (it would publish out of order, or never) until they are advanced.
@@ -80,8 +88,7 @@ async def restore_into_a_fresh_cluster(h: Harness, dump: Path, log_dir: Path, wa
         # A new topic on the same broker and a new scoring database: the relay's checkpoint is per
         # topic, so it publishes the whole restored event store to the new topic.
         started = time.monotonic()
-        async with production_system(fresh.pg_base, h.servers.kafka_bootstrap, log_dir=log_dir, extra_env={
-                k: env[k] for k in ("SHIJI_DOSSIER_DATABASE_URL", "SHIJI_SCORING_DATABASE_URL")}):
+        async with production_system(pg, h.servers.kafka, log_dir=log_dir, extra_env=databases):
             scoring = make_engine(env["SHIJI_SCORING_DATABASE_URL"], pool_size=1)
             try:
                 await wait_checksum(scoring, want)
@@ -102,7 +109,7 @@ async def test_a_restored_event_store_rebuilds_identical_projections(harness, tm
 
         dump = tmp_path / "dossier.dump"
         started = time.monotonic()
-        subprocess.run([PG_BIN / "pg_dump", "-Fc", "-f", dump, libpq(h.system.env["SHIJI_DOSSIER_DATABASE_URL"])],
+        subprocess.run([PG_BIN / "pg_dump", "-Fc", "-f", dump, libpq(h.system.admin_urls["dossier"])],
                        check=True, capture_output=True)
         print(f"backup: pg_dump of {len(load.acked) + len(h.cadre_ids)} events, {dump.stat().st_size} bytes, "
               f"{time.monotonic() - started:.1f}s; projection checksum {want}")
@@ -110,7 +117,7 @@ async def test_a_restored_event_store_rebuilds_identical_projections(harness, tm
         await restore_into_a_fresh_cluster(h, dump, tmp_path / "restored", want)
 
         # The rebuild in place: stop scoring, empty its projections, start it: it re-reads the topic.
-        group, bootstrap = h.system.env["SHIJI_SCORING_CONSUMER_GROUP"], h.servers.kafka_bootstrap
+        group, bootstrap = h.system.env["SHIJI_SCORING_CONSUMER_GROUP"], h.servers.kafka.connection()
         refused = await asyncio.to_thread(shiji, h.system.env, "rebuild", "scoring")
         assert refused.returncode == 2 and "stop every scoring instance" in refused.stderr
         h.system.processes["scoring"].terminate()

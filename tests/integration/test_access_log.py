@@ -85,15 +85,16 @@ async def test_truncate_is_refused_on_postgresql(pg) -> None:
 async def test_an_application_role_without_the_grants_cannot_update_or_delete(pg) -> None:
     """The grants of docs/operations.md, with the triggers disabled to show they hold on their own."""
     url = await pg.create("dossier")
-    database = url.rsplit("/", 1)[1]
-    role = f"app_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(f"{pg.base}/{database}")
+    database = pg.name_of(url)
+    role, password = f"app_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin = await asyncpg.connect(pg.server.dsn(database))
     try:
-        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        await admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        await admin.execute(f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"')
         await admin.execute(f'GRANT SELECT, INSERT ON access_log TO "{role}"')
         await admin.execute(f'REVOKE UPDATE, DELETE, TRUNCATE ON access_log FROM "{role}"')
         await admin.execute("ALTER TABLE access_log DISABLE TRIGGER USER")
-        app = await asyncpg.connect(f"{pg.base.replace('postgres@', f'{role}@')}/{database}")
+        app = await asyncpg.connect(pg.server.dsn(database, role, password=password))
         try:
             assert await app.fetchval("SELECT count(*) FROM access_log") == 0  # it can read (and insert) ...
             for statement in ("UPDATE access_log SET subject = 'x'", "DELETE FROM access_log",
@@ -105,7 +106,7 @@ async def test_an_application_role_without_the_grants_cannot_update_or_delete(pg
     finally:
         await admin.execute("ALTER TABLE access_log ENABLE TRIGGER USER")
         await admin.close()
-        drop = await asyncpg.connect(f"{pg.base}/postgres")
+        drop = await asyncpg.connect(pg.server.dsn())
         try:
             await pg.drop_all()
             pg.created.clear()

@@ -17,7 +17,7 @@ from services.scoring.tables import outbox, posts, warnings
 from shared.commands import AssignPost, RecordEntry, RegisterCadre, RevokeEntry
 from shared.db import alembic_config, make_engine, sqlite_url
 from shared.scoring_topics import TOTALS_TOPIC, WARNINGS_TOPIC
-from tests.conftest import PG_BASE, PgDatabases
+from tests.conftest import PG, PgDatabases
 from tests.integration.test_pipeline import ACTOR, SETUP, TODAY, Pipeline, consume_until, pipeline
 from tests.integration.test_scoring_rebuild import EVALUATOR, consumer_of
 
@@ -99,7 +99,7 @@ async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "scoring.db")
     else:
-        dbs = PgDatabases(PG_BASE)
+        dbs = PgDatabases(PG)
         try:
             yield await dbs.create()
         finally:

@@ -10,12 +10,14 @@ from kafka.admin import ConfigResource, ConfigResourceType
 
 from services.cli import _ensure_events_topic
 from shared.settings import KafkaSettings
+from tests.support.connections import KAFKA_DOSSIER, KafkaServer
 
 
-def test_the_events_topic_is_created_with_unlimited_retention(kafka_bootstrap: str) -> None:
-    topic = f"test.{uuid.uuid4().hex[:12]}"
-    _ensure_events_topic(KafkaSettings(bootstrap=kafka_bootstrap, topic=topic, partitions=2, replication_factor=1))
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+def test_the_events_topic_is_created_with_unlimited_retention(kafka_server: KafkaServer) -> None:
+    topic = f"shiji.dossier.test-{uuid.uuid4().hex[:12]}"  # the dossier's principal may create shiji.dossier.*
+    env = {k.removeprefix("SHIJI_KAFKA_").lower(): v for k, v in kafka_server.service_env(KAFKA_DOSSIER).items()}
+    _ensure_events_topic(KafkaSettings(**env, topic=topic, partitions=2, replication_factor=1))
+    admin = KafkaAdminClient(**kafka_server.connection().client_options())
     try:
         configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])["topic"][topic]
         assert len(admin.describe_topics([topic])[0]["partitions"]) == 2

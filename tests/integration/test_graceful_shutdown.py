@@ -20,8 +20,10 @@ from shared.bus import OutgoingMessage
 from shared.db import make_engine
 from shared.events import EntryRecorded, to_data
 from shared.kafka_bus import KafkaPublisher
+from shared.kafka_connection import KafkaConnection
 from tests.conftest import PgDatabases
 from tests.support.chained import ChainedStream
+from tests.support.connections import KAFKA_ADMIN, KafkaServer
 from tests.support.keys import gateway_keys
 from tests.support.production import free_port, wait_ready
 
@@ -47,7 +49,8 @@ async def applied_so_far(url: str) -> float:
 
 
 async def test_sigterm_while_consuming_leaves_a_committed_position_and_nothing_lost_or_doubled(
-        pg: PgDatabases, topic: str, kafka_bootstrap: str, tmp_path: Path) -> None:
+        pg: PgDatabases, topic: str, kafka_bootstrap: KafkaConnection, kafka_server: KafkaServer,
+        tmp_path: Path) -> None:
     publisher = KafkaPublisher(kafka_bootstrap)
     streams: dict[str, ChainedStream] = {}
     try:
@@ -56,7 +59,7 @@ async def test_sigterm_while_consuming_leaves_a_committed_position_and_nothing_l
         await publisher.close()
     database = await pg.create("scoring")
     port = free_port()
-    env = {**os.environ, "SHIJI_SCORING_DATABASE_URL": database, "SHIJI_KAFKA_BOOTSTRAP": kafka_bootstrap,
+    env = {**os.environ, "SHIJI_SCORING_DATABASE_URL": database, **kafka_server.service_env(KAFKA_ADMIN),
            "SHIJI_KAFKA_TOPIC": topic, "SHIJI_SCORING_CONSUMER_GROUP": f"g-{uuid.uuid4().hex[:8]}",
            "SHIJI_SCORING_MAX_BATCH": str(BATCH), "SHIJI_SCORING_PORT": str(port),
            "SHIJI_SCORING_GATEWAY_KEYS_FILE": str(gateway_keys(tmp_path))}

@@ -119,11 +119,11 @@ async def pipeline(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         cleanup = []
     else:
         from shared.kafka_bus import KafkaPublisher, KafkaSubscription, ensure_topic
-        from tests.conftest import PG_BASE, PgDatabases, require_server
+        from tests.conftest import PG, PgDatabases, require_server
 
         kafka = request.getfixturevalue("kafka_bootstrap")
-        require_server("PostgreSQL", PG_BASE.rsplit("@", 1)[1])
-        dbs = PgDatabases(PG_BASE)
+        require_server("PostgreSQL", PG.hostport)
+        dbs = PgDatabases(PG)
         dossier_url, scoring_url = await dbs.create("dossier"), await dbs.create("scoring")
         topic = f"test.{uuid.uuid4().hex[:12]}"
         ensure_topic(kafka, topic, partitions=3)

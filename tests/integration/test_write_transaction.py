@@ -63,7 +63,7 @@ async def test_connections_the_database_dropped_cost_no_write(engine, pg) -> Non
     async with write_transaction(engine) as a, write_transaction(engine) as b, write_transaction(engine) as c:
         for conn in (a, b, c):
             await conn.execute(text("SELECT 1"))
-    admin = await asyncpg.connect(f"{pg.base}/postgres")
+    admin = await asyncpg.connect(pg.server.dsn())
     try:
         ended = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -83,7 +83,7 @@ async def test_one_statement_finds_dropped_connections_before_sending(engine, pg
     async with write_transaction(engine) as a, write_transaction(engine) as b, write_transaction(engine) as c:
         for conn in (a, b, c):
             await conn.execute(text("SELECT 1"))
-    admin = await asyncpg.connect(f"{pg.base}/postgres")
+    admin = await asyncpg.connect(pg.server.dsn())
     try:
         assert await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",

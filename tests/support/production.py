@@ -31,6 +31,8 @@ from services.gateway.auth import issue_token
 from shared.kafka_bus import ensure_topic, events_topic_config
 from shared.service_identity import TOKEN_LIFETIME, CallSigner, private_pem, public_pem
 from tests.conftest import PgDatabases
+from tests.support import connections as c
+from tests.support.connections import KafkaServer, PgServer
 
 
 def free_port() -> int:
@@ -40,6 +42,8 @@ def free_port() -> int:
 
 
 SERVICES = ("dossier", "scoring", "gateway")
+# Each process logs in to Kafka as its own principal (the ACLs of deploy/local/kafka_acls.py).
+KAFKA_USER = {"dossier": c.KAFKA_DOSSIER, "scoring": c.KAFKA_SCORING}
 
 
 @dataclass
@@ -54,6 +58,9 @@ class ProductionSystem:
     service_key: ed25519.Ed25519PrivateKey  # the gateway's proof of its calls to dossier and scoring
     env: dict[str, str]
     log_dir: Path
+    kafka: KafkaServer
+    admin_urls: dict[str, str]  # each service's database as the superuser: to tamper, dump, fill
+    store_url: str  # the dossier's database as the store reader: for `shiji rebuild scoring --from-store`
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     _logs: list = field(default_factory=list)
@@ -78,7 +85,8 @@ class ProductionSystem:
         if name not in self.urls:  # an extra instance: its own port
             self.urls[name] = f"http://127.0.0.1:{free_port()}"
         port = self.urls[name].rsplit(":", 1)[1]
-        env = {**self.env, **(extra_env or {}), f"SHIJI_{service.upper()}_PORT": port}
+        kafka = self.kafka.service_env(KAFKA_USER[service]) if service in KAFKA_USER else {}
+        env = {**self.env, **kafka, **(extra_env or {}), f"SHIJI_{service.upper()}_PORT": port}
         log = open(self.log_dir / f"{name}.log", "ab")
         self._logs.append(log)
         proc = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", service],
@@ -132,12 +140,29 @@ async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float =
 
 
 @contextlib.asynccontextmanager
-async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: int = 3,
+async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int = 3,
                             log_dir: Path | None = None, extra_env: dict[str, str] | None = None,
                             scoring_instances: int = 1) -> AsyncIterator[ProductionSystem]:
     """The three services as processes; ``scoring_instances`` > 1 starts more ``shiji serve scoring`` in the
-    same consumer group (each on its own port, logging to ``scoring-N.log``)."""
-    dbs = PgDatabases(pg_base)
+    same consumer group (each on its own port, logging to ``scoring-N.log``).
+
+    On secured servers they run as in production: each service as its own PostgreSQL role, migrated by
+    the owner role (``shiji migrate``, which grants the rest), each on Kafka as its own principal."""
+    dbs = PgDatabases(pg)
+    roles = {"dossier": (c.DOSSIER_ROLE, c.DOSSIER_OWNER), "scoring": (c.SCORING_ROLE, c.SCORING_OWNER)}
+    databases = {}
+    for service, (_, owner) in roles.items():
+        databases[service] = dbs.name_of(await dbs.create(owner=owner if pg.secured else None))
+    database_env = {}
+    for service, (role, owner) in roles.items():
+        prefix = f"SHIJI_{service.upper()}_"
+        if pg.secured:
+            database_env[f"{prefix}DATABASE_URL"] = pg.url(databases[service], role)
+            database_env[f"{prefix}MIGRATION_DATABASE_URL"] = pg.url(databases[service], owner)
+        else:
+            database_env[f"{prefix}DATABASE_URL"] = pg.url(databases[service])
+    if pg.secured:
+        database_env["SHIJI_DOSSIER_STORE_READER_ROLE"] = c.STORE_READER
     workdir = Path(tempfile.mkdtemp(prefix="shiji-prod-"))
     log_dir = log_dir or workdir
     key = ec.generate_private_key(ec.SECP256R1())
@@ -147,19 +172,19 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
     service_key = ed25519.Ed25519PrivateKey.generate()
     (workdir / "gateway-service.pem").write_bytes(private_pem(service_key))
     (workdir / "gateway-service.pub.pem").write_bytes(public_pem(service_key))
-    topic = f"shiji.dossier.events.test-{uuid.uuid4().hex[:8]}"
-    ensure_topic(kafka_bootstrap, topic, partitions, **events_topic_config(1))
+    run = uuid.uuid4().hex[:8]
+    topic = f"shiji.dossier.events.test-{run}"
+    ensure_topic(kafka.connection(), topic, partitions, **events_topic_config(1))
     ports = {name: free_port() for name in SERVICES}
     env = {
         **os.environ,
-        "SHIJI_DOSSIER_DATABASE_URL": await dbs.create(),
-        "SHIJI_SCORING_DATABASE_URL": await dbs.create(),
-        "SHIJI_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        **database_env,
+        **kafka.service_env(c.KAFKA_ADMIN),  # for `shiji migrate` and the CLI; each service has its own (launch)
         "SHIJI_KAFKA_TOPIC": topic,
-        "SHIJI_KAFKA_TOTALS_TOPIC": f"{topic}.totals",
-        "SHIJI_KAFKA_WARNINGS_TOPIC": f"{topic}.warnings",
-        "SHIJI_KAFKA_CONSEQUENCES_TOPIC": f"{topic}.consequences",
-        "SHIJI_KAFKA_DEAD_LETTERS_TOPIC": f"{topic}.dead-letters",
+        "SHIJI_KAFKA_TOTALS_TOPIC": f"shiji.scoring.totals.test-{run}",
+        "SHIJI_KAFKA_WARNINGS_TOPIC": f"shiji.scoring.warnings.test-{run}",
+        "SHIJI_KAFKA_CONSEQUENCES_TOPIC": f"shiji.scoring.consequences.test-{run}",
+        "SHIJI_KAFKA_DEAD_LETTERS_TOPIC": f"shiji.scoring.dead-letters.test-{run}",
         "SHIJI_KAFKA_PARTITIONS": str(partitions),
         "SHIJI_SCORING_CONSUMER_GROUP": f"scoring-{uuid.uuid4().hex[:8]}",
         "SHIJI_DOSSIER_PORT": str(ports["dossier"]),
@@ -178,8 +203,10 @@ async def production_system(pg_base: str, kafka_bootstrap: str, *, partitions: i
     if migrate.returncode != 0:
         raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    admin_urls = {service: pg.url(name) for service, name in databases.items()}
+    store_url = pg.url(databases["dossier"], c.STORE_READER if pg.secured else "postgres")
     system = ProductionSystem(urls["gateway"], urls["dossier"], urls["scoring"], key, service_key, env, log_dir,
-                              urls=urls)
+                              kafka, admin_urls, store_url, urls=urls)
     try:
         names = ["dossier", "scoring", *(f"scoring-{n}" for n in range(2, scoring_instances + 1)), "gateway"]
         for name in names:

@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.connections import KafkaServer, PgServer
+
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "local"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")  # where deploy/local/postgres.sh finds Debian's PostgreSQL
@@ -32,14 +34,14 @@ def _free(port: int) -> bool:
 
 
 def free_port_pair() -> int:
-    """A port p with p and p + 1 free, above the ephemeral range: no client socket takes it while a
-    server is down (Kafka's controller listens on p + 1)."""
+    """A port p with p, p + 1 and p + 2 free, above the ephemeral range: no client socket takes them while
+    a server is down (Kafka's controller listens on p + 1, its client-certificate listener on p + 2)."""
     rng = random.Random()
     for _ in range(200):
         port = rng.randrange(61000, 65000)
-        if _free(port) and _free(port + 1):
+        if _free(port) and _free(port + 1) and _free(port + 2):
             return port
-    raise RuntimeError("no free port pair in 61000-65000")
+    raise RuntimeError("no free port triple in 61000-65000")
 
 
 @dataclass
@@ -47,30 +49,32 @@ class DedicatedServers:
     base_dir: Path
     pg_port: int
     kafka_port: int
+    secure: bool = True  # False: the plaintext, unauthenticated set-up (to measure what security costs)
 
     @classmethod
-    def create(cls) -> DedicatedServers:
+    def create(cls, *, secure: bool = True) -> DedicatedServers:
         base = Path(tempfile.mkdtemp(prefix="shiji-faults-", dir="/tmp"))
         base.chmod(0o755)  # the postgres OS user must reach its data dir inside
         pg_port = free_port_pair()
         kafka_port = free_port_pair()
-        while kafka_port in (pg_port, pg_port + 1) or kafka_port + 1 == pg_port:
+        while abs(kafka_port - pg_port) < 3:
             kafka_port = free_port_pair()
-        return cls(base, pg_port, kafka_port)
+        return cls(base, pg_port, kafka_port, secure)
 
     @property
-    def pg_base(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.pg_port}"
+    def pg(self) -> PgServer:
+        return PgServer("127.0.0.1", self.pg_port, self.base_dir / "pg" / "client" if self.secure else None)
 
     @property
-    def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+    def kafka(self) -> KafkaServer:
+        return KafkaServer(f"127.0.0.1:{self.kafka_port}", self.base_dir / "kafka" / "client" if self.secure else None)
 
     def _script(self, script: str, *command: str, **env: str) -> None:
         full_env = {
             **os.environ,
             "SHIJI_PG_PORT": str(self.pg_port), "SHIJI_PG_DIR": str(self.base_dir / "pg"),
             "SHIJI_KAFKA_PORT": str(self.kafka_port), "SHIJI_KAFKA_DIR": str(self.base_dir / "kafka"),
+            "SHIJI_PG_SECURE": str(int(self.secure)), "SHIJI_KAFKA_SECURE": str(int(self.secure)),
             **env,
         }
         done = subprocess.run([str(DEPLOY / script), *command], env=full_env, capture_output=True, text=True)

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from services.scoring.consumer import CONSUMER_NAME
 from services.scoring.tables import consumer_positions
 from shared.db import make_engine
+from shared.kafka_connection import KafkaConnection
 
 
-def read_topic(bootstrap: str, topic: str, timeout_s: float = 30) -> list[ConsumerRecord]:
+def read_topic(kafka: KafkaConnection, topic: str, timeout_s: float = 30) -> list[ConsumerRecord]:
     """Every message on ``topic`` now, partition by partition in offset order (no consumer group)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
@@ -34,9 +35,9 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 30) -> list[Consum
         consumer.close()
 
 
-def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+def produce(kafka: KafkaConnection, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
     """Publish (key, value) pairs as another system would, and wait for the broker's acknowledgement."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = KafkaProducer(**kafka.client_options(), acks="all")
     try:
         for key, value in messages:
             producer.send(topic, key=key, value=value)
@@ -46,9 +47,9 @@ def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes
 
 
 
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+def end_offsets(kafka: KafkaConnection, topic: str) -> dict[int, int]:
     """Each partition's next offset: where a consumer that has read everything now stands."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
@@ -56,10 +57,10 @@ def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
         consumer.close()
 
 
-async def wait_consumed(scoring_url: str, bootstrap: str, topic: str, timeout_s: float = 30) -> dict[int, int]:
+async def wait_consumed(scoring_url: str, kafka: KafkaConnection, topic: str, timeout_s: float = 30) -> dict[int, int]:
     """Wait until the scoring consumer's positions (kept in its own database) reach the topic's end offsets
     as they are now: everything published so far is applied. The positions, once there."""
-    end = await asyncio.to_thread(end_offsets, bootstrap, topic)
+    end = await asyncio.to_thread(end_offsets, kafka, topic)
     assert end, f"topic {topic} has no partitions"
     engine = make_engine(scoring_url)
     deadline = asyncio.get_running_loop().time() + timeout_s

@@ -14,11 +14,16 @@ from services.scoring.settings import ScoringSettings
 from shared.service_identity import CallSigner, public_pem
 from shared.settings import production_problems
 
+TLS = "?sslmode=verify-full&sslrootcert=/etc/shiji/tls/postgres-ca.crt"
 PRODUCTION_ENV = {
-    "SHIJI_DOSSIER_DATABASE_URL": "postgresql+asyncpg://shiji:pw@db.internal/shiji_dossier",
-    "SHIJI_SCORING_DATABASE_URL": "postgresql+asyncpg://shiji:pw@db.internal/shiji_scoring",
-    "SHIJI_KAFKA_BOOTSTRAP": "kafka-0.kafka:9092,kafka-1.kafka:9092",
+    "SHIJI_DOSSIER_DATABASE_URL": f"postgresql+asyncpg://shiji_dossier:pw@db.internal/shiji_dossier{TLS}",
+    "SHIJI_SCORING_DATABASE_URL": f"postgresql+asyncpg://shiji_scoring:pw@db.internal/shiji_scoring{TLS}",
+    "SHIJI_KAFKA_BOOTSTRAP": "kafka-0.kafka:9093,kafka-1.kafka:9093",
     "SHIJI_KAFKA_REPLICATION_FACTOR": "3",
+    "SHIJI_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+    "SHIJI_KAFKA_USERNAME": "shiji-dossier",
+    "SHIJI_KAFKA_PASSWORD": "pw",
+    "SHIJI_KAFKA_CA_FILE": "/etc/shiji/tls/kafka-ca.crt",
 }
 
 
@@ -61,7 +66,8 @@ def test_a_secret_can_come_from_a_file_and_the_environment_wins(monkeypatch: pyt
 def test_development_defaults_are_named_as_production_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     problems = production_problems(DossierSettings())
     assert {p.split()[0] for p in problems} == {
-        "SHIJI_DOSSIER_DATABASE_URL", "SHIJI_KAFKA_BOOTSTRAP", "SHIJI_KAFKA_REPLICATION_FACTOR"}
+        "SHIJI_DOSSIER_DATABASE_URL", "SHIJI_KAFKA_BOOTSTRAP", "SHIJI_KAFKA_REPLICATION_FACTOR",
+        "SHIJI_KAFKA_SECURITY_PROTOCOL", "SHIJI_KAFKA_USERNAME", "SHIJI_KAFKA_PASSWORD", "SHIJI_KAFKA_CA_FILE"}
     for name, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(name, value)
     assert production_problems(DossierSettings()) == []
@@ -114,6 +120,27 @@ def test_outside_production_mode_defaults_are_fine_but_the_gateways_key(monkeypa
     monkeypatch.setenv("SHIJI_SCORING_GATEWAY_KEYS_FILE", str(keys))
     assert cli.main(["serve", "scoring"]) == 0
     assert started
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("SHIJI_DOSSIER_DATABASE_URL", "postgresql+asyncpg://shiji_dossier:pw@db.internal/shiji_dossier", "verify-full"),
+    ("SHIJI_DOSSIER_DATABASE_URL", f"postgresql+asyncpg://shiji_dossier:pw@db/d{TLS.replace('verify-full', 'require')}",
+     "verify-full"),
+    ("SHIJI_DOSSIER_DATABASE_URL", f"postgresql+asyncpg://shiji_dossier@db.internal/shiji_dossier{TLS}", "password"),
+    ("SHIJI_DOSSIER_DATABASE_URL", f"postgresql+asyncpg://postgres:pw@db.internal/shiji_dossier{TLS}", "superuser"),
+    ("SHIJI_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "SASL_SSL"),
+])
+def test_production_mode_refuses_to_serve_without_tls_and_credentials(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, says: str) -> None:
+    """Issue 19: every hop to PostgreSQL and Kafka encrypted, the server verified, the service logged in as itself."""
+    for name, setting in {**PRODUCTION_ENV, "SHIJI_PRODUCTION": "true"}.items():
+        monkeypatch.setenv(name, setting)
+    monkeypatch.setenv(variable, value)
+    started = []
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *a, **k: started.append(a))
+    assert cli.main(["serve", "dossier"]) == 2 and not started
+    err = capsys.readouterr().err
+    assert f"{variable} " in err and says in err, err
 
 
 @pytest.mark.parametrize("service", ["dossier", "scoring"])

@@ -66,7 +66,12 @@ def test_every_shiji_variable_named_in_deploy_is_a_real_setting() -> None:
 def test_compose_sets_everything_production_mode_requires(monkeypatch: pytest.MonkeyPatch, service: str) -> None:
     spec = compose()["services"][service]
     assert spec["command"] == ["serve", service]
-    assert settings_problems(monkeypatch, spec["environment"], service) == []
+    problems = settings_problems(monkeypatch, spec["environment"], service)
+    # The laptop stack is plaintext and trusts its private network (compose.yaml says so): production mode
+    # refuses it for that, and for nothing else.
+    transport = [p for p in problems if "TLS" in p or "role" in p or "superuser" in p]
+    assert problems == transport
+    assert bool(transport) == (service != "gateway")
 
 
 @pytest.mark.parametrize("service", ["dossier", "scoring", "gateway"])
@@ -79,10 +84,19 @@ def test_kubernetes_sets_everything_production_mode_requires(monkeypatch: pytest
     mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
     for volume in pod.get("volumes", []):
         if volume.get("secret", {}).get("secretName") == "shiji-secrets":
+            secrets = [volume["secret"]]
+        else:  # a projected volume: the shared secrets and the service's own Kafka password
+            secrets = [source["secret"] for source in volume.get("projected", {}).get("sources", [])
+                       if "secret" in source]
+        if secrets:
             assert mounts[volume["name"]] == "/run/secrets"
-            for item in volume["secret"]["items"]:
+        for secret in secrets:
+            for item in secret["items"]:
                 assert item["path"] == item["key"] and item["key"].upper() in KNOWN
-                env[item["key"].upper()] = "postgresql+asyncpg://shiji:from-the-secret@db/shiji"
+                env[item["key"].upper()] = ("postgresql+asyncpg://shiji:from-the-secret@db/shiji"
+                                            "?sslmode=verify-full&sslrootcert=/etc/shiji/tls/postgres-ca.crt")
+    for variable in container.get("env", []):
+        env[variable["name"]] = variable["value"]
     assert settings_problems(monkeypatch, env, service) == []
 
 
