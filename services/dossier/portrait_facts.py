@@ -19,16 +19,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.dossier import directory, domain, store
 from services.dossier.tables import cadre_directory, post_directory
+from services.portraits import search
 from services.portraits.facts import RecordRef, cadre_facts
 from shared.events import Leadership
 from shared.http import known_at_utc
 
 TEAM = (Leadership.CHIEF.value, Leadership.DEPUTY.value)
+CONDITIONS = TypeAdapter(search.Conditions)
 
 
 def _serving(facts: dict[str, Any], units: set[str], team: bool) -> bool:
@@ -125,12 +129,20 @@ def add_routes(app: FastAPI, service: PortraitFacts) -> None:
     async def portrait_facts(cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
                              unit: Annotated[str | None, Query(max_length=100)] = None,
                              team: bool = False, records: bool = True, as_of: dt.date | None = None,
-                             known_at: dt.datetime | None = None) -> dict[str, Any]:
+                             known_at: dt.datetime | None = None,
+                             where: Annotated[str | None, Query(max_length=2000)] = None) -> dict[str, Any]:
+        """``where``: a search's conditions that the facts decide; only the cadres meeting them are answered."""
         day = as_of or service._today()
         moment = known_at_utc(known_at) if known_at is not None else None
         if unit is not None:
             cadres = await service.serving(unit, day, moment, team)
         else:
             cadres = await service.of(cadre_id or [], day, moment, records)
+        if where is not None:
+            try:
+                facts_decide = CONDITIONS.validate_json(where).of_facts()
+            except ValidationError as refused:
+                raise RequestValidationError(refused.errors()) from None
+            cadres = [f for f in cadres if search.matches(search.row(f, None), facts_decide)]
         return {"as_of": day.isoformat(), "known_at": moment.isoformat() if moment else None, "cadres": cadres}
 
