@@ -44,8 +44,9 @@ async def _city(conn: AsyncConnection, rules: RuleSet, as_of: dt.date, known_at:
 
 
 async def standing(service: ScoringService, engine: AsyncEngine, unit: str | None, cadre_ids: list[str],
-                   as_of: dt.date, known_at: dt.datetime | None, kept: StandingCache | None = None
-                   ) -> list[dict[str, Any]]:
+                   as_of: dt.date, known_at: dt.datetime | None, kept: StandingCache | None = None,
+                   screen: bool = True) -> list[dict[str, Any]]:
+    """``screen`` False: no screening verdicts (None; a portrait asks screening for its details anyway)."""
     rules = service.rules.for_date(as_of)
     registered_by = known_at or dt.datetime.now(dt.UTC)
     async with engine.connect() as conn:
@@ -62,9 +63,12 @@ async def standing(service: ScoringService, engine: AsyncEngine, unit: str | Non
         else:
             wanted = await cadres_under(conn, unit, as_of, registered_by) if unit else sorted(city.registered)
         wanted = [c for c in wanted if c in city.registered]
-        active = {r.cadre_id: r for r in await conn.execute(
-            select(warnings.c.cadre_id, warnings.c.kind, warnings.c.level).where(warnings.c.cleared_at.is_(None)))}
-        screened = {s.cadre_id: s for s in await service.evaluator.screening(conn, wanted, as_of, known_at)}
+        active_now = select(warnings.c.cadre_id).where(warnings.c.cleared_at.is_(None))
+        if cadre_ids:  # a few asked (at most the query's 1000): their warnings only
+            active_now = active_now.where(warnings.c.cadre_id.in_(wanted))
+        active = set((await conn.execute(active_now)).scalars())
+        screened = {s.cadre_id: s for s in await service.evaluator.screening(conn, wanted, as_of, known_at)} \
+            if screen else {}
     answer = []
     for cadre_id in wanted:
         screening = screened.get(cadre_id)
@@ -81,8 +85,9 @@ def add_routes(app: FastAPI, service: ScoringService, engine: AsyncEngine, timez
     @app.get("/v1/standing", tags=["portraits"])
     async def standing_of(unit: Annotated[str | None, Query(max_length=100)] = None,
                           cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
-                          as_of: dt.date | None = None, known_at: dt.datetime | None = None) -> dict[str, Any]:
+                          as_of: dt.date | None = None, known_at: dt.datetime | None = None,
+                          screening: bool = True) -> dict[str, Any]:
         day = as_of or today(timezone)
         moment = known_at_utc(known_at) if known_at is not None else None
         return {"as_of": day.isoformat(),
-                "cadres": await standing(service, engine, unit, cadre_id or [], day, moment, kept)}
+                "cadres": await standing(service, engine, unit, cadre_id or [], day, moment, kept, screening)}

@@ -12,7 +12,6 @@ as held now are kept; a read as known at a past moment computes its own (``stand
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,19 +37,17 @@ async def watermark(conn: AsyncConnection) -> tuple:
 
 
 class StandingCache:
-    """The last ``size`` city standings (a few days or rule sets asked at once), the oldest dropped first."""
+    """The last ``size`` city standings kept (a few days or rule sets asked at once), the first kept dropped first:
+    a stale key (the projection moved on) is never asked again and leaves in turn."""
 
     def __init__(self, size: int = 4) -> None:
         self._size = size
-        self._kept: OrderedDict[tuple, CityStanding] = OrderedDict()
+        self._kept: dict[tuple, CityStanding] = {}
 
     def get(self, key: tuple) -> CityStanding | None:
-        found = self._kept.get(key)
-        if found is not None:
-            self._kept.move_to_end(key)
-        return found
+        return self._kept.get(key)
 
     def keep(self, key: tuple, standing: CityStanding) -> None:
+        if key not in self._kept and len(self._kept) >= self._size:
+            del self._kept[next(iter(self._kept))]
         self._kept[key] = standing
-        while len(self._kept) > self._size:
-            self._kept.popitem(last=False)

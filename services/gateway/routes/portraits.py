@@ -91,7 +91,7 @@ async def get_portrait(cadre_id: CadreId, caller: Caller, request: Request, gw: 
                             params=as_query(moment)),
             gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request,
                             params={"cadre_id": cid, "status": "active"}),
-            _standing(gw, caller, request, cadre_id=cid, **moment))
+            _standing(gw, caller, request, cadre_id=cid, screening=False, **moment))  # for the bands
         if not found["cadres"]:
             raise Problem(404, "not-found", "No such resource", "nothing with this id is within your reach",
                           rule="object_visible")
