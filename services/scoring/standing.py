@@ -52,6 +52,8 @@ async def standing(service: ScoringService, engine: AsyncEngine, unit: str | Non
     async with engine.connect() as conn:
         city = None
         if known_at is None and kept is not None:
+            # The positions first, then the facts: a batch committed in between can only make what is kept under
+            # these positions newer than they say, never older than positions read later (a batch writes both).
             key = (as_of, rules.name, await watermark(conn))
             if (city := kept.get(key)) is None:
                 city = await _city(conn, rules, as_of, None)
