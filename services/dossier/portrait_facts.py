@@ -19,16 +19,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.dossier import directory, domain, store
+from services.dossier import directory, domain, profile_directory, store
 from services.dossier.tables import cadre_directory, post_directory
+from services.portraits import search
 from services.portraits.facts import RecordRef, cadre_facts
 from shared.events import Leadership
 from shared.http import known_at_utc
 
 TEAM = (Leadership.CHIEF.value, Leadership.DEPUTY.value)
+CONDITIONS = TypeAdapter(search.Conditions)
 
 
 def _serving(facts: dict[str, Any], units: set[str], team: bool) -> bool:
@@ -104,8 +108,10 @@ class PortraitFacts:
         return [cadre_facts(states[c][0], states[c][1] if records else (), as_of, classes)
                 for c in wanted if c in states]
 
-    async def serving(self, unit: str, as_of: dt.date, known_at: dt.datetime | None, team: bool) -> list[dict[str, Any]]:
-        """Those serving in ``unit``'s subtree on ``as_of`` (with ``team``: the chiefs and deputies of ``unit``)."""
+    async def serving(self, unit: str, as_of: dt.date, known_at: dt.datetime | None, team: bool,
+                      where: search.Conditions | None = None) -> list[dict[str, Any]]:
+        """Those serving in ``unit``'s subtree on ``as_of`` (with ``team``: the chiefs and deputies of ``unit``); with
+        ``where``, only those whose facts meet its conditions (the profile directory rules out most unfolded)."""
         async with self._engine.connect() as conn:
             all_units = await directory.units(conn)
             units = {unit} if team else {unit, *directory.subtree(all_units, unit)}
@@ -116,8 +122,11 @@ class PortraitFacts:
             else:
                 home = select(cadre_directory.c.cadre_id).where(cadre_directory.c.unit_id.in_(units))
                 candidates = set((await conn.execute(posted.union(home))).scalars())
+            if where is not None:
+                candidates = await profile_directory.candidates(conn, candidates, where, as_of)
         facts = await self.of(sorted(candidates), as_of, known_at, records=False)
-        return [f for f in facts if _serving(f, units, team)]
+        return [f for f in facts if _serving(f, units, team)
+                and (where is None or search.matches(search.row(f, None), where))]
 
 
 def add_routes(app: FastAPI, service: PortraitFacts) -> None:
@@ -125,12 +134,20 @@ def add_routes(app: FastAPI, service: PortraitFacts) -> None:
     async def portrait_facts(cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
                              unit: Annotated[str | None, Query(max_length=100)] = None,
                              team: bool = False, records: bool = True, as_of: dt.date | None = None,
-                             known_at: dt.datetime | None = None) -> dict[str, Any]:
+                             known_at: dt.datetime | None = None,
+                             where: Annotated[str | None, Query(max_length=2000)] = None) -> dict[str, Any]:
+        """``where``: a search's conditions that the facts decide; only the cadres meeting them are answered."""
         day = as_of or service._today()
         moment = known_at_utc(known_at) if known_at is not None else None
+        try:
+            facts_decide = None if where is None else CONDITIONS.validate_json(where).of_facts()
+        except ValidationError as refused:
+            raise RequestValidationError(refused.errors()) from None
         if unit is not None:
-            cadres = await service.serving(unit, day, moment, team)
+            cadres = await service.serving(unit, day, moment, team, facts_decide)
         else:
             cadres = await service.of(cadre_id or [], day, moment, records)
+            if facts_decide is not None:
+                cadres = [f for f in cadres if search.matches(search.row(f, None), facts_decide)]
         return {"as_of": day.isoformat(), "known_at": moment.isoformat() if moment else None, "cadres": cadres}
 

@@ -125,6 +125,17 @@ task_directory = Table(
     Index("ix_task_directory_task_since", "task", "since", "task_id"),
 )
 
+# What a condition search narrows by first (issue 20): each birth date, field and education level ever recorded
+# for a cadre, insert-only, kept with the events like the directories above (``profile_directory.py``).
+profile_directory = Table(
+    "profile_directory",
+    metadata,
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("facet", String(30), nullable=False),  # birth_date, professional_field, familiar_field, education_level
+    Column("value", String(100), nullable=False),
+    Index("ix_profile_directory_facet_value", "facet", "value", "cadre_id"),
+)
+
 # The access log (issue 5): who read or wrote what, when, from where, with what outcome. Append-only
 # (database triggers refuse UPDATE and DELETE) and hash-chained like a stream (see access_log.py).
 access_log = Table(

@@ -29,6 +29,10 @@ from services.portraits.dimensions import tags
 from services.portraits.facts import highest_level_rank
 from shared.events import AnnualGrade
 
+# The conditions the dossier's facts decide alone (the rest need scoring's standing): the dossier applies these
+# before answering a search, so only the cadres that meet them travel on and are screened.
+FACT_CONDITIONS = ("age_min", "age_max", "rank", "years_at_rank_min", "education_min", "major", "discipline",
+                   "professional_field", "familiar_field", "unit_class", "grade_at_least", "grade_years")
 GRADE_ORDER = (AnnualGrade.EXCELLENT.value, AnnualGrade.COMPETENT.value, AnnualGrade.BASICALLY_COMPETENT.value,
                AnnualGrade.INCOMPETENT.value)
 SORTS = ("name", "age", "total", "years_at_rank")
@@ -53,6 +57,10 @@ class Conditions:
     screening: str | None = None
     active_warning: bool | None = None
     tag: str | None = None
+
+    def of_facts(self) -> Conditions:
+        """Only the conditions the facts decide (``FACT_CONDITIONS``); a row meets ``self`` only if it meets these."""
+        return Conditions(**{name: getattr(self, name) for name in FACT_CONDITIONS})
 
     def given(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)

@@ -3,7 +3,9 @@ the ids asked), on a day and as known at a moment, the three-year total, the scr
 that excluded, the ranking band in their class group or deputies' team, and the active warnings.
 
 The bands are those of the whole group (a class spans the city), as the rankings answer them; so the facts of
-every cadre are loaded, as ``ScoringService.rankings`` does. Read-only.
+every cadre are loaded, as ``ScoringService.rankings`` does. As held now, that city-wide part is kept between
+reads while the projection stands still (``standing_cache.py``); as known at a past moment it is computed.
+Read-only.
 """
 
 from __future__ import annotations
@@ -13,56 +15,81 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.scoring.facts import cadres_under, load_facts
 from services.scoring.model import summing_for_totals, weighted
 from services.scoring.ranking import rank_group, ranking_groups
 from services.scoring.service import ScoringService
+from services.scoring.standing_cache import CityStanding, StandingCache, watermark
 from services.scoring.tables import warnings
 from services.scoring.window import summarize
 from shared.http import known_at_utc
+from shared.rule_sets import RuleSet
 from shared.settings import today
 
 
-async def standing(service: ScoringService, engine: AsyncEngine, unit: str | None, cadre_ids: list[str],
-                   as_of: dt.date, known_at: dt.datetime | None) -> list[dict[str, Any]]:
-    rules = service.rules.for_date(as_of)
-    registered_by = known_at or dt.datetime.now(dt.UTC)
-    async with engine.connect() as conn:
-        every = await cadres_under(conn, None, as_of, registered_by)
-        wanted = cadre_ids or (await cadres_under(conn, unit, as_of, registered_by) if unit else every)
-        facts = await load_facts(conn, every, known_at, summing=summing_for_totals(as_of, rules))
-        active = {r.cadre_id: r for r in await conn.execute(
-            select(warnings.c.cadre_id, warnings.c.kind, warnings.c.level).where(warnings.c.cleared_at.is_(None)))}
-        screened = {s.cadre_id: s for s in await service.evaluator.screening(
-            conn, [c for c in wanted if c in facts], as_of, known_at)}
+async def _city(conn: AsyncConnection, rules: RuleSet, as_of: dt.date, known_at: dt.datetime | None) -> CityStanding:
+    """Every registered cadre's total and bands on ``as_of`` as known at ``known_at`` (None: as held now)."""
+    every = await cadres_under(conn, None, as_of, known_at or dt.datetime.now(dt.UTC))
+    facts = await load_facts(conn, every, known_at, summing=summing_for_totals(as_of, rules))
     bands: dict[str, list[dict[str, Any]]] = {}
     for group, ids in ranking_groups(facts, as_of).items():
         for r in rank_group(facts, ids, as_of, rules):
             if r.band:
                 bands.setdefault(r.candidate.cadre_id, []).append({"group": group, "band": r.band, "rank": r.rank,
                                                                    "size": len(ids)})
+    totals = {c: summarize(weighted(f, rules), as_of, rules.window_years).overall.total for c, f in facts.items()}
+    return CityStanding(frozenset(facts), totals, bands)
+
+
+async def standing(service: ScoringService, engine: AsyncEngine, unit: str | None, cadre_ids: list[str],
+                   as_of: dt.date, known_at: dt.datetime | None, kept: StandingCache | None = None,
+                   screen: bool = True) -> list[dict[str, Any]]:
+    """``screen`` False: no screening verdicts (None; a portrait asks screening for its details anyway)."""
+    rules = service.rules.for_date(as_of)
+    registered_by = known_at or dt.datetime.now(dt.UTC)
+    async with engine.connect() as conn:
+        city = None
+        if known_at is None and kept is not None:
+            # The positions first, then the facts: a batch committed in between can only make what is kept under
+            # these positions newer than they say, never older than positions read later (a batch writes both).
+            key = (as_of, rules.name, await watermark(conn))
+            if (city := kept.get(key)) is None:
+                city = await _city(conn, rules, as_of, None)
+                kept.keep(key, city)
+        else:
+            city = await _city(conn, rules, as_of, known_at)
+        if cadre_ids:
+            wanted = cadre_ids
+        else:
+            wanted = await cadres_under(conn, unit, as_of, registered_by) if unit else sorted(city.registered)
+        wanted = [c for c in wanted if c in city.registered]
+        active_now = select(warnings.c.cadre_id).where(warnings.c.cleared_at.is_(None))
+        if cadre_ids:  # a few asked (at most the query's 1000): their warnings only
+            active_now = active_now.where(warnings.c.cadre_id.in_(wanted))
+        active = set((await conn.execute(active_now)).scalars())
+        screened = {s.cadre_id: s for s in await service.evaluator.screening(conn, wanted, as_of, known_at)} \
+            if screen else {}
     answer = []
     for cadre_id in wanted:
-        if cadre_id not in facts:
-            continue
-        total = summarize(weighted(facts[cadre_id], rules), as_of, rules.window_years).overall.total
         screening = screened.get(cadre_id)
-        answer.append({"cadre_id": cadre_id, "total": float(total),
+        answer.append({"cadre_id": cadre_id, "total": float(city.totals[cadre_id]),
                        "screening": screening.verdict if screening else None,
                        "excluded_by": screening.excluded_by if screening else [],
-                       "bands": bands.get(cadre_id, []),
+                       "bands": city.bands.get(cadre_id, []),
                        "active_warning": cadre_id in active})
     return answer
 
 
 def add_routes(app: FastAPI, service: ScoringService, engine: AsyncEngine, timezone: str) -> None:
+    kept = StandingCache()
     @app.get("/v1/standing", tags=["portraits"])
     async def standing_of(unit: Annotated[str | None, Query(max_length=100)] = None,
                           cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
-                          as_of: dt.date | None = None, known_at: dt.datetime | None = None) -> dict[str, Any]:
+                          as_of: dt.date | None = None, known_at: dt.datetime | None = None,
+                          screening: bool = True) -> dict[str, Any]:
         day = as_of or today(timezone)
         moment = known_at_utc(known_at) if known_at is not None else None
         return {"as_of": day.isoformat(),
-                "cadres": await standing(service, engine, unit, cadre_id or [], day, moment)}
+                "cadres": await standing(service, engine, unit, cadre_id or [], day, moment, kept, screening)}

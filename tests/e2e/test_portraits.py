@@ -17,6 +17,7 @@ The world, under a county of its own: 发改局 (A, economic_department) with �
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import System
-from tests.e2e.test_gateway import assert_problem, key
+from tests.e2e.test_gateway import assert_problem, entry, key
 from tests.e2e.test_scoring_features import eventually
 
 BASIS = {"reason": "干部任免审批表", "document": "组干〔2025〕3号"}
@@ -277,3 +278,32 @@ async def test_a_portrait_read_again_after_a_write_shows_it(team: Team) -> None:
     assert again["version"] == first["version"] + 1
     earlier = await team.get(f"/cadres/{ding}/portrait", as_of="2025-05-31")  # before the new record counts
     assert _dimension(earlier, "basics")["figures"]["professional_field"] == "finance"
+
+
+async def test_scorings_kept_standing_follows_an_entry_and_its_revocation(team: Team) -> None:
+    """Scoring keeps the city's totals and bands between reads while its projection stands (standing_cache.py):
+    after an entry and after its revocation, a search as held now shows them and equals one computed afresh (as
+    known at that moment, which is never kept)."""
+    yi = team.ids["乙"]
+    fields = ("cadre_id", "total", "screening", "excluded_by", "tags", "active_warning")
+
+    async def kept_and_fresh() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        kept = (await team.get("/cadre-search", sort="-total"))["cadres"]
+        moment = dt.datetime.now(dt.UTC).isoformat()
+        fresh = (await team.get("/cadre-search", sort="-total", known_at=moment))["cadres"]
+        return [{k: c[k] for k in fields} for c in kept], [{k: c[k] for k in fields} for c in fresh]
+
+    def total_of(rows: list[dict[str, Any]]) -> float:
+        return next(c["total"] for c in rows if c["cadre_id"] == yi)
+
+    before, fresh = await kept_and_fresh()
+    assert before == fresh
+    added = await team.ok(f"/cadres/{yi}/entries", entry(points=7, title="专项表彰"))
+
+    async def shows(expected: float) -> None:
+        kept, fresh = await kept_and_fresh()
+        assert total_of(kept) == expected and kept == fresh
+
+    await eventually(lambda: shows(total_of(before) + 7))
+    await team.ok(f"/cadres/{yi}/entries/{added['entry_id']}/revocation", {"reason": "撤销"})
+    await eventually(lambda: shows(total_of(before)))

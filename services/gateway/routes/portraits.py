@@ -11,8 +11,10 @@ answered; no sealed declaration is read.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
+import json
 from typing import Annotated, Any
 
 import httpx
@@ -34,6 +36,7 @@ router = negotiated_router()
 MOVES_EXAMPLE = {"as_of": "2025-12-31", "moves": [
     {"kind": "swap", "cadre_id": "c74c06f3-7bbc-442b-9971-498e6ab6d484", "unit_id": "qhd-haigang-fgw",
      "other_cadre_id": "5b0c1f7e-2f0a-4c55-9c55-0c3f2b1f6a10", "other_unit_id": "qhd-haigang-mzj"}]}
+MAX_IDS = 1000  # cadre ids in one internal query (the services' limit); more: scoring answers the whole unit
 get_read = functools.partial(router.get, responses=responses(READ_ERRORS))
 
 
@@ -88,7 +91,7 @@ async def get_portrait(cadre_id: CadreId, caller: Caller, request: Request, gw: 
                             params=as_query(moment)),
             gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request,
                             params={"cadre_id": cid, "status": "active"}),
-            _standing(gw, caller, request, cadre_id=cid, **moment))
+            _standing(gw, caller, request, cadre_id=cid, screening=False, **moment))  # for the bands
         if not found["cadres"]:
             raise Problem(404, "not-found", "No such resource", "nothing with this id is within your reach",
                           rule="object_visible")
@@ -141,8 +144,12 @@ async def cadre_search(
 
     async def fetch() -> Response:
         moment = {"as_of": day, "known_at": known_at}
-        found, standing = await asyncio.gather(_facts(gw, caller, request, unit=where, **moment),
-                                               _standing(gw, caller, request, unit=where, **moment))
+        # The dossier drops the cadres its facts rule out; scoring screens and places only those left.
+        found = await _facts(gw, caller, request, unit=where, records=False, **moment,
+                             where=json.dumps(dataclasses.asdict(conditions.of_facts())))
+        ids = [f["cadre_id"] for f in found["cadres"]]
+        standing = {} if not ids else await _standing(gw, caller, request, **moment, **(
+            {"cadre_id": ids} if len(ids) <= MAX_IDS else {"unit": where}))
         rows = [search.row(f, standing.get(f["cadre_id"])) for f in found["cadres"]]
         page, matched, following = search.search(rows, conditions, sort, offset,
                                                  len(rows) if media == XLSX else limit)
