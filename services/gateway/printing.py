@@ -91,8 +91,9 @@ async def composite(gw: Gateway, scheme: str | None, cadre_id: str, year: int, k
     read, so only for those who may read the assessment's results; raises ``Refused`` or ``Problem``."""
     if scheme is None:
         return None
-    gw.guard.require_role(caller, "read_assessment")
-    gw.guard.enforce(caller, "read_assessment", (await gw.guard.reach(caller, request)).top_level_relations(), None)
+    from services.gateway.routes.assessment_consequences import require_subject  # the assessment's reads' rule
+
+    await require_subject(gw, caller, request, cadre_id)
     answer = await gw.scoring.call("GET", f"/v1/assessments/{scheme}/subjects/{cadre_id}", principal=caller,
                                    request=request, params=as_query({"year": year, "known_at": known_at}))
     if answer.status_code != 200:
