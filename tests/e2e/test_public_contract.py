@@ -55,7 +55,7 @@ async def test_every_operation_documents_its_success_answer_with_a_schema_and_an
 
 async def test_every_operation_that_reads_a_body_documents_the_400_of_a_body_that_is_not_utf8(system: System) -> None:
     with_body = [(m, p, op) for m, p, op in operations(await spec_of(system)) if "requestBody" in op]
-    assert len(with_body) == len(OPERATIONS) + 3  # every write, the two what-ifs and the bulk import
+    assert len(with_body) == len(OPERATIONS) + 4  # every write, the three what-ifs and the bulk import
     for method, path, op in with_body:
         assert op["responses"]["400"]["content"]["application/problem+json"]["schema"], (method, path)
 
@@ -309,6 +309,17 @@ async def assessment_calls(c: Conformance, unit: str, cadre_id: str, year: int) 
     proposed = {**scheme, "version": 2}
     await c.call("post", "/assessments/{scheme_id}/what-if", body={"scheme": proposed}, scheme_id=scheme_id,
                  year=year)
+    # tracking through the year (step 6): a notice issued and answered, the bulletin and both lists
+    indicator = next(i["id"] for i in scheme["indicators"] if i["kind"] == "data")
+    notice = await c.call("post", units + "/notices", unit_id=unit, year=year, body={
+        **E["issue_unit_assessment_notice"], "scheme_id": scheme_id, "indicator_id": indicator,
+        "period": f"{year}-06", "effective_date": f"{year}-07-05"})
+    await c.call("post", units + "/notices/{notice_id}/answer", unit_id=unit, year=year,
+                 notice_id=notice["notice_id"], body={**E["answer_unit_assessment_notice"],
+                                                      "effective_date": f"{year}-07-18"})
+    await c.call("get", "/assessments/{scheme_id}/bulletins/{period}", scheme_id=scheme_id, period=f"{year}-Q2")
+    await c.call("get", "/assessments/{scheme_id}/warning-notices", scheme_id=scheme_id, year=year)
+    await c.call("get", "/assessments/{scheme_id}/notices", scheme_id=scheme_id, year=year)
 
 
 E_WHAT_IF = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "window_years": 3,
