@@ -40,8 +40,9 @@ SCREENINGS_DESCRIPTION = (
     "as of and as known at the first page's `as_of` and `known_at` (the cursor carries them), so across the pages each "
     "cadre is listed exactly once, with its verdict as known at that moment; `cadres` counts the page's cadres. "
     "`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the whole list from `cursor` "
-    "on as one workbook, read page by page (`limit` rows a page, else 1000), one row a cadre in cadre-number order.")
-WORKBOOK_PAGE = 1000  # cadres a page when a workbook is read: ~250 KiB of JSON held at a time
+    "on as one workbook, read page by page (`limit` rows a page, else 5000), one row a cadre in cadre-number order.")
+WORKBOOK_PAGE = 5000  # cadres a page when a workbook is read: ~1.2 MiB of JSON held at a time (scoring's largest
+# page); smaller pages would cost scoring more: each page finds the unit's cadres again (cadres_under)
 
 RANKINGS_DESCRIPTION = (
     "Give either `class` (a unit class, with `leadership`: the chiefs or the deputies of every unit of the class) or "
