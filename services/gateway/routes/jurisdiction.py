@@ -38,7 +38,8 @@ SCREENINGS_DESCRIPTION = (
     "The whole list by default (as before paging came). With `limit`, a page: the next `limit` cadres in cadre-number "
     "order, and `next`, the `cursor` of the following page (null on the last). Every page after the first is answered "
     "as of and as known at the first page's `as_of` and `known_at` (the cursor carries them), so across the pages each "
-    "cadre is listed exactly once, with its verdict as known at that moment; `cadres` counts the page's cadres. "
+    "cadre is listed exactly once, with its verdict as known at that moment; `cadres` counts the page's cadres. A "
+    "`cursor` without `limit` answers the rest of the list, without `next`. "
     "`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the whole list from `cursor` "
     "on as one workbook, read page by page (`limit` rows a page, else 5000), one row a cadre in cadre-number order.")
 WORKBOOK_PAGE = 5000  # cadres a page when a workbook is read: ~1.2 MiB of JSON held at a time (scoring's largest
