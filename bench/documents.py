@@ -15,9 +15,11 @@
    rows per second, the median of ``--runs``.
 
 ``--workbook-only`` measures the gateway's own part of the screening's workbook without servers: a city's screening
-answer (68,553 generated rows, the JSON the gateway gets from scoring) turned into the workbook by the gateway's
-code (``negotiation.xlsx_answer``), in this process: wall and CPU seconds, and the resident memory it took. On a
-shared machine the CPU seconds are the figure to compare: wall time there is mostly waiting for a core.
+(68,553 generated rows, the JSON the gateway gets from scoring) turned into the workbook by the gateway's code
+(``negotiation.xlsx_answer``), in this process, twice: read in pages as the gateway now reads it (issue 18: each
+page generated only when asked for), and as the one answer scoring gave before; wall and CPU seconds, and the
+resident memory sampled while each is made. On a shared machine the CPU seconds are the figure to compare: wall
+time there is mostly waiting for a core.
 
 The gateway's upstream timeout is raised for the run (a city's screening takes scoring longer than the default
 10 s) and its rate limit lifted (one bench client is one subject). The section is printed and written into
@@ -33,8 +35,8 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import random
-import resource
 import sys
 import tempfile
 import threading
@@ -188,13 +190,8 @@ async def import_rates(client: httpx.AsyncClient, headers: dict[str, str], ids: 
     return rates
 
 
-async def workbook_only(cadres: int) -> str:
-    from fastapi import Response
-
-    from services.gateway.negotiation import xlsx_answer
-    from shared.documents import lists
-
-    rng = random.Random(1)
+def screening_answer(rng: random.Random, cadres: int) -> dict[str, Any]:
+    """A generated screening answer of ``cadres`` cadres, as scoring gives it (a page or the whole list)."""
     answer: dict[str, Any] = {"unit": "city", "as_of": dt.date.today().isoformat(), "eligible": [], "ineligible": [],
                               "undetermined": []}
     for _ in range(cadres):
@@ -206,19 +203,56 @@ async def workbook_only(cadres: int) -> str:
                                                                                 "mass_satisfaction_min"][:rng.randint(1, 2)]})
         else:
             answer["undetermined"].append({"cadre_id": cadre_id, "unknown": ["mass_satisfaction_min"]})
-    body = json.dumps(answer).encode()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    wall, cpu = time.perf_counter(), time.process_time()
-    made = await xlsx_answer(lists.SCREENINGS, "screenings.xlsx", Response(body, media_type="application/json"))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    path = Path(made.path)
-    size, rows = path.stat().st_size, len(read_sheet(path.read_bytes())) - 1
+    return answer
+
+
+async def workbook_of(cadres: int, page: int | None) -> dict[str, Any]:
+    """The gateway's code making the workbook of a generated screening of ``cadres``: one answer (``page`` None,
+    as before paging) or pages of ``page`` cadres, each made only when asked for: seconds, rows, the process's peak
+    resident memory after."""
+    from fastapi import Response
+
+    from services.gateway.negotiation import xlsx_answer
+    from shared.documents import lists
+
+    rng, left = random.Random(1), cadres
+
+    async def next_page(_cursor: str | None = None) -> Response:
+        nonlocal left
+        size = min(left, page or cadres)
+        left -= size
+        body = {**screening_answer(rng, size), "next": "more" if left else None}
+        return Response(json.dumps(body).encode(), media_type="application/json")
+
+    with PeakMemory(os.getpid()) as memory:
+        wall, cpu = time.perf_counter(), time.process_time()
+        made = await xlsx_answer(lists.SCREENINGS, "screenings.xlsx", await next_page(), next_page)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"wall": wall, "cpu": cpu, "path": Path(made.path), "before": memory.before, "peak": memory.peak}
+
+
+def counted(made: dict[str, Any]) -> dict[str, Any]:
+    """``made`` with its workbook's rows (read back) and size; the workbook removed."""
+    path = made.pop("path")
+    made.update(rows=len(read_sheet(path.read_bytes())) - 1, mib=path.stat().st_size / 2**20)
     path.unlink()
+    return made
+
+
+async def workbook_only(cadres: int) -> str:
+    """Paged first, then whole, each workbook read back only once both are made (reading one takes more memory
+    than making it); the resident memory is sampled every 20 ms while each is made."""
+    from services.gateway.routes.jurisdiction import WORKBOOK_PAGE
+
+    paged = await workbook_of(cadres, WORKBOOK_PAGE)
+    whole = await workbook_of(cadres, None)
+    line = ("| a screening of {cadres:,} cadres made into its workbook by the gateway's code, {how} ({rows:,} rows, "
+            "{mib:.1f} MiB) | {cpu:.2f} s CPU ({wall:.1f} s wall); resident memory {before:.0f} → peak {peak:.0f} MiB "
+            "(+{rise:.0f}) |")
     return (f"Machine: {machine()}\n\n| figure | measured |\n|---|---|\n"
-            f"| a city's screening answer ({len(body) / 2**20:.1f} MiB of JSON) made into its workbook by the gateway's "
-            f"code, in one process ({rows:,} rows, {size / 2**20:.1f} MiB) | {cpu:.2f} s CPU ({wall:.1f} s wall); "
-            f"peak resident memory {before:.0f} → {after:.0f} MiB |")
+            + "\n".join(line.format(cadres=cadres, how=how, rise=m["peak"] - m["before"], **counted(m))
+                        for how, m in ((f"read in pages of {WORKBOOK_PAGE:,} (now)", paged),
+                                       ("read as one answer (before)", whole))))
 
 
 async def measure(args: argparse.Namespace) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.gateway.auth import InvalidToken, Principal, TokenVerifier
@@ -26,6 +26,10 @@ from shared.problems import Problem
 
 PREFIX = "/api/v1"
 MAX_PAGE = 500  # the largest page a list answers
+# The cursor of a scoring list (warnings, screenings), passed on as given.
+Cursor = Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
+                                     description="`next` of the previous page, as given: opaque (URL-safe base64); "
+                                                 "one this list did not give out is refused with 422 `cursor_format`")]
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shiji"'}
 bearer = HTTPBearer(auto_error=False, description="a JWT from the identity provider (embedded: `shiji token`)")

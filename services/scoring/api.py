@@ -23,6 +23,7 @@ from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
 from services.scoring.publisher import OutboxPublisher
 from services.scoring.rules import RuleBook, RuleSet
+from services.scoring.screening_pages import MAX_SCREENING_PAGE, Cursor
 from services.scoring.service import ScoringService
 from services.scoring.settings import ScoringSettings
 from shared import tracing
@@ -126,13 +127,22 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
 
     @app.get("/v1/screenings", tags=["screening"])
     async def screenings(unit: Annotated[str | None, Query(max_length=100)] = None, as_of: AsOf = None,
-                         known_at: KnownAt = None, stream: Stream = None) -> JSONResponse:
+                         known_at: KnownAt = None, stream: Stream = None,
+                         limit: Annotated[int | None, Query(ge=1, le=MAX_SCREENING_PAGE)] = None,
+                         cursor: Annotated[str | None, Query(max_length=1000)] = None) -> JSONResponse:
+        """The whole list, or with ``limit`` a page of it and ``next`` (``screening_pages.py``); a page after
+        the first is answered at the moments its cursor names."""
+        start = Cursor.decode(cursor) if cursor is not None else None
+        if start is not None:
+            as_of, known_at = start.as_of, start.known_at
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         applied = await scoring.applied(stream) if stream else 0
-        results = await scoring.screenings(unit, as_of, known_at, asked)
+        results, more = await scoring.screenings(unit, as_of, known_at, asked, start and start.after, limit)
         who, _ = await scoring.names([s.cadre_id for s in results])
-        return stated(views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results, who),
-                      stream, applied)
+        view = views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results, who)
+        if limit is not None:
+            view["next"] = Cursor(results[-1].cadre_id, as_of, known_at).encode() if more else None
+        return stated(view, stream, applied)
 
     @app.get("/v1/rankings", tags=["rankings"])
     async def rankings(

@@ -31,6 +31,7 @@ from services.scoring.model import (
 from services.scoring.ranking import Ranked, rank_group, ranking_groups
 from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening import Screening
+from services.scoring.screening_pages import page_of
 from services.scoring.what_if import compare
 from services.scoring.window import Subtotal, Window, WindowSummary, by_quarter, rolling_window, summarize
 from shared.bus import OutgoingMessage, Publisher
@@ -80,13 +81,14 @@ class ScoringService:
         async with self._engine.connect() as conn:
             return await self.evaluator.screening(conn, cadre_ids, as_of, known_at)
 
-    async def screenings(self, unit: str | None, as_of: dt.date, known_at: dt.datetime,
-                         asked: dt.datetime | None) -> list[Screening]:
-        """Every cadre under ``unit`` (every cadre when None) as registered by ``known_at``, screened as
-        known at ``asked`` (None: as held now)."""
+    async def screenings(self, unit: str | None, as_of: dt.date, known_at: dt.datetime, asked: dt.datetime | None,
+                         after: str | None = None, limit: int | None = None) -> tuple[list[Screening], bool]:
+        """The cadres under ``unit`` (every cadre when None) as registered by ``known_at``, screened as known at
+        ``asked`` (None: as held now): those after ``after``, at most ``limit`` (``screening_pages.py``); and
+        whether more follow."""
         async with self._engine.connect() as conn:
-            ids = await cadres_under(conn, unit, as_of, known_at)
-            return await self.evaluator.screening(conn, ids, as_of, asked)
+            ids, more = page_of(await cadres_under(conn, unit, as_of, known_at), after, limit)
+            return await self.evaluator.screening(conn, ids, as_of, asked), more
 
     async def rankings(self, group: str, as_of: dt.date, known_at: dt.datetime,
                        asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:

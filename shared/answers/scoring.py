@@ -114,11 +114,13 @@ class Screenings(Answer):
     as_of: dt.date
     known_at: dt.datetime
     rule_set: str
-    cadres: int = Field(description="how many cadres were screened")
+    cadres: int = Field(description="how many cadres were screened (in this page, when paged)")
     eligible: list[uuid.UUID]
     eligible_cadres: list[Named] = Field(description="the eligible with their names and units, in the same order")
     ineligible: list[Ineligible]
     undetermined: list[Undetermined]
+    next: str | None = Field(None, description="with `limit` only: the `cursor` of the following page, null on the "
+                                               "last; absent from the whole list")
 
 
 class Ranked(Answer):

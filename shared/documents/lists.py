@@ -20,13 +20,15 @@ from shared.documents.labels import (
 from shared.documents.xlsx import Column, Table
 
 
-def _screening_rows(answer: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for cadre_id in answer["eligible"]:
-        yield {"cadre_id": cadre_id, "verdict": "eligible", "reasons": None}
-    for row in answer["ineligible"]:
-        yield {"cadre_id": row["cadre_id"], "verdict": "ineligible", "reasons": row["excluded_by"]}
-    for row in answer["undetermined"]:
-        yield {"cadre_id": row["cadre_id"], "verdict": "undetermined", "reasons": row["unknown"]}
+def _screening_rows(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row a cadre, in the list's order (the cadre number, as scoring lists them): a page's rows follow the
+    previous page's, so a workbook read page by page is the same whatever the page size."""
+    rows = ([{"cadre_id": c, "verdict": "eligible", "reasons": None} for c in answer["eligible"]]
+            + [{"cadre_id": r["cadre_id"], "verdict": "ineligible", "reasons": r["excluded_by"]}
+               for r in answer["ineligible"]]
+            + [{"cadre_id": r["cadre_id"], "verdict": "undetermined", "reasons": r["unknown"]}
+               for r in answer["undetermined"]])
+    return sorted(rows, key=lambda row: row["cadre_id"])
 
 
 def _post(post: dict[str, Any]) -> str:

@@ -89,9 +89,11 @@ async def test_every_list_as_a_workbook_is_its_json_answer_cell_by_cell(system: 
 
     screened, book = await both(system, "/screenings")
     verdicts = {"eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "待定"}
-    expected = ([[c, verdicts["eligible"], ""] for c in screened["eligible"]]
-                + [[r["cadre_id"], verdicts["ineligible"], "；".join(r["excluded_by"])] for r in screened["ineligible"]]
-                + [[r["cadre_id"], verdicts["undetermined"], "；".join(r["unknown"])] for r in screened["undetermined"]])
+    expected = sorted([[c, verdicts["eligible"], ""] for c in screened["eligible"]]
+                      + [[r["cadre_id"], verdicts["ineligible"], "；".join(r["excluded_by"])]
+                         for r in screened["ineligible"]]
+                      + [[r["cadre_id"], verdicts["undetermined"], "；".join(r["unknown"])]
+                         for r in screened["undetermined"]])  # one row a cadre, in cadre-number order
     assert len(expected) >= 4
     assert_cells(book, ["干部编号", "初筛结论", "不符合或待定的规则"], expected)
 

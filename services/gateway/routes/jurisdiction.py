@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from services.gateway.deps import MAX_PAGE, CadreId, Caller, GatewayDep, UnitId
+from services.gateway.deps import MAX_PAGE, CadreId, Caller, Cursor, GatewayDep, UnitId
 from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses, stating
 from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
@@ -33,6 +33,17 @@ WHAT_IF_EXAMPLE = {"id": "stricter", "version": 1, "effective_from": "2027-01-01
 WHAT_IF_DESCRIPTION = ("A read that needs a body, hence POST: computed from the proposed rule set and the records "
                        "as they stand, it records nothing (beyond the access log's line, as every read), so it takes "
                        "no Idempotency-Key.")
+
+SCREENINGS_DESCRIPTION = (
+    "The whole list by default (as before paging came). With `limit`, a page: the next `limit` cadres in cadre-number "
+    "order, and `next`, the `cursor` of the following page (null on the last). Every page after the first is answered "
+    "as of and as known at the first page's `as_of` and `known_at` (the cursor carries them), so across the pages each "
+    "cadre is listed exactly once, with its verdict as known at that moment; `cadres` counts the page's cadres. A "
+    "`cursor` without `limit` answers the rest of the list, without `next`. "
+    "`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` answers the whole list from `cursor` "
+    "on as one workbook, read page by page (`limit` rows a page, else 5000), one row a cadre in cadre-number order.")
+WORKBOOK_PAGE = 5000  # cadres a page when a workbook is read: ~1.2 MiB of JSON held at a time (scoring's largest
+# page); smaller pages would cost scoring more: each page finds the unit's cadres again (cadres_under)
 
 RANKINGS_DESCRIPTION = (
     "Give either `class` (a unit class, with `leadership`: the chiefs or the deputies of every unit of the class) or "
@@ -66,20 +77,31 @@ async def list_categories(caller: Caller, request: Request, gw: GatewayDep) -> R
     return await gw.read("/v1/categories", caller, request)
 
 
-@get_list("/screenings", tags=["screening"], response_model=Screenings,
+@get_list("/screenings", tags=["screening"], response_model=Screenings, description=SCREENINGS_DESCRIPTION,
           summary="Screening of a unit (default: the caller's) and everything under it: who is eligible, and "
                   "why the others are not", responses=fresh_list_responses)
 async def screenings(caller: Caller, request: Request, gw: GatewayDep, unit: Annotated[UnitId | None, Query()] = None,
                      as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
-                     prefer: Prefer = None) -> Response:
+                     prefer: Prefer = None,
+                     limit: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="a page of this many "
+                                                                                         "cadres, with `next`")] = None,
+                     cursor: Cursor = None) -> Response:
     media = wanted(request, XLSX)
 
     async def work() -> Response:
         await gw.jurisdiction_of(caller, request, "read_jurisdiction", unit)
         fresh = await gw.freshness.await_position(caller, request, min_position, prefer)
-        answer = await gw.from_scoring("/v1/screenings", caller, request, {
-            "unit": unit or caller.unit, "as_of": as_of, "known_at": known_at, "stream": fresh and fresh.stream})
-        return answer if media != XLSX else await xlsx_answer(lists.SCREENINGS, "screenings.xlsx", answer)
+        if media != XLSX:
+            return await page(cursor, limit, fresh and fresh.stream)
+        size = limit or WORKBOOK_PAGE  # the workbook is every page from cursor on: never one whole-city answer
+        first = await page(cursor, size, fresh and fresh.stream)
+        return await xlsx_answer(lists.SCREENINGS, "screenings.xlsx", first, lambda after: page(after, size, None))
+
+    async def page(after: str | None, size: int | None, stream: str | None) -> Response:
+        # The unit was checked to lie in the jurisdiction: every cadre under it may be listed, no row is filtered.
+        return await gw.from_scoring("/v1/screenings", caller, request, {
+            "unit": unit or caller.unit, "as_of": as_of, "known_at": known_at, "stream": stream,
+            "limit": size, "cursor": after})
     return await gw.audited(caller, request, action("screenings", media), None, work)
 
 
@@ -117,11 +139,7 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
                         cadre_id: Annotated[CadreId | None, Query()] = None,
                         status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
-                        cursor: Annotated[str | None, Query(max_length=1000, pattern="^[A-Za-z0-9_=-]+$",
-                                                            description="`next` of the previous page, as given: opaque "
-                                                                        "(URL-safe base64); one this list did not give "
-                                                                        "out is refused with 422 `cursor_format`")]
-                        = None,
+                        cursor: Cursor = None,
                         min_position: MinPosition = None, prefer: Prefer = None) -> Response:
     media = wanted(request, XLSX)
 
