@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 from fastapi import Request, Response
 
+from services.gateway.assessment_reach import require_subject
 from services.gateway.auth import Principal
 from services.gateway.deps import Gateway
 from services.gateway.negotiation import pdf_response
@@ -91,8 +92,6 @@ async def composite(gw: Gateway, scheme: str | None, cadre_id: str, year: int, k
     read, so only for those who may read the assessment's results; raises ``Refused`` or ``Problem``."""
     if scheme is None:
         return None
-    from services.gateway.routes.assessment_consequences import require_subject  # the assessment's reads' rule
-
     await require_subject(gw, caller, request, cadre_id)
     answer = await gw.scoring.call("GET", f"/v1/assessments/{scheme}/subjects/{cadre_id}", principal=caller,
                                    request=request, params=as_query({"year": year, "known_at": known_at}))

@@ -11,12 +11,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request, Response
 
+from services.gateway.assessment_reach import visible
 from services.gateway.auth import Principal
 from services.gateway.deps import Caller, Gateway, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.negotiation import negotiated_router
 from services.gateway.params import AsOf, KnownAt
-from services.gateway.routes.assessment_consequences import visible
 from services.gateway.routes.assessments import SchemeId, Year
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers.assessment_notices import Notices

@@ -11,11 +11,11 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
 
+from services.gateway.assessment_reach import require_subject, within
 from services.gateway.deps import Caller, GatewayDep
 from services.gateway.docs import READ_ERRORS, responses
 from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
-from services.gateway.routes.assessment_consequences import require_subject, within
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers.assessments import AssessmentResults, SubjectResult
 from shared.documents import lists
