@@ -13,13 +13,13 @@ each published envelope (``chainhash``), so another system holding the stream's 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Protocol
 
+import orjson
 import rfc8785
 from cryptography.hazmat.primitives import hashes
 
@@ -50,15 +50,15 @@ class _NotPlain(Exception):
 
 
 def _plain(value: Any) -> Any:
-    """``value`` with its floats made ints where integral, if ``json`` would then write exactly the
-    RFC 8785 bytes; raises ``_NotPlain`` otherwise. True for what events hold: ASCII keys, small
-    integers, and floats in fixed notation (points like 2.5), where Python's shortest repr and ES6's agree;
-    and json's escaping (ensure_ascii off) is RFC 8785's."""
+    """``value`` with its floats made ints where integral, if orjson would then write exactly the
+    RFC 8785 bytes; raises ``_NotPlain`` otherwise. True for what events hold: keys below U+D800, small
+    integers, and floats in fixed notation (points like 2.5), where the shortest repr and ES6's agree;
+    and orjson's escaping is RFC 8785's (``tests/unit/test_canonical_json.py`` checks both against the reference)."""
     kind = type(value)
     if kind is str or value is None or kind is bool:
         return value
     if kind is dict:
-        # Key order: RFC 8785 sorts by UTF-16 code units, json by code points; they agree below U+D800.
+        # Key order: RFC 8785 sorts by UTF-16 code units, orjson by code points; they agree below U+D800.
         for k in value:
             if type(k) is not str or (k and max(k) >= "\ud800"):
                 raise _NotPlain
@@ -81,15 +81,12 @@ def _plain(value: Any) -> Any:
     raise _NotPlain  # subclasses (str enums...) and anything else: the reference encoder decides
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 (JCS) bytes of ``value``: through the C json encoder when it writes the same bytes
-    (every event we make; ten times faster, which bulk import needs), else through ``rfc8785``."""
+    """RFC 8785 (JCS) bytes of ``value``: through orjson when it writes the same bytes (every event we make;
+    about thirty times faster than the reference, which bulk import needs), else through ``rfc8785``."""
     try:
-        return _ENCODER.encode(_plain(value)).encode("utf-8")
-    except (_NotPlain, UnicodeEncodeError):  # UnicodeEncodeError: a lone surrogate, which rfc8785 refuses
+        return orjson.dumps(_plain(value), option=orjson.OPT_SORT_KEYS)
+    except (_NotPlain, orjson.JSONEncodeError):  # JSONEncodeError: a lone surrogate, which rfc8785 refuses too
         return rfc8785.dumps(value)
 
 
@@ -112,26 +109,21 @@ def _recorded(event: Linkable) -> str:
     return event.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-_STRING = json.JSONEncoder(ensure_ascii=False).encode  # a str alone: RFC 8785's escaping, as above
-
-
 def canonical(event: Linkable) -> bytes:
-    """The event's canonical JSON: the object above written key by key in RFC 8785's order (its keys are fixed
-    and ASCII), so only ``data`` goes through ``canonical_json``; the same bytes, a fifth of an import's cost
-    less. Anything unusual (a lone surrogate, an integer out of range) takes the whole reference path."""
-    if type(event.stream_version) is not int or type(event.schema_version) is not int:
+    """The event's canonical JSON: the object above with its keys already in RFC 8785's order (they are fixed and
+    ASCII), written by orjson in one call (``canonical_json``'s fast path); the same bytes. Anything unusual (a
+    lone surrogate, an integer out of range) takes the whole reference path."""
+    if (type(event.stream_version) is not int or type(event.schema_version) is not int
+            or abs(event.stream_version) > _SAFE_INT or abs(event.schema_version) > _SAFE_INT):
         return _reference_canonical(event)
     try:
-        effective = f'"{event.effective_date.isoformat()}"' if event.effective_date else "null"
-        head = (f'{{"actor":{_STRING(event.actor)},"actor_role":{_STRING(event.actor_role)},"data":').encode()
-        tail = (f',"effective_date":{effective},"event_id":{_STRING(event.event_id)},'
-                f'"event_type":{_STRING(event.event_type)},"recorded_at":"{_recorded(event)}",'
-                f'"schema_version":{event.schema_version},"stream_id":{_STRING(event.stream_id)},'
-                f'"stream_version":{event.stream_version}}}').encode()
-        if abs(event.stream_version) > _SAFE_INT or abs(event.schema_version) > _SAFE_INT:
-            return _reference_canonical(event)
-        return head + canonical_json(event.data) + tail
-    except UnicodeEncodeError:
+        return orjson.dumps({
+            "actor": event.actor, "actor_role": event.actor_role, "data": _plain(event.data),
+            "effective_date": event.effective_date.isoformat() if event.effective_date else None,
+            "event_id": event.event_id, "event_type": event.event_type, "recorded_at": _recorded(event),
+            "schema_version": event.schema_version, "stream_id": event.stream_id,
+            "stream_version": event.stream_version}, option=orjson.OPT_SORT_KEYS)
+    except (_NotPlain, orjson.JSONEncodeError):
         return _reference_canonical(event)
 
 

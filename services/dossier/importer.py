@@ -23,6 +23,7 @@ from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from services.dossier.errors import DomainError
@@ -135,12 +136,21 @@ def parse_row(number: int, raw: Any) -> ImportRow | list[RowError]:
     return ImportRow(number, BatchItem(op.name, command, path_params, IdempotentRequest(key, request_hash), new_id))
 
 
+def _loads(line: str) -> Any:
+    """orjson's parse (a few times faster); what it refuses (NaN, huge integers, lone surrogates) is read by
+    ``json`` as before, so a row is refused or accepted exactly as it was."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
 def ndjson_rows(lines: Iterable[str]) -> Iterator[ImportRow | list[RowError]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
+            raw = _loads(line)
         except ValueError as exc:
             yield [RowError(number, "", "json", f"not a JSON object: {exc}")]
             continue

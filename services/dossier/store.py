@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy import bindparam, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -286,6 +287,15 @@ _INSERTED_NOT_COPIED = 32
 _INSERT_ROWS_SQL = _INSERT_SQL.removesuffix(" RETURNING position, tx_id")
 
 
+def _json_text(value: Any) -> str:
+    # jsonb keeps the value, not the text: orjson's is as good as json's and several times cheaper to make
+    # (json writes what orjson refuses: integers beyond 64 bits).
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
 async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows made by ``chained_rows`` (for one or many streams); ``ConcurrencyError`` if a stream moved on
     (its unique (stream_id, stream_version) refuses the row).
@@ -298,8 +308,8 @@ async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
     try:
         if conn.dialect.name == "postgresql":
             records = [(r["stream_id"], r["stream_version"], r["event_id"], r["event_type"], r["schema_version"],
-                        json.dumps(r["data"]), r["effective_date"], r["recorded_at"], r["actor"], r["actor_role"],
-                        json.dumps(r["context"]) if r["context"] is not None else None, r["hash"]) for r in rows]
+                        _json_text(r["data"]), r["effective_date"], r["recorded_at"], r["actor"], r["actor_role"],
+                        _json_text(r["context"]) if r["context"] is not None else None, r["hash"]) for r in rows]
             async with asyncpg_connection(conn) as driver:
                 if len(records) <= _INSERTED_NOT_COPIED:
                     await driver.executemany(_INSERT_ROWS_SQL, records)
