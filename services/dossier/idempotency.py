@@ -19,6 +19,9 @@ from shared import commands as c
 
 # How long an Idempotency-Key's answer is replayed; after that the key may be used afresh.
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
+# ``json.dumps(..., sort_keys=True)``'s bytes (the hashes kept for earlier requests stay valid) from an encoder made
+# once: ``dumps`` makes a new one per call when given an option, a sixth of the hash's cost on a bulk import's row.
+_REQUEST_JSON = json.JSONEncoder(sort_keys=True).encode
 
 
 class IdempotencyKeyReused(Exception):
@@ -33,7 +36,7 @@ class IdempotentRequest:
     @classmethod
     def of(cls, actor: Actor, key: str, operation: str, params: dict[str, str], command: c.Command) -> IdempotentRequest:
         # Keys are scoped by who sent them: two clerks may pick the same key.
-        payload = json.dumps([operation, params, command.model_dump(mode="json")], sort_keys=True)
+        payload = _REQUEST_JSON([operation, params, command.model_dump(mode="json")])
         return cls(f"{actor.subject}:{key}", hashlib.sha256(payload.encode()).hexdigest())
 
 

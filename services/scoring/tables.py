@@ -25,7 +25,7 @@ entries = Table(
     "entries",
     metadata,
     Column("entry_id", String(64), primary_key=True),
-    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_id", String(36), nullable=False),  # not unique: see migration 0013
     Column("cadre_id", String(64), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("category", String(100), nullable=False),
