@@ -8,8 +8,8 @@ import json
 from services.dossier.importer import ndjson_rows, parse_row
 from services.dossier.store import _json_text
 
-BODY = ('{"operation": "record_entry", "row_key": "r", "params": {"cadre_id": "0b6f3a52-6a43-4d4e-9d55-3f1a4c2b7e10"}, "body": {"kind": "positive", '
-        '"category": "honour", "title": "%s", "points": %s, "effective_date": "2026-01-05", '
+BODY = ('{"operation": "record_entry", "row_key": "r", "params": {"cadre_id": "0b6f3a52-6a43-4d4e-9d55-3f1a4c2b7e10"}, '
+        '"body": {"kind": "positive", "category": "honour", "title": "%s", "points": %s, "effective_date": "2026-01-05", '
         '"basis": {"reason": "r", "document": "d"}}}')
 LINES = [BODY % ("t", "2"), BODY % ("t", "NaN"), BODY % ("t", "Infinity"), BODY % ("t", "1e400"),
          BODY % ("t", 2**70), BODY % ("\\ud800", "2"), BODY % ("t\\u0000", "2"), '{"operation": ', "[1, 2]"]
