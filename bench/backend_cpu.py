@@ -21,7 +21,8 @@ import psycopg
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _cpu_seconds(pid: int) -> float | None:
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, or None when it is gone or /proc is not there."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -44,7 +45,7 @@ class BackendCpu:
         pids = [pid for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
                                                (self._database,))]
         for pid in pids:
-            if (cpu := _cpu_seconds(pid)) is not None:
+            if (cpu := process_cpu_seconds(pid)) is not None:
                 self._first.setdefault(pid, cpu)
                 self._last[pid] = cpu
 

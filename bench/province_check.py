@@ -1,0 +1,184 @@
+"""The province model's check (docs/province.md): the production wiring with two scoring processes and two
+gateway processes, measured together.
+
+``production_system(..., scoring_instances=2)`` starts dossier, scoring, scoring-2 (one consumer group: the
+topic's partitions split between them) and gateway; a second gateway process (``gateway-2``, its own port)
+is started beside it, asking ``scoring-2`` for its reads so both scoring processes answer. Then, for
+``--seconds``:
+
+- ``--writers`` clients post entries, half at each gateway (each with its Idempotency-Key);
+- ``--readers`` clients read cadres' scores, half at each gateway;
+- a probe writes one entry at a time (alternating gateways) and polls the score until it shows it: the
+  end-to-end lag under that load, p50/p99;
+- every 0.5 s the group's consumer lag is read from both scoring processes' ``/metrics``
+  (``shiji_scoring_consumer_lag_messages``, summed): its peak.
+
+Measured: entries/s and score reads/s taken, the probe's lag, the peak consumer lag and the time to drain it
+after the writers stop, and the CPU each process spent (``/proc/<pid>/stat``), with the PostgreSQL backends of
+the dossier's and scoring's databases (``bench/backend_cpu.py``): CPU seconds per entry and share of a core.
+Run: ``bench/run province_check`` (or ``.venv/bin/python -m bench.province_check`` with the servers up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import re
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bench.backend_cpu import BackendCpu, process_cpu_seconds
+from bench.e2e_latency import percentile
+from bench.machine import machine
+from bench.security_cost import entry
+from tests.conftest import PgDatabases
+from tests.support.connections import KafkaServer, PgServer
+from tests.support.load import register_cadres
+from tests.support.production import ProductionSystem, production_system
+
+PG = PgServer.from_env()
+KAFKA = KafkaServer.from_env()
+_LAG = re.compile(r"^shiji_scoring_consumer_lag_messages\{[^}]*\} ([0-9.e+]+)$", re.M)
+
+
+async def consumer_lag(client: httpx.AsyncClient, system: ProductionSystem) -> float:
+    """The group's lag: the sum over both scoring processes of their held partitions' lag."""
+    total = 0.0
+    for url in system.scoring_urls:
+        with contextlib.suppress(httpx.HTTPError):
+            total += sum(float(v) for v in _LAG.findall((await client.get(f"{url}/metrics", timeout=5)).text))
+    return total
+
+
+async def drained(client: httpx.AsyncClient, system: ProductionSystem) -> None:
+    """Back once both scoring processes have applied everything on the topic."""
+    while True:
+        if await consumer_lag(client, system) == 0:
+            return
+        await asyncio.sleep(0.1)
+
+
+class Load:
+    """The writers, readers and the lag probe, against both gateways, until ``deadline``."""
+
+    def __init__(self, gateways: list[httpx.AsyncClient], ids: list[str], deadline: float) -> None:
+        self.gateways, self.ids, self.deadline = gateways, ids, deadline
+        self.written = self.read = 0
+        self.lags: list[float] = []
+
+    async def writer(self, n: int) -> None:
+        client, i = self.gateways[n % 2], 0
+        while time.perf_counter() < self.deadline:
+            cadre = self.ids[(n + i * 7) % len(self.ids)]
+            r = await client.post(f"/api/v1/cadres/{cadre}/entries", json=entry(i),
+                                  headers={"Idempotency-Key": str(uuid.uuid4())})
+            r.raise_for_status()
+            self.written += 1
+            i += 1
+
+    async def reader(self, n: int) -> None:
+        client, i = self.gateways[n % 2], 0
+        while time.perf_counter() < self.deadline:
+            r = await client.get(f"/api/v1/cadres/{self.ids[(n * 13 + i) % len(self.ids)]}/score")
+            r.raise_for_status()
+            self.read += 1
+            i += 1
+
+    async def probe(self, cadre: str) -> None:
+        """One entry at a time on a cadre no writer touches, followed until its score shows it."""
+        total, i = 0, 0
+        while time.perf_counter() < self.deadline:
+            client = self.gateways[i % 2]
+            r = await client.post(f"/api/v1/cadres/{cadre}/entries", json=entry(i),
+                                  headers={"Idempotency-Key": str(uuid.uuid4())})
+            accepted = time.perf_counter()
+            r.raise_for_status()
+            total += 1
+            while True:
+                if (await client.get(f"/api/v1/cadres/{cadre}/score")).json()["total"] == total:
+                    break
+                await asyncio.sleep(0.005)
+            self.lags.append((time.perf_counter() - accepted) * 1000)
+            i += 1
+
+
+async def measure(args: argparse.Namespace) -> dict:
+    async with production_system(PG, KAFKA, partitions=args.partitions, scoring_instances=2) as system:
+        await system.start("gateway-2", extra_env={"SHIJI_GATEWAY_SCORING_URL": system.urls["scoring-2"]})
+        headers = {"Authorization": f"Bearer {system.token(unit='province')}"}
+        limits = httpx.Limits(max_connections=args.writers + args.readers + 8)
+        gateways = [httpx.AsyncClient(base_url=system.urls[name], headers=headers, timeout=60, limits=limits)
+                    for name in ("gateway", "gateway-2")]
+        try:
+            ids = await register_cadres(gateways[0], args.cadres + 1, "province")
+            probe_cadre, ids = ids[0], ids[1:]
+            # Everything registered is scored before the clock starts.
+            async with httpx.AsyncClient() as plain:
+                await drained(plain, system)
+                databases = [PgDatabases.name_of(system.admin_urls[s]) for s in ("dossier", "scoring")]
+                backends = {db: BackendCpu(PG.dsn(), db).start() for db in databases}
+                pids = {name: proc.pid for name, proc in system.processes.items()}
+                cpu_before = {name: process_cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
+                started = time.perf_counter()
+                load = Load(gateways, ids, started + args.seconds)
+                peak = [0.0]
+
+                async def watch() -> None:
+                    while time.perf_counter() < load.deadline:
+                        peak[0] = max(peak[0], await consumer_lag(plain, system))
+                        await asyncio.sleep(0.5)
+
+                await asyncio.gather(*(load.writer(n) for n in range(args.writers)),
+                                     *(load.reader(n) for n in range(args.readers)), load.probe(probe_cadre), watch())
+                elapsed = time.perf_counter() - started
+                await drained(plain, system)
+                drain = time.perf_counter() - started - elapsed
+                cpu = {name: (process_cpu_seconds(pid) or 0.0) - cpu_before[name] for name, pid in pids.items()}
+                for db, poller in backends.items():
+                    cpu[f"postgres ({'dossier' if db == databases[0] else 'scoring'})"] = poller.stop() or 0.0
+        finally:
+            for client in gateways:
+                await client.aclose()
+        return {"seconds": elapsed, "written": load.written, "read": load.read, "lags": load.lags,
+                "peak_lag": peak[0], "drained": drain, "cpu": cpu, "logs": Path(system.log_dir)}
+
+
+def report(args: argparse.Namespace, m: dict) -> None:
+    entries = m["written"] + len(m["lags"])
+    wall = m["seconds"] + m["drained"]  # the processes' CPU was read once the lag had drained
+    print(f"machine: {machine()}")
+    print(f"\n{args.writers} writers and {args.readers} score readers, half at each gateway, {args.seconds:.0f} s; "
+          f"{args.cadres} cadres; topic of {args.partitions} partitions; two scoring processes, two gateways\n")
+    print("| figure | measured |\n|---|---|")
+    print(f"| entries accepted (both gateways) | **{entries / m['seconds']:,.1f}/s** ({entries:,}) |")
+    print(f"| score reads answered (both gateways) | **{m['read'] / m['seconds']:,.1f}/s** ({m['read']:,}) |")
+    lags = m["lags"] or [float("nan")]
+    print(f"| end-to-end lag under that load (probe, {len(m['lags'])} entries) | p50 {statistics.median(lags):,.0f} ms, "
+          f"p99 {percentile(lags, 99):,.0f} ms |")
+    print(f"| consumer lag, peak (both scoring processes) | {m['peak_lag']:,.0f} messages; drained "
+          f"{m['drained']:.1f} s after the writers stopped |")
+    print("\n| process | CPU seconds | share of one core | CPU per entry |\n|---|---|---|---|")
+    for name, seconds in sorted(m["cpu"].items(), key=lambda kv: -kv[1]):
+        print(f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f} % | {1000 * seconds / max(entries, 1):.2f} ms |")
+    total = sum(m["cpu"].values())
+    print(f"| **all of them** | {total:.1f} | {100 * total / wall:.0f} % | **{1000 * total / max(entries, 1):.2f} ms** |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--readers", type=int, default=8)
+    parser.add_argument("--cadres", type=int, default=200)
+    parser.add_argument("--partitions", type=int, default=4)
+    args = parser.parse_args()
+    report(args, asyncio.run(measure(args)))
+
+
+if __name__ == "__main__":
+    main()
