@@ -28,7 +28,6 @@ import re
 import statistics
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 
@@ -44,6 +43,7 @@ from tests.support.production import ProductionSystem, production_system
 PG = PgServer.from_env()
 KAFKA = KafkaServer.from_env()
 _LAG = re.compile(r"^shiji_scoring_consumer_lag_messages\{[^}]*\} ([0-9.e+]+)$", re.M)
+_ASSIGNED = re.compile(r"^shiji_scoring_partition_assigned\{[^}]*\} ([0-9.e+]+)$", re.M)
 
 
 async def consumer_lag(client: httpx.AsyncClient, system: ProductionSystem) -> float:
@@ -53,6 +53,19 @@ async def consumer_lag(client: httpx.AsyncClient, system: ProductionSystem) -> f
         with contextlib.suppress(httpx.HTTPError):
             total += sum(float(v) for v in _LAG.findall((await client.get(f"{url}/metrics", timeout=5)).text))
     return total
+
+
+async def assigned(client: httpx.AsyncClient, system: ProductionSystem, partitions: int) -> None:
+    """Back once the group has settled: every partition held, each scoring process holding some (before that,
+    a rebalance would pause consuming in the middle of the measurement)."""
+    while True:
+        held = []
+        for url in system.scoring_urls:
+            with contextlib.suppress(httpx.HTTPError):
+                held.append(sum(float(v) for v in _ASSIGNED.findall((await client.get(f"{url}/metrics", timeout=5)).text)))
+        if len(held) == len(system.scoring_urls) and sum(held) == partitions and all(held):
+            return
+        await asyncio.sleep(0.5)
 
 
 async def drained(client: httpx.AsyncClient, system: ProductionSystem) -> None:
@@ -117,8 +130,9 @@ async def measure(args: argparse.Namespace) -> dict:
         try:
             ids = await register_cadres(gateways[0], args.cadres + 1, "province")
             probe_cadre, ids = ids[0], ids[1:]
-            # Everything registered is scored before the clock starts.
+            # The group settled and everything registered scored before the clock starts.
             async with httpx.AsyncClient() as plain:
+                await assigned(plain, system, args.partitions)
                 await drained(plain, system)
                 databases = [PgDatabases.name_of(system.admin_urls[s]) for s in ("dossier", "scoring")]
                 backends = {db: BackendCpu(PG.dsn(), db).start() for db in databases}
@@ -133,24 +147,28 @@ async def measure(args: argparse.Namespace) -> dict:
                         peak[0] = max(peak[0], await consumer_lag(plain, system))
                         await asyncio.sleep(0.5)
 
-                await asyncio.gather(*(load.writer(n) for n in range(args.writers)),
-                                     *(load.reader(n) for n in range(args.readers)), load.probe(probe_cadre), watch())
-                elapsed = time.perf_counter() - started
+                async def clients() -> float:
+                    await asyncio.gather(*(load.writer(n) for n in range(args.writers)),
+                                         *(load.reader(n) for n in range(args.readers)))
+                    return time.perf_counter() - started
+
+                elapsed, *_ = await asyncio.gather(clients(), load.probe(probe_cadre), watch())
                 await drained(plain, system)
-                drain = time.perf_counter() - started - elapsed
+                drain = max(0.0, time.perf_counter() - started - elapsed)
                 cpu = {name: (process_cpu_seconds(pid) or 0.0) - cpu_before[name] for name, pid in pids.items()}
+                wall = time.perf_counter() - started
                 for db, poller in backends.items():
                     cpu[f"postgres ({'dossier' if db == databases[0] else 'scoring'})"] = poller.stop() or 0.0
         finally:
             for client in gateways:
                 await client.aclose()
-        return {"seconds": elapsed, "written": load.written, "read": load.read, "lags": load.lags,
-                "peak_lag": peak[0], "drained": drain, "cpu": cpu, "logs": Path(system.log_dir)}
+        return {"seconds": elapsed, "wall": wall, "written": load.written, "read": load.read, "lags": load.lags,
+                "peak_lag": peak[0], "drained": drain, "cpu": cpu}
 
 
 def report(args: argparse.Namespace, m: dict) -> None:
     entries = m["written"] + len(m["lags"])
-    wall = m["seconds"] + m["drained"]  # the processes' CPU was read once the lag had drained
+    wall = m["wall"]  # the processes' CPU was read once the probe was done and the lag had drained
     print(f"machine: {machine()}")
     print(f"\n{args.writers} writers and {args.readers} score readers, half at each gateway, {args.seconds:.0f} s; "
           f"{args.cadres} cadres; topic of {args.partitions} partitions; two scoring processes, two gateways\n")
@@ -162,6 +180,7 @@ def report(args: argparse.Namespace, m: dict) -> None:
           f"p99 {percentile(lags, 99):,.0f} ms |")
     print(f"| consumer lag, peak (both scoring processes) | {m['peak_lag']:,.0f} messages; drained "
           f"{m['drained']:.1f} s after the writers stopped |")
+    print(f"| wall time of the measurement (CPU shares below are of it) | {wall:.1f} s |")
     print("\n| process | CPU seconds | share of one core | CPU per entry |\n|---|---|---|---|")
     for name, seconds in sorted(m["cpu"].items(), key=lambda kv: -kv[1]):
         print(f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f} % | {1000 * seconds / max(entries, 1):.2f} ms |")
