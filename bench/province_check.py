@@ -15,7 +15,9 @@ is started beside it, asking ``scoring-2`` for its reads so both scoring process
 
 Measured: entries/s and score reads/s taken, the probe's lag, the peak consumer lag and the time to drain it
 after the writers stop, and the CPU each process spent (``/proc/<pid>/stat``), with the PostgreSQL backends of
-the dossier's and scoring's databases (``bench/backend_cpu.py``): CPU seconds per entry and share of a core.
+the dossier's and scoring's databases (``bench/backend_cpu.py``): share of a core, and CPU per entry of what
+the load added to each process's idle use (measured first, ``--idle-seconds`` with no load: the relay's and
+the consumers' polls, which a light load would otherwise spread over its few entries).
 Run: ``bench/run province_check`` (or ``.venv/bin/python -m bench.province_check`` with the servers up).
 """
 
@@ -76,6 +78,17 @@ async def drained(client: httpx.AsyncClient, system: ProductionSystem) -> None:
         await asyncio.sleep(0.1)
 
 
+async def cpu_over(pids: dict[str, int], databases: dict[str, str], seconds: float) -> dict[str, float]:
+    """Each process's CPU seconds per second over ``seconds`` (the databases' backends' too)."""
+    pollers = {name: BackendCpu(PG.dsn(), db).start() for name, db in databases.items()}
+    before = {name: process_cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    used = {name: (process_cpu_seconds(pid) or 0.0) - before[name] for name, pid in pids.items()}
+    for name, poller in pollers.items():
+        used[name] = await asyncio.to_thread(poller.stop) or 0.0
+    return {name: value / seconds for name, value in used.items()}
+
+
 class Load:
     """The writers, readers and the lag probe, against both gateways, until ``deadline``."""
 
@@ -134,9 +147,13 @@ async def measure(args: argparse.Namespace) -> dict:
             async with httpx.AsyncClient() as plain:
                 await assigned(plain, system, args.partitions)
                 await drained(plain, system)
-                databases = [PgDatabases.name_of(system.admin_urls[s]) for s in ("dossier", "scoring")]
-                backends = {db: BackendCpu(PG.dsn(), db).start() for db in databases}
+                databases = {"postgres (dossier)": PgDatabases.name_of(system.admin_urls["dossier"]),
+                             "postgres (scoring)": PgDatabases.name_of(system.admin_urls["scoring"])}
                 pids = {name: proc.pid for name, proc in system.processes.items()}
+                # What the processes spend with no load (the relay's and consumers' polls, health checks), so
+                # that what the load adds can be told apart from it.
+                idle = await cpu_over(pids, databases, args.idle_seconds)
+                backends = {name: BackendCpu(PG.dsn(), db).start() for name, db in databases.items()}
                 cpu_before = {name: process_cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
                 started = time.perf_counter()
                 load = Load(gateways, ids, started + args.seconds)
@@ -157,13 +174,14 @@ async def measure(args: argparse.Namespace) -> dict:
                 drain = max(0.0, time.perf_counter() - started - elapsed)
                 cpu = {name: (process_cpu_seconds(pid) or 0.0) - cpu_before[name] for name, pid in pids.items()}
                 wall = time.perf_counter() - started
-                for db, poller in backends.items():
-                    cpu[f"postgres ({'dossier' if db == databases[0] else 'scoring'})"] = poller.stop() or 0.0
+                for name, poller in backends.items():
+                    cpu[name] = await asyncio.to_thread(poller.stop) or 0.0
         finally:
             for client in gateways:
                 await client.aclose()
         return {"seconds": elapsed, "wall": wall, "written": load.written, "read": load.read, "lags": load.lags,
-                "peak_lag": peak[0], "drained": drain, "cpu": cpu}
+                "peak_lag": peak[0], "drained": drain, "cpu": cpu,
+                "idle": idle}
 
 
 def report(args: argparse.Namespace, m: dict) -> None:
@@ -181,11 +199,17 @@ def report(args: argparse.Namespace, m: dict) -> None:
     print(f"| consumer lag, peak (both scoring processes) | {m['peak_lag']:,.0f} messages; drained "
           f"{m['drained']:.1f} s after the writers stopped |")
     print(f"| wall time of the measurement (CPU shares below are of it) | {wall:.1f} s |")
-    print("\n| process | CPU seconds | share of one core | CPU per entry |\n|---|---|---|---|")
+    print(f"\nCPU of each process under the load, and what the load added to its idle use (measured for "
+          f"{args.idle_seconds:.0f} s before, with no load), per entry accepted:\n")
+    print("| process | CPU seconds | share of one core | idle share | added by the load, per entry |")
+    print("|---|---|---|---|---|")
+    added = {name: max(0.0, seconds - m["idle"].get(name, 0.0) * wall) for name, seconds in m["cpu"].items()}
     for name, seconds in sorted(m["cpu"].items(), key=lambda kv: -kv[1]):
-        print(f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f} % | {1000 * seconds / max(entries, 1):.2f} ms |")
-    total = sum(m["cpu"].values())
-    print(f"| **all of them** | {total:.1f} | {100 * total / wall:.0f} % | **{1000 * total / max(entries, 1):.2f} ms** |")
+        print(f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f} % | {100 * m['idle'].get(name, 0.0):.0f} % | "
+              f"{1000 * added[name] / max(entries, 1):.2f} ms |")
+    total, idle = sum(m["cpu"].values()), sum(m["idle"].values())
+    print(f"| **all of them** | {total:.1f} | {100 * total / wall:.0f} % | {100 * idle:.0f} % | "
+          f"**{1000 * sum(added.values()) / max(entries, 1):.2f} ms** |")
 
 
 def main() -> None:
@@ -195,6 +219,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=8)
     parser.add_argument("--cadres", type=int, default=200)
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--idle-seconds", type=float, default=10)
     args = parser.parse_args()
     report(args, asyncio.run(measure(args)))
 
