@@ -50,7 +50,7 @@ async def until(check, timeout_s: float = 30):
 
 
 async def unlinked_count(system: ProductionSystem) -> float:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=system.tls) as client:
         text = (await client.get(f"{system.scoring_url}/metrics", timeout=5)).text
     return float(next(line.split()[-1] for line in text.splitlines()
                       if line.startswith("shiji_scoring_events_unlinked_total")))
