@@ -46,6 +46,16 @@ def free_port() -> int:
 
 
 SERVICES = ("dossier", "scoring", "gateway")
+# What `deploy/local/services.sh` exports for the production wiring on a developer's machine (service-keys.sh):
+# a process a test starts takes its HTTPS settings from the test, not from the shell it runs in.
+SERVICE_TLS_SETTINGS = ("SHIJI_DOSSIER_TLS_CERT_FILE", "SHIJI_DOSSIER_TLS_KEY_FILE", "SHIJI_SCORING_TLS_CERT_FILE",
+                        "SHIJI_SCORING_TLS_KEY_FILE", "SHIJI_GATEWAY_SERVICE_CA_FILE", "SHIJI_GATEWAY_DOSSIER_URL",
+                        "SHIJI_GATEWAY_SCORING_URL")
+
+
+def inherited_env() -> dict[str, str]:
+    """This process's environment without the services' HTTPS settings (``SERVICE_TLS_SETTINGS``)."""
+    return {name: value for name, value in os.environ.items() if name not in SERVICE_TLS_SETTINGS}
 # Each process logs in to Kafka as its own principal (the ACLs of deploy/local/kafka_acls.py).
 KAFKA_USER = {"dossier": c.KAFKA_DOSSIER, "scoring": c.KAFKA_SCORING}
 
@@ -190,7 +200,7 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
     ensure_topic(kafka.connection(), topic, partitions, **events_topic_config(1))
     ports = {name: free_port() for name in SERVICES}
     env = {
-        **os.environ,
+        **inherited_env(),
         **database_env,
         **kafka.service_env(c.KAFKA_ADMIN),  # for `shiji migrate` and the CLI; each service has its own (launch)
         "SHIJI_KAFKA_TOPIC": topic,
