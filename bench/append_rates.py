@@ -18,7 +18,11 @@ on npm, a PostgreSQL event store for Node; ``bench/emmett``), and raw asyncpg CO
 
 Each figure is the median of ``--runs`` runs of ``--seconds`` each, every run on fresh databases; the paths
 run one after another, in reverse order every other run, so a slow spell of the (shared) machine does not
-always fall on the same path. ``--paths`` picks some of them.
+always fall on the same path. ``--paths`` picks some of them. Every path's writers write once before the
+clock starts (connections opened, statements prepared, heads kept), so each measures its steady state.
+Beside each rate: the client's CPU per event and the server's (the database's backends, read from /proc,
+``bench/backend_cpu.py``): on a two-core machine both come out of the same cores. The Shiji paths run on
+uvloop, the loop the services serve on (``--loop asyncio`` for the standard one).
 Run: ``bench/run append_rates`` (or ``.venv/bin/python -m bench.append_rates`` with PostgreSQL up).
 """
 
@@ -29,14 +33,18 @@ import asyncio
 import datetime as dt
 import functools
 import json
+import os
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 import asyncpg
+import uvloop
 
 from bench import emmett
+from bench.backend_cpu import BackendCpu
 from bench.machine import machine, median
 from services.dossier import store
 from services.dossier.service import DossierService, dossier_engine
@@ -58,10 +66,22 @@ def entry(n: int) -> EntryRecorded:
                          points=Decimal("2.5"), effective_date=DAY, basis=Basis(reason="bench", document="bench"))
 
 
-async def _for(seconds: float, write) -> tuple[float, float]:
-    """Run ``write(writer, n)`` in ``WRITERS`` concurrent loops for ``seconds``: writes per second, and this
-    process's CPU seconds per write (the client's cost: PostgreSQL's backends are other processes)."""
-    done = [0] * WRITERS
+@dataclass
+class Rate:
+    """One path's measurement: events per second, and the CPU seconds per event of the writing process (the
+    client) and of the database's backends (the server, ``bench/backend_cpu.py``; None if unreadable)."""
+
+    per_second: float
+    client_cpu: float
+    server_cpu: float | None
+
+
+async def _for(seconds: float, write, database: str) -> Rate:
+    """``write(writer, n)`` in ``WRITERS`` concurrent loops for ``seconds``, after one warm-up write per writer
+    (connections opened, statements prepared, kept heads read: the steady state is measured, as for the peers)."""
+    await asyncio.gather(*(write(w, 0) for w in range(WRITERS)))
+    done = [1] * WRITERS
+    server = BackendCpu(PG.dsn(), database).start()
     started, cpu = time.perf_counter(), time.process_time()
     deadline = started + seconds
 
@@ -71,11 +91,15 @@ async def _for(seconds: float, write) -> tuple[float, float]:
             done[w] += 1
 
     await asyncio.gather(*(loop(w) for w in range(WRITERS)))
-    return sum(done) / (time.perf_counter() - started), (time.process_time() - cpu) / sum(done)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    backends = await asyncio.to_thread(server.stop)
+    events = sum(done) - WRITERS
+    return Rate(events / elapsed, cpu / events, backends / events if backends is not None else None)
 
 
-async def shiji_store(dbs: PgDatabases, seconds: float) -> tuple[float, float]:
-    engine = dossier_engine(await dbs.create("dossier"), WRITERS)
+async def shiji_store(dbs: PgDatabases, seconds: float) -> Rate:
+    url = await dbs.create("dossier")
+    engine = dossier_engine(url, WRITERS)
     streams = [str(uuid.uuid4()) for _ in range(WRITERS)]
     heads = [chain.GENESIS] * WRITERS  # each writer's last hash, as the dossier keeps its streams' heads
 
@@ -85,13 +109,14 @@ async def shiji_store(dbs: PgDatabases, seconds: float) -> tuple[float, float]:
         heads[w] = stored.hash
 
     try:
-        return await _for(seconds, write)
+        return await _for(seconds, write, dbs.name_of(url))
     finally:
         await engine.dispose()
 
 
-async def shiji_service(dbs: PgDatabases, seconds: float) -> tuple[float, float]:
-    engine = dossier_engine(await dbs.create("dossier"), WRITERS)
+async def shiji_service(dbs: PgDatabases, seconds: float) -> Rate:
+    url = await dbs.create("dossier")
+    engine = dossier_engine(url, WRITERS)
     service = DossierService(engine, today=lambda: DAY)
     try:
         await service.seed_catalogue()
@@ -105,7 +130,7 @@ async def shiji_service(dbs: PgDatabases, seconds: float) -> tuple[float, float]
         async def write(w: int, n: int) -> None:
             await service.execute("record_entry", body, {"cadre_id": cadres[w]}, ACTOR, idempotency_key=str(uuid.uuid4()))
 
-        return await _for(seconds, write)
+        return await _for(seconds, write, dbs.name_of(url))
     finally:
         await engine.dispose()
 
@@ -126,38 +151,51 @@ def _library_aggregate() -> type:
     return Dossier
 
 
-def eventsourcing_library(database: str, seconds: float) -> tuple[float, float]:
-    """16 threads, one aggregate each, one event per save; the library's own PostgreSQL recorder."""
+def eventsourcing_library(database: str, seconds: float) -> Rate:
+    """16 threads, one aggregate each, one event per save; the library's own PostgreSQL recorder. Each thread
+    saves its new aggregate first (the warm-up), then all save events for ``seconds``."""
     from eventsourcing.application import Application
 
     Dossier = _library_aggregate()
+    if PG.client_dir is not None:  # a secured server: TLS verify-full for libpq too, as Shiji and Emmett connect
+        os.environ.update(PGSSLMODE="verify-full", PGSSLROOTCERT=str(PG.client_dir / "ca.crt"))
     app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": database,
                            "POSTGRES_HOST": PG.host, "POSTGRES_PORT": str(PG.port), "POSTGRES_USER": "postgres",
                            "POSTGRES_PASSWORD": PG.password("postgres") or "", "POSTGRES_POOL_SIZE": str(WRITERS),
                            "CREATE_TABLE": "y"})
     done = [0] * WRITERS
-    deadline = time.perf_counter() + seconds
+    warm = threading.Barrier(WRITERS + 1)
+    go = threading.Event()
+    deadline = [0.0]
 
     def writer(w: int) -> None:
         dossier = Dossier()
         app.save(dossier)
-        while time.perf_counter() < deadline:
+        warm.wait()
+        go.wait()
+        while time.perf_counter() < deadline[0]:
             dossier.record(title=f"entry {done[w]}", points=2.5)
             app.save(dossier)
             done[w] += 1
 
-    started, cpu = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
     for t in threads:
         t.start()
+    warm.wait()
+    server = BackendCpu(PG.dsn(), database).start()
+    started, cpu = time.perf_counter(), time.process_time()
+    deadline[0] = started + seconds
+    go.set()
     for t in threads:
         t.join()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    backends = server.stop()
     app.close()
-    return sum(done) / elapsed, cpu / sum(done)
+    events = sum(done)
+    return Rate(events / elapsed, cpu / events, backends / events if backends is not None else None)
 
 
-async def copy_ceiling(dbs: PgDatabases, rows: int) -> tuple[float, float]:
+async def copy_ceiling(dbs: PgDatabases, rows: int) -> Rate:
     """Event rows as the dossier would write them, built beforehand, COPYed into the event table."""
     url = await dbs.create("dossier")
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -171,7 +209,7 @@ async def copy_ceiling(dbs: PgDatabases, rows: int) -> tuple[float, float]:
             await conn.copy_records_to_table("events", records=records, columns=[
                 "stream_id", "stream_version", "event_id", "event_type", "schema_version", "data", "effective_date",
                 "recorded_at", "actor", "actor_role", "hash"])
-        return rows / (time.perf_counter() - started), (time.process_time() - cpu) / rows
+        return Rate(rows / (time.perf_counter() - started), (time.process_time() - cpu) / rows, None)
     finally:
         await conn.close()
 
@@ -179,17 +217,21 @@ async def copy_ceiling(dbs: PgDatabases, rows: int) -> tuple[float, float]:
 PATHS = ("shiji store", "emmett", "shiji service", "eventsourcing", "COPY")
 
 
-async def _measure(path: str, dbs: PgDatabases, seconds: float, copy_rows: int) -> tuple[float, float]:
+async def _measure(path: str, dbs: PgDatabases, seconds: float, copy_rows: int) -> Rate:
     if path == "shiji store":
         return await shiji_store(dbs, seconds)
     if path == "shiji service":
         return await shiji_service(dbs, seconds)
     if path == "emmett":
-        url = (await dbs.create()).replace("postgresql+asyncpg://", "postgresql://")
-        return await asyncio.to_thread(emmett.append_rate, url, WRITERS, seconds)
+        url = await dbs.create()
+        server = BackendCpu(PG.dsn(), dbs.name_of(url))
+        events, elapsed, cpu = await asyncio.to_thread(emmett.append_rate, url.replace("postgresql+asyncpg://",
+                                                       "postgresql://"), WRITERS, seconds, server.start)
+        backends = server.stop()
+        return Rate(events / elapsed, cpu / events, backends / events if backends is not None else None)
     if path == "eventsourcing":
         es_url = await dbs.create()
-        return await asyncio.to_thread(eventsourcing_library, es_url.rsplit("/", 1)[1], seconds)
+        return await asyncio.to_thread(eventsourcing_library, dbs.name_of(es_url), seconds)
     return await copy_ceiling(dbs, copy_rows)
 
 
@@ -197,37 +239,42 @@ def _ratio(m: dict[str, float], a: str, b: str) -> str:
     return f"{a} / {b} = {m[a] / m[b]:.2f}x" if a in m and b in m else ""
 
 
+def _us(value: float | None) -> str:
+    return f"{value * 1e6:,.0f} µs" if value is not None else "n/a"
+
+
 async def main(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> None:
     print(f"machine: {machine()}")
     if "emmett" in paths:
         await asyncio.to_thread(emmett.install)
-    results: dict[str, list[float]] = {p: [] for p in paths}
-    cpu: dict[str, list[float]] = {p: [] for p in paths}  # the client's CPU seconds per event
+    results: dict[str, list[Rate]] = {p: [] for p in paths}
     for run in range(1, runs + 1):
         dbs = PgDatabases(PG)
         try:
             for path in paths if run % 2 else reversed(paths):
-                rate, per_event = await _measure(path, dbs, seconds, copy_rows)
-                results[path].append(rate)
-                cpu[path].append(per_event)
+                results[path].append(await _measure(path, dbs, seconds, copy_rows))
         finally:
             await dbs.drop_all()
-        print(f"run {run}: " + ", ".join(f"{k} {v[-1]:,.0f}/s ({cpu[k][-1] * 1e6:,.0f} µs CPU)"
-                                         for k, v in results.items()), flush=True)
-    m = {k: median(v) for k, v in results.items()}
-    print(f"\n{WRITERS} concurrent writers, one event per transaction, {seconds:.0f} s per run; COPY of {copy_rows:,} "
-          f"rows; median of {runs} runs; client CPU: the writing process's own CPU per event\n")
-    print("| path | events/s (median) | runs | client CPU per event (median) |")
-    print("|---|---|---|---|")
+        print(f"run {run}: " + ", ".join(f"{k} {v[-1].per_second:,.0f}/s (client {_us(v[-1].client_cpu)}, server "
+                                         f"{_us(v[-1].server_cpu)})" for k, v in results.items()), flush=True)
+    m = {k: median([r.per_second for r in v]) for k, v in results.items()}
+    print(f"\n{WRITERS} concurrent writers, one event per transaction, {seconds:.0f} s per run after a warm-up write "
+          f"each; COPY of {copy_rows:,} rows; median of {runs} runs; CPU per event: the writing process's own "
+          f"(client) and the database's backends' (server)\n")
+    print("| path | events/s (median) | runs | client CPU per event | server CPU per event |")
+    print("|---|---|---|---|---|")
     for k, v in results.items():
-        print(f"| {k} | {m[k]:,.0f} | {' / '.join(f'{x:,.0f}' for x in v)} | {median(cpu[k]) * 1e6:,.0f} µs |")
+        server = [r.server_cpu for r in v if r.server_cpu is not None]
+        print(f"| {k} | {m[k]:,.0f} | {' / '.join(f'{r.per_second:,.0f}' for r in v)} | "
+              f"{_us(median([r.client_cpu for r in v]))} | {_us(median(server) if server else None)} |")
     ratios = [_ratio(m, "shiji store", "emmett"), _ratio(m, "shiji store", "eventsourcing"),
               _ratio(m, "shiji service", "eventsourcing"), _ratio(m, "shiji service", "emmett"),
               _ratio(m, "shiji store", "COPY")]
     print("\nratios: " + "; ".join(r for r in ratios if r))
-    per_run = [f"{a / b:.2f}" for a, b in zip(results.get("shiji store", []), results.get("emmett", []), strict=False)]
-    if per_run:
-        print(f"shiji store / emmett, run by run: {', '.join(per_run)}")
+    for a, b in (("shiji store", "emmett"), ("shiji service", "eventsourcing")):
+        if a in results and b in results:
+            per_run = [x.per_second / y.per_second for x, y in zip(results[a], results[b], strict=True)]
+            print(f"{a} / {b}, run by run: {', '.join(f'{r:.2f}' for r in per_run)}; median {median(per_run):.2f}")
 
 
 if __name__ == "__main__":
@@ -236,8 +283,13 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--copy-rows", type=int, default=200_000)
     parser.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of: {', '.join(PATHS)}")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
+                        help="the event loop of the Shiji paths (the services serve on uvloop)")
     args = parser.parse_args()
     chosen = [p.strip() for p in args.paths.split(",")]
     if unknown := set(chosen) - set(PATHS):
         parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
-    asyncio.run(main(args.runs, args.seconds, args.copy_rows, chosen))
+    if args.loop == "uvloop":  # the loop the dossier serves on (uvicorn picks uvloop when installed)
+        uvloop.run(main(args.runs, args.seconds, args.copy_rows, chosen))
+    else:
+        asyncio.run(main(args.runs, args.seconds, args.copy_rows, chosen))

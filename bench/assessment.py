@@ -110,7 +110,7 @@ def rows(s: AssessmentScheme, subjects: list[Subject], months: list[int], seed: 
             ) -> InputRow:
         ev = str(uuid.UUID(int=rng.getrandbits(128)))
         return InputRow(ev, event_type, ev, subject, item, period, day, values.get("value"), values.get("level"),
-                        values.get("last_year"), values.get("score"), values.get("note"), NOW)
+                        values.get("last_year"), values.get("note"), NOW, score=values.get("score"))
 
     for subj in subjects:
         form = rng.uniform(0.75, 1.15)

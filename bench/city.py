@@ -37,6 +37,7 @@ import datetime as dt
 import json
 import random
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -73,9 +74,10 @@ def rss_mib(pid: int) -> float:
         return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
 
 
-async def metric_sum(url: str, name: str) -> float | None:
-    """The sum of every sample of ``name`` on ``url``/metrics (None when there is none yet)."""
-    async with httpx.AsyncClient(timeout=10) as client:
+async def metric_sum(url: str, name: str, tls: ssl.SSLContext | None = None) -> float | None:
+    """The sum of every sample of ``name`` on ``url``/metrics (None when there is none yet); an https ``url``
+    is checked with ``tls``."""
+    async with httpx.AsyncClient(timeout=10, verify=tls or True) as client:
         text = (await client.get(f"{url}/metrics")).text
     values = [float(m.group(1)) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)]
     return sum(values) if values else None
@@ -111,10 +113,10 @@ async def import_city(system: ProductionSystem, cadres: int, events: int, workdi
     stored_s = time.perf_counter() - t0
 
     async def published() -> bool:
-        return (await metric_sum(system.dossier_url, "shiji_relay_lag_events")) == 0
+        return (await metric_sum(system.dossier_url, "shiji_relay_lag_events", system.tls)) == 0
 
     async def scored() -> bool:  # asked once everything is published: the topic's end is then the store's
-        return (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages")) == 0
+        return (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages", system.tls)) == 0
 
     published_s = stored_s + await wait_until(published, 3600)
     scored_s = published_s + await wait_until(scored, 3600)
@@ -177,7 +179,7 @@ async def gateway_writes(system: ProductionSystem, token: str, cadre_ids: list[s
 
 async def open_loop(port: int, headers: dict[str, str], rate: float, seconds: float,
                     request: Callable[[int], tuple[str, str, dict | None, dict[str, str]]],
-                    connections: int = 64) -> tuple[list[float], int, float]:
+                    connections: int = 64, tls: ssl.SSLContext | None = None) -> tuple[list[float], int, float]:
     """Requests due every 1/``rate`` s, sent on whichever of ``connections`` is free; the latency of each
     counts from when it was due. What is not sent within ``seconds`` is not sent (a service slower than
     the rate is not given the time to catch up). Returns the latencies (ms), the failures, and the rate
@@ -191,7 +193,7 @@ async def open_loop(port: int, headers: dict[str, str], rate: float, seconds: fl
 
     async def worker() -> None:
         nonlocal next_index, failures
-        raw = await RawClient.connect(port, headers)
+        raw = await RawClient.connect(port, headers, tls)
         try:
             while next_index < len(due) and time.perf_counter() < deadline:
                 i = next_index
@@ -221,7 +223,8 @@ async def score_under_load(system: ProductionSystem, token: str, cadre_ids: list
         as_of = (today - dt.timedelta(days=i % 1500)).isoformat()
         return "GET", f"{prefix}/cadres/{cadre_ids[i % len(cadre_ids)]}/score?as_of={as_of}", None, {}
 
-    latencies, failures, achieved = await open_loop(port_of(url), headers, rate, seconds, request)
+    latencies, failures, achieved = await open_loop(port_of(url), headers, rate, seconds, request,
+                                                    tls=None if at_gateway else system.tls)
     return {"achieved_per_s": achieved, "p50_ms": median(latencies), "p99_ms": percentile(latencies, 99),
             "failures": failures}
 
@@ -230,8 +233,8 @@ async def settle(system: ProductionSystem) -> None:
     """Let what an open loop left in flight finish (requests queued in the services, events to publish and
     apply), so that the next figure is not measured under the last one's tail."""
     async def drained() -> bool:
-        return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events")) == 0
-                and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages")) in (0, None))
+        return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events", system.tls)) == 0
+                and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages", system.tls)) in (0, None))
     await asyncio.sleep(2)
     await wait_until(drained, 600)
     await asyncio.sleep(2)
@@ -241,7 +244,8 @@ async def score_one_by_one(system: ProductionSystem, cadre_ids: list[str], reque
     """One client asking the scoring service for one score after another (as ``bench.scoring_queries``)."""
     await settle(system)
     today = dt.date.today()
-    raw = await RawClient.connect(port_of(system.scoring_url), system.proof("scoring", lifetime=dt.timedelta(hours=1)))
+    raw = await RawClient.connect(port_of(system.scoring_url), system.proof("scoring", lifetime=dt.timedelta(hours=1)),
+                                  system.tls)
     latencies = []
     try:
         for i in range(requests + 100):

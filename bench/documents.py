@@ -99,8 +99,8 @@ async def import_city(system: ProductionSystem, shape: CityShape, workdir: Path)
     stored_s = time.perf_counter() - started
 
     async def drained() -> bool:
-        return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events")) == 0
-                and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages")) == 0)
+        return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events", system.tls)) == 0
+                and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages", system.tls)) == 0)
     scored_s = stored_s + await wait_until(drained, 7200)
     return {"rows": report["rows"], "events": report["events"], "refused": report["refused"], "stored_s": stored_s,
             "scored_s": scored_s}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from typing import Any
 
 
@@ -18,8 +19,10 @@ class RawClient:
         self._headers = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
 
     @classmethod
-    async def connect(cls, port: int, headers: dict[str, str] | None = None) -> RawClient:
-        return cls(*await asyncio.open_connection("127.0.0.1", port), headers or {})
+    async def connect(cls, port: int, headers: dict[str, str] | None = None,
+                      tls: ssl.SSLContext | None = None) -> RawClient:
+        """A connection to ``port`` on loopback; HTTPS, checked with ``tls``, when given."""
+        return cls(*await asyncio.open_connection("127.0.0.1", port, ssl=tls), headers or {})
 
     async def request(self, method: str, path: str, body: Any = None,
                       headers: dict[str, str] | None = None) -> tuple[int, bytes]:

@@ -87,7 +87,7 @@ async def measure(events: int, per_cadre: int, per_transaction: int) -> dict[str
         t0 = time.perf_counter()
         entry_count, fill_s = await fill(system.env["SHIJI_DOSSIER_DATABASE_URL"], events, per_cadre, per_transaction)
         done = await wait_applied(system.env["SHIJI_SCORING_DATABASE_URL"], entry_count, timeout_s=3600)
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(verify=system.tls) as client:
             metrics = (await client.get(f"{system.scoring_url}/metrics")).text
         rss = {line.split()[0]: line.split()[1] for line in metrics.splitlines()
                if line.startswith("process_resident_memory_bytes")}

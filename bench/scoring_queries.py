@@ -35,7 +35,7 @@ from shared.db import make_engine
 from shared.service_identity import CallSigner, public_pem
 from tests.conftest import PgDatabases
 from tests.support.connections import PgServer
-from tests.support.production import free_port, wait_ready
+from tests.support.production import free_port, inherited_env, wait_ready
 
 PG = PgServer.from_env()  # the servers of SHIJI_TEST_PG and its client dir (tests/support/connections.py)
 NOW = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -106,7 +106,7 @@ async def measure(jurisdiction: int, busy_entries: int, requests: int, screening
         keys = Path(tempfile.mkdtemp(prefix="shiji-bench-")) / "gateway.pub.pem"
         keys.write_bytes(public_pem(signer.public_key))
         proof = signer.header("scoring")
-        env = {**os.environ, "SHIJI_SCORING_DATABASE_URL": url, "SHIJI_SCORING_CONSUME": "false",
+        env = {**inherited_env(), "SHIJI_SCORING_DATABASE_URL": url, "SHIJI_SCORING_CONSUME": "false",
                "SHIJI_SCORING_PUBLISH": "false", "SHIJI_SCORING_DAILY_JOB": "false", "SHIJI_SCORING_PORT": str(port),
                "SHIJI_SCORING_GATEWAY_KEYS_FILE": str(keys)}
         proc = subprocess.Popen([sys.executable, "-m", "services.cli", "--log-level", "warning", "serve", "scoring"],

@@ -2,7 +2,9 @@
 
 Starts two server pairs of its own with the deploy scripts (``tests/support/servers.py``): one secured
 (PostgreSQL over TLS with verify-full and SCRAM, a role per service; Kafka SASL_SSL/SCRAM with ACLs)
-and one plaintext and unauthenticated (``SHIJI_PG_SECURE=0``, ``SHIJI_KAFKA_SECURE=0``). Each round runs
+and one plaintext and unauthenticated (``SHIJI_PG_SECURE=0``, ``SHIJI_KAFKA_SECURE=0``); "on" also has the
+gateway call dossier and scoring over HTTPS (a private CA, tests/support/production.py), "off" over plain
+HTTP (the gateway's signed service tokens are in both: they cannot be turned off). Each round runs
 the production wiring (three ``shiji serve`` processes) on each pair in turn, the order alternating,
 and measures
 
@@ -79,8 +81,8 @@ async def lags(client: httpx.AsyncClient, ids: list[str], entries: int) -> list[
     return found
 
 
-async def one_run(servers: DedicatedServers, args: argparse.Namespace) -> dict[str, float]:
-    async with production_system(servers.pg, servers.kafka) as system:
+async def one_run(servers: DedicatedServers, mode: str, args: argparse.Namespace) -> dict[str, float]:
+    async with production_system(servers.pg, servers.kafka, service_tls=mode == "on") as system:
         system: ProductionSystem
         headers = {"Authorization": f"Bearer {system.token(unit='bench')}"}
         async with httpx.AsyncClient(base_url=system.gateway_url, headers=headers, timeout=60,
@@ -99,7 +101,7 @@ async def measure(args: argparse.Namespace) -> dict[str, list[dict[str, float]]]
             await asyncio.to_thread(pair.start)
         for n in range(args.rounds):
             for mode in MODES if n % 2 == 0 else reversed(MODES):
-                results[mode].append(await one_run(servers[mode], args))
+                results[mode].append(await one_run(servers[mode], mode, args))
                 print(f"round {n + 1} security {mode}: "
                       + ", ".join(f"{k} {v:.1f}" for k, v in results[mode][-1].items()), flush=True)
     finally:

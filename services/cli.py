@@ -18,16 +18,16 @@ from pydantic_settings import BaseSettings
 from services.records_cli import cmd_checksum, cmd_demo_generate, cmd_import, cmd_rebuild, cmd_verify
 from shared.db import upgrade_to_head
 from shared.db_grants import grant_runtime_access, role_of
-from shared.settings import KafkaSettings, RuntimeSettings, production_problems
+from shared.settings import KafkaSettings, RuntimeSettings, ServingSettings, env_name, production_problems
 
 log = logging.getLogger("shiji")
 
 
-def unsafe_for_production(*settings: BaseSettings, nested: bool = True) -> bool:
+def unsafe_for_production(*settings: BaseSettings, serving: bool = True) -> bool:
     """In production mode (SHIJI_PRODUCTION=true), say what is left at a development default; True if anything is."""
     if not RuntimeSettings().production:
         return False
-    problems = [p for s in settings for p in production_problems(s, nested=nested)]
+    problems = [p for s in settings for p in production_problems(s, serving=serving)]
     for problem in problems:
         print(f"production mode: {problem}", file=sys.stderr)
     return bool(problems)
@@ -81,6 +81,15 @@ def _ensure_events_topic(k: KafkaSettings) -> None:
     ensure_events_topic(k)
 
 
+def serving_tls(settings: ServingSettings) -> dict[str, str]:
+    """uvicorn's TLS arguments for dossier or scoring: HTTPS with a certificate and key (shared/service_tls.py)."""
+    from shared.service_tls import serving_options
+
+    cls = type(settings)
+    return serving_options(settings.tls_cert_file, settings.tls_key_file, env_name(cls, "tls_cert_file"),
+                           env_name(cls, "tls_key_file"))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.service == "dossier":
         from services.dossier.bootstrap import build_app
@@ -90,8 +99,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if unsafe_for_production(settings):
             return 2
         try:
+            tls = serving_tls(settings)
             app = build_app(settings, migrate=args.migrate)
-        except ValueError as exc:  # no key of the gateway's, or not one
+        except ValueError as exc:  # half a TLS pair; no key of the gateway's, or not one
             print(str(exc), file=sys.stderr)
             return 2
     elif args.service == "scoring":
@@ -102,8 +112,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if unsafe_for_production(settings):
             return 2
         try:
+            tls = serving_tls(settings)
             app = build_app(settings, migrate=args.migrate)
-        except ValueError as exc:  # no key of the gateway's, or not one
+        except ValueError as exc:  # half a TLS pair; no key of the gateway's, or not one
             print(str(exc), file=sys.stderr)
             return 2
     else:
@@ -113,9 +124,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = GatewaySettings()
         if unsafe_for_production(settings):
             return 2
+        tls = {}  # the gateway's own port: TLS is the ingress's (docs/operations.md)
         try:
             app = build_app(settings)
-        except ValueError as exc:  # the settings name no token key source (or several), or no service key
+        except ValueError as exc:  # no token key source (or several), no service key, a CA for an http:// service
             print(str(exc), file=sys.stderr)
             return 2
     # What is loaded by now (the libraries, the app) lives as long as the process: leave it out of the
@@ -125,8 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.freeze()
     # log_config=None: uvicorn's own lines go through the handler set up in main (JSON by default).
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=args.log_level,
-                log_config=None,
-                timeout_graceful_shutdown=10)
+                log_config=None, timeout_graceful_shutdown=10, **tls)
     return 0
 
 
@@ -137,7 +148,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = {"dossier": DossierSettings(), "scoring": ScoringSettings()}
     services = ("dossier", "scoring") if args.service == "all" else (args.service,)
     # Migrating needs the databases only: the Kafka settings are the services' business.
-    if unsafe_for_production(*(settings[name] for name in services), nested=False):
+    if unsafe_for_production(*(settings[name] for name in services), serving=False):
         return 2
     for service in services:
         s = settings[service]
@@ -168,11 +179,16 @@ def _signing_key_from(path: Path):
 
 def cmd_service_keys(args: argparse.Namespace) -> int:
     from shared.service_identity import ensure_key_pair
+    from shared.service_tls import CA_CERT_FILE, ensure_service_certificates
 
     private, public = ensure_key_pair(args.dir)
     print(f"SHIJI_GATEWAY_SERVICE_KEY_FILE={private}")
     print(f"SHIJI_DOSSIER_GATEWAY_KEYS_FILE={public}")
     print(f"SHIJI_SCORING_GATEWAY_KEYS_FILE={public}")
+    print(f"SHIJI_GATEWAY_SERVICE_CA_FILE={args.dir / CA_CERT_FILE}")
+    for service, (cert, key) in ensure_service_certificates(args.dir).items():
+        print(f"SHIJI_{service.upper()}_TLS_CERT_FILE={cert}")
+        print(f"SHIJI_{service.upper()}_TLS_KEY_FILE={key}")
     return 0
 
 
@@ -267,7 +283,8 @@ def parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     keys = sub.add_parser("service-keys", help="make the gateway's Ed25519 key pair that proves its calls to dossier "
-                                               "and scoring (kept if there) and print the settings naming it")
+                                               "and scoring, the private CA and the certificates they serve HTTPS "
+                                               "with (each kept if there) and print the settings naming them")
     keys.add_argument("--dir", type=Path, required=True)
     keys.set_defaults(func=cmd_service_keys)
 

@@ -36,8 +36,9 @@ HEADER = """# Configuration
 Every setting is an environment variable. A **secret** may instead be a file named like the variable in
 lower case (e.g. `shiji_dossier_database_url`) in `SHIJI_SECRETS_DIR` (default `/run/secrets`); the
 environment wins over a file. With `SHIJI_PRODUCTION=true` a service refuses to start while a setting
-marked **required** is left at its default (those defaults suit a developer's machine only) or a
-database URL points at SQLite; `shiji migrate` checks the database URLs only.
+marked **required** is left at its default (those defaults suit a developer's machine only), a
+database URL points at SQLite, or the gateway's URL of a service is not `https://`; `shiji migrate`
+checks the database URLs only.
 """
 
 FOOTER = """

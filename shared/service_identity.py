@@ -8,8 +8,9 @@ The decision: a short-lived signed token (a JWT signed with Ed25519, ``EdDSA``, 
   ``unit``), so the service records the identity the gateway vouched for, and nothing else;
 - one code path in both wirings: the embedded one calls the services in process (ASGI, no sockets, so no
   TLS), and still goes through the same signing and checking, with a key pair made at start;
-- two PEM files instead of a CA, certificates and their renewal in uvicorn and aiohttp: the gateway's
-  private key (a Secret mounted in the gateway only) and its public key(s) in the services.
+- a token is checked per call in microseconds; a client certificate would prove the same caller a second
+  time. The wire is encrypted by server TLS (shared/service_tls.py), which the token does not replace. Two
+  PEM files: the gateway's private key (a Secret mounted in the gateway only), its public key(s) in the services.
 
 The token says: ``iss`` the gateway (``shiji-gateway``), ``aud`` the one service it is for
 (``shiji-dossier``, ``shiji-scoring``), ``iat``/``exp`` (two minutes), ``kid`` the key's thumbprint, and the
@@ -20,9 +21,9 @@ decide who reaches them).
 
 What a token does not do: bind one request. The gateway reuses a user's token for a minute (signing and
 checking a new one cost about 0.2 and 0.6 ms on the shared test machine, a reused one about 4 µs each; a
-public request makes up to three calls: bench/RESULTS.md, issue 19), so one taken off the wire could be
-replayed, as that user, to that service, for at most two minutes, by a process the NetworkPolicies let reach
-the service. The wire inside the cluster is encrypted by the platform (docs/operations.md).
+public request makes up to three calls: bench/RESULTS.md, issue 19); one taken off the wire could be
+replayed, as that user, to that service, for at most two minutes. The calls travel over HTTPS in production
+(shared/service_tls.py), so none is taken off the wire.
 
 Rotation (docs/operations.md): a service accepts every public key in its key file, chosen by ``kid``; add the
 new key to the services, then give the gateway the new private key, then remove the old public key.

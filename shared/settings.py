@@ -30,6 +30,8 @@ DEFAULT_SECRETS_DIR = Path("/run/secrets")
 # Field markers (json_schema_extra), read by ``production_problems`` and the configuration doc.
 SECRET = "secret"
 REQUIRED_IN_PRODUCTION = "required_in_production"
+HTTPS_IN_PRODUCTION = "https_in_production"
+SERVING_ONLY = "serving_only"  # needed to serve, not to migrate
 
 
 def secret(**extra: Any) -> dict[str, Any]:
@@ -38,6 +40,11 @@ def secret(**extra: Any) -> dict[str, Any]:
 
 def required_in_production(**extra: Any) -> dict[str, Any]:
     return {REQUIRED_IN_PRODUCTION: True, **extra}
+
+
+def https_in_production(**extra: Any) -> dict[str, Any]:
+    """A URL production mode requires set and ``https://``."""
+    return {REQUIRED_IN_PRODUCTION: True, HTTPS_IN_PRODUCTION: True, **extra}
 
 
 class RuntimeSettings(BaseSettings):
@@ -63,6 +70,18 @@ class ServiceSettings(BaseSettings):
         if not folder.is_dir():
             return init_settings, env_settings
         return init_settings, env_settings, SecretsSettingsSource(settings_cls, secrets_dir=folder)
+
+
+class ServingSettings(ServiceSettings):
+    """What dossier and scoring serve the gateway's calls with: HTTPS (shared/service_tls.py)."""
+
+    tls_cert_file: Path | None = Field(None, description="PEM certificate (chain) this service serves HTTPS with, "
+                                                         "signed by the CA the gateway trusts "
+                                                         "(SHIJI_GATEWAY_SERVICE_CA_FILE); unset: plain HTTP",
+                                       json_schema_extra=required_in_production(**{SERVING_ONLY: True}))
+    tls_key_file: Path | None = Field(None, description="the certificate's private key, PEM (a Secret, mounted "
+                                                        "read-only)",
+                                      json_schema_extra=required_in_production(**{SERVING_ONLY: True}))
 
 
 class KafkaSettings(ServiceSettings):
@@ -101,17 +120,22 @@ def env_name(settings_cls: type[BaseSettings], field: str) -> str:
     return f"{settings_cls.model_config.get('env_prefix', '')}{field}".upper()
 
 
-def production_problems(settings: BaseSettings, *, nested: bool = True) -> list[str]:
-    """Why ``settings`` (and, if ``nested``, the settings inside it) are not fit for production; empty when they are."""
+def production_problems(settings: BaseSettings, *, serving: bool = True) -> list[str]:
+    """Why ``settings`` are not fit for production; empty when they are. Not ``serving`` (``shiji migrate``):
+    the databases only, not the settings inside (Kafka) nor what only a serving process needs."""
     problems = []
     for name, info in type(settings).model_fields.items():
         value = getattr(settings, name)
         if isinstance(value, BaseSettings):
-            problems += production_problems(value) if nested else []
+            problems += production_problems(value) if serving else []
             continue
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get(SERVING_ONLY) and not serving:
+            continue
         if extra.get(REQUIRED_IN_PRODUCTION) and name not in settings.model_fields_set:
             problems.append(f"{env_name(type(settings), name)} must be set: its default is for development only")
+        if extra.get(HTTPS_IN_PRODUCTION) and not str(value).startswith("https://"):
+            problems.append(f"{env_name(type(settings), name)} must be an https:// URL: the hop is encrypted")
         if name.endswith("database_url") and value is not None:
             problems += [f"{env_name(type(settings), name)} {p}" for p in transport_problems(str(value))]
     if isinstance(settings, KafkaSettings):

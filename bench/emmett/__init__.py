@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 VERSION = "0.42.0"
@@ -45,12 +46,21 @@ def install() -> None:
     shutil.copyfile(_SCRIPT, SCRATCH / _SCRIPT.name)
 
 
-def append_rate(url: str, writers: int, seconds: float) -> tuple[float, float]:
-    """Events per second of ``writers`` concurrent Emmett writers, one event per append, on database ``url``,
-    and the Node process's CPU seconds per event."""
+def append_rate(url: str, writers: int, seconds: float, on_warm: Callable[[], object] = lambda: None
+                ) -> tuple[int, float, float]:
+    """``writers`` concurrent Emmett writers, one event per append, on database ``url``, for ``seconds`` after one
+    warm-up append each (``on_warm`` is called then): events appended, seconds, the Node process's CPU seconds."""
     install()
-    done = subprocess.run([str(_node_home() / "bin" / "node"), str(SCRATCH / _SCRIPT.name), url, str(writers),
-                           str(seconds)], cwd=SCRATCH, check=True, capture_output=True, text=True,
-                          timeout=seconds + 120)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["events"] / result["seconds"], result["cpu_seconds"] / result["events"]
+    node = subprocess.Popen([str(_node_home() / "bin" / "node"), str(SCRATCH / _SCRIPT.name), url, str(writers),
+                             str(seconds)], cwd=SCRATCH, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors = []
+    for line in node.stderr:  # "warm", then whatever Node says on failure
+        if line.strip() == "warm":
+            on_warm()
+        else:
+            errors.append(line)
+    out, _ = node.communicate(timeout=seconds + 120)
+    if node.returncode != 0:
+        raise RuntimeError(f"emmett append failed ({node.returncode}): {''.join(errors)[-2000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["events"], result["seconds"], result["cpu_seconds"]

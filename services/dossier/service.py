@@ -254,6 +254,8 @@ class DossierService:
                                             dt.datetime.now(dt.UTC), algorithm=self._algorithm)
             except ConcurrencyError:
                 return
+        # Kept, so that the first writes that read the catalogue can take the one-call path (single_write.py).
+        self._heads.put(CATALOGUE.stream_id, StreamHead.start(CATALOGUE).followed_by(CATALOGUE, seeded))
         self.appended += len(seeded)
         self._on_append()
 

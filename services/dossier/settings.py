@@ -4,10 +4,10 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SECRET, KafkaSettings, ServiceSettings, secret
+from shared.settings import SECRET, KafkaSettings, ServingSettings, secret
 
 
-class DossierSettings(ServiceSettings):
+class DossierSettings(ServingSettings):
     """SHIJI_DOSSIER_*: the write side."""
 
     model_config = SettingsConfigDict(env_prefix="SHIJI_DOSSIER_", extra="ignore")

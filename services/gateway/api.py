@@ -43,7 +43,7 @@ from services.gateway.routes import (
     portraits,
     writes,
 )
-from services.gateway.settings import GatewaySettings
+from services.gateway.settings import GatewaySettings, upstream_tls
 from services.gateway.upstream import Upstream
 from shared import tracing
 from shared.commands import OPERATIONS
@@ -87,8 +87,11 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier, signer: Ca
                tracer_provider: TracerProvider | None = None) -> FastAPI:
     provider = tracer_provider or tracing.tracer_provider_from_env("gateway")
     tracer = tracing.tracer_of(provider)
-    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer, signer)
-    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer, signer)
+    tls = upstream_tls(settings)
+    dossier = Upstream("dossier", settings.dossier_url, settings.upstream_timeout_s, dossier_transport, tracer, signer,
+                       tls)
+    scoring = Upstream("scoring", settings.scoring_url, settings.upstream_timeout_s, scoring_transport, tracer, signer,
+                       tls)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.gateway.body_limit import DEFAULT_MAX_BODY_BYTES
-from shared.settings import ServiceSettings, required_in_production
+from shared.settings import ServiceSettings, env_name, https_in_production, required_in_production
 
 
 class GatewaySettings(ServiceSettings):
@@ -15,10 +15,16 @@ class GatewaySettings(ServiceSettings):
 
     host: str = Field("127.0.0.1", description="listen address of `shiji serve gateway`")
     port: int = Field(8000, description="listen port of `shiji serve gateway`")
-    dossier_url: str = Field("http://127.0.0.1:8001", description="base URL of the dossier service",
-                             json_schema_extra=required_in_production())
-    scoring_url: str = Field("http://127.0.0.1:8002", description="base URL of the scoring service",
-                             json_schema_extra=required_in_production())
+    dossier_url: str = Field("http://127.0.0.1:8001", description="base URL of the dossier service "
+                             "(production: https://, its certificate checked against service_ca_file)",
+                             json_schema_extra=https_in_production())
+    scoring_url: str = Field("http://127.0.0.1:8002", description="base URL of the scoring service "
+                             "(production: https://, its certificate checked against service_ca_file)",
+                             json_schema_extra=https_in_production())
+    service_ca_file: Path | None = Field(None, description="PEM file of the private CA that signed dossier's and "
+                                                           "scoring's certificates: the only CA trusted for calls to "
+                                                           "them (unset: the system's CAs)",
+                                         json_schema_extra=required_in_production())
     jwt_public_key_file: Path | None = Field(None, description="PEM public key (ES256/RS256) that verifies bearer "
                                                                "tokens; give this, jwks_url or jwks_file")
     jwks_url: str | None = Field(None, description="the identity provider's JWKS URL (keys cached 5 min, refetched "
@@ -77,3 +83,18 @@ def verifier_from(settings: GatewaySettings):  # -> TokenVerifier (imported late
     if settings.jwks_file is not None:
         return TokenVerifier(jwks=jwt.PyJWKSet.from_json(settings.jwks_file.read_text()), **common)
     return TokenVerifier(jwks_url=settings.jwks_url, **common)
+
+
+def upstream_tls(settings: GatewaySettings):  # -> ssl.SSLContext | None (imported late: settings stay light)
+    """How the gateway checks the services' certificates: None when both are plain ``http://`` (the embedded
+    wiring, a developer's machine); ValueError for a CA file with an ``http://`` service, which would ignore it."""
+    from shared.service_tls import client_context
+
+    urls = {env_name(GatewaySettings, f): getattr(settings, f) for f in ("dossier_url", "scoring_url")}
+    plain = [name for name, url in urls.items() if not url.startswith("https://")]
+    if settings.service_ca_file is not None and plain:
+        raise ValueError(f"{env_name(GatewaySettings, 'service_ca_file')} is set but {', '.join(plain)} "
+                         f"is not https://: the call would go unencrypted")
+    if len(plain) == len(urls):
+        return None
+    return client_context(settings.service_ca_file)

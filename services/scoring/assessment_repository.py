@@ -26,12 +26,16 @@ async def scheme_documents(conn: AsyncConnection, scheme_id: str, known_at: dt.d
     return [r.document for r in rows]
 
 
-async def input_rows(conn: AsyncConnection, scheme_id: str, year: int, known_at: dt.datetime | None) -> list[InputRow]:
+async def input_rows(conn: AsyncConnection, scheme_id: str, year: int, known_at: dt.datetime | None,
+                     types: tuple[str, ...] | None = None) -> list[InputRow]:
+    """A scheme year's inputs known at ``known_at`` (all when None), of ``types`` (every type when None)."""
     t = assessment_inputs.c
-    rows = await conn.execute(select(t.event_id, t.event_type, t.input_id, t.subject_id, t.item_id, t.period,
-                                     t.effective_date, t.value, t.level, t.last_year, t.score, t.note, t.recorded_at)
-                              .where(t.scheme_id == scheme_id, t.year == year, _known(t.recorded_at, known_at)))
-    return [InputRow(*r) for r in rows]
+    query = select(t.event_id, t.event_type, t.input_id, t.subject_id, t.item_id, t.period, t.effective_date,
+                   t.value, t.level, t.last_year, t.note, t.recorded_at, t.score, t.target, t.source).where(
+        t.scheme_id == scheme_id, t.year == year, _known(t.recorded_at, known_at))
+    if types is not None:
+        query = query.where(t.event_type.in_(types))
+    return [InputRow(*r) for r in await conn.execute(query)]
 
 
 async def units_of_classes(conn: AsyncConnection, classes: Iterable[str], known_at: dt.datetime | None

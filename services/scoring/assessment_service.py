@@ -135,6 +135,18 @@ def _rank(c: Computed, subject_id: str) -> int:
     return s.rank if s else 1_000_000
 
 
+def _named(scheme: AssessmentScheme, components: Any) -> list[dict[str, Any]]:
+    """The result's lines with the scheme's names beside their ids, for people to read. Added to the answer only:
+    the result itself (and its canonical bytes) stays the computation's."""
+    names = {c.id: c.name for c in scheme.components} | {i.id: i.name for i in scheme.indicators}
+    lines = plain(components)
+    for line in lines:
+        line["name"] = names[line["component_id"]]
+        for ind in line["indicators"]:
+            ind["name"] = names[ind["indicator_id"]]
+    return lines
+
+
 def subject_view(c: Computed, subject_id: str) -> dict[str, Any]:
     r = c.results.get(subject_id)
     if r is None:
@@ -144,7 +156,7 @@ def subject_view(c: Computed, subject_id: str) -> dict[str, Any]:
     proposal = {"calculated": p.calculated, "proposed": p.proposed, "appraisal_level": p.appraisal_level,
                 "fired": plain(p.fired), "evidence": list(p.evidence)}
     return {**_head(c), "subject_id": subject_id, "class_id": r.class_id, "status": r.status,
-            "composite": plain(r.composite), "exact": plain(r.exact), "components": plain(r.components),
+            "composite": plain(r.composite), "exact": plain(r.exact), "components": _named(c.scheme, r.components),
             "missing": plain(r.missing), "fired": plain(r.fired), "proposal": proposal,
             "standing": None if s is None else {"rank": s.rank, "of": s.of, "band": s.band},
             "decided": _decision(c, subject_id), "consequences": plain(c.consequences.get(subject_id, [])),

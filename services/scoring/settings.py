@@ -3,10 +3,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import SECRET, KafkaSettings, ServiceSettings, secret
+from shared.settings import SECRET, KafkaSettings, ServingSettings, secret
 
 
-class ScoringSettings(ServiceSettings):
+class ScoringSettings(ServingSettings):
     """SHIJI_SCORING_*: the read side for points."""
 
     model_config = SettingsConfigDict(env_prefix="SHIJI_SCORING_", extra="ignore")

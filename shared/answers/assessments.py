@@ -169,6 +169,7 @@ class Missing(Answer):
 
 class IndicatorLine(Answer):
     indicator_id: str
+    name: str = Field(description="the scheme's name of the indicator")
     component_id: str
     kind: str
     unit: str
@@ -188,6 +189,7 @@ class IndicatorLine(Answer):
 
 class ComponentLine(Answer):
     component_id: str
+    name: str = Field(description="the scheme's name of the component")
     source: Literal["indicators", "score"]
     weight: str
     missing_policy: str
@@ -232,7 +234,7 @@ class IgnoredInput(Answer):
 class SubjectResult(_Head):
     model_config = example({**_HEAD, "subject_id": "qhd-haigang", "class_id": "economic_development",
                             "status": "complete", "composite": "93.60", "exact": "93.6", "components": [
-                                {"component_id": "routine", "source": "score", "weight": "40",
+                                {"component_id": "routine", "name": "平时考核", "source": "score", "weight": "40",
                                  "missing_policy": "zero", "score": "90", "contribution": "36", "status": "scored",
                                  "event_ids": [_EV], "indicators": []}],
                             "missing": [], "fired": [],

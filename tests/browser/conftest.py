@@ -72,7 +72,7 @@ async def production_console(console_built: Path, tmp_path_factory: pytest.TempP
     require_server("PostgreSQL", PG.hostport)
     require_server("Kafka", KAFKA.bootstrap)
     async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("production")) as s:
-        async with httpx.AsyncClient(base_url=s.gateway_url, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=s.gateway_url, timeout=60, verify=s.tls) as client:
             async def settle(report: dict) -> None:
                 async def applied() -> bool:
                     text = (await client.get(f"{s.scoring_url}/metrics")).text

@@ -16,7 +16,7 @@ import pytest
 
 from services.embedded import embedded_system
 from tests.conftest import KAFKA, PG, require_server
-from tests.support.production import production_system
+from tests.support.production import ProductionSystem, production_system
 
 
 @dataclass
@@ -50,6 +50,15 @@ async def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
                 system = System("production", client, s.token)
                 await register_units(system)
                 yield system
+
+
+@pytest.fixture(scope="module")
+async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionSystem]:
+    """The production wiring alone, for tests that reach past the gateway (its services, its topics)."""
+    require_server("PostgreSQL", PG.hostport)
+    require_server("Kafka", KAFKA.bootstrap)
+    async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as s:
+        yield s
 
 
 async def register_units(system: System) -> None:

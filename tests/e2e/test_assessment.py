@@ -155,6 +155,11 @@ async def test_results_computed_on_read_equal_the_figures_worked_by_hand(system:
     gdp = next(i for i in work["indicators"] if i["indicator_id"] == "gdp")
     assert (gdp["raw"], gdp["points"], gdp["event_ids"]) == ("110", "110", [gdp["event_ids"][0]])
     assert (work["score"], u1["exact"], u1["missing"]) == ("100", "94", [])
+    # Each line carries the scheme's name beside its id, for people to read.
+    named = {c["id"]: c["name"] for c in EXAMPLE_SCHEME["components"] + EXAMPLE_SCHEME["indicators"]}
+    assert [(c["component_id"], c["name"]) for c in u1["components"]] == [
+        (c["component_id"], named[c["component_id"]]) for c in u1["components"]]
+    assert gdp["name"] == named["gdp"] and work["name"] == named["work"] != "work"
     assert november["input_id"]
     u2 = await subject(system, "as-u2")
     assert "constraint_veto_unit_fails" in [f["rule"] for f in u2["proposal"]["fired"]]

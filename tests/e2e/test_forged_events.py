@@ -8,31 +8,21 @@ import asyncio
 import datetime as dt
 import json
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import jsonschema
-import pytest
 
 from shared.contract import SCHEMA_DIR, TOPIC_SCHEMAS
 from shared.dead_letters import DEAD_LETTERS_TOPIC
 from shared.envelope import Envelope
 from shared.settings import today
-from tests.conftest import KAFKA, PG, require_server
+from tests.conftest import KAFKA
 from tests.support.chained import ChainedStream
 from tests.support.connections import KAFKA_DOSSIER
-from tests.support.production import ProductionSystem, production_system
+from tests.support.production import ProductionSystem
 from tests.support.topic import produce, read_topic
 
 BASIS = {"reason": "市委通报表扬", "document": "组字〔2026〕8号"}
-
-
-@pytest.fixture(scope="module")
-async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionSystem]:
-    require_server("PostgreSQL", PG.hostport)
-    require_server("Kafka", KAFKA.bootstrap)
-    async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as system:
-        yield system
 
 
 def entry(points: float) -> dict:
@@ -50,7 +40,7 @@ async def until(check, timeout_s: float = 30):
 
 
 async def unlinked_count(system: ProductionSystem) -> float:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=system.tls) as client:
         text = (await client.get(f"{system.scoring_url}/metrics", timeout=5)).text
     return float(next(line.split()[-1] for line in text.splitlines()
                       if line.startswith("shiji_scoring_events_unlinked_total")))

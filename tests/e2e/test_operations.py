@@ -97,7 +97,8 @@ async def observed(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         env = {"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100"}
         async with production_system(PG, KAFKA, log_dir=log_dir, extra_env=env) as s:
             urls = {"gateway": s.gateway_url, "dossier": s.dossier_url, "scoring": s.scoring_url}
-            async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client, httpx.AsyncClient() as plain:
+            async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client, \
+                    httpx.AsyncClient(verify=s.tls) as plain:
                 yield await with_unit(Observed("production", client, s.token,
                                                lambda name: _text(plain.get(f"{urls[name]}/metrics")),
                                                lambda name: _json(plain.get(f"{urls[name]}/readyz")),

@@ -35,7 +35,7 @@ async def test_three_scoring_processes_share_the_partitions_and_the_totals_are_e
     require_server("PostgreSQL", PG.hostport)
     require_server("Kafka", KAFKA.bootstrap)
     async with production_system(PG, KAFKA, partitions=PARTITIONS, scoring_instances=3,
-                                 log_dir=tmp_path) as system, httpx.AsyncClient(timeout=30) as plain:
+                                 log_dir=tmp_path) as system, httpx.AsyncClient(timeout=30, verify=system.tls) as plain:
         async def shared_out() -> bool:
             held = await held_partitions(plain, system.scoring_urls)
             return all(held) and sum(map(len, held)) == PARTITIONS and set().union(*held) == set(range(PARTITIONS))

@@ -47,7 +47,7 @@ async def services(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         require_server("Kafka", KAFKA.bootstrap)
         async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as s:
             urls = {"dossier": s.dossier_url, "scoring": s.scoring_url, "gateway": s.gateway_url}
-            clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in urls.items()}
+            clients = {name: httpx.AsyncClient(base_url=url, timeout=30, verify=s.tls) for name, url in urls.items()}
             try:
                 yield Services("production", clients, clients["gateway"], CallSigner(s.service_key), s.token)
             finally:

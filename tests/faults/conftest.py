@@ -66,7 +66,8 @@ class Harness:
         alive = {name: proc for name, proc in self.system.processes.items() if proc.poll() is None}
         assert {"dossier", "scoring", "gateway"} <= alive.keys(), f"processes down: {self.system.processes}"
         for name in alive:
-            await wait_ready(f"{self.system.urls[name]}/readyz", list(alive.values()), timeout_s=60)
+            await wait_ready(f"{self.system.urls[name]}/readyz", list(alive.values()), timeout_s=60,
+                             tls=self.system.tls)
         started = asyncio.get_running_loop().time()
         projection = await wait_converged(self.dossier_db, self.scoring_db)
         print(f"converged {asyncio.get_running_loop().time() - started:.1f}s after the load stopped")

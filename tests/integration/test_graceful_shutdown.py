@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from tests.conftest import PgDatabases
 from tests.support.chained import ChainedStream
 from tests.support.connections import KAFKA_ADMIN, KafkaServer
 from tests.support.keys import gateway_keys
-from tests.support.production import free_port, wait_ready
+from tests.support.production import free_port, inherited_env, wait_ready
 
 MESSAGES = 2000
 BATCH = 10  # small batches, so SIGTERM lands between many of them
@@ -59,7 +58,7 @@ async def test_sigterm_while_consuming_leaves_a_committed_position_and_nothing_l
         await publisher.close()
     database = await pg.create("scoring")
     port = free_port()
-    env = {**os.environ, "SHIJI_SCORING_DATABASE_URL": database, **kafka_server.service_env(KAFKA_ADMIN),
+    env = {**inherited_env(), "SHIJI_SCORING_DATABASE_URL": database, **kafka_server.service_env(KAFKA_ADMIN),
            "SHIJI_KAFKA_TOPIC": topic, "SHIJI_SCORING_CONSUMER_GROUP": f"g-{uuid.uuid4().hex[:8]}",
            "SHIJI_SCORING_MAX_BATCH": str(BATCH), "SHIJI_SCORING_PORT": str(port),
            "SHIJI_SCORING_GATEWAY_KEYS_FILE": str(gateway_keys(tmp_path))}

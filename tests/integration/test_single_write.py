@@ -95,3 +95,16 @@ async def test_a_kept_answer_is_replayed_not_written_again(two_dossiers_on_postg
     again = await one.execute("record_entry", entry("3"), {"cadre_id": cadre}, CLERK, idempotency_key="k-1")
     assert again.replayed and again.body == first.body
     assert await stored(one) == before
+
+
+async def test_the_seeding_instance_keeps_the_catalogue_and_its_first_entry_goes_in_one_call(
+        two_dossiers_on_postgresql) -> None:
+    one, _ = two_dossiers_on_postgresql
+    await one.seed_catalogue()
+    await one.execute("register_unit", RegisterUnit(unit_id="u", name="局", level="city", unit_class="c"), {}, CLERK)
+    cadre = (await one.execute("register_cadre", RegisterCadre(name="王芳", unit_id="u"), {}, CLERK)).body["id"]
+
+    # No write has read the catalogue yet: the head the seeding kept is what the decision is taken on.
+    outcome, appended = await at_once(one, cadre, entry("2"), key="k-first")
+    assert (outcome.status, outcome.body["version"], appended) == (201, 2, 1)
+    assert await stored(one) == len(one._heads.get("catalogue").events) + 3  # the catalogue, unit, cadre, entry

@@ -1,8 +1,10 @@
 """Run the production wiring as real processes: ``shiji serve dossier|scoring|gateway``.
 
 Used by the end-to-end tests and by the benchmarks: fresh PostgreSQL databases, a fresh Kafka
-topic, a fresh signing key; three child processes configured only through environment
-variables, exactly as an operator runs them.
+topic, a fresh signing key, a fresh private CA and the services' certificates; three child processes
+configured only through environment variables, exactly as an operator runs them. Dossier and scoring
+serve HTTPS: a client of theirs checks them with ``ProductionSystem.tls`` (the gateway serves plain
+HTTP, as behind an ingress that ends TLS).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from services.gateway.auth import issue_token
 from shared.kafka_bus import ensure_topic, events_topic_config
 from shared.service_identity import TOKEN_LIFETIME, CallSigner, private_pem, public_pem
+from shared.service_tls import CA_CERT_FILE, client_context, ensure_service_certificates
 from tests.conftest import PgDatabases
 from tests.support import connections as c
 from tests.support.connections import KafkaServer, PgServer
@@ -42,6 +46,16 @@ def free_port() -> int:
 
 
 SERVICES = ("dossier", "scoring", "gateway")
+# What `deploy/local/services.sh` exports for the production wiring on a developer's machine (service-keys.sh):
+# a process a test starts takes its HTTPS settings from the test, not from the shell it runs in.
+SERVICE_TLS_SETTINGS = ("SHIJI_DOSSIER_TLS_CERT_FILE", "SHIJI_DOSSIER_TLS_KEY_FILE", "SHIJI_SCORING_TLS_CERT_FILE",
+                        "SHIJI_SCORING_TLS_KEY_FILE", "SHIJI_GATEWAY_SERVICE_CA_FILE", "SHIJI_GATEWAY_DOSSIER_URL",
+                        "SHIJI_GATEWAY_SCORING_URL")
+
+
+def inherited_env() -> dict[str, str]:
+    """This process's environment without the services' HTTPS settings (``SERVICE_TLS_SETTINGS``)."""
+    return {name: value for name, value in os.environ.items() if name not in SERVICE_TLS_SETTINGS}
 # Each process logs in to Kafka as its own principal (the ACLs of deploy/local/kafka_acls.py).
 KAFKA_USER = {"dossier": c.KAFKA_DOSSIER, "scoring": c.KAFKA_SCORING}
 
@@ -61,6 +75,8 @@ class ProductionSystem:
     kafka: KafkaServer
     admin_urls: dict[str, str]  # each service's database as the superuser: to tamper, dump, fill
     store_url: str  # the dossier's database as the store reader: for `shiji rebuild scoring --from-store`
+    tls: ssl.SSLContext  # trusts the services' private CA: ``httpx.AsyncClient(verify=system.tls)``
+    service_scheme: str = "https"  # how dossier and scoring are reached: "http" when started without TLS
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     _logs: list = field(default_factory=list)
@@ -83,7 +99,7 @@ class ProductionSystem:
         """Start process ``name`` (its service is the part before any ``-``), logging to ``<name>.log``."""
         service = name.split("-")[0]
         if name not in self.urls:  # an extra instance: its own port
-            self.urls[name] = f"http://127.0.0.1:{free_port()}"
+            self.urls[name] = f"{self.service_scheme if service != 'gateway' else 'http'}://127.0.0.1:{free_port()}"
         port = self.urls[name].rsplit(":", 1)[1]
         kafka = self.kafka.service_env(KAFKA_USER[service]) if service in KAFKA_USER else {}
         env = {**self.env, **kafka, **(extra_env or {}), f"SHIJI_{service.upper()}_PORT": port}
@@ -96,7 +112,7 @@ class ProductionSystem:
 
     async def start(self, name: str, *, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         proc = self.launch(name, extra_env=extra_env)
-        await wait_ready(f"{self.urls[name]}/readyz", [proc])
+        await wait_ready(f"{self.urls[name]}/readyz", [proc], tls=self.tls)
         return proc
 
     def kill(self, name: str) -> int:
@@ -123,10 +139,11 @@ class ProductionSystem:
             log.close()
 
 
-async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float = 90) -> None:
+async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float = 90,
+                     tls: ssl.SSLContext | None = None) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=tls or True) as client:
         while True:
             for p in procs:
                 if p.poll() is not None:
@@ -142,9 +159,10 @@ async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float =
 @contextlib.asynccontextmanager
 async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int = 3,
                             log_dir: Path | None = None, extra_env: dict[str, str] | None = None,
-                            scoring_instances: int = 1) -> AsyncIterator[ProductionSystem]:
+                            scoring_instances: int = 1, service_tls: bool = True) -> AsyncIterator[ProductionSystem]:
     """The three services as processes; ``scoring_instances`` > 1 starts more ``shiji serve scoring`` in the
-    same consumer group (each on its own port, logging to ``scoring-N.log``).
+    same consumer group (each on its own port, logging to ``scoring-N.log``). Dossier and scoring serve HTTPS
+    unless ``service_tls`` is false (bench/security_cost.py's "off").
 
     On secured servers they run as in production: each service as its own PostgreSQL role, migrated by
     the owner role (``shiji migrate``, which grants the rest), each on Kafka as its own principal."""
@@ -172,12 +190,17 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
     service_key = ed25519.Ed25519PrivateKey.generate()
     (workdir / "gateway-service.pem").write_bytes(private_pem(service_key))
     (workdir / "gateway-service.pub.pem").write_bytes(public_pem(service_key))
+    certificates = ensure_service_certificates(workdir / "tls")
+    scheme = "https" if service_tls else "http"
+    tls_env = {"SHIJI_GATEWAY_SERVICE_CA_FILE": str(workdir / "tls" / CA_CERT_FILE),
+               **{f"SHIJI_{service.upper()}_TLS_{part}_FILE": str(path) for service, pair in certificates.items()
+                  for part, path in zip(("CERT", "KEY"), pair, strict=True)}} if service_tls else {}
     run = uuid.uuid4().hex[:8]
     topic = f"shiji.dossier.events.test-{run}"
     ensure_topic(kafka.connection(), topic, partitions, **events_topic_config(1))
     ports = {name: free_port() for name in SERVICES}
     env = {
-        **os.environ,
+        **inherited_env(),
         **database_env,
         **kafka.service_env(c.KAFKA_ADMIN),  # for `shiji migrate` and the CLI; each service has its own (launch)
         "SHIJI_KAFKA_TOPIC": topic,
@@ -190,8 +213,9 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
         "SHIJI_DOSSIER_PORT": str(ports["dossier"]),
         "SHIJI_SCORING_PORT": str(ports["scoring"]),
         "SHIJI_GATEWAY_PORT": str(ports["gateway"]),
-        "SHIJI_GATEWAY_DOSSIER_URL": f"http://127.0.0.1:{ports['dossier']}",
-        "SHIJI_GATEWAY_SCORING_URL": f"http://127.0.0.1:{ports['scoring']}",
+        "SHIJI_GATEWAY_DOSSIER_URL": f"{scheme}://127.0.0.1:{ports['dossier']}",
+        "SHIJI_GATEWAY_SCORING_URL": f"{scheme}://127.0.0.1:{ports['scoring']}",
+        **tls_env,
         "SHIJI_GATEWAY_JWT_PUBLIC_KEY_FILE": str(public_key),
         "SHIJI_GATEWAY_SERVICE_KEY_FILE": str(workdir / "gateway-service.pem"),
         "SHIJI_DOSSIER_GATEWAY_KEYS_FILE": str(workdir / "gateway-service.pub.pem"),
@@ -202,18 +226,19 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
     migrate = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True)
     if migrate.returncode != 0:
         raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    urls = {name: f"{scheme if name != 'gateway' else 'http'}://127.0.0.1:{port}" for name, port in ports.items()}
     admin_urls = {service: pg.url(name) for service, name in databases.items()}
     store_url = pg.url(databases["dossier"], c.STORE_READER if pg.secured else "postgres")
     system = ProductionSystem(urls["gateway"], urls["dossier"], urls["scoring"], key, service_key, env, log_dir,
-                              kafka, admin_urls, store_url, urls=urls)
+                              kafka, admin_urls, store_url, client_context(workdir / "tls" / CA_CERT_FILE), scheme,
+                              urls=urls)
     try:
         names = ["dossier", "scoring", *(f"scoring-{n}" for n in range(2, scoring_instances + 1)), "gateway"]
         for name in names:
             system.launch(name)
         procs = list(system.processes.values())
         for name in names:
-            await wait_ready(f"{system.urls[name]}/readyz", procs)
+            await wait_ready(f"{system.urls[name]}/readyz", procs, tls=system.tls)
         yield system
     finally:
         system.stop()

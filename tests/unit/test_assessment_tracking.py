@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from services.scoring.assessment.read_model import BREACH, READING, REVOKED
+from services.scoring.assessment.read_model import BREACH, READING, REVOKED, InputRow
 from services.scoring.assessment_tracking.bulletin import bulletin
 from services.scoring.assessment_tracking.periods import parse_period
-from services.scoring.assessment_tracking.readings import TrackedRow, breaches, standing_readings
+from services.scoring.assessment_tracking.readings import breaches, standing_readings
 from services.scoring.assessment_tracking.warning_notices import notice_id, warning_notices
 from shared.assessment_scheme import SchemeInvalid, parse_scheme
 
@@ -52,11 +52,11 @@ _n = iter(range(1, 10_000))
 
 def row(subject: str, item: str, period: str | None, value: str | None = None, *, kind: str = READING,
         last_year: str | None = None, level: str | None = None, day: dt.date | None = None, note: str | None = None,
-        input_id: str | None = None, recorded: int = 0) -> TrackedRow:
+        input_id: str | None = None, recorded: int = 0) -> InputRow:
     n = next(_n)
     effective = day or (parse_period(period).end if period else dt.date(2025, 12, 31))
-    return TrackedRow(f"e{n:04d}", kind, input_id or f"i{n:04d}", subject, item, period, effective, value, level,
-                      last_year, None, note, "统计局", T0 + dt.timedelta(minutes=n + recorded))
+    return InputRow(f"e{n:04d}", kind, input_id or f"i{n:04d}", subject, item, period, effective, value, level,
+                    last_year, note, T0 + dt.timedelta(minutes=n + recorded), source="统计局")
 
 
 REVENUE_U1 = [row("u1", "revenue", f"2025-0{m}", v) for m, v in ((1, "90"), (2, "170"), (3, "260"), (4, "370"),
@@ -72,7 +72,7 @@ ROWS[2] = row("u1", "revenue", "2025-03", "260", last_year="240")  # with last y
 CLASSES = {"u1": A, "u2": A, "u3": A}
 
 
-def notices(rows: list[TrackedRow], as_of: dt.date = dt.date(2025, 12, 31), versions=(SCHEME,)):
+def notices(rows: list[InputRow], as_of: dt.date = dt.date(2025, 12, 31), versions=(SCHEME,)):
     return warning_notices(list(versions), 2025, standing_readings(rows, as_of), CLASSES)
 
 

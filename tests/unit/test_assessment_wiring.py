@@ -86,8 +86,8 @@ def row(event_id: str, kind: str, item: str | None, period: str | None, effectiv
     types = {"reading": "indicator_reading_recorded", "score": "evaluation_score_recorded",
              "breach": "constraint_breach_recorded", "revoked": "assessment_input_revoked"}
     return InputRow(event_id, types[kind], input_id or event_id, subject, item, period,
-                    dt.date.fromisoformat(effective) if effective else None, value, level, None, score, None,
-                    T0 + dt.timedelta(minutes=minutes))
+                    dt.date.fromisoformat(effective) if effective else None, value, level, None, None,
+                    T0 + dt.timedelta(minutes=minutes), score=score)
 
 
 def test_the_latest_period_read_by_a_date_stands_and_corrections_replace_their_period() -> None:

@@ -106,14 +106,18 @@ def test_deployments_probe_serve_and_are_bounded(service: str) -> None:
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     port = SETTINGS[service].model_fields["port"].default
-    assert container["ports"] == [{"name": "http", "containerPort": port}]
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    # Dossier and scoring serve HTTPS only (the gateway's calls, the probes, Prometheus); the gateway plain HTTP
+    # behind the ingress that ends the public TLS.
+    name, scheme = ("http", {}) if service == "gateway" else ("https", {"scheme": "HTTPS"})
+    assert container["ports"] == [{"name": name, "containerPort": port}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": name, **scheme}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": name, **scheme}
     assert set(container["resources"]) == {"requests", "limits"}
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/port"] == str(port) and annotations["prometheus.io/path"] == "/metrics"
+    assert annotations.get("prometheus.io/scheme", "http") == name
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
     service_ = k8s("Service", f"shiji-{service}")
@@ -122,7 +126,7 @@ def test_deployments_probe_serve_and_are_bounded(service: str) -> None:
     assert k8s("PodDisruptionBudget", f"shiji-{service}")["spec"]["selector"]["matchLabels"].items() <= labels.items()
     # The gateway reaches the others through their Services.
     if service != "gateway":
-        assert config_map()[f"SHIJI_GATEWAY_{service.upper()}_URL"] == f"http://shiji-{service}:{port}"
+        assert config_map()[f"SHIJI_GATEWAY_{service.upper()}_URL"] == f"https://shiji-{service}:{port}"
 
 
 def test_scoring_runs_one_replica_per_partition() -> None:
@@ -194,6 +198,47 @@ def test_each_service_mounts_its_part_of_the_service_identity_read_only(service:
     assert config_map()[setting] == f"{mount['mountPath']}/{item}"
     if item == "gateway-service.pem":
         assert volume["secret"]["defaultMode"] == 0o440
+
+
+@pytest.mark.parametrize("service", ["dossier", "scoring"])
+def test_each_service_serves_its_own_certificate_from_its_secret_read_only(service: str) -> None:
+    """Its certificate and key only (not the other service's), read-only, where the settings look."""
+    pod = pods()[f"shiji-{service}"]["spec"]
+    (container,) = pod["containers"]
+    secrets = {v["secret"]["secretName"]: v for v in pod["volumes"] if "secret" in v}
+    assert f"shiji-{'scoring' if service == 'dossier' else 'dossier'}-tls" not in secrets
+    volume = secrets[f"shiji-{service}-tls"]
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["readOnly"] is True and volume["secret"]["defaultMode"] == 0o440
+    for setting, item in (("CERT", "tls.crt"), ("KEY", "tls.key")):
+        assert item in [i["path"] for i in volume["secret"]["items"]]
+        assert config_map()[f"SHIJI_{service.upper()}_TLS_{setting}_FILE"] == f"{mount['mountPath']}/{item}"
+
+
+def test_the_gateway_checks_the_services_against_the_private_ca_of_the_ca_config_map() -> None:
+    pod = pods()["shiji-gateway"]["spec"]
+    (container,) = pod["containers"]
+    (volume,) = [v for v in pod["volumes"] if v.get("configMap", {}).get("name") == "shiji-ca"]
+    assert [i["key"] for i in volume["configMap"]["items"]] == ["service-ca.crt"]
+    assert "service-ca.crt" in k8s("ConfigMap", "shiji-ca")["data"]
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["readOnly"] is True
+    assert config_map()["SHIJI_GATEWAY_SERVICE_CA_FILE"] == f"{mount['mountPath']}/service-ca.crt"
+
+
+def test_compose_calls_the_services_over_https_with_the_certificates_service_keys_makes() -> None:
+    from shared.service_tls import CA_CERT_FILE
+
+    spec = compose()
+    env = spec["x-shiji-env"]
+    command = spec["services"]["service-keys"]["command"]
+    folder = command[command.index("--dir") + 1]
+    assert env["SHIJI_GATEWAY_SERVICE_CA_FILE"] == f"{folder}/{CA_CERT_FILE}"
+    for service in ("dossier", "scoring"):
+        assert env[f"SHIJI_GATEWAY_{service.upper()}_URL"].startswith(f"https://{service}:")
+        assert env[f"SHIJI_{service.upper()}_TLS_CERT_FILE"] == f"{folder}/{service}.crt"
+        assert env[f"SHIJI_{service.upper()}_TLS_KEY_FILE"] == f"{folder}/{service}.key"
+        assert "https://" in str(spec["services"][service]["healthcheck"]["test"])
 
 
 def test_secrets_are_mounted_read_only_and_root_file_systems_are_read_only() -> None:

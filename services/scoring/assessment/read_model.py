@@ -30,7 +30,8 @@ READING, SCORE, BREACH, REVOKED = ("indicator_reading_recorded", "evaluation_sco
 
 @dataclass(frozen=True, slots=True)
 class InputRow:
-    """One row of ``assessment_inputs``."""
+    """One row of ``assessment_inputs``: what the composite reads (``score``) and what tracking reads
+    (``target``, ``source``) of it, from the one query ``assessment_repository.input_rows``."""
 
     event_id: str
     event_type: str
@@ -42,9 +43,11 @@ class InputRow:
     value: str | None
     level: str | None
     last_year: str | None
-    score: str | None
     note: str | None
     recorded_at: dt.datetime
+    score: str | None = None
+    target: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from services.scoring.assessment.composite import EXACT
+from services.scoring.assessment.read_model import InputRow
 from services.scoring.assessment_tracking.periods import Period, parse_period
-from services.scoring.assessment_tracking.readings import Standing, TrackedRow, latest_within
+from services.scoring.assessment_tracking.readings import Standing, latest_within
 from services.scoring.assessment_tracking.schedule import HUNDRED, judge, shown
 from services.scoring.assessment_tracking.warning_notices import WarningNotice
 from shared.assessment_scheme import AssessmentScheme, Indicator
@@ -113,7 +114,7 @@ def _data_line(scheme: AssessmentScheme, ind: Indicator, class_id: str, period: 
 
 
 def bulletin(scheme: AssessmentScheme, class_id: str, period: Period, subjects: Sequence[str],
-             readings: Mapping[tuple[str, str], list[Standing]], breaches: Sequence[TrackedRow],
+             readings: Mapping[tuple[str, str], list[Standing]], breaches: Sequence[InputRow],
              notices: Sequence[WarningNotice]) -> Bulletin:
     """The bulletin of ``class_id`` (its ``subjects``) for ``period`` under ``scheme``; ``breaches`` are those
     effective within the period, ``notices`` the year's (``warning_notices``)."""

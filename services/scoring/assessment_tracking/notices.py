@@ -53,7 +53,7 @@ class Notice:
 
 def notices(rows: Iterable[Any], scheme_id: str, year: int, as_of: dt.date, classes: dict[str, str]) -> list[Notice]:
     """The notices issued by ``as_of`` and, with the answers given by then, their status; by issue date and id.
-    ``rows``: ``TrackedRow``s of the notice event types (the recorded time was chosen by the query)."""
+    ``rows``: ``InputRow``s of the notice event types (the recorded time was chosen by the query)."""
     rows = [r for r in rows if r.effective_date is not None and r.effective_date <= as_of]
     answers = {r.input_id: r for r in sorted(rows, key=lambda r: (r.recorded_at, r.event_id)) if r.event_type == ANSWERED}
     out = []

@@ -12,28 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.scoring.assessment.read_model import BREACH, READING, REVOKED
+from services.scoring.assessment.read_model import BREACH, READING, REVOKED, InputRow
 from services.scoring.assessment_tracking.periods import Period, parse_period
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedRow:
-    """One row of ``assessment_inputs`` with what tracking reads of it."""
-
-    event_id: str
-    event_type: str
-    input_id: str
-    subject_id: str
-    item_id: str | None
-    period: str | None
-    effective_date: dt.date | None
-    value: str | None
-    level: str | None
-    last_year: str | None
-    target: str | None
-    note: str | None
-    source: str | None
-    recorded_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +21,7 @@ class Standing:
     """A reading as it stands for its period."""
 
     period: Period
-    row: TrackedRow
+    row: InputRow
 
     @property
     def value(self) -> Decimal | None:
@@ -52,11 +32,11 @@ class Standing:
         return None if self.row.last_year is None else Decimal(self.row.last_year)
 
 
-def standing_readings(rows: Iterable[TrackedRow], as_of: dt.date) -> dict[tuple[str, str], list[Standing]]:
+def standing_readings(rows: Iterable[InputRow], as_of: dt.date) -> dict[tuple[str, str], list[Standing]]:
     """Per (subject, indicator), the reading that stands for each period, in period order."""
     rows = list(rows)
     revoked = {r.input_id for r in rows if r.event_type == REVOKED}
-    newest: dict[tuple[str, str, str], TrackedRow] = {}
+    newest: dict[tuple[str, str, str], InputRow] = {}
     for r in sorted((r for r in rows if r.event_type == READING and r.effective_date is not None
                      and r.effective_date <= as_of and r.period), key=lambda r: (r.recorded_at, r.event_id)):
         newest[(r.subject_id, r.item_id or "", r.period or "")] = r
@@ -75,7 +55,7 @@ def latest_within(seq: Sequence[Standing], period: Period) -> Standing | None:
     return max(inside, key=lambda s: (s.period.end, s.period.months)) if inside else None
 
 
-def breaches(rows: Iterable[TrackedRow], start: dt.date, end: dt.date) -> list[TrackedRow]:
+def breaches(rows: Iterable[InputRow], start: dt.date, end: dt.date) -> list[InputRow]:
     """The breaches effective from ``start`` to ``end``, not revoked, in date order."""
     rows = list(rows)
     revoked = {r.input_id for r in rows if r.event_type == REVOKED}

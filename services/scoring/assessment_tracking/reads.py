@@ -8,17 +8,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import assessment_repository as repo
-from services.scoring.assessment.read_model import BREACH, READING, REVOKED
+from services.scoring.assessment.read_model import BREACH, READING, REVOKED, InputRow
 from services.scoring.assessment.results import plain
-from services.scoring.assessment_tables import assessment_inputs
 from services.scoring.assessment_tracking.bulletin import bulletin
 from services.scoring.assessment_tracking.notices import ANSWERED, ISSUED, notices
 from services.scoring.assessment_tracking.periods import Period
-from services.scoring.assessment_tracking.readings import TrackedRow, breaches, standing_readings
+from services.scoring.assessment_tracking.readings import breaches, standing_readings
 from services.scoring.assessment_tracking.warning_notices import WarningNotice, warning_notices
 from shared.assessment_scheme import AssessmentScheme, in_force, parse_scheme
 from shared.problems import Problem
@@ -26,22 +24,11 @@ from shared.problems import Problem
 TRACKED = (READING, BREACH, REVOKED)
 
 
-async def tracked_rows(conn: AsyncConnection, scheme_id: str, year: int, known_at: dt.datetime | None,
-                       types: tuple[str, ...] = TRACKED) -> list[TrackedRow]:
-    t = assessment_inputs.c
-    query = select(t.event_id, t.event_type, t.input_id, t.subject_id, t.item_id, t.period, t.effective_date,
-                   t.value, t.level, t.last_year, t.target, t.note, t.source, t.recorded_at).where(
-        t.scheme_id == scheme_id, t.year == year, t.event_type.in_(types))
-    if known_at is not None:
-        query = query.where(t.recorded_at <= known_at)
-    return [TrackedRow(*r) for r in await conn.execute(query)]
-
-
 @dataclass(frozen=True, slots=True)
 class Year:
     versions: list[AssessmentScheme]
     classes: dict[str, str]  # subject -> class
-    rows: list[TrackedRow]
+    rows: list[InputRow]
 
 
 class TrackingReads:
@@ -54,7 +41,7 @@ class TrackingReads:
             versions = [parse_scheme(d) for d in await repo.scheme_documents(conn, scheme_id, asked)]
             if not versions:
                 raise Problem(404, "scheme-not-found", "No such assessment scheme", f"no scheme {scheme_id} is published")
-            rows = await tracked_rows(conn, scheme_id, year, asked, types)
+            rows = await repo.input_rows(conn, scheme_id, year, asked, types)
             known = {c.id for v in versions for c in v.classes}
             if versions[-1].subject_kind == "cadre":
                 found = await repo.cadre_classes(conn, sorted({r.subject_id for r in rows}), asked)
