@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
@@ -236,9 +237,13 @@ async def measure(args: argparse.Namespace) -> str:
             await closed_loop_writes(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"}, "/api/v1",
                                      cadre_ids, 300, args.clients)
             await closed_loop_writes(bare[0], {}, "", cadre_ids, 300, args.clients)
+            await score_under_load(system, token, cadre_ids, 200, 2, True)  # and the connections to scoring
             await wait_until(lambda: drained(system), 600)
             for _ in range(args.runs):
                 runs.append(await run_once(system, bare, token, cadre_ids, args))
+                if args.json:  # one line per run, to take medians over runs alternated with another checkout
+                    with open(args.json, "a") as out:
+                        out.write(json.dumps({"label": args.label, **runs[-1]}) + "\n")
     finally:
         await dbs.drop_all()
     return report(runs, args)
@@ -252,6 +257,8 @@ def main() -> None:
     parser.add_argument("--cadres", type=int, default=100)
     parser.add_argument("--read-rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--json", metavar="FILE", help="append each run's figures to FILE, one JSON line")
+    parser.add_argument("--label", default="", help="the label of those lines (e.g. before, after)")
     parser.add_argument("--py-spy", metavar="FOLDER", help="sample each service with py-spy during the loads")
     print(asyncio.run(measure(parser.parse_args())))
 
