@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -37,8 +37,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.city import UNLIMITED, entry_request, metric_sum, port_of, score_under_load, wait_until
-from bench.http import RawClient
+from bench.city import UNLIMITED, closed_loop_writes, metric_sum, open_loop, port_of, wait_until
 from bench.machine import machine, median, percentile
 from tests.conftest import PgDatabases
 from tests.support.connections import KafkaServer, PgServer
@@ -98,33 +97,19 @@ class Meter:
                 for name in spent}
 
 
-async def closed_loop_writes(port: int, headers: dict[str, str], prefix: str, cadre_ids: list[str], total: int,
-                             clients: int) -> dict[str, Any]:
-    """``total`` entries by ``clients`` concurrent clients, each sending its next as soon as the last is answered."""
-    latencies: list[float] = []
-    failures = 0
-    left = total
+async def score_reads(system: ProductionSystem, token: str, cadre_ids: list[str], rate: float,
+                      seconds: float) -> dict[str, Any]:
+    """One cadre's score through the gateway at ``rate`` per second, open loop (as ``bench.city``)."""
+    today = dt.date.today()
 
-    async def client(n: int) -> None:
-        nonlocal failures, left
-        rng = random.Random(n)
-        raw = await RawClient.connect(port, headers)
-        try:
-            while left > 0:
-                left -= 1
-                path, body, extra = entry_request(rng, rng.choice(cadre_ids))
-                t0 = time.perf_counter()
-                status, _ = await raw.request("POST", prefix + path.removeprefix("/api/v1"), body, extra)
-                latencies.append((time.perf_counter() - t0) * 1000)
-                failures += status != 201
-        finally:
-            await raw.close()
+    def request(i: int) -> tuple[str, str, None, dict[str, str]]:
+        as_of = (today - dt.timedelta(days=i % 1500)).isoformat()
+        return "GET", f"/api/v1/cadres/{cadre_ids[i % len(cadre_ids)]}/score?as_of={as_of}", None, {}
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    elapsed = time.perf_counter() - started
-    return {"per_s": (len(latencies) - failures) / elapsed, "p50_ms": median(latencies),
-            "p99_ms": percentile(latencies, 99), "failures": failures, "answered": len(latencies)}
+    latencies, failures, achieved = await open_loop(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"},
+                                                    rate, seconds, request)
+    return {"achieved_per_s": achieved, "p50_ms": median(latencies), "p99_ms": percentile(latencies, 99),
+            "failures": failures, "answered": len(latencies)}
 
 
 async def drained(system: ProductionSystem) -> bool:
@@ -179,19 +164,19 @@ async def run_once(system: ProductionSystem, bare: tuple[int, subprocess.Popen, 
 
     async def gateway_load() -> int:
         async with sampled(args.py_spy, "writes", pids):
-            found["writes"] = await closed_loop_writes(port_of(system.gateway_url), headers, "/api/v1", cadre_ids,
-                                                       args.writes, args.clients)
+            found["writes"] = await closed_loop_writes(port_of(system.gateway_url), headers, cadre_ids, args.clients,
+                                                       total=args.writes)
             await wait_until(lambda: drained(system), 600)
         return found["writes"]["answered"]
 
     async def bare_load() -> int:
-        found["bare"] = await closed_loop_writes(bare[0], {}, "", cadre_ids, args.writes, args.clients)
+        found["bare"] = await closed_loop_writes(bare[0], {}, cadre_ids, args.clients, total=args.writes, prefix="")
         return found["bare"]["answered"]
 
     async def read_load() -> int:
         async with sampled(args.py_spy, "reads", pids):
-            found["reads"] = await score_under_load(system, token, cadre_ids, args.read_rate, args.seconds, True)
-        return round(found["reads"]["achieved_per_s"] * args.seconds)
+            found["reads"] = await score_reads(system, token, cadre_ids, args.read_rate, args.seconds)
+        return found["reads"]["answered"]
 
     found_cpu = {"writes": await Meter(shiji_groups).measure(gateway_load),
                  "bare": await Meter(bare_groups).measure(bare_load),
@@ -234,10 +219,10 @@ async def measure(args: argparse.Namespace) -> str:
                                          headers={"Authorization": f"Bearer {token}"}) as client:
                 cadre_ids = await register_cadres(client, args.cadres, "bench")
             # warm-up: the first requests load code and fill pools
-            await closed_loop_writes(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"}, "/api/v1",
-                                     cadre_ids, 300, args.clients)
-            await closed_loop_writes(bare[0], {}, "", cadre_ids, 300, args.clients)
-            await score_under_load(system, token, cadre_ids, 200, 2, True)  # and the connections to scoring
+            await closed_loop_writes(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"}, cadre_ids,
+                                     args.clients, total=300)
+            await closed_loop_writes(bare[0], {}, cadre_ids, args.clients, total=300, prefix="")
+            await score_reads(system, token, cadre_ids, 200, 2)  # and the connections to scoring
             await wait_until(lambda: drained(system), 600)
             for _ in range(args.runs):
                 runs.append(await run_once(system, bare, token, cadre_ids, args))
