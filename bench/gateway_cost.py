@@ -163,10 +163,15 @@ async def run_once(system: ProductionSystem, bare: tuple[int, subprocess.Popen, 
     pids = {n: p.pid for n, p in system.processes.items()}
 
     async def gateway_load() -> int:
+        applied = await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total") or 0
         async with sampled(args.py_spy, "writes", pids):
             found["writes"] = await closed_loop_writes(port_of(system.gateway_url), headers, cadre_ids, args.clients,
                                                        total=args.writes)
-            await wait_until(lambda: drained(system), 600)
+            recorded = found["writes"]["answered"] - found["writes"]["failures"]
+
+            async def scored() -> bool:  # every entry applied by scoring: its CPU for them is in the figure
+                return (await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total") or 0) >= applied + recorded
+            await wait_until(scored, 600)
         return found["writes"]["answered"]
 
     async def bare_load() -> int:
