@@ -10,7 +10,8 @@ import asyncio
 
 import pytest
 
-from services.gateway.reach_cache import WEIGHT_LIMIT, ReachCache
+from services.gateway import reach_cache
+from services.gateway.reach_cache import ReachCache
 
 ANSWER = {"jurisdiction": ["u1"], "top_level": False, "cadres": {"c1": ["in_jurisdiction"]}}
 
@@ -106,11 +107,11 @@ async def test_zero_seconds_keeps_nothing_and_asks_nothing() -> None:
     assert dossier.asked == 0
 
 
-@pytest.mark.parametrize("units", [WEIGHT_LIMIT // 2 + 1])
-async def test_memory_is_bounded_by_the_answers_weight(units: int) -> None:
+async def test_memory_is_bounded_by_the_answers_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reach_cache, "WEIGHT_LIMIT", 10)
     kept, _, _ = cache()
     await kept.get("a")
-    big = {"jurisdiction": [f"u{n}" for n in range(units)], "top_level": True, "cadres": {}}
+    big = {"jurisdiction": [f"u{n}" for n in range(6)], "top_level": True, "cadres": {}}
     kept.keep("a", big, kept.generation)
     kept.keep("b", big, kept.generation)  # both would pass the limit: the first is dropped
     assert await kept.get("a") is None
