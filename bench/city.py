@@ -147,32 +147,42 @@ def entry_request(rng: random.Random, cadre_id: str) -> tuple[str, dict, dict[st
     return f"/api/v1/cadres/{cadre_id}/entries", entry_body(rng, f"bench {key}"), {"Idempotency-Key": key}
 
 
-async def gateway_writes(system: ProductionSystem, token: str, cadre_ids: list[str], seconds: float,
-                         concurrency: int = 32) -> dict[str, float]:
-    """Closed loop: ``concurrency`` clients each write the next entry as soon as the last is answered."""
+async def closed_loop_writes(port: int, headers: dict[str, str], cadre_ids: list[str], clients: int, *,
+                             seconds: float | None = None, total: int | None = None,
+                             prefix: str = "/api/v1") -> dict[str, float]:
+    """Closed loop: ``clients`` clients each write the next entry as soon as the last is answered, for
+    ``seconds`` or until ``total`` are sent; ``prefix`` replaces the gateway's /api/v1 (another endpoint)."""
     latencies: list[float] = []
     failures = 0
-    deadline = time.perf_counter() + seconds
+    left = total if total is not None else -1
+    deadline = time.perf_counter() + seconds if seconds is not None else float("inf")
 
     async def client(n: int) -> None:
-        nonlocal failures
+        nonlocal failures, left
         rng = random.Random(n)
-        raw = await RawClient.connect(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"})
+        raw = await RawClient.connect(port, headers)
         try:
-            while time.perf_counter() < deadline:
-                path, body, headers = entry_request(rng, rng.choice(cadre_ids))
+            while left != 0 and time.perf_counter() < deadline:
+                left -= 1
+                path, body, extra = entry_request(rng, rng.choice(cadre_ids))
                 t0 = time.perf_counter()
-                status, _ = await raw.request("POST", path, body, headers)
+                status, _ = await raw.request("POST", prefix + path.removeprefix("/api/v1"), body, extra)
                 latencies.append((time.perf_counter() - t0) * 1000)
                 failures += status != 201
         finally:
             await raw.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(concurrency)))
+    await asyncio.gather(*(client(n) for n in range(clients)))
     elapsed = time.perf_counter() - started
     return {"per_s": (len(latencies) - failures) / elapsed, "p50_ms": median(latencies),
-            "p99_ms": percentile(latencies, 99), "failures": failures}
+            "p99_ms": percentile(latencies, 99), "failures": failures, "answered": len(latencies)}
+
+
+async def gateway_writes(system: ProductionSystem, token: str, cadre_ids: list[str], seconds: float,
+                         concurrency: int = 32) -> dict[str, float]:
+    return await closed_loop_writes(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"}, cadre_ids,
+                                    concurrency, seconds=seconds)
 
 
 # ------------------------------------------------------------------------------------ open-loop load

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 HTTP_IMPORT_BATCH_ROWS = 500
 
 
-def actor_of(request: Request) -> Actor:
-    """The end user the gateway's proof names (shared/service_identity.py): no header says who acts."""
+async def actor_of(request: Request) -> Actor:
+    """The end user the gateway's proof names (shared/service_identity.py): no header says who acts.
+    ``async``: FastAPI would run a plain function in a worker thread (a thread hop per write)."""
     caller: Caller = request.state.caller
     if not caller.subject or not caller.role:
         raise Problem(401, "gateway-proof-required", "This call records who made it: the gateway's proof names "
@@ -263,6 +264,12 @@ def create_app(settings: DossierSettings, *, callers: CallVerifier, publisher: P
         """The caller's relation to each cadre and which of the units asked about lie in their
         jurisdiction (all its units with ``whole_jurisdiction``), for the gateway's authorization."""
         return await service.relations(subject, unit, cadre_id or [], unit_id or [], whole_jurisdiction)
+
+    @app.get("/v1/access/version", tags=["access"])
+    async def relations_version() -> dict[str, str]:
+        """Changes whenever an answer of ``/v1/access/relations`` may: the gateway keeps those answers until it
+        does (services/gateway/reach_cache.py)."""
+        return {"version": await service.relations_version()}
 
     @app.post("/v1/access-log", tags=["access"], status_code=201)
     async def log_access(batch: AccessLogBatch) -> dict[str, Any]:

@@ -104,6 +104,19 @@ _OPEN_POST_UNITS = select(post_directory.c.cadre_id, post_directory.c.unit_id).w
     post_directory.c.cadre_id.in_(bindparam("ids", expanding=True)), _open_on(bindparam("day")))
 _UNIT_COUNT = select(func.count()).select_from(unit_directory)
 _UNIT_PARENTS = select(unit_directory.c.unit_id, unit_directory.c.parent_id)
+# What the relations answer from: units and cadres are only ever added, a post is added and ended once.
+_VERSION = select(select(func.count()).select_from(unit_directory).scalar_subquery(),
+                  select(func.count()).select_from(cadre_directory).scalar_subquery(),
+                  select(func.count()).select_from(post_directory).scalar_subquery(),
+                  select(func.count(post_directory.c.end_date)).scalar_subquery())
+
+
+async def version(conn: AsyncConnection, day: dt.date) -> str:
+    """A text that changes whenever an answer of ``DossierService.relations`` may: the day (posts open and
+    end by date), and how many units, cadres, posts and ended posts the directories hold (each only grows:
+    a unit or cadre is registered once, a post assigned once and ended once)."""
+    counts = (await conn.execute(_VERSION)).one()
+    return ":".join([day.isoformat(), *map(str, counts)])
 
 
 async def leads(conn: AsyncConnection, cadre_id: str, day: dt.date) -> bool:

@@ -310,6 +310,11 @@ class DossierService:
                     else [u for u in dict.fromkeys(unit_ids) if tree.within(unit, u)])
         return {"jurisdiction": units_in, "top_level": tree.is_top_level(unit), "cadres": cadres}
 
+    async def relations_version(self) -> str:
+        """Changes whenever an answer of ``relations`` may (the gateway keeps those answers until it does)."""
+        async with self._engine.connect() as conn:
+            return await directory.version(conn, self._today())
+
     async def log_access(self, entries: list[tuple[str, str, dict[str, Any]]]) -> list[access_log.AccessEntry]:
         """Append ``entries`` (subject, role, data) to the access log, in order, all or none."""
         return await self._access_log.submit(entries)

@@ -116,7 +116,7 @@ def create_app(settings: GatewaySettings, *, verifier: TokenVerifier, signer: Ca
     )
     app.state.verifier = verifier
     app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
-    guard = Guard(dossier)
+    guard = Guard(dossier, settings.relations_check_s)
     app.state.gateway = Gateway(dossier, scoring, guard, Freshness(scoring, guard, settings.min_position_wait_s),
                                 timezone=settings.timezone)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,

@@ -7,6 +7,12 @@ unknown ``kid``), a JWKS file, or one PEM public key. Only RS256 and ES256 are a
 key can never be used as an HMAC secret and ``alg=none`` is refused; issuer, audience, expiry (with
 30 s of clock skew) are checked. Revocation: a deny list of ``jti`` values in a file, one per line,
 re-read when the file changes (the identity provider's short token lifetimes do the rest).
+
+A token verified once is remembered by its bytes until it expires (``VerifiedTokens``): a client sends
+the same token with every request, and checking its signature again each time was a tenth of the
+gateway's CPU per request (bench/RESULTS.md, issue 22). Only the signature check is skipped: the expiry
+and the deny list are checked on every request as before. A token signed by a key later withdrawn from
+the JWKS stays accepted until it expires, as it would be by any service that verified it once.
 """
 
 from __future__ import annotations
@@ -93,6 +99,29 @@ class RevocationList:
         return jti in self._ids
 
 
+class VerifiedTokens:
+    """Tokens whose signature and claims were checked: token -> (principal, jti, expiry as a POSIX time)."""
+
+    LIMIT = 100_000  # emptied past this many: a token is checked again, never accepted unchecked
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[Principal, object, float]] = {}
+
+    def get(self, token: str) -> tuple[Principal, object] | None:
+        found = self._known.get(token)
+        if found is None:
+            return None
+        if found[2] + CLOCK_SKEW.total_seconds() <= dt.datetime.now(dt.UTC).timestamp():
+            self._known.pop(token, None)
+            return None
+        return found[0], found[1]
+
+    def keep(self, token: str, principal: Principal, jti: object, expires: float) -> None:
+        if len(self._known) >= self.LIMIT:
+            self._known.clear()
+        self._known[token] = (principal, jti, expires)
+
+
 class TokenVerifier:
     """Checks a bearer token against one PEM key, a JWKS (file) or a JWKS URL."""
 
@@ -107,6 +136,7 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._revoked = revoked or RevocationList(None)
+        self._verified = VerifiedTokens()
 
     @property
     def blocking(self) -> bool:
@@ -128,6 +158,11 @@ class TokenVerifier:
         return candidates[0].key
 
     def verify(self, token: str) -> Principal:
+        if (known := self._verified.get(token)) is not None:
+            principal, jti = known
+            if jti in self._revoked:
+                raise InvalidToken("the token has been revoked")
+            return principal
         try:
             # Refuse other algorithms before any key is chosen: alg=none and HS256-with-the-public-key
             # never reach a key lookup.
@@ -144,4 +179,6 @@ class TokenVerifier:
         if role not in ROLES:
             raise InvalidToken(f"unknown role {role!r}")
         unit = claims.get("unit")
-        return Principal(subject=str(claims["sub"]), role=role, unit=str(unit) if unit is not None else None)
+        principal = Principal(subject=str(claims["sub"]), role=role, unit=str(unit) if unit is not None else None)
+        self._verified.keep(token, principal, claims.get("jti"), float(claims["exp"]))
+        return principal

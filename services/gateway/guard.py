@@ -1,5 +1,6 @@
-"""The policy (policy.py) applied to a request: the caller's relations, asked of the dossier, turned
-into a decision, and a refusal into problem+json. Also the per-request access-log entry.
+"""The policy (policy.py) applied to a request: the caller's relations, asked of the dossier (and kept
+between requests until they may have changed: reach_cache.py), turned into a decision, and a refusal
+into problem+json. Also the per-request access-log entry.
 
 A cadre that does not exist and one the caller may not see answer the same 404 ``not-found``
 (same type, title and detail), so an id cannot be probed.
@@ -16,6 +17,7 @@ from fastapi import Request
 
 from services.gateway.auth import Principal
 from services.gateway.policy import Decision, Relation, decide, may_ever
+from services.gateway.reach_cache import ReachCache
 from shared.group_commit import GroupCommit
 from shared.problems import Problem
 from shared.telemetry import request_id
@@ -60,8 +62,10 @@ class Reach:
 
 
 class Guard:
-    def __init__(self, dossier: Calls) -> None:
+    def __init__(self, dossier: Calls, relations_check_s: float = 0.0) -> None:
         self._dossier = dossier
+        # The dossier's answers kept between requests, until they may have changed (reach_cache.py).
+        self.kept = ReachCache(self._relations_version, relations_check_s)
         # One call to the dossier's access log per request was a third of the internal calls; the entries
         # of concurrent requests go together instead, each request still answered only once its entry is in.
         self._log = GroupCommit(self._write_log)
@@ -76,13 +80,26 @@ class Guard:
             params["whole_jurisdiction"] = "true"
         if principal.unit:
             params["unit"] = principal.unit
-        answer = await self._dossier.call("GET", "/v1/access/relations", request=request, params=params)
-        if answer.status_code != 200:
-            raise Problem(503, "upstream-unavailable", "The dossier service is unavailable",
-                          f"relations answered {answer.status_code}")
-        body = answer.json()
+        key = (principal.subject, principal.unit, tuple(params["cadre_id"]), tuple(params["unit_id"]),
+               whole_jurisdiction)
+        body = await self.kept.get(key)
+        if body is None:
+            generation = self.kept.generation
+            answer = await self._dossier.call("GET", "/v1/access/relations", request=request, params=params)
+            if answer.status_code != 200:
+                raise Problem(503, "upstream-unavailable", "The dossier service is unavailable",
+                              f"relations answered {answer.status_code}")
+            body = answer.json()
+            self.kept.keep(key, body, generation)
         return Reach(principal, frozenset(body["jurisdiction"]), body["top_level"],
                      {c: frozenset(Relation(r) for r in rs) for c, rs in body["cadres"].items()})
+
+    async def _relations_version(self) -> str:
+        answer = await self._dossier.call("GET", "/v1/access/version")
+        if answer.status_code != 200:
+            raise Problem(503, "upstream-unavailable", "The dossier service is unavailable",
+                          f"the relations' version answered {answer.status_code}")
+        return str(answer.json()["version"])
 
     @staticmethod
     def require_role(principal: Principal, action: str) -> None:

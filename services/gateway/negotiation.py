@@ -60,9 +60,11 @@ def offered_by(request: Request) -> list[str]:
     return [JSON, *(m for m in extra if m != JSON)]
 
 
-def acceptable(request: Request, caller: Annotated[Principal, Depends(principal_of)]) -> None:
+async def acceptable(request: Request, caller: Annotated[Principal, Depends(principal_of)]) -> None:
     """A dependency of every operation: a read whose ``Accept`` allows none of its media types is refused (406),
-    once the caller is known (an unauthenticated call learns nothing of the operation: 401 first)."""
+    once the caller is known (an unauthenticated call learns nothing of the operation: 401 first).
+    ``async`` though it awaits nothing: FastAPI runs a plain function in a worker thread, and that hop
+    was a tenth of the gateway's CPU per request (bench/RESULTS.md, issue 22)."""
     if request.method != "GET":
         return
     offered = offered_by(request)

@@ -45,6 +45,10 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_s: float = Field(10.0, gt=0, description="timeout of one call to dossier or scoring")
     min_position_wait_s: float = Field(5.0, ge=0, le=60, description="how long a read that asks for "
                                        "`min_position` waits for scoring to reflect it before answering 503")
+    relations_check_s: float = Field(1.0, ge=0, le=60, description="how often, at most, the gateway asks the dossier "
+                                     "whether the relations it keeps (who reaches which cadre and unit) may have "
+                                     "changed; a change made through this gateway is seen at once, one made "
+                                     "elsewhere within this long. 0: ask the dossier on every request")
     rate_limit_per_s: float = Field(20.0, gt=0, description="requests per second each subject (token `sub`) may "
                                                             "make, on average, per gateway instance")
     rate_limit_burst: int = Field(200, ge=1, description="requests a subject may make at once before being slowed")

@@ -80,13 +80,17 @@ async def bulk_import(caller: Caller, request: Request, gw: GatewayDep,
     async def work() -> Response:
         gw.guard.require_role(caller, "bulk_import")
         gw.guard.enforce(caller, "bulk_import", (await gw.guard.reach(caller, request)).top_level_relations(), None)
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() == XLSX:
-            return await workbook_import(caller, request, gw, operation)
-        headers = {"Content-Type": request.headers.get("content-type", "application/x-ndjson")}
-        answer = await gw.dossier.call("POST", "/v1/imports", principal=caller, request=request,
-                                       params=as_query({"operation": operation}), content=utf8_body(await request.body()),
-                                       headers=headers, timeout_s=IMPORT_TIMEOUT_S)
-        return relay_response(answer, request)
+        try:
+            if request.headers.get("content-type", "").split(";")[0].strip().lower() == XLSX:
+                return await workbook_import(caller, request, gw, operation)
+            headers = {"Content-Type": request.headers.get("content-type", "application/x-ndjson")}
+            answer = await gw.dossier.call("POST", "/v1/imports", principal=caller, request=request,
+                                           params=as_query({"operation": operation}),
+                                           content=utf8_body(await request.body()), headers=headers,
+                                           timeout_s=IMPORT_TIMEOUT_S)
+            return relay_response(answer, request)
+        finally:  # its rows may register units and cadres and assign posts: the kept relations may be stale
+            gw.guard.kept.forget()
     return await gw.audited(caller, request, "bulk_import", None, work)
 
 

@@ -13,6 +13,7 @@ from services.gateway.docs import CONDITIONAL_ERRORS, WRITE_ERRORS, request_exam
 from services.gateway.freshness import POSITION_HEADER_DOC
 from services.gateway.guard import Guard
 from services.gateway.negotiation import negotiated_router
+from services.gateway.reach_cache import DIRECTORY_WRITES
 from services.gateway.upstream import relay_response
 from shared.answers import WRITE_ANSWERS
 from shared.commands import OPERATIONS, Operation
@@ -53,8 +54,13 @@ def register_write(op: Operation) -> None:
             if if_match is not None and op.conditional:
                 headers["If-Match"] = if_match
             path = op.path.format(**{k: str(v.value if hasattr(v, "value") else v) for k, v in params.items()})
-            answer = await gw.dossier.call("POST", f"/v1{path}", principal=caller, request=request,
-                                           json=command.model_dump(mode="json", exclude_unset=True), headers=headers)
+            try:
+                answer = await gw.dossier.call("POST", f"/v1{path}", principal=caller, request=request,
+                                               json=command.model_dump(mode="json", exclude_unset=True),
+                                               headers=headers)
+            finally:  # whatever the outcome (a timeout may have written): the next request asks the dossier again
+                if op.name in DIRECTORY_WRITES:
+                    gw.guard.kept.forget()
             return relay_response(answer, request)
 
         cadre_id = str(params["cadre_id"]) if "cadre_id" in params else None
