@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from services.portraits import dimensions
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key
 from tests.e2e.test_scoring_features import eventually
@@ -307,3 +308,39 @@ async def test_scorings_kept_standing_follows_an_entry_and_its_revocation(team: 
     await eventually(lambda: shows(total_of(before) + 7))
     await team.ok(f"/cadres/{yi}/entries/{added['entry_id']}/revocation", {"reason": "撤销"})
     await eventually(lambda: shows(total_of(before)))
+
+
+async def test_one_scoring_call_answers_as_the_four_did(team: Team) -> None:
+    """A portrait asks scoring once (services/scoring/portrait_standing.py) where it asked four times: the portrait
+    the gateway answers equals the one composed, as the gateway used to, from the dossier's facts and scoring's
+    score, screening, active warnings and standing, each asked separately; as of dates, as held now and as known at
+    a past moment."""
+    assert team.system.internal is not None
+    call = team.system.internal
+
+    async def body(service: str, path: str, **params: Any) -> dict[str, Any]:
+        r = await call(service, path, {k: v for k, v in params.items() if v is not None})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    asked = [(name, as_of, None) for name in "甲乙丙丁" for as_of in ("2025-12-31", "2026-06-30")]
+    asked.append(("丙", "2025-12-31", team.before_correction))
+    for name, as_of, known_at in asked:
+        cid, moment = team.ids[name], {"as_of": as_of, "known_at": known_at}
+        portrait = await team.get(f"/cadres/{cid}/portrait", **{k: v for k, v in moment.items() if v})
+        facts = await body("dossier", "/v1/portrait-facts", cadre_id=cid, **moment)
+        score = await body("scoring", f"/v1/cadres/{cid}/score", **moment)
+        screening = await body("scoring", f"/v1/cadres/{cid}/screening", **moment)
+        warned = (await body("scoring", "/v1/warnings", cadre_id=cid, status="active"))["warnings"]
+        standing = (await body("scoring", "/v1/standing", cadre_id=cid, screening="false", **moment))["cadres"]
+        bands = standing[0]["bands"] if standing else []
+        old = dimensions.portrait(facts["cadres"][0], {"score": score, "screening": screening, "warnings": warned,
+                                                       "ranked": dimensions.ranked(bands)})
+        assert portrait == {**old, "known_at": facts["known_at"]}, (name, as_of, known_at)
+        one = await body("scoring", f"/v1/cadres/{cid}/portrait-standing", **moment)
+        unstated = ("known_at", "position")  # the moment an answer states (now, when none is asked) and its position
+        assert {k: v for k, v in one["score"].items() if k not in unstated} == \
+            {k: v for k, v in score.items() if k not in unstated}
+        assert one["screening"] == {k: v for k, v in screening.items() if k != "position"}
+        assert one["warnings"] == [{k: w[k] for k in ("kind", "level", "detail", "raised_on")} for w in warned]
+        assert one["bands"] == bands
