@@ -1,12 +1,12 @@
 """What a generated city's portraits need (issue 20), for ``shiji demo generate`` (``services.demo_city``): each
-cadre's birth date (with gender and political status, the basics), full-time education and for some an in-service
-one, professional and familiar fields, and for a few a result from another source.
+cadre's birth date (given at registration, as the department's personnel file has it: the basics are the cadre's
+own to fill in, and an import is the department's), full-time education and for some an in-service one,
+professional and familiar fields, and for a few a result from another source.
 
 The sources give no distribution for any of these; the spreads below are this generator's guesses, chosen to look
 like a city's cadres and to give every search condition and team rule something to find:
 
 - age at the city's last day by rank: 正处级 46-58, 副处级 38-55, 正科级 30-52, 副科级 26-48 (uniform within);
-  a quarter women; nine in ten party members (中共党员);
 - full-time education by age: the older more often associate or secondary, the younger more often master; the
   completion date follows the birth date (a bachelor at 22, a master at 25...); a third studied again in service
   (a master, often in management, law or economics) some years after joining;
@@ -52,7 +52,7 @@ RESULTS = [("political_patrol", "市委巡察组政治巡察"), ("special_inspec
 CONCLUSIONS = [("positive", 3), ("neutral", 6), ("negative", 1)]
 FINDINGS = {"positive": ["主体责任落实到位", "工作成效明显"], "neutral": ["未发现明显问题", "整改按期完成"],
             "negative": ["落实整改不力", "存在违规问题"]}
-EVENTS_PER_CADRE = 3 + IN_SERVICE_SHARE + RESULT_SHARE  # basics, education, expertise; in service; a result
+EVENTS_PER_CADRE = 2 + IN_SERVICE_SHARE + RESULT_SHARE  # education, expertise; in service; a result
 BASIS = {"reason": "干部任免审批表", "document": "干部人事档案"}
 
 
@@ -76,17 +76,22 @@ def _on(day: dt.date, years: int, last: dt.date) -> dt.date:
     return min(dt.date(day.year + years, 7, 1), last)
 
 
-def profile_rows(seed: int, n: int, key: str, cadre_id: str, rank: str, first_post: dt.date,
-                 end: dt.date) -> Iterator[dict[str, Any]]:
-    """The rows of cadre ``n`` (its row keys start with ``key``), holding ``rank`` since ``first_post``; the city's
-    last day ``end``."""
-    rng = random.Random(f"{seed}-profile-{n}")
+def draws(seed: int, n: int) -> random.Random:
+    """Cadre ``n``'s own generator: its draws leave the city's other rows as they were."""
+    return random.Random(f"{seed}-profile-{n}")
+
+
+def birth_date(rng: random.Random, rank: str, end: dt.date) -> dt.date:
+    """A birth date for a cadre of ``rank`` (the personnel file's, given at registration), by ``AGE_BY_RANK``."""
     youngest, oldest = AGE_BY_RANK.get(rank, (28, 55))
-    born = end - dt.timedelta(days=rng.randint(youngest * 365, oldest * 365 + 364))
+    return end - dt.timedelta(days=rng.randint(youngest * 365, oldest * 365 + 364))
+
+
+def profile_rows(rng: random.Random, key: str, cadre_id: str, born: dt.date, first_post: dt.date,
+                 end: dt.date) -> Iterator[dict[str, Any]]:
+    """The rows of the cadre ``cadre_id`` (its row keys start with ``key``), born on ``born``, in post since
+    ``first_post``; the city's last day ``end``."""
     params = {"cadre_id": cadre_id}
-    yield _row(f"{key}-basics", "record_basics", params, {
-        "birth_date": born.isoformat(), "gender": "女" if rng.random() < 0.25 else "男",
-        "political_status": "中共党员" if rng.random() < 0.9 else "群众"})
     age = end.year - born.year
     level = _full_time_level(rng, age)
     discipline, majors, _ = _weighted(rng, MAJORS)
