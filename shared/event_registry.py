@@ -36,7 +36,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         e.TargetEvaluationRecorded, e.CategoryDefined,
         e.AssessmentSchemePublished, e.IndicatorReadingRecorded, e.EvaluationScoreRecorded,
         e.ConstraintBreachRecorded, e.AssessmentInputRevoked, e.AssessmentGradeDecided,
-        e.EducationRecorded, e.ExpertiseRecorded, e.ExternalResultRecorded,
+        e.EducationRecorded, e.ExpertiseRecorded, e.ExternalResultRecorded, e.ExternalResultRevoked,
         e.AssessmentNoticeIssued, e.AssessmentNoticeAnswered,
         e.RectificationReportFiled,
     )

@@ -86,6 +86,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "record_education": CLERK_WRITE,
     "record_expertise": CLERK_WRITE,
     "record_external_result": CLERK_WRITE,
+    "revoke_external_result": CLERK_WRITE,
     # knowing people and teams (issue 20): the organization department's reads of its jurisdiction
     "get_portrait": row(clerk="AAH", auditor="AAH"),
     "cadre_search": row(clerk="AAH", auditor="AAH"),

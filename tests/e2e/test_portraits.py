@@ -346,3 +346,39 @@ async def test_one_scoring_call_answers_as_the_four_did(team: Team) -> None:
 
     for name, as_of, known_at in asked:  # eventually: scoring may still be applying an earlier test's writes
         await eventually(lambda: same(team.ids[name], {"as_of": as_of, "known_at": known_at}))  # noqa: B023
+
+
+async def test_a_result_revoked_through_the_api_and_an_import_leaves_the_portrait(team: Team) -> None:
+    """A result of another source, revoked (with a reason, by the API or a bulk import), is in no portrait on any
+    day from then on, and still in the portrait as known before the revocation; revoking it again is refused."""
+    yi = team.ids["乙"]
+    body = {"source": "special_inspection", "title": "专项巡查", "effective_date": "2024-05-01", "conclusion": "negative",
+            "findings": ["整改不力"], "basis": BASIS}
+    first = (await team.ok(f"/cadres/{yi}/external-results", body))["result_id"]
+    second = (await team.ok(f"/cadres/{yi}/external-results", {**body, "title": "第二次专项巡查"}))["result_id"]
+
+    async def shown(**params: Any) -> list[str]:
+        p = await team.get(f"/cadres/{yi}/portrait", as_of="2025-12-31", **params)
+        return [r["result_id"] for r in _dimension(p, "integrity")["figures"]["external_results"]]
+    assert await shown() == sorted([first, second]) and "negative_mark" in _dimension(
+        await team.get(f"/cadres/{yi}/portrait", as_of="2025-12-31"), "standing")["figures"]["tags"]
+    before = (await team.get(f"/cadres/{yi}/events"))["events"][-1]["recorded_at"]
+    await team.ok(f"/cadres/{yi}/external-results/{first}/revocation", {"reason": "巡察组复核后撤回"})
+    row = {"row_key": f"{second}-revoked", "operation": "revoke_external_result",
+           "params": {"cadre_id": yi, "result_id": second}, "body": {"reason": "来源更正"}}
+    r = await team.system.client.post("/api/v1/imports", content=(json.dumps(row, ensure_ascii=False) + "\n").encode(),
+                                      headers={**team.system.auth(), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200 and r.json()["recorded"] == 1, r.text
+    assert await shown() == []
+    assert await shown(known_at=before) == sorted([first, second])
+    p = await team.get(f"/cadres/{yi}/portrait", as_of="2025-12-31")
+    assert "negative_mark" not in _dimension(p, "standing")["figures"]["tags"]
+    again = await team.system.client.post(f"/api/v1/cadres/{yi}/external-results/{first}/revocation",
+                                          json={"reason": "再撤"}, headers={**team.auth(), **key()})
+    assert again.status_code in (409, 422), again.text
+    nothing = await team.system.client.post(f"/api/v1/cadres/{yi}/external-results/{uuid.uuid4()}/revocation",
+                                            json={"reason": "无"}, headers={**team.auth(), **key()})
+    assert nothing.status_code in (404, 422), nothing.text
+    empty = await team.system.client.post(f"/api/v1/cadres/{yi}/external-results/{second}/revocation",
+                                          json={"reason": ""}, headers={**team.auth(), **key()})
+    assert_problem(empty, 422, "reason")
