@@ -8,16 +8,16 @@ like a city's cadres and to give every search condition and team rule something 
 
 - age at the city's last day by rank: 正处级 46-58, 副处级 38-55, 正科级 30-52, 副科级 26-48 (uniform within);
 - full-time education by age: the older more often associate or secondary, the younger more often master; the
-  completion date follows the birth date (a bachelor at 22, a master at 25...); a third studied again in service
-  (a master, often in management, law or economics) some years after joining;
+  completion date follows the birth date (a bachelor at 22, a master at 25...); a third of those without a
+  master's studied again in service (a master in management, law or economics) some years after;
 - a professional field from the organization department's vocabulary (the team models name economy, finance,
   law and social_affairs), with one to three familiar fields besides it, from the year of the first post;
 - one cadre in twelve with a political patrol's or a special inspection's result (positive, neutral or negative).
 
 Every draw comes from a generator of its own for each cadre (seeded by the city's seed and the cadre's number),
-so the city's other rows are drawn exactly as before: adding these rows changes no other row's content, only how
-many entries are left for the events asked (``--events`` stays the total). About ``EVENTS_PER_CADRE`` events a
-cadre.
+so the city's other rows are drawn exactly as before: adding these rows changes no other row's draws (the
+registration row gains the birth date), only how many entries are left for the events asked (``--events`` stays
+the total). About ``EVENTS_PER_CADRE`` events a cadre.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ RESULTS = [("political_patrol", "市委巡察组政治巡察"), ("special_inspec
 CONCLUSIONS = [("positive", 3), ("neutral", 6), ("negative", 1)]
 FINDINGS = {"positive": ["主体责任落实到位", "工作成效明显"], "neutral": ["未发现明显问题", "整改按期完成"],
             "negative": ["落实整改不力", "存在违规问题"]}
-EVENTS_PER_CADRE = 2 + IN_SERVICE_SHARE + RESULT_SHARE  # education, expertise; in service; a result
+# education and expertise; in service (for the ~80 % without a master's); a result
+EVENTS_PER_CADRE = 2 + IN_SERVICE_SHARE * 0.8 + RESULT_SHARE
 BASIS = {"reason": "干部任免审批表", "document": "干部人事档案"}
 
 
