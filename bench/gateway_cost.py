@@ -113,8 +113,8 @@ async def score_reads(system: ProductionSystem, token: str, cadre_ids: list[str]
 
 
 async def drained(system: ProductionSystem) -> bool:
-    return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events")) == 0
-            and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages")) in (0, None))
+    return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events", system.tls)) == 0
+            and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages", system.tls)) in (0, None))
 
 
 @asynccontextmanager
@@ -162,15 +162,18 @@ async def run_once(system: ProductionSystem, bare: tuple[int, subprocess.Popen, 
 
     pids = {n: p.pid for n, p in system.processes.items()}
 
+    async def applied_total() -> float:
+        return await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total", system.tls) or 0
+
     async def gateway_load() -> int:
-        applied = await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total") or 0
+        applied = await applied_total()
         async with sampled(args.py_spy, "writes", pids):
             found["writes"] = await closed_loop_writes(port_of(system.gateway_url), headers, cadre_ids, args.clients,
                                                        total=args.writes)
             recorded = found["writes"]["answered"] - found["writes"]["failures"]
 
             async def scored() -> bool:  # every entry applied by scoring: its CPU for them is in the figure
-                return (await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total") or 0) >= applied + recorded
+                return await applied_total() >= applied + recorded
             await wait_until(scored, 600)
         return found["writes"]["answered"]
 

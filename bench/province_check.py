@@ -144,7 +144,7 @@ async def measure(args: argparse.Namespace) -> dict:
             ids = await register_cadres(gateways[0], args.cadres + 1, "province")
             probe_cadre, ids = ids[0], ids[1:]
             # The group settled and everything registered scored before the clock starts.
-            async with httpx.AsyncClient() as plain:
+            async with httpx.AsyncClient(verify=system.tls) as plain:
                 await assigned(plain, system, args.partitions)
                 await drained(plain, system)
                 databases = {"postgres (dossier)": PgDatabases.name_of(system.admin_urls["dossier"]),

@@ -5,8 +5,9 @@ Shaped after the sources: about 34 cadres per unit (Dongying's 68,553 cadres in 
 several types), posts and transfers over six years, entries per cadre skewed (a lognormal draw:
 most cadres have tens, a few hundreds or more), positive to negative entries 225 : 71 (000),
 annual grades in the proportions of 001 (416 / 1,388 / 3 / 2 / 38 of 1,847) with appraisal levels
-that respect 002's constraints, and late corrections: amendments and revocations recorded after
-the entries they correct.
+that respect 002's constraints, late corrections: amendments and revocations recorded after
+the entries they correct, and what portraits need (birth dates given at registration, education, fields, results of other
+sources: ``services.demo_profiles``, drawn apart so that they change no other row's draws).
 
 Each row is one command exactly as the public API takes it (``operation``, its path ``params``,
 its ``body``) plus a ``row_key`` that makes re-importing the file record nothing new. Ids of new
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+from services import demo_profiles as profiles
 from services.demo_assessment import demo_assessment
 from services.dossier.catalogue import DEFAULT_CATEGORIES
 from shared.events import AnnualGrade, AppraisalLevel, EntryKind
@@ -175,9 +177,12 @@ def cadre_rows(shape: CityShape, rng: random.Random, n: int, unit_id: str, entri
     cadre_id = _uuid(rng)
     key = f"cadre-{n}"
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
-    yield _row(f"{key}-registered", "register_cadre", {"cadre_id": cadre_id}, {"name": name, "unit_id": unit_id})
     position, rank, leadership, _ = _weighted(rng, [(p, p[3]) for p in POSITIONS])
     first_post = _day(rng, shape.start - dt.timedelta(days=3 * 365), shape.start + dt.timedelta(days=365))
+    own = profiles.draws(shape.seed, n)  # what portraits need, from draws of its own (services/demo_profiles.py)
+    born = profiles.birth_date(own, rank, shape.end)
+    yield _row(f"{key}-registered", "register_cadre", {"cadre_id": cadre_id}, {"name": name, "unit_id": unit_id,
+                                                                                "birth_date": born.isoformat()})
     yield _row(f"{key}-post", "assign_post", {"cadre_id": cadre_id, "post_id": _uuid(rng)}, {
         "unit_id": unit_id, "position": position, "rank": rank, "leadership": leadership,
         "start_date": first_post.isoformat()})
@@ -187,6 +192,7 @@ def cadre_rows(shape: CityShape, rng: random.Random, n: int, unit_id: str, entri
             yield _row(f"{key}-transfer", "transfer", {"cadre_id": cadre_id, "post_id": _uuid(rng)}, {
                 "unit_id": rng.choice(all_units), "position": position, "rank": rank, "leadership": leadership,
                 "start_date": moved.isoformat(), "reason": "工作需要调任"})
+    yield from profiles.profile_rows(own, key, cadre_id, born, first_post, shape.end)
     for year in range(shape.start.year, shape.end.year):
         grade = _weighted(rng, GRADE_WEIGHTS)
         level = _weighted(rng, LEVELS_FOR_GRADE[grade])
@@ -220,7 +226,8 @@ def generate(shape: CityShape) -> Iterator[dict[str, Any]]:
     rng = random.Random(shape.seed)
     rows, units = unit_rows(shape, rng)
     yield from rows
-    overhead = len(rows) + shape.cadres * (2 + TRANSFER_CHANCE * 2 + 2 * (shape.end.year - shape.start.year))
+    overhead = len(rows) + shape.cadres * (2 + TRANSFER_CHANCE * 2 + 2 * (shape.end.year - shape.start.year)
+                                           + profiles.EVENTS_PER_CADRE)
     counts = entries_per_cadre(shape, rng, overhead)
     for n, entries in enumerate(counts):
         yield from cadre_rows(shape, rng, n, units[n % len(units)], entries, units)

@@ -163,6 +163,8 @@ class DefineCategory(Command):
 class RegisterCadre(Command):
     name: str = Field(min_length=1, max_length=100, examples=["张伟"])
     unit_id: str = Field(min_length=1, max_length=100, pattern=UNIT_ID, examples=["qhd-haigang-fgw"])
+    birth_date: RecordDate | None = Field(None, description="出生年月 from the personnel file, where it gives one; "
+                                                            "the cadre's own basics, once filled in, hold instead")
 
 
 class RecordBasics(Command):

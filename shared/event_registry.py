@@ -19,6 +19,11 @@ def _entry_recorded_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "impact_period": None}
 
 
+def _cadre_registered_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 had no birth date."""
+    return {**data, "birth_date": None}
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.event_type: cls
     for cls in (
@@ -31,7 +36,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         e.TargetEvaluationRecorded, e.CategoryDefined,
         e.AssessmentSchemePublished, e.IndicatorReadingRecorded, e.EvaluationScoreRecorded,
         e.ConstraintBreachRecorded, e.AssessmentInputRevoked, e.AssessmentGradeDecided,
-        e.EducationRecorded, e.ExpertiseRecorded, e.ExternalResultRecorded,
+        e.EducationRecorded, e.ExpertiseRecorded, e.ExternalResultRecorded, e.ExternalResultRevoked,
         e.AssessmentNoticeIssued, e.AssessmentNoticeAnswered,
         e.RectificationReportFiled,
     )
@@ -41,6 +46,7 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (event_type, from_version) -> function producing the data of from_version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("entry_recorded", 1): _entry_recorded_v1_to_v2,
+    ("cadre_registered", 1): _cadre_registered_v1_to_v2,
 }
 
 

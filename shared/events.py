@@ -79,14 +79,17 @@ class DomainEvent(BaseModel):
 
 
 class CadreRegistered(DomainEvent):
-    """A cadre (干部) was registered; opens the cadre's stream."""
+    """A cadre (干部) was registered; opens the cadre's stream. v2: the birth date (出生年月) of the personnel file
+    (干部任免审批表) the department registers from, where it gives one (issue 20: a city loaded by import has ages);
+    the cadre's own basics, once filled in, hold instead."""
 
     event_type: ClassVar[str] = "cadre_registered"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
 
     cadre_id: str
     name: str = Field(min_length=1, max_length=100)
     unit_id: str = Field(min_length=1, max_length=100)
+    birth_date: dt.date | None = None
 
 
 class ImpactPeriod(BaseModel):

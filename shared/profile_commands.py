@@ -60,6 +60,10 @@ class RecordExternalResult(Command):
     basis: Basis
 
 
+class RevokeExternalResult(Command):
+    reason: str = Field(min_length=1, max_length=2000, examples=["巡察组复核后撤回该结论"])
+
+
 PROFILE_OPERATIONS: list[Operation] = [
     Operation("record_education", "/cadres/{cadre_id}/education", RecordEducation,
               "Record a cadre's highest full-time or in-service education (学历学位、专业)", "portraits"),
@@ -68,6 +72,8 @@ PROFILE_OPERATIONS: list[Operation] = [
     Operation("record_external_result", "/cadres/{cadre_id}/external-results", RecordExternalResult,
               "Record a result from another source: special inspection, political patrol, departure evaluation",
               "portraits"),
+    Operation("revoke_external_result", "/cadres/{cadre_id}/external-results/{result_id}/revocation",
+              RevokeExternalResult, "Revoke a result from another source (a new event; the original stays)", "portraits"),
 ]
 if not any(op.name == "record_education" for op in commands.OPERATIONS):
     commands.OPERATIONS.extend(PROFILE_OPERATIONS)

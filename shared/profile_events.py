@@ -26,8 +26,8 @@ from pydantic import Field
 from shared.events import Basis, DomainEvent
 
 __all__ = ["DEGREES", "EDUCATION_LEVELS", "Degree", "Discipline", "EducationKind", "EducationLevel",
-           "EducationRecorded", "ExpertiseRecorded", "ExternalResultRecorded", "FieldCode", "ResultConclusion",
-           "ResultSource"]
+           "EducationRecorded", "ExpertiseRecorded", "ExternalResultRecorded", "ExternalResultRevoked", "FieldCode",
+           "ResultConclusion", "ResultSource"]
 
 FieldCode = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$",
                                  examples=["economy"], description="a field of the department's vocabulary")]
@@ -151,3 +151,14 @@ class ExternalResultRecorded(DomainEvent):
 
     def effective_on(self) -> dt.date:
         return self.effective_date
+
+
+class ExternalResultRevoked(DomainEvent):
+    """A result from another source withdrawn (its source retracted or corrected it): from then on no portrait shows
+    it, on any day; as known at an earlier moment it is still there. The record stays in the stream."""
+
+    event_type: ClassVar[str] = "external_result_revoked"
+    schema_version: ClassVar[int] = 1
+
+    result_id: str
+    reason: str = Field(min_length=1, max_length=2000)

@@ -131,6 +131,9 @@ def plan(operation: str, cmd: Any, params: dict[str, str], seal: Seal, new_id: s
     # the facts a portrait needs (issue 20)
     if operation == "record_external_result":
         return Plan(cadre, lambda s, ctx: profile.record_external_result(s, cmd, new_id, ctx), {"result_id": new_id})
+    if operation == "revoke_external_result":
+        rid = params["result_id"]
+        return Plan(cadre, lambda s, ctx: profile.revoke_external_result(s, rid, cmd, ctx), {"result_id": rid})
     if operation in ("record_education", "record_expertise"):
         decide_fact = getattr(profile, operation)
         return Plan(cadre, lambda s, ctx: decide_fact(s, cmd, ctx), {})

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.dossier import directory, domain, profile_directory, store
-from services.dossier.tables import cadre_directory, post_directory
+from services.dossier.tables import cadre_directory, post_directory, unit_directory
 from services.portraits import search
 from services.portraits.facts import RecordRef, cadre_facts
 from shared.events import Leadership
@@ -33,6 +33,7 @@ from shared.http import known_at_utc
 
 TEAM = (Leadership.CHIEF.value, Leadership.DEPUTY.value)
 CONDITIONS = TypeAdapter(search.Conditions)
+MANY_UNITS = 500  # unit ids in one query's IN list at most
 
 
 def _serving(facts: dict[str, Any], units: set[str], team: bool) -> bool:
@@ -56,6 +57,15 @@ class _Folded:
 
     def known_by(self, moment: dt.datetime | None) -> bool:
         return moment is None or not self.refs or self.refs[-1].recorded_at <= moment
+
+
+async def _unit_classes(conn: AsyncConnection, unit_ids: set[str]) -> dict[str, str]:
+    """The class of each unit named (a portrait's few; past ``MANY_UNITS`` every unit, one plain read)."""
+    u = unit_directory.c
+    query = select(u.unit_id, u.unit_class)
+    if len(unit_ids) <= MANY_UNITS:
+        query = query.where(u.unit_id.in_(sorted(unit_ids)))
+    return {unit_id: unit_class for unit_id, unit_class in await conn.execute(query)}
 
 
 class PortraitFacts:
@@ -103,8 +113,8 @@ class PortraitFacts:
         """``records``: with the references of the events behind the facts (a portrait's; a search needs none)."""
         wanted = list(dict.fromkeys(cadre_ids))
         async with self._engine.connect() as conn:
-            classes = {u["unit_id"]: u["unit_class"] for u in await directory.units(conn)}
             states = await self._states(conn, wanted, known_at)
+            classes = await _unit_classes(conn, {p.unit_id for s, _ in states.values() for p in s.posts.values()})
         return [cadre_facts(states[c][0], states[c][1] if records else (), as_of, classes)
                 for c in wanted if c in states]
 

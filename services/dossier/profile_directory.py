@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.dossier.tables import profile_directory
 from services.portraits.facts import years_before
 from services.portraits.search import Conditions
-from shared.events import BasicsRecorded, DomainEvent
+from shared.events import BasicsRecorded, CadreRegistered, DomainEvent
 from shared.profile_events import EDUCATION_LEVELS, EducationLevel, EducationRecorded, ExpertiseRecorded
 
 SLACK = dt.timedelta(days=2)  # around the birth-date bounds, for 29 February; the exact check follows
@@ -29,7 +29,7 @@ SLACK = dt.timedelta(days=2)  # around the birth-date bounds, for 29 February; t
 def statements(stream_id: str, event: DomainEvent) -> list[Any]:
     values: list[tuple[str, str]] = []
     match event:
-        case BasicsRecorded() if event.birth_date is not None:
+        case BasicsRecorded() | CadreRegistered() if event.birth_date is not None:
             values = [("birth_date", event.birth_date.isoformat())]
         case ExpertiseRecorded():
             values = [("professional_field", event.professional_field),

@@ -136,6 +136,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
                                "effective_date": "2025-01-01", "conclusion": "neutral",
                                "findings": ["落实全面从严治党主体责任有差距"],
                                "basis": {"reason": "巡察反馈意见", "document": "市委巡察办〔2025〕12号"}},
+    "revoke_external_result": {"reason": "巡察组复核后撤回该结论"},
     **NOTICE_EXAMPLES,
     **CONSEQUENCE_EXAMPLES,
 }

@@ -62,7 +62,7 @@ CLERK_DOSSIER_WRITES = ("assign_post", "end_post", "transfer", "record_entry", "
                         "record_democratic_evaluation", "record_scores", "record_integrity_veto",
                         "record_declaration",
                         # the facts a portrait needs (issue 20)
-                        "record_education", "record_expertise", "record_external_result")
+                        "record_education", "record_expertise", "record_external_result", "revoke_external_result")
 CLERK_UNIT_WRITES = ("register_unit", "record_team_grade", "record_target_evaluation", "register_cadre")
 ASSESSMENT_INPUT_WRITES = ("record_unit_assessment_reading", "record_unit_evaluation_score",
                            "record_unit_constraint_breach", "revoke_unit_assessment_input",

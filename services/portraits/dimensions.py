@@ -75,6 +75,11 @@ def tags(f: dict[str, Any], band: str | None) -> list[str]:
     return found
 
 
+def ranked(bands: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The band a portrait shows: the cadre's place in its class group, else in its first group (a team's)."""
+    return next((b for b in bands if b["group"].startswith("class:")), bands[0] if bands else None)
+
+
 def _standing(f: dict[str, Any], s: dict[str, Any]) -> dict[str, Any]:
     screening = s.get("screening") or {}
     ranked = s.get("ranked")

@@ -21,11 +21,13 @@ from services.scoring.assessment_acting import ConsequenceActing
 from services.scoring.assessment_tracking import api as tracking_api
 from services.scoring.consumer import ScoringConsumer
 from services.scoring.evaluation import Evaluator
+from services.scoring.portrait_standing import portrait_standing
 from services.scoring.publisher import OutboxPublisher
 from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening_pages import MAX_SCREENING_PAGE, Cursor
 from services.scoring.service import ScoringService
 from services.scoring.settings import ScoringSettings
+from services.scoring.standing_cache import StandingCache
 from shared import tracing
 from shared.bus import BusAdmin, Publisher, StartPositions, Subscription
 from shared.db import DATABASE_UNAVAILABLE, database_ready, make_engine
@@ -108,7 +110,8 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
         checks["bus"] = lambda: bus.ready(settings.kafka.topic)
     add_health_routes(app, checks)
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
-    standing.add_routes(app, scoring, engine, settings.timezone)  # portraits, searches, team reports (issue 20)
+    kept = StandingCache()  # the city's totals and bands, shared by the standing and the portraits' reads
+    standing.add_routes(app, scoring, engine, settings.timezone, kept)  # portraits, searches, team reports (issue 20)
     tracking_api.add_routes(app, engine, settings.timezone)  # and its tracking through the year
     assessment_consequence_api.add_routes(app, engine, settings.timezone)  # its consequences and what-if
 
@@ -117,6 +120,12 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         card = await scoring.score(cadre_id, as_of, asked)
         return stated(views.score_view(cadre_id, as_of, known_at, card), cadre_id, card.applied, in_body=True)
+
+    @app.get("/v1/cadres/{cadre_id}/portrait-standing", tags=["portraits"])
+    async def cadre_portrait_standing(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> dict[str, Any]:
+        """A portrait's score, screening, active warnings and bands in one call (``portrait_standing.py``)."""
+        as_of, stated, asked = moments(as_of, known_at, settings.timezone)
+        return await portrait_standing(scoring, engine, kept, cadre_id, as_of, stated, asked)
 
     @app.get("/v1/cadres/{cadre_id}/screening", tags=["screening"])
     async def cadre_screening(cadre_id: str, as_of: AsOf = None, known_at: KnownAt = None) -> JSONResponse:

@@ -40,9 +40,10 @@ from shared.db import asyncpg_connection
 
 # The event types (and schema versions) whose rows are made below; anything else the store holds
 # projects nothing (reports, claims, appeals...). An entry_recorded of version 1 has no impact period,
-# which its JSON path reads as null, as the upcaster makes it.
+# which its JSON path reads as null, as the upcaster makes it; a cadre_registered of version 2 adds a birth
+# date, which scoring does not project (its name and unit are read alike in both).
 PROJECTED = {
-    "cadre_registered": {1}, "entry_recorded": {1, 2}, "achievement_verified": {1}, "entry_amended": {1},
+    "cadre_registered": {1, 2}, "entry_recorded": {1, 2}, "achievement_verified": {1}, "entry_amended": {1},
     "entry_revoked": {1}, "post_assigned": {1}, "post_ended": {1}, "unit_registered": {1},
     "annual_grade_recorded": {1}, "appraisal_level_recorded": {1}, "assessment_scores_recorded": {1},
     "integrity_veto_recorded": {1}, "team_grade_recorded": {1}, "target_evaluation_recorded": {1},

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.scoring import from_store, names, positions, projection, repository
 from services.scoring.announcements import Refreshed
@@ -63,10 +63,15 @@ class ScoringService:
         self.rules: RuleBook = evaluator.rules
 
     async def score(self, cadre_id: str, as_of: dt.date, known_at: dt.datetime | None) -> ScoreCard:
-        rules = self.rules.for_date(as_of)
         async with self._score_reads.connect() as conn:  # no sanctions kept, so no query beyond the entries
             applied = await positions.applied(conn, cadre_id)  # first: the entries hold at least as much
-            found = await load_entries(conn, [cadre_id], known_at, summing=summing_for_breakdowns(as_of, rules))
+            return await self.score_on(conn, cadre_id, as_of, known_at, applied)
+
+    async def score_on(self, conn: AsyncConnection, cadre_id: str, as_of: dt.date, known_at: dt.datetime | None,
+                       applied: int = 0) -> ScoreCard:
+        """The score card read on ``conn`` (``applied``: the position the caller read first, if it states one)."""
+        rules = self.rules.for_date(as_of)
+        found = await load_entries(conn, [cadre_id], known_at, summing=summing_for_breakdowns(as_of, rules))
         points = weighted(CadreFacts(cadre_id, entries=found.get(cadre_id, [])), rules)
         return ScoreCard(rules, rolling_window(as_of, rules.window_years),
                          summarize(points, as_of, rules.window_years), by_quarter(points, as_of), applied)

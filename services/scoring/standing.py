@@ -43,6 +43,21 @@ async def _city(conn: AsyncConnection, rules: RuleSet, as_of: dt.date, known_at:
     return CityStanding(frozenset(facts), totals, bands)
 
 
+async def city_on(conn: AsyncConnection, rules: RuleSet, as_of: dt.date, known_at: dt.datetime | None,
+                  kept: StandingCache | None) -> CityStanding:
+    """The city's totals and bands on ``as_of`` as known at ``known_at``: kept while the projection stands when
+    asked as held now (``kept``), computed otherwise."""
+    if known_at is not None or kept is None:
+        return await _city(conn, rules, as_of, known_at)
+    # The positions first, then the facts: a batch committed in between can only make what is kept under these
+    # positions newer than they say, never older than positions read later (a batch writes both).
+    key = (as_of, rules.name, await watermark(conn))
+    if (city := kept.get(key)) is None:
+        city = await _city(conn, rules, as_of, None)
+        kept.keep(key, city)
+    return city
+
+
 async def standing(service: ScoringService, engine: AsyncEngine, unit: str | None, cadre_ids: list[str],
                    as_of: dt.date, known_at: dt.datetime | None, kept: StandingCache | None = None,
                    screen: bool = True) -> list[dict[str, Any]]:
@@ -50,16 +65,7 @@ async def standing(service: ScoringService, engine: AsyncEngine, unit: str | Non
     rules = service.rules.for_date(as_of)
     registered_by = known_at or dt.datetime.now(dt.UTC)
     async with engine.connect() as conn:
-        city = None
-        if known_at is None and kept is not None:
-            # The positions first, then the facts: a batch committed in between can only make what is kept under
-            # these positions newer than they say, never older than positions read later (a batch writes both).
-            key = (as_of, rules.name, await watermark(conn))
-            if (city := kept.get(key)) is None:
-                city = await _city(conn, rules, as_of, None)
-                kept.keep(key, city)
-        else:
-            city = await _city(conn, rules, as_of, known_at)
+        city = await city_on(conn, rules, as_of, known_at, kept)
         if cadre_ids:
             wanted = cadre_ids
         else:
@@ -82,8 +88,8 @@ async def standing(service: ScoringService, engine: AsyncEngine, unit: str | Non
     return answer
 
 
-def add_routes(app: FastAPI, service: ScoringService, engine: AsyncEngine, timezone: str) -> None:
-    kept = StandingCache()
+def add_routes(app: FastAPI, service: ScoringService, engine: AsyncEngine, timezone: str,
+               kept: StandingCache) -> None:
     @app.get("/v1/standing", tags=["portraits"])
     async def standing_of(unit: Annotated[str | None, Query(max_length=100)] = None,
                           cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,

@@ -120,7 +120,7 @@ _SHAPES: dict[type[Written], tuple[str, ...]] = {
     AssessmentWritten: ("record_annual_grade", "record_appraisal_level", "record_democratic_evaluation",
                         "record_scores", "record_integrity_veto"),
     DeclarationWritten: ("record_declaration",),
-    ResultWritten: ("record_external_result",),
+    ResultWritten: ("record_external_result", "revoke_external_result"),
 }
 WRITE_ANSWERS: dict[str, type[Written]] = {name: model for model, names in _SHAPES.items() for name in names}
 

@@ -7,9 +7,10 @@ topic of the real Kafka broker (``tests/support/production.py``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +28,9 @@ class System:
     unit_id: str = "e2e-unit"  # registered (with its city and county) when the system starts
 
     root_unit: str = "e2e-city"  # the default token's jurisdiction: everything the tests register
+    # A service's own answer (dossier or scoring), called as the gateway calls it (its proof for the clerk):
+    # for the tests that compare what the gateway composes with the services' separate answers.
+    internal: Callable[[str, str, dict[str, Any]], Awaitable[httpx.Response]] | None = None
 
     def auth(self, role: str = "clerk", subject: str = "clerk-1", unit: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role=role, subject=subject, unit=unit or self.root_unit)}"}
@@ -39,7 +43,11 @@ async def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         async with embedded_system(data_dir, demo=False) as s:
             transport = httpx.ASGITransport(app=s.gateway)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-                system = System("embedded", client, s.token)
+                def embedded_call(service: str, path: str, params: dict[str, Any]) -> Awaitable[httpx.Response]:
+                    app = s.dossier if service == "dossier" else s.scoring
+                    inner = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{service}")
+                    return _get(inner, path, params, s.signer.header(service, "clerk-1", "clerk"))
+                system = System("embedded", client, s.token, internal=embedded_call)
                 await register_units(system)
                 yield system
     else:
@@ -47,7 +55,10 @@ async def system(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         require_server("Kafka", KAFKA.bootstrap)
         async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as s:
             async with httpx.AsyncClient(base_url=s.gateway_url, timeout=30) as client:
-                system = System("production", client, s.token)
+                def production_call(service: str, path: str, params: dict[str, Any]) -> Awaitable[httpx.Response]:
+                    url = s.dossier_url if service == "dossier" else s.scoring_url
+                    return _get(httpx.AsyncClient(base_url=url, timeout=30, verify=s.tls), path, params, s.proof(service))
+                system = System("production", client, s.token, internal=production_call)
                 await register_units(system)
                 yield system
 
@@ -59,6 +70,11 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     require_server("Kafka", KAFKA.bootstrap)
     async with production_system(PG, KAFKA, log_dir=tmp_path_factory.mktemp("logs")) as s:
         yield s
+
+
+async def _get(client: httpx.AsyncClient, path: str, params: dict[str, Any], proof: dict[str, str]) -> httpx.Response:
+    async with client:
+        return await client.get(path, params=params, headers=proof)
 
 
 async def register_units(system: System) -> None:

@@ -86,6 +86,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "record_education": CLERK_WRITE,
     "record_expertise": CLERK_WRITE,
     "record_external_result": CLERK_WRITE,
+    "revoke_external_result": CLERK_WRITE,
     # knowing people and teams (issue 20): the organization department's reads of its jurisdiction
     "get_portrait": row(clerk="AAH", auditor="AAH"),
     "cadre_search": row(clerk="AAH", auditor="AAH"),
@@ -205,7 +206,7 @@ def request_for(world: World, name: str, method: str, path: str, column: str) ->
     filled = path.format(cadre_id=cadre, unit_id=unit, entry_id=uuid.uuid4(), appeal_id=uuid.uuid4(),
                          achievement_id=uuid.uuid4(), post_id=uuid.uuid4(), year=2025, period="2025-Q4",
                          declaration="relatives", scheme_id="matrix-scheme", input_id=uuid.uuid4(),
-                         notice_id=uuid.uuid4(),
+                         notice_id=uuid.uuid4(), result_id=uuid.uuid4(),
                          subject_id=unit)
     params: dict[str, Any] = {}
     body: dict[str, Any] | None = dict(BODIES.get(name, {})) if method == "POST" else None

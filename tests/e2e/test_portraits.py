@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from services.portraits import dimensions
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key
 from tests.e2e.test_scoring_features import eventually
@@ -307,3 +308,77 @@ async def test_scorings_kept_standing_follows_an_entry_and_its_revocation(team: 
     await eventually(lambda: shows(total_of(before) + 7))
     await team.ok(f"/cadres/{yi}/entries/{added['entry_id']}/revocation", {"reason": "撤销"})
     await eventually(lambda: shows(total_of(before)))
+
+
+async def test_one_scoring_call_answers_as_the_four_did(team: Team) -> None:
+    """A portrait asks scoring once (services/scoring/portrait_standing.py) where it asked four times: the portrait
+    the gateway answers equals the one composed, as the gateway used to, from the dossier's facts and scoring's
+    score, screening, active warnings and standing, each asked separately; as of dates, as held now and as known at
+    a past moment."""
+    assert team.system.internal is not None
+    call = team.system.internal
+
+    async def body(service: str, path: str, **params: Any) -> dict[str, Any]:
+        r = await call(service, path, {k: v for k, v in params.items() if v is not None})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    asked = [(name, as_of, None) for name in "甲乙丙丁" for as_of in ("2025-12-31", "2026-06-30")]
+    asked.append(("丙", "2025-12-31", team.before_correction))
+    async def same(cid: str, moment: dict[str, Any]) -> None:
+        portrait = await team.get(f"/cadres/{cid}/portrait", **{k: v for k, v in moment.items() if v})
+        facts = await body("dossier", "/v1/portrait-facts", cadre_id=cid, **moment)
+        score = await body("scoring", f"/v1/cadres/{cid}/score", **moment)
+        screening = await body("scoring", f"/v1/cadres/{cid}/screening", **moment)
+        warned = (await body("scoring", "/v1/warnings", cadre_id=cid, status="active"))["warnings"]
+        standing = (await body("scoring", "/v1/standing", cadre_id=cid, screening="false", **moment))["cadres"]
+        bands = standing[0]["bands"] if standing else []
+        old = dimensions.portrait(facts["cadres"][0], {"score": score, "screening": screening, "warnings": warned,
+                                                       "ranked": dimensions.ranked(bands)})
+        assert portrait == {**old, "known_at": facts["known_at"]}, moment
+        one = await body("scoring", f"/v1/cadres/{cid}/portrait-standing", **moment)
+        unstated = ("known_at", "position")  # the moment an answer states (now, when none is asked) and its position
+        assert {k: v for k, v in one["score"].items() if k not in unstated} == \
+            {k: v for k, v in score.items() if k not in unstated}
+        assert one["screening"] == {k: v for k, v in screening.items() if k != "position"}
+        assert one["warnings"] == [{k: w[k] for k in ("kind", "level", "detail", "raised_on")} for w in warned]
+        assert one["bands"] == bands
+
+    for name, as_of, known_at in asked:  # eventually: scoring may still be applying an earlier test's writes
+        await eventually(lambda: same(team.ids[name], {"as_of": as_of, "known_at": known_at}))  # noqa: B023
+
+
+async def test_a_result_revoked_through_the_api_and_an_import_leaves_the_portrait(team: Team) -> None:
+    """A result of another source, revoked (with a reason, by the API or a bulk import), is in no portrait on any
+    day from then on, and still in the portrait as known before the revocation; revoking it again is refused."""
+    yi = team.ids["乙"]
+    body = {"source": "special_inspection", "title": "专项巡查", "effective_date": "2024-05-01", "conclusion": "negative",
+            "findings": ["整改不力"], "basis": BASIS}
+    first = (await team.ok(f"/cadres/{yi}/external-results", body))["result_id"]
+    second = (await team.ok(f"/cadres/{yi}/external-results", {**body, "title": "第二次专项巡查"}))["result_id"]
+
+    async def shown(**params: Any) -> list[str]:
+        p = await team.get(f"/cadres/{yi}/portrait", as_of="2025-12-31", **params)
+        return [r["result_id"] for r in _dimension(p, "integrity")["figures"]["external_results"]]
+    assert await shown() == sorted([first, second]) and "negative_mark" in _dimension(
+        await team.get(f"/cadres/{yi}/portrait", as_of="2025-12-31"), "standing")["figures"]["tags"]
+    before = (await team.get(f"/cadres/{yi}/events"))["events"][-1]["recorded_at"]
+    await team.ok(f"/cadres/{yi}/external-results/{first}/revocation", {"reason": "巡察组复核后撤回"})
+    row = {"row_key": f"{second}-revoked", "operation": "revoke_external_result",
+           "params": {"cadre_id": yi, "result_id": second}, "body": {"reason": "来源更正"}}
+    r = await team.system.client.post("/api/v1/imports", content=(json.dumps(row, ensure_ascii=False) + "\n").encode(),
+                                      headers={**team.system.auth(), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200 and r.json()["recorded"] == 1, r.text
+    assert await shown() == []
+    assert await shown(known_at=before) == sorted([first, second])
+    p = await team.get(f"/cadres/{yi}/portrait", as_of="2025-12-31")
+    assert "negative_mark" not in _dimension(p, "standing")["figures"]["tags"]
+    again = await team.system.client.post(f"/api/v1/cadres/{yi}/external-results/{first}/revocation",
+                                          json={"reason": "再撤"}, headers={**team.auth(), **key()})
+    assert again.status_code in (409, 422), again.text
+    nothing = await team.system.client.post(f"/api/v1/cadres/{yi}/external-results/{uuid.uuid4()}/revocation",
+                                            json={"reason": "无"}, headers={**team.auth(), **key()})
+    assert nothing.status_code in (404, 422), nothing.text
+    empty = await team.system.client.post(f"/api/v1/cadres/{yi}/external-results/{second}/revocation",
+                                          json={"reason": ""}, headers={**team.auth(), **key()})
+    assert_problem(empty, 422, "reason")

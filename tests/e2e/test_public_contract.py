@@ -254,7 +254,9 @@ async def portrait_calls(c: Conformance, unit: str, cadre_id: str, chief: str) -
     E = REQUEST_EXAMPLES
     for suffix, op in (("education", "record_education"), ("expertise", "record_expertise"),
                        ("external-results", "record_external_result")):
-        await c.call("post", f"/cadres/{{cadre_id}}/{suffix}", body=E[op], cadre_id=cadre_id)
+        r = await c.call("post", f"/cadres/{{cadre_id}}/{suffix}", body=E[op], cadre_id=cadre_id)
+    await c.call("post", "/cadres/{cadre_id}/external-results/{result_id}/revocation", body=E["revoke_external_result"],
+                 cadre_id=cadre_id, result_id=r["result_id"])
     await c.call("get", "/cadres/{cadre_id}/portrait", cadre_id=cadre_id)
     await c.call("get", "/cadre-search", familiar_field="finance", sort="-age", limit=5)
     await c.call("get", "/units/{unit_id}/team", unit_id=unit)

@@ -17,6 +17,7 @@ from services.dossier.service import DossierService
 from services.dossier.store import Actor
 from services.dossier.tables import cadre_directory, events, idempotency_keys
 from shared.db import make_engine
+from shared.events import EducationKind
 
 CLERK = Actor("clerk-1", "clerk")
 TODAY = dt.date(2026, 11, 22)  # after the generated city's last day
@@ -61,6 +62,10 @@ async def test_a_generated_city_is_imported_whole_chained_and_once(service: Doss
     state = domain.fold(cadre, [e.domain_event() for e in await service.cadre_history(cadre)])
     assert len(state.entries) == sum(r["operation"] == "record_entry" for r in mine)
     assert sum(e.revoked for e in state.entries.values()) == sum(r["operation"] == "revoke_entry" for r in mine)
+    # What a portrait needs: the registration's birth date, the education and the fields (issue 20).
+    assert state.basics["birth_date"] == mine[0]["body"]["birth_date"]
+    assert state.profile.education_on(EducationKind.FULL_TIME, SHAPE.end) is not None
+    assert state.profile.expertise_on(SHAPE.end) is not None
 
     again = await Importer(service, CLERK, batch_rows=300).run(ndjson_rows(text))
     assert (again.recorded, again.replayed, again.events) == (0, len(text), 0)

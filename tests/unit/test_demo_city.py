@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import io
 import statistics
 
+import pytest
+
+from services import demo_city
 from services.demo_city import CityShape, generate, write_ndjson
 from services.dossier.importer import ImportRow, parse_row
 
@@ -62,3 +66,52 @@ def test_every_row_is_a_valid_command_and_corrections_follow_their_entry() -> No
             seen_entries.add(raw["params"]["entry_id"])
         elif raw["operation"] in ("amend_entry", "revoke_entry"):
             assert raw["params"]["entry_id"] in seen_entries
+
+
+def test_every_cadre_has_what_a_portrait_needs_with_spreads_by_rank() -> None:
+    """Birth dates, full-time education, fields for every cadre; in-service education and other sources' results
+    for some; ages by rank (a chief older than a section deputy on average), several levels and fields."""
+    rows = list(generate(SHAPE))
+    by_op = collections.defaultdict(dict)
+    for r in rows:
+        if r["operation"] in ("register_cadre", "record_expertise", "assign_post"):
+            by_op[r["operation"]][r["params"]["cadre_id"]] = r["body"]
+    cadres = set(by_op["register_cadre"])
+    assert len(cadres) == SHAPE.cadres and set(by_op["record_expertise"]) == cadres
+    educations = [r["body"] for r in rows if r["operation"] == "record_education"]
+    full_time = [e for e in educations if e["kind"] == "full_time"]
+    assert len(full_time) == len(cadres) and 0.15 < (len(educations) - len(full_time)) / len(cadres) < 0.4
+    assert {e["level"] for e in full_time} >= {"master", "bachelor", "associate"}
+    assert len({e["discipline"] for e in full_time}) >= 6
+    results = [r["body"] for r in rows if r["operation"] == "record_external_result"]
+    assert 0.03 < len(results) / len(cadres) < 0.15 and {r["conclusion"] for r in results} == {
+        "positive", "neutral", "negative"}
+    fields = collections.Counter(b["professional_field"] for b in by_op["record_expertise"].values())
+    assert len(fields) >= 8 and all(b["professional_field"] not in b["familiar_fields"]
+                                    for b in by_op["record_expertise"].values())
+
+    def age(cadre_id: str) -> int:
+        return SHAPE.end.year - int(by_op["register_cadre"][cadre_id]["birth_date"][:4])
+    by_rank = collections.defaultdict(list)
+    for cadre_id, post in by_op["assign_post"].items():
+        by_rank[post["rank"]].append(age(cadre_id))
+    assert min(min(a) for a in by_rank.values()) >= 25 and max(max(a) for a in by_rank.values()) <= 60
+    assert statistics.mean(by_rank["正处级"]) > statistics.mean(by_rank["副科级"]) + 8
+
+
+PROFILE_OPERATIONS = ("record_education", "record_expertise", "record_external_result")
+
+
+def test_the_profile_rows_are_drawn_apart_and_events_stay_the_total_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile rows take their own draws: left out, every other row is the same but for the birth date at
+    registration (so adding them changed no other row's draws, only how many entries fit in the events asked,
+    which remain the total)."""
+    shape = CityShape(cadres=50, events=5_000, seed=11)
+    rows = list(generate(shape))
+    transfers = sum(r["operation"] == "transfer" for r in rows)
+    assert 0.9 * shape.events < len(rows) + transfers < 1.1 * shape.events
+    monkeypatch.setattr(demo_city.profiles, "profile_rows", lambda *args: iter(()))
+    assert list(generate(shape)) == [r for r in rows if r["operation"] not in PROFILE_OPERATIONS]
+    monkeypatch.setattr(demo_city.profiles, "birth_date", lambda *args: dt.date(1970, 1, 1))
+    assert {r["body"].get("birth_date") for r in generate(shape) if r["operation"] == "register_cadre"} == {
+        "1970-01-01"}

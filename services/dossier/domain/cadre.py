@@ -31,7 +31,9 @@ def register_cadre(state: Dossier, cmd: c.RegisterCadre, ctx: Context) -> list[D
     require_unit(ctx, cmd.unit_id)
     if state.exists:
         raise AlreadyDone(f"cadre {state.cadre_id} is already registered", rule="cadre_already_registered")
-    return [CadreRegistered(cadre_id=state.cadre_id, name=cmd.name, unit_id=cmd.unit_id)]
+    if cmd.birth_date is not None:
+        not_after_today(cmd.birth_date, ctx, "birth_date")
+    return [CadreRegistered(cadre_id=state.cadre_id, name=cmd.name, unit_id=cmd.unit_id, birth_date=cmd.birth_date)]
 
 
 def record_basics(state: Dossier, cmd: c.RecordBasics, ctx: Context) -> list[DomainEvent]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from services.dossier.errors import AlreadyDone, CadreNotFound, DomainError
+from services.dossier.errors import AlreadyDone, CadreNotFound, DomainError, NotFound
 from shared import profile_commands as c
 from shared.events import DomainEvent
 from shared.profile_events import (
@@ -23,6 +23,7 @@ from shared.profile_events import (
     EducationRecorded,
     ExpertiseRecorded,
     ExternalResultRecorded,
+    ExternalResultRevoked,
     ResultSource,
 )
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from services.dossier.domain.state import Context, Dossier
 
 V = TypeVar("V")
-PROFILE_EVENTS = (EducationRecorded, ExpertiseRecorded, ExternalResultRecorded)
+PROFILE_EVENTS = (EducationRecorded, ExpertiseRecorded, ExternalResultRecorded, ExternalResultRevoked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Profile:
     education: dict[EducationKind, tuple[EducationRecorded, ...]] = field(default_factory=dict)
     expertise: tuple[ExpertiseRecorded, ...] = ()
     results: dict[str, ExternalResultRecorded] = field(default_factory=dict)
+    revoked: frozenset[str] = frozenset()  # results withdrawn: shown on no day (a revocation has no date of its own)
 
     def education_on(self, kind: EducationKind, day: dt.date) -> EducationRecorded | None:
         return _in_force(self.education.get(kind, ()), day, lambda e: e.completed_on)
@@ -47,7 +49,7 @@ class Profile:
         return _in_force(self.expertise, day, lambda e: e.effective_date)
 
     def results_by(self, day: dt.date) -> list[ExternalResultRecorded]:
-        return sorted((r for r in self.results.values() if r.effective_date <= day),
+        return sorted((r for r in self.results.values() if r.effective_date <= day and r.result_id not in self.revoked),
                       key=lambda r: (r.effective_date, r.result_id))
 
 
@@ -69,6 +71,8 @@ def evolve(state: Profile, event: DomainEvent) -> Profile:
             return replace(state, expertise=(*state.expertise, event))
         case ExternalResultRecorded():
             return replace(state, results={**state.results, event.result_id: event})
+        case ExternalResultRevoked():
+            return replace(state, revoked=state.revoked | {event.result_id})
     return state
 
 
@@ -110,3 +114,13 @@ def record_external_result(state: Dossier, cmd: c.RecordExternalResult, result_i
         raise DomainError("a departure evaluation (离任评估) is of a post the cadre has left by its date",
                           field="effective_date", rule="departure_after_leaving")
     return [ExternalResultRecorded(result_id=result_id, **cmd.model_dump())]
+
+
+def revoke_external_result(state: Dossier, result_id: str, cmd: c.RevokeExternalResult,
+                           ctx: Context) -> list[DomainEvent]:
+    _check(state, ctx.today, ctx, "result_id")
+    if result_id not in state.profile.results:
+        raise NotFound(f"cadre {state.cadre_id} has no result {result_id}", field="result_id", rule="result_exists")
+    if result_id in state.profile.revoked:
+        raise AlreadyDone(f"result {result_id} is already revoked", field="result_id", rule="result_not_revoked")
+    return [ExternalResultRevoked(result_id=result_id, reason=cmd.reason)]

@@ -177,8 +177,9 @@ def evolve(state: Dossier, event: DomainEvent) -> Dossier:
     if isinstance(event, PROFILE_EVENTS):
         return replace(s, profile=evolve_profile(s.profile, event))
     match event:
-        case CadreRegistered():
-            return replace(s, name=event.name, unit_id=event.unit_id)
+        case CadreRegistered():  # the personnel file's birth date stands until the cadre fills in the basics
+            basics = {"birth_date": event.birth_date.isoformat()} if event.birth_date else s.basics
+            return replace(s, name=event.name, unit_id=event.unit_id, basics=basics)
         case BasicsRecorded():
             return replace(s, basics=event.model_dump(mode="json", exclude_none=True))
         case SelfEvaluationWritten():

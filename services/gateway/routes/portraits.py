@@ -82,24 +82,20 @@ async def get_portrait(cadre_id: CadreId, caller: Caller, request: Request, gw: 
     day, cid = _day(as_of), str(cadre_id)
 
     async def fetch() -> Response:
-        moment = {"as_of": day, "known_at": known_at}
-        found, score, screening, warned, standing = await asyncio.gather(
+        # Two calls at once: the dossier's facts, and scoring's score, screening, warnings and bands in one answer
+        # (services/scoring/portrait_standing.py; it was four calls, bench/RESULTS.md issue 20, third round).
+        moment = as_query({"as_of": day, "known_at": known_at})
+        found, standing = await asyncio.gather(
             _facts(gw, caller, request, cadre_id=cid, **moment),
-            gw.scoring.call("GET", f"/v1/cadres/{cid}/score", principal=caller, request=request,
-                            params=as_query(moment)),
-            gw.scoring.call("GET", f"/v1/cadres/{cid}/screening", principal=caller, request=request,
-                            params=as_query(moment)),
-            gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request,
-                            params={"cadre_id": cid, "status": "active"}),
-            _standing(gw, caller, request, cadre_id=cid, screening=False, **moment))  # for the bands
+            gw.scoring.call("GET", f"/v1/cadres/{cid}/portrait-standing", principal=caller, request=request,
+                            params=moment))
         if not found["cadres"]:
             raise Problem(404, "not-found", "No such resource", "nothing with this id is within your reach",
                           rule="object_visible")
-        bands = (standing.get(cid) or {}).get("bands", [])
-        ranked = next((b for b in bands if b["group"].startswith("class:")), bands[0] if bands else None)
+        scored = _body(standing, request)
         answer = dimensions.portrait(found["cadres"][0], {
-            "score": _body(score, request), "screening": _body(screening, request),
-            "warnings": _body(warned, request)["warnings"], "ranked": ranked})
+            "score": scored["score"], "screening": scored["screening"], "warnings": scored["warnings"],
+            "ranked": dimensions.ranked(scored["bands"])})
         return json_response({**answer, "known_at": found["known_at"]})
 
     async def work() -> Response:
