@@ -10,6 +10,7 @@ import logging
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 import uvicorn
@@ -90,46 +91,42 @@ def serving_tls(settings: ServingSettings) -> dict[str, str]:
                            env_name(cls, "tls_key_file"))
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    if args.service == "dossier":
-        from services.dossier.bootstrap import build_app
-        from services.dossier.settings import DossierSettings
-
-        settings = DossierSettings()
-        if unsafe_for_production(settings):
-            return 2
-        try:
-            tls = serving_tls(settings)
-            app = build_app(settings, migrate=args.migrate)
-        except ValueError as exc:  # half a TLS pair; no key of the gateway's, or not one
-            print(str(exc), file=sys.stderr)
-            return 2
-    elif args.service == "scoring":
-        from services.scoring.bootstrap import build_app
-        from services.scoring.settings import ScoringSettings
-
-        settings = ScoringSettings()
-        if unsafe_for_production(settings):
-            return 2
-        try:
-            tls = serving_tls(settings)
-            app = build_app(settings, migrate=args.migrate)
-        except ValueError as exc:  # half a TLS pair; no key of the gateway's, or not one
-            print(str(exc), file=sys.stderr)
-            return 2
-    else:
-        from services.gateway.bootstrap import build_app
+def _service_app(service: str, migrate: bool) -> tuple[Any, Any, dict[str, str]] | int:
+    """The settings, app and uvicorn TLS arguments of one service; 2 when it must not start."""
+    if service == "gateway":
+        from services.gateway.bootstrap import build_app as build_gateway
         from services.gateway.settings import GatewaySettings
 
-        settings = GatewaySettings()
+        settings: Any = GatewaySettings()
         if unsafe_for_production(settings):
             return 2
-        tls = {}  # the gateway's own port: TLS is the ingress's (docs/operations.md)
-        try:
-            app = build_app(settings)
+        try:  # the gateway's own port: TLS is the ingress's (docs/operations.md)
+            return settings, build_gateway(settings), {}
         except ValueError as exc:  # no token key source (or several), no service key, a CA for an http:// service
             print(str(exc), file=sys.stderr)
             return 2
+    if service == "dossier":
+        from services.dossier.bootstrap import build_app
+        from services.dossier.settings import DossierSettings as Settings
+    else:
+        from services.scoring.bootstrap import build_app
+        from services.scoring.settings import ScoringSettings as Settings
+    settings = Settings()
+    if unsafe_for_production(settings):
+        return 2
+    try:
+        tls = serving_tls(settings)
+        return settings, build_app(settings, migrate=migrate), tls
+    except ValueError as exc:  # half a TLS pair; no key of the gateway's, or not one
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    served = _service_app(args.service, args.migrate)
+    if isinstance(served, int):
+        return served
+    settings, app, tls = served
     # What is loaded by now (the libraries, the app) lives as long as the process: leave it out of the
     # cyclic collector's full passes, which otherwise walk those ~160,000 objects again and again while
     # a large answer (a screening of thousands of cadres) allocates (measured: -15 to -20 % on one).
