@@ -1,0 +1,289 @@
+"""What a clerk waits for, at city size (issue 22), through the gateway of the production wiring.
+
+On the city state of ``bench/city_state.py`` (68,553 cadres, 13.3 M events; built once, kept between runs), the
+three services are started (``shiji serve``) and each figure of the target is measured ``--runs`` times:
+
+- **one cadre's score** under ``--score-rate`` requests/s, open loop (``bench.city.open_loop``: latency counted
+  from when each request was due), a city clerk (jurisdiction: the city) asking random cadres of the whole city,
+  each for another ``as_of``; target p99 < 20 ms at 1,000/s;
+- **the whole city's screening**: ``GET /api/v1/screenings`` of the city, in one answer, and paged
+  (``limit`` = ``--page``, following ``next`` to the end: the time to the first page and to the last);
+  target < 2 s;
+- **a class ranking**: ``GET /api/v1/rankings?class=...&leadership=chief`` for each unit class; target < 300 ms;
+- **a cadre's dossier page**: the four calls the console's cadre page makes at once (console/src/pages/CadrePage.vue:
+  the cadre, the dossier, the screening, the score), page after page for random cadres; target p99 < 100 ms;
+- **a unit's warnings list**: a clerk of one unit (its jurisdiction: that unit) asking ``GET /api/v1/warnings``
+  (active, the default page of 200), first page and every page to the end; target < 100 ms.
+
+Scoring's daily job is off (``SHIJI_SCORING_DAILY_JOB=false``): it would refresh every cadre at start, under the
+measurements; the warnings the list reads are raised once, by the same refresh run on demand before the figures
+(``POST /v1/jobs/daily-refresh`` on scoring, timed: the nightly job at city size). Between figures, ``settle``.
+
+Run: ``.venv/bin/python -m bench.city_state build`` once (minutes; ``drop`` when done), then
+``.venv/bin/python -m bench.city_waits`` (``bench/run city_waits``; it builds the state when it is missing, and
+``--drop`` drops it at the end). ``measure`` takes the parsed arguments, for a caller such as ``bench/city.py``.
+Writes bench/RESULTS.md between the ``city_waits`` markers (``--no-write`` to leave it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bench import city_state
+from bench.city import port_of, score_under_load, settle
+from bench.http import RawClient
+from bench.machine import machine, median, percentile, replace_section
+from tests.support.production import ProductionSystem
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+BEGIN, END = "<!-- bench/run city_waits: begin -->", "<!-- bench/run city_waits: end -->"
+
+
+async def sample(name: str, cadres: int) -> dict:
+    """Random cadres of the whole city, the unit classes, and the unit with the median count of active warnings."""
+    dbs = city_state.names(name)
+    conn = await city_state.connect(dbs["dossier"])
+    try:
+        ids = [r["cadre_id"] for r in await conn.fetch(
+            "SELECT cadre_id FROM cadre_directory ORDER BY md5(cadre_id) LIMIT $1", cadres)]
+        classes = [r["unit_class"] for r in await conn.fetch(
+            "SELECT DISTINCT unit_class FROM unit_directory WHERE level = 'unit' ORDER BY 1")]
+        held = await conn.fetchval("SELECT count(*) FROM events")
+        counted = await conn.fetchval("SELECT count(*) FROM cadre_directory")
+    finally:
+        await conn.close()
+    random.Random(22).shuffle(ids)
+    return {"cadres": ids, "classes": classes, "events": held, "city_cadres": counted}
+
+
+async def warned_unit(name: str) -> tuple[str, int, int]:
+    """The unit whose cadres hold the median number of active warnings (among units with any), that number, and
+    the city's active warnings."""
+    dbs = city_state.names(name)
+    conn = await city_state.connect(dbs["scoring"])
+    try:
+        rows = await conn.fetch("SELECT cadre_id FROM warnings WHERE cleared_at IS NULL")
+    finally:
+        await conn.close()
+    per_cadre: dict[str, int] = {}
+    for r in rows:
+        per_cadre[r["cadre_id"]] = per_cadre.get(r["cadre_id"], 0) + 1
+    conn = await city_state.connect(dbs["dossier"])
+    try:
+        homes = {r["cadre_id"]: r["unit_id"] for r in await conn.fetch(
+            "SELECT cadre_id, unit_id FROM cadre_directory WHERE cadre_id = any($1::text[])", list(per_cadre))}
+    finally:
+        await conn.close()
+    per_unit: dict[str, int] = {}
+    for cadre, n in per_cadre.items():
+        per_unit[homes[cadre]] = per_unit.get(homes[cadre], 0) + n
+    ranked = sorted(per_unit.items(), key=lambda kv: kv[1])
+    unit, count = ranked[len(ranked) // 2]
+    return unit, count, len(rows)
+
+
+async def timed(call: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await call()
+    return (time.perf_counter() - started) * 1000
+
+
+async def get_ok(raw: RawClient, path: str) -> bytes:
+    status, body = await raw.get(path)
+    assert status == 200, (path, status, body[:300])
+    return body
+
+
+async def all_pages(raw: RawClient, path: str, key: str) -> tuple[float, float, int]:
+    """Follow ``next`` from ``path`` to the end: ms to the first page, ms to the last, rows in all."""
+    started = time.perf_counter()
+    first_ms, rows, cursor = 0.0, 0, None
+    while True:
+        body = json.loads(await get_ok(raw, path + (f"&cursor={cursor}" if cursor else "")))
+        first_ms = first_ms or (time.perf_counter() - started) * 1000
+        rows += body[key] if isinstance(body[key], int) else len(body[key])  # a screening page counts its cadres
+        cursor = body.get("next")
+        if not cursor:
+            return first_ms, (time.perf_counter() - started) * 1000, rows
+
+
+async def screening(system: ProductionSystem, token: str, page: int) -> dict[str, float]:
+    raw = await RawClient.connect(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"})
+    try:
+        whole_body = b""
+
+        async def whole() -> None:
+            nonlocal whole_body
+            whole_body = await get_ok(raw, "/api/v1/screenings")
+        whole_ms = await timed(whole)
+        cadres = json.loads(whole_body)["cadres"]
+        first_ms, last_ms, rows = await all_pages(raw, f"/api/v1/screenings?limit={page}", "cadres")
+    finally:
+        await raw.close()
+    assert rows == cadres, (rows, cadres)
+    return {"whole_ms": whole_ms, "mib": len(whole_body) / 2**20, "cadres": cadres, "first_page_ms": first_ms,
+            "all_pages_ms": last_ms}
+
+
+async def rankings(system: ProductionSystem, token: str, classes: list[str]) -> dict[str, float]:
+    raw = await RawClient.connect(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"})
+    try:
+        times = [await timed(lambda c=c: get_ok(raw, f"/api/v1/rankings?class={c}&leadership=chief"))
+                 for c in classes]
+    finally:
+        await raw.close()
+    return {"median_ms": median(times), "max_ms": max(times)}
+
+
+async def dossier_pages(system: ProductionSystem, token: str, cadres: list[str], pages: int) -> dict[str, float]:
+    """Page after page, each the console's four calls at once on four connections (a browser opens up to six)."""
+    clients = [await RawClient.connect(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"})
+               for _ in range(4)]
+    times = []
+    try:
+        for i in range(pages + 10):
+            cadre = cadres[i % len(cadres)]
+            calls = [f"/api/v1/cadres/{cadre}{suffix}" for suffix in ("", "/dossier", "/screening", "/score")]
+            took = await timed(lambda calls=calls: asyncio.gather(*(get_ok(c, p) for c, p in zip(clients, calls, strict=True))))
+            if i >= 10:  # after a warm-up
+                times.append(took)
+    finally:
+        for c in clients:
+            await c.close()
+    return {"p50_ms": median(times), "p99_ms": percentile(times, 99)}
+
+
+async def unit_warnings(system: ProductionSystem, unit: str) -> dict[str, float]:
+    token = system.token(unit=unit, subject="unit-clerk")
+    raw = await RawClient.connect(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"})
+    try:
+        first_ms, last_ms, rows = await all_pages(raw, "/api/v1/warnings?status=active", "warnings")
+    finally:
+        await raw.close()
+    return {"first_page_ms": first_ms, "all_pages_ms": last_ms, "rows": rows}
+
+
+async def daily_refresh(system: ProductionSystem) -> float:
+    """Scoring's daily refresh, on demand, straight at scoring (the gateway's upstream timeout is 10 s)."""
+    raw = await RawClient.connect(port_of(system.scoring_url),
+                                  system.proof("scoring", subject="admin", role="system_admin",
+                                               lifetime=dt.timedelta(hours=1)))
+    try:
+        return await timed(lambda: get_ok_post(raw, "/v1/jobs/daily-refresh"))
+    finally:
+        await raw.close()
+
+
+async def get_ok_post(raw: RawClient, path: str) -> None:
+    status, body = await raw.request("POST", path)
+    assert status == 200, (status, body[:300])
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def med(runs: list[dict[str, float]], key: str) -> float:
+    return median([r[key] for r in runs])
+
+
+def runs_of(runs: list[dict[str, float]], key: str, fmt: str = "{:.0f}") -> str:
+    return " / ".join(fmt.format(r[key]) for r in runs)
+
+
+async def exists(name: str) -> bool:
+    conn = await city_state.connect("postgres")
+    try:
+        return await conn.fetchval("SELECT count(*) FROM pg_database WHERE datname = any($1::text[])",
+                                   list(city_state.names(name).values())) == 2
+    finally:
+        await conn.close()
+
+
+async def measure(args: argparse.Namespace) -> str:
+    """The figures as a Markdown block, on the city state ``args.name`` (built first when missing)."""
+    if not await exists(args.name):
+        await city_state.build(args.name, city_state.Shape())
+    started = time.perf_counter()
+    s = await sample(args.name, 2000)
+    lines = [f"Machine: {machine()} (2 cores shared with other sessions' tests and benches: a noisy machine)", ""]
+    score, screen, rank, pages, warn = [], [], [], [], []
+    async with city_state.city_system(args.name, {"SHIJI_SCORING_DAILY_JOB": "false"}) as system:
+        refresh_ms = await daily_refresh(system)
+        print(f"daily refresh: {refresh_ms / 1000:.0f} s", flush=True)
+        unit, unit_warnings_held, city_warnings = await warned_unit(args.name)
+        token = system.token(unit="city")
+        for run in range(1, args.runs + 1):
+            await settle(system)
+            score.append(await score_under_load(system, token, s["cadres"], args.score_rate, args.seconds, True))
+            await settle(system)
+            screen.append(await screening(system, token, args.page))
+            rank.append(await rankings(system, token, s["classes"]))
+            pages.append(await dossier_pages(system, token, s["cadres"][run * 100:], args.pages))
+            warn.append(await unit_warnings(system, unit))
+            print(f"run {run}: score {score[-1]}\n  screening {screen[-1]}\n  ranking {rank[-1]}\n"
+                  f"  dossier page {pages[-1]}\n  warnings {warn[-1]}", flush=True)
+    sc = {k: med(score, k) for k in ("achieved_per_s", "p50_ms", "p99_ms")}
+    sr = {k: med(screen, k) for k in ("whole_ms", "mib", "first_page_ms", "all_pages_ms")}
+    rk = {k: med(rank, k) for k in ("median_ms", "max_ms")}
+    pg = {k: med(pages, k) for k in ("p50_ms", "p99_ms")}
+    wn = {k: med(warn, k) for k in ("first_page_ms", "all_pages_ms", "rows")}
+    lines += [
+        f"City state: {s['city_cadres']:,} cadres, {s['events']:,} events (`bench/city_state.py`); "
+        f"{city_warnings:,} active warnings after the daily refresh ({refresh_ms / 1000:,.0f} s at city size). "
+        f"Each figure the median of {args.runs} runs; whole run {(time.perf_counter() - started) / 60:.1f} min.",
+        "",
+        "| what the clerk waits for | measured (median of runs) | target | |",
+        "|---|---|---|---|",
+        f"| one cadre's score, {args.score_rate:,.0f}/s asked (open loop, random cadres of the city) | "
+        f"{sc['achieved_per_s']:,.0f}/s answered, p50 {sc['p50_ms']:.1f} ms, p99 {sc['p99_ms']:.1f} ms | "
+        f"p99 < 20 ms at 1,000/s | {met(sc['p99_ms'] < 20 and sc['achieved_per_s'] >= 0.95 * args.score_rate)} |",
+        f"| the whole city's screening, one answer ({s['city_cadres']:,} cadres, {sr['mib']:.0f} MiB) | "
+        f"{sr['whole_ms'] / 1000:.2f} s | < 2 s | {met(sr['whole_ms'] < 2000)} |",
+        f"| same, paged by {args.page:,} (`limit`): first page / every page | {sr['first_page_ms']:,.0f} ms / "
+        f"{sr['all_pages_ms'] / 1000:.2f} s | < 2 s | {met(sr['all_pages_ms'] < 2000)} |",
+        f"| a class ranking (chiefs; each of the {len(s['classes'])} unit classes): median / slowest | "
+        f"{rk['median_ms']:,.0f} / {rk['max_ms']:,.0f} ms | < 300 ms | {met(rk['max_ms'] < 300)} |",
+        f"| a cadre's dossier page (cadre + dossier + screening + score at once), {args.pages} pages | "
+        f"p50 {pg['p50_ms']:.0f} ms, p99 {pg['p99_ms']:.0f} ms | p99 < 100 ms | {met(pg['p99_ms'] < 100)} |",
+        f"| a unit's warnings list (a clerk of unit {unit}, {unit_warnings_held} active): first page / every page "
+        f"({wn['rows']:.0f} rows listed) | {wn['first_page_ms']:,.0f} ms / {wn['all_pages_ms']:,.0f} ms | < 100 ms | "
+        f"{met(wn['all_pages_ms'] < 100)} |",
+        "",
+        f"Runs: score p99 {runs_of(score, 'p99_ms', '{:.1f}')} ms; screening whole {runs_of(screen, 'whole_ms')} ms, "
+        f"paged {runs_of(screen, 'all_pages_ms')} ms; ranking slowest {runs_of(rank, 'max_ms')} ms; dossier page p99 "
+        f"{runs_of(pages, 'p99_ms')} ms; unit warnings every page {runs_of(warn, 'all_pages_ms')} ms.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", default="city22", help="the city state's name (bench/city_state.py)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the open-loop score load")
+    parser.add_argument("--score-rate", type=float, default=1000.0)
+    parser.add_argument("--page", type=int, default=5000, help="cadres a screening page")
+    parser.add_argument("--pages", type=int, default=200, help="dossier pages a run")
+    parser.add_argument("--drop", action="store_true", help="drop the city state at the end (~17 GB)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args()
+    section = asyncio.run(measure(args))
+    print(section)
+    if args.drop:
+        asyncio.run(city_state.drop(args.name))
+    if not args.no_write:
+        replace_section(RESULTS, BEGIN, END, f"#### One run of `bench/run city_waits {' '.join(sys.argv[1:])}` "
+                        f"({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n\n{section}")
+
+
+if __name__ == "__main__":
+    main()
