@@ -99,9 +99,11 @@ class ScoringService:
         return rules, rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
 
     async def warnings(self, *, cadre_id: str | None, status: str, limit: int,
-                       after: tuple[dt.datetime, str, str, dt.date] | None) -> list:
+                       after: tuple[dt.datetime, str, str, dt.date] | None, unit: str | None = None,
+                       day: dt.date | None = None) -> list:
         async with self._engine.connect() as conn:
-            return await repository.warnings_page(conn, cadre_id=cadre_id, status=status, limit=limit, after=after)
+            return await repository.warnings_page(conn, cadre_id=cadre_id, status=status, limit=limit, after=after,
+                                                  unit=unit, day=day)
 
     async def names(self, cadre_ids: Iterable[str] = (), unit_ids: Iterable[str | None] = ()
                     ) -> tuple[dict[str, dict], dict[str, str | None]]:
