@@ -21,12 +21,12 @@ written down here, into two databases kept between runs (``<name>_dossier``, ``<
    here verifies a chain (the dossier's reads, scoring's facts built from the store); ``shiji verify`` of
    the store, and scoring's stream check of a *new* event on a copied stream, would refuse them: this state is
    for reading, not for writing into copied cadres (writes to the slice's own cadres are checked as ever).
-4. **The dossier's read models filled for the copies by SQL derived from the copied events**, the same rows
-   ``directory.statements`` makes per event: ``cadre_directory`` (cadre_registered), ``post_directory``
-   (post_assigned, then post_ended's end dates), ``profile_directory`` and ``task_directory`` (copied rows of
-   the slice cadre's rows with the ids mapped: the slice generator records neither profiles nor open tasks, so
-   they are empty either way; copied rather than derived so the rule stays in one place). The unit directory
-   is the service's own (step 2).
+4. **The dossier's read models filled for the copies by SQL**, the rows ``directory.statements`` would make of
+   the copied events: ``cadre_directory`` and ``post_directory`` rows are the slice cadre's own rows with the
+   copy's ids and units (its events are the slice cadre's with those ids, so they make exactly these rows; the
+   post titles and end dates come along). ``task_directory`` and ``profile_directory`` stay as the slice made
+   them: the generator records no open tasks and no profile facts, so both are empty (asserted; a slice that
+   had some would need their ids mapped too). The unit directory is the service's own (step 2).
 5. **Scoring built from the store**: ``shiji rebuild scoring --into <name>_scoring --from-store <name>_dossier``
    (services/scoring/from_store.py, set-based, no Kafka replay), on a scratch topic whose end offsets are 0.
    It stores the consumer's offsets per topic (0 for the scratch one) and, per stream, the newest version

@@ -44,6 +44,8 @@ from bench.machine import machine, median, percentile, replace_section
 from tests.support.production import ProductionSystem
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+PAGING_LIMIT_S = 120.0  # a list paged for longer than this is given up (and said so): the clerk would have too
+CUT = 0  # the "status" of a list given up
 BEGIN, END = "<!-- bench/run city_waits: begin -->", "<!-- bench/run city_waits: end -->"
 
 
@@ -106,12 +108,15 @@ async def all_pages(raw: RawClient, path: str, key: str) -> dict[str, float]:
     """Follow ``next`` from ``path`` to the end: ms to the first page and to the last, rows in all, and the status
     of the first answer that was not 200 (the gateway answers 504 when scoring takes over its upstream timeout)."""
     started = time.perf_counter()
-    found = {"first_page_ms": 0.0, "all_pages_ms": 0.0, "rows": 0, "status": 200}
+    found = {"first_page_ms": 0.0, "all_pages_ms": 0.0, "rows": 0, "status": 200, "pages": 0}
     cursor = None
     while True:
+        if time.perf_counter() - started > PAGING_LIMIT_S:
+            return {**found, "status": CUT}
         status, answer = await raw.get(path + (f"&cursor={cursor}" if cursor else ""))
         found["all_pages_ms"] = (time.perf_counter() - started) * 1000
         found["first_page_ms"] = found["first_page_ms"] or found["all_pages_ms"]
+        found["pages"] += 1
         if status != 200:
             return {**found, "status": status}
         body = json.loads(answer)
@@ -215,8 +220,10 @@ def ok(runs: list[dict[str, float]], status: str) -> bool:
 
 def answered(runs: list[dict[str, float]], key: str, status: str) -> str:
     """The median time, as seconds, and the statuses other than 200 when there were any."""
-    failed = [r[status] for r in runs if r[status] != 200]
-    return f"{med(runs, key) / 1000:.2f} s" + (f" (answered {', '.join(map(str, failed))})" if failed else "")
+    failed = [str(r[status]) for r in runs if r[status] not in (200, CUT)]
+    cut = [f"{r.get('pages', 0)} pages" for r in runs if r[status] == CUT]
+    return (f"{med(runs, key) / 1000:.2f} s" + (f" (answered {', '.join(failed)})" if failed else "")
+            + (f" (given up after {PAGING_LIMIT_S:.0f} s: {', '.join(cut)})" if cut else ""))
 
 
 def direct(runs: list[dict[str, float]]) -> str:

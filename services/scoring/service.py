@@ -16,7 +16,7 @@ from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.scoring import from_store, names, positions, projection, repository
+from services.scoring import from_store, names, positions, projection, ranking_candidates, repository
 from services.scoring.announcements import Refreshed
 from services.scoring.evaluation import Evaluator
 from services.scoring.facts import cadres_under, load_entries, load_facts
@@ -94,7 +94,7 @@ class ScoringService:
                        asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:
         rules = self.rules.for_date(as_of)
         async with self._engine.connect() as conn:
-            ids = await cadres_under(conn, None, as_of, known_at)
+            ids = await ranking_candidates.narrowed(conn, group, await cadres_under(conn, None, as_of, known_at), as_of)
             facts = await load_facts(conn, ids, asked, summing=summing_for_totals(as_of, rules))
         return rules, rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
 
