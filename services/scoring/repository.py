@@ -129,7 +129,7 @@ async def warnings_page(conn: AsyncConnection, *, cadre_id: str | None, status: 
     if cadre_id:
         query = query.where(w.cadre_id == cadre_id)
     if unit and await unit_cadres.narrows(conn, unit):
-        query = query.where(w.cadre_id.in_(unit_cadres.cadres_in(unit, day or dt.date.today())))
+        query = query.where(w.cadre_id.in_(await unit_cadres.cadres_in(conn, unit, day or dt.date.today())))
     if status != "all":
         query = query.where(w.cleared_at.is_(None) if status == "active" else w.cleared_at.is_not(None))
     return list(await conn.execute(query))
