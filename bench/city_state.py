@@ -55,8 +55,6 @@ import contextlib
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -66,6 +64,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench import city
 from services.dossier.relay import checkpoint_name
 from tests.conftest import PgDatabases
 from tests.support import connections as c
@@ -107,11 +106,7 @@ async def connect(database: str) -> asyncpg.Connection:
 
 
 def shiji(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "services.cli", "--log-level", "warning", *args],
-                          env={**os.environ, **env}, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"shiji {' '.join(args)}: {done.stderr[-2000:]}")
-    return done.stdout
+    return city.shiji(*args, env={**os.environ, **env})
 
 
 def step(what: str):
