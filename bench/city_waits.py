@@ -98,12 +98,6 @@ async def timed(call: Callable[[], Awaitable[object]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def get_ok(raw: RawClient, path: str) -> bytes:
-    status, body = await raw.get(path)
-    assert status == 200, (path, status, body[:300])
-    return body
-
-
 async def all_pages(raw: RawClient, path: str, key: str) -> dict[str, float]:
     """Follow ``next`` from ``path`` to the end: ms to the first page and to the last, rows in all, and the status
     of the first answer that was not 200 (the gateway answers 504 when scoring takes over its upstream timeout)."""
@@ -169,18 +163,20 @@ async def dossier_pages(system: ProductionSystem, token: str, cadres: list[str],
     """Page after page, each the console's four calls at once on four connections (a browser opens up to six)."""
     clients = [await RawClient.connect(port_of(system.gateway_url), {"Authorization": f"Bearer {token}"})
                for _ in range(4)]
-    times = []
+    times, failed = [], 0
     try:
         for i in range(pages + 10):
             cadre = cadres[i % len(cadres)]
             calls = [f"/api/v1/cadres/{cadre}{suffix}" for suffix in ("", "/dossier", "/screening", "/score")]
-            took = await timed(lambda calls=calls: asyncio.gather(*(get_ok(c, p) for c, p in zip(clients, calls, strict=True))))
+            started = time.perf_counter()
+            answers = await asyncio.gather(*(c.get(p) for c, p in zip(clients, calls, strict=True)))
             if i >= 10:  # after a warm-up
-                times.append(took)
+                times.append((time.perf_counter() - started) * 1000)
+                failed += any(status != 200 for status, _ in answers)
     finally:
         for c in clients:
             await c.close()
-    return {"p50_ms": median(times), "p99_ms": percentile(times, 99)}
+    return {"p50_ms": median(times), "p99_ms": percentile(times, 99), "failed": failed}
 
 
 async def unit_warnings(system: ProductionSystem, unit: str) -> dict[str, float]:
@@ -323,7 +319,8 @@ async def measure(args: argparse.Namespace) -> str:
         pg = {k: med(pages, k) for k in ("p50_ms", "p99_ms")}
         lines.append(
             f"| a cadre's dossier page (cadre + dossier + screening + score at once), {args.pages} pages | "
-            f"p50 {pg['p50_ms']:,.0f} ms, p99 {pg['p99_ms']:,.0f} ms | p99 < 100 ms | {met(pg['p99_ms'] < 100)} |")
+            f"p50 {pg['p50_ms']:,.0f} ms, p99 {pg['p99_ms']:,.0f} ms{failures(pages)} | p99 < 100 ms | "
+            f"{met(pg['p99_ms'] < 100 and not failures(pages))} |")
     if warn := runs["warnings"]:
         wn = {k: med(warn, k) for k in ("first_page_ms", "all_pages_ms", "rows")}
         lines.append(
