@@ -174,13 +174,16 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
                             status: Annotated[str, Query(pattern="^(active|cleared|all)$")] = "active",
                             limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                             cursor: Annotated[str | None, Query(max_length=1000)] = None,
+                            unit: Annotated[str | None, Query(max_length=100)] = None,
                             stream: Stream = None) -> JSONResponse:
         """Newest first; ``next`` is the cursor of the following page (None on the last). The position stated
-        is the named stream's, else the cadre's when one is asked about."""
+        is the named stream's, else the cadre's when one is asked about. ``unit``: only the warnings of the
+        cadres in that unit or beneath it today (a unit's clerk's list: see ``unit_cadres.py``)."""
         after = views.decode_cursor(cursor) if cursor is not None else None
         stream = stream or cadre_id
         applied = await scoring.applied(stream) if stream else 0
-        rows = await scoring.warnings(cadre_id=cadre_id, status=status, limit=limit, after=after)
+        rows = await scoring.warnings(cadre_id=cadre_id, status=status, limit=limit, after=after, unit=unit,
+                                      day=local_today())
         who, _ = await scoring.names([r.cadre_id for r in rows])
         return stated(jsonable_encoder(views.warnings_page_view(rows, limit, who)), stream, applied)
 

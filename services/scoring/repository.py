@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, literal, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.scoring import unit_cadres
 from services.scoring.announcements import ActiveWarning, Changes, PublishedTotals
 from services.scoring.assessment_consequence_tables import assessment_consequences
 from services.scoring.projection import DeadLetter
@@ -115,9 +116,10 @@ async def apply(conn: AsyncConnection, changes: Changes, *, totals_topic: str, w
 
 
 async def warnings_page(conn: AsyncConnection, *, cadre_id: str | None, status: str, limit: int,
-                        after: tuple[dt.datetime, str, str, dt.date] | None) -> list:
+                        after: tuple[dt.datetime, str, str, dt.date] | None, unit: str | None = None,
+                        day: dt.date | None = None) -> list:
     """Warnings newest first, in (raised_at desc, cadre, key, day) order, after the page that ended at ``after``;
-    ``status`` active, cleared or all."""
+    ``status`` active, cleared or all; ``unit``: only of the cadres in that unit or beneath it on ``day``."""
     w = warnings.c
     query = select(warnings).order_by(w.raised_at.desc(), w.cadre_id, w.key, w.raised_on).limit(limit)
     if after is not None:
@@ -126,6 +128,8 @@ async def warnings_page(conn: AsyncConnection, *, cadre_id: str | None, status: 
                                                          > tuple_(literal(cadre), literal(key), literal(raised_on)))))
     if cadre_id:
         query = query.where(w.cadre_id == cadre_id)
+    if unit and await unit_cadres.narrows(conn, unit):
+        query = query.where(w.cadre_id.in_(await unit_cadres.cadres_in(conn, unit, day or dt.date.today())))
     if status != "all":
         query = query.where(w.cleared_at.is_(None) if status == "active" else w.cleared_at.is_not(None))
     return list(await conn.execute(query))

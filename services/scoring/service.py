@@ -16,7 +16,7 @@ from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.scoring import from_store, names, positions, projection, repository
+from services.scoring import from_store, names, positions, projection, ranking_candidates, repository
 from services.scoring.announcements import Refreshed
 from services.scoring.evaluation import Evaluator
 from services.scoring.facts import cadres_under, load_entries, load_facts
@@ -99,14 +99,16 @@ class ScoringService:
                        asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:
         rules = self.rules.for_date(as_of)
         async with self._engine.connect() as conn:
-            ids = await cadres_under(conn, None, as_of, known_at)
+            ids = await ranking_candidates.narrowed(conn, group, await cadres_under(conn, None, as_of, known_at), as_of)
             facts = await load_facts(conn, ids, asked, summing=summing_for_totals(as_of, rules))
         return rules, rank_group(facts, ranking_groups(facts, as_of).get(group, []), as_of, rules)
 
     async def warnings(self, *, cadre_id: str | None, status: str, limit: int,
-                       after: tuple[dt.datetime, str, str, dt.date] | None) -> list:
+                       after: tuple[dt.datetime, str, str, dt.date] | None, unit: str | None = None,
+                       day: dt.date | None = None) -> list:
         async with self._engine.connect() as conn:
-            return await repository.warnings_page(conn, cadre_id=cadre_id, status=status, limit=limit, after=after)
+            return await repository.warnings_page(conn, cadre_id=cadre_id, status=status, limit=limit, after=after,
+                                                  unit=unit, day=day)
 
     async def names(self, cadre_ids: Iterable[str] = (), unit_ids: Iterable[str | None] = ()
                     ) -> tuple[dict[str, dict], dict[str, str | None]]:

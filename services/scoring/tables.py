@@ -17,7 +17,7 @@ cadres = Table(
     Column("cadre_id", String(64), primary_key=True),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("name", String(100), nullable=False),
-    Column("unit_id", String(100), nullable=False),
+    Column("unit_id", String(100), nullable=False, index=True),  # a unit's cadres (unit_cadres.py, migration 0013)
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 

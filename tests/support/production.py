@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,31 +156,46 @@ async def wait_ready(url: str, procs: list[subprocess.Popen], timeout_s: float =
             await asyncio.sleep(0.2)
 
 
+ROLES = {"dossier": (c.DOSSIER_ROLE, c.DOSSIER_OWNER), "scoring": (c.SCORING_ROLE, c.SCORING_OWNER)}
+
+
+def databases_env(pg: PgServer, databases: dict[str, str]) -> dict[str, str]:
+    """The services' database settings for ``databases`` (service -> database name): on secured servers each
+    service as its own role, migrated by its owner role, the store read by the store reader."""
+    env = {}
+    for service, (role, owner) in ROLES.items():
+        prefix = f"SHIJI_{service.upper()}_"
+        if pg.secured:
+            env[f"{prefix}DATABASE_URL"] = pg.url(databases[service], role)
+            env[f"{prefix}MIGRATION_DATABASE_URL"] = pg.url(databases[service], owner)
+        else:
+            env[f"{prefix}DATABASE_URL"] = pg.url(databases[service])
+    if pg.secured:
+        env["SHIJI_DOSSIER_STORE_READER_ROLE"] = c.STORE_READER
+    return env
+
+
 @contextlib.asynccontextmanager
 async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int = 3,
                             log_dir: Path | None = None, extra_env: dict[str, str] | None = None,
-                            scoring_instances: int = 1, service_tls: bool = True) -> AsyncIterator[ProductionSystem]:
+                            scoring_instances: int = 1, service_tls: bool = True,
+                            databases: dict[str, str] | None = None,
+                            prepare: Callable[[dict[str, str]], Awaitable[None]] | None = None,
+                            ) -> AsyncIterator[ProductionSystem]:
     """The three services as processes; ``scoring_instances`` > 1 starts more ``shiji serve scoring`` in the
     same consumer group (each on its own port, logging to ``scoring-N.log``). Dossier and scoring serve HTTPS
-    unless ``service_tls`` is false (bench/security_cost.py's "off").
+    unless ``service_tls`` is false (bench/security_cost.py's "off"). ``databases`` (service -> the
+    name of a database made earlier, e.g. by ``bench/city_state.py``) runs them on those, kept at the end,
+    instead of fresh ones; ``prepare`` is awaited with the system's environment once both are migrated and
+    before any process starts (to set what depends on the run's topic).
 
     On secured servers they run as in production: each service as its own PostgreSQL role, migrated by
     the owner role (``shiji migrate``, which grants the rest), each on Kafka as its own principal."""
     dbs = PgDatabases(pg)
-    roles = {"dossier": (c.DOSSIER_ROLE, c.DOSSIER_OWNER), "scoring": (c.SCORING_ROLE, c.SCORING_OWNER)}
-    databases = {}
-    for service, (_, owner) in roles.items():
-        databases[service] = dbs.name_of(await dbs.create(owner=owner if pg.secured else None))
-    database_env = {}
-    for service, (role, owner) in roles.items():
-        prefix = f"SHIJI_{service.upper()}_"
-        if pg.secured:
-            database_env[f"{prefix}DATABASE_URL"] = pg.url(databases[service], role)
-            database_env[f"{prefix}MIGRATION_DATABASE_URL"] = pg.url(databases[service], owner)
-        else:
-            database_env[f"{prefix}DATABASE_URL"] = pg.url(databases[service])
-    if pg.secured:
-        database_env["SHIJI_DOSSIER_STORE_READER_ROLE"] = c.STORE_READER
+    given, databases = databases or {}, {}
+    for service, (_, owner) in ROLES.items():
+        databases[service] = given.get(service) or dbs.name_of(await dbs.create(owner=owner if pg.secured else None))
+    database_env = databases_env(pg, databases)
     workdir = Path(tempfile.mkdtemp(prefix="shiji-prod-"))
     log_dir = log_dir or workdir
     key = ec.generate_private_key(ec.SECP256R1())
@@ -226,6 +241,8 @@ async def production_system(pg: PgServer, kafka: KafkaServer, *, partitions: int
     migrate = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True)
     if migrate.returncode != 0:
         raise RuntimeError(f"shiji migrate failed: {migrate.stderr}")
+    if prepare is not None:
+        await prepare(env)
     urls = {name: f"{scheme if name != 'gateway' else 'http'}://127.0.0.1:{port}" for name, port in ports.items()}
     admin_urls = {service: pg.url(name) for service, name in databases.items()}
     store_url = pg.url(databases["dossier"], c.STORE_READER if pg.secured else "postgres")

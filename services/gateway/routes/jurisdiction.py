@@ -13,7 +13,7 @@ from services.gateway.docs import READ_ERRORS, WRITE_ERRORS, responses
 from services.gateway.freshness import MinPosition, Prefer, fresh_read_responses, stating
 from services.gateway.negotiation import XLSX, action, answering, negotiated_router, wanted, xlsx_answer
 from services.gateway.params import AsOf, KnownAt
-from services.gateway.policy import allowed
+from services.gateway.policy import GRANTS, J, allowed
 from services.gateway.upstream import as_query, json_response, relay_response
 from shared.answers import Categories, Ranking, Screenings, Unit, Units, Warnings, WhatIf
 from shared.documents import lists
@@ -157,8 +157,13 @@ async def list_warnings(caller: Caller, request: Request, gw: GatewayDep,
 
     async def page(cursor: str | None, stream: str | None) -> Response:
         cadre = str(cadre_id) if cadre_id else None
+        # A role that reads cadres only within its jurisdiction is asked only its unit's warnings: a unit's clerk
+        # would otherwise page through the whole city's to find its own (issue 22). The rows are still
+        # filtered below: scoring's view of who serves where may be a moment behind the dossier's.
+        unit = caller.unit if cadre is None and GRANTS["read_cadre"].get(caller.role) == (J,) else None
         answer = await gw.scoring.call("GET", "/v1/warnings", principal=caller, request=request, params=as_query(
-            {"cadre_id": cadre, "status": status, "limit": limit, "cursor": cursor, "stream": stream}))
+            {"cadre_id": cadre, "status": status, "limit": limit, "cursor": cursor, "unit": unit,
+             "stream": stream}))
         if answer.status_code != 200:
             return relay_response(answer, request)
         body = answer.json()
