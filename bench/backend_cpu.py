@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
+if TYPE_CHECKING:  # psycopg is the bench extra's: imported when polling, so that importing this costs nothing
+    import psycopg
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -50,6 +52,8 @@ class BackendCpu:
                 self._last[pid] = cpu
 
     def _poll(self) -> None:
+        import psycopg
+
         with psycopg.connect(self._dsn, autocommit=True) as conn:
             while not self._stop.is_set():
                 self._sample(conn)
