@@ -100,7 +100,10 @@ async def embedded_system(data_dir: Path, *, demo: bool = True, timezone: str = 
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
     gateway = create_gateway(
-        GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring", timezone=timezone),
+        # In one process there is no hop to encrypt: a service CA in the environment (deploy/local exports one) is
+        # the production wiring's, not this one's.
+        GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring", service_ca_file=None,
+                        timezone=timezone),
         verifier=TokenVerifier(public_pem),
         signer=signer,
         dossier_transport=httpx.ASGITransport(app=dossier),

@@ -28,6 +28,14 @@ KAFKA = KafkaServer.from_env()
 # (tests/e2e/test_gateway_conventions.py tests the limit on a gateway of its own).
 os.environ.setdefault("SHIJI_GATEWAY_RATE_LIMIT_PER_S", "1000000")
 os.environ.setdefault("SHIJI_GATEWAY_RATE_LIMIT_BURST", "1000000")
+# deploy/local/services.sh (which scripts/test evals) exports the HTTPS wiring of services run by hand on
+# ports 8001/8002. The tests make each wiring's own (tests/support/production.py: certificates per system;
+# the embedded wiring has no hop): settings read from this environment must not pick those up.
+SERVICE_TLS_SETTINGS = ("SHIJI_DOSSIER_TLS_CERT_FILE", "SHIJI_DOSSIER_TLS_KEY_FILE", "SHIJI_SCORING_TLS_CERT_FILE",
+                        "SHIJI_SCORING_TLS_KEY_FILE", "SHIJI_GATEWAY_SERVICE_CA_FILE", "SHIJI_GATEWAY_DOSSIER_URL",
+                        "SHIJI_GATEWAY_SCORING_URL")
+for _name in SERVICE_TLS_SETTINGS:
+    os.environ.pop(_name, None)
 HOW_TO_START = "start them with: eval \"$(deploy/local/services.sh start)\" (scripts/test does it for you)"
 
 

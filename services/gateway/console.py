@@ -79,7 +79,7 @@ def public_openapi() -> dict:
 
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    app = create_app(GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring"),
+    app = create_app(GatewaySettings(dossier_url="http://dossier", scoring_url="http://scoring", service_ca_file=None),
                      verifier=TokenVerifier(public), signer=CallSigner.generated())
     return app.openapi()
 

@@ -35,7 +35,8 @@ PROPOSAL = {"id": "stricter", "version": 1, "effective_from": "2027-01-01", "win
                           "execution_negative_categories": ["inaction"], "third_prize_bar_years": 1}}
 PATH_VALUES = {"cadre_id": uuid.uuid4(), "entry_id": uuid.uuid4(), "appeal_id": uuid.uuid4(),
                "achievement_id": uuid.uuid4(), "post_id": uuid.uuid4(), "year": 2025, "period": "2025-Q4",
-               "unit_id": "city", "declaration": "relatives", "input_id": uuid.uuid4(), "notice_id": uuid.uuid4()}
+               "unit_id": "city", "declaration": "relatives", "input_id": uuid.uuid4(), "notice_id": uuid.uuid4(),
+               "result_id": uuid.uuid4()}
 
 
 def header_of(operation: dict[str, Any]) -> dict[str, Any] | None:

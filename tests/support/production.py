@@ -34,7 +34,7 @@ from services.gateway.auth import issue_token
 from shared.kafka_bus import ensure_topic, events_topic_config
 from shared.service_identity import TOKEN_LIFETIME, CallSigner, private_pem, public_pem
 from shared.service_tls import CA_CERT_FILE, client_context, ensure_service_certificates
-from tests.conftest import PgDatabases
+from tests.conftest import SERVICE_TLS_SETTINGS, PgDatabases
 from tests.support import connections as c
 from tests.support.connections import KafkaServer, PgServer
 
@@ -48,13 +48,9 @@ def free_port() -> int:
 SERVICES = ("dossier", "scoring", "gateway")
 # What `deploy/local/services.sh` exports for the production wiring on a developer's machine (service-keys.sh):
 # a process a test starts takes its HTTPS settings from the test, not from the shell it runs in.
-SERVICE_TLS_SETTINGS = ("SHIJI_DOSSIER_TLS_CERT_FILE", "SHIJI_DOSSIER_TLS_KEY_FILE", "SHIJI_SCORING_TLS_CERT_FILE",
-                        "SHIJI_SCORING_TLS_KEY_FILE", "SHIJI_GATEWAY_SERVICE_CA_FILE", "SHIJI_GATEWAY_DOSSIER_URL",
-                        "SHIJI_GATEWAY_SCORING_URL")
-
-
 def inherited_env() -> dict[str, str]:
-    """This process's environment without the services' HTTPS settings (``SERVICE_TLS_SETTINGS``)."""
+    """This process's environment without the services' HTTPS settings (``SERVICE_TLS_SETTINGS``: a bench run
+    outside pytest may have them from deploy/local/services.sh)."""
     return {name: value for name, value in os.environ.items() if name not in SERVICE_TLS_SETTINGS}
 # Each process logs in to Kafka as its own principal (the ACLs of deploy/local/kafka_acls.py).
 KAFKA_USER = {"dossier": c.KAFKA_DOSSIER, "scoring": c.KAFKA_SCORING}
