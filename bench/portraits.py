@@ -52,16 +52,21 @@ class Spent(list):
     def __init__(self) -> None:
         super().__init__()
         self.cpu: list[float] = []
+        self.refused: list[int] = []  # the statuses other than 200 (allowed only with ``tolerate``)
 
 
-async def timed(n: int, call: Any) -> Spent:
+async def timed(n: int, call: Any, tolerate: bool = False) -> Spent:
+    """``n`` requests one after another; any answer but 200 fails the bench, or, with ``tolerate`` (a city run,
+    where a read may pass the gateway's upstream timeout), is counted in ``refused`` and its time kept."""
     spent = Spent()
     for i in range(n):
         start, cpu = time.perf_counter(), time.process_time()
         r = await call(i)
         spent.append((time.perf_counter() - start) * 1000)
         spent.cpu.append((time.process_time() - cpu) * 1000)
-        assert r.status_code == 200, r.text
+        if r.status_code != 200:
+            assert tolerate, r.text
+            spent.refused.append(r.status_code)
     return spent
 
 
@@ -110,20 +115,22 @@ async def cadres_of(client: httpx.AsyncClient, clerk: dict[str, str], unit: str,
 
 
 async def measure(client: httpx.AsyncClient, clerk: dict[str, str], unit: str, portraits: int, teams: int,
-                  cadres: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                  cadres: list[dict[str, Any]] | None = None, tolerate: bool = False) -> dict[str, Any]:
     """Time the four reads as the clerk of ``unit`` (``client``'s base URL: the gateway); read-only."""
     cadres = cadres if cadres is not None else await cadres_of(client, clerk, unit, max(portraits, PAGE))
     units = [u["unit_id"] for u in (await client.get("/api/v1/units", headers=clerk)).json()["units"]
              if u["level"] == "unit"][:teams]
     ids = [c["cadre_id"] for c in cadres][:portraits]
-    portrait = await timed(len(ids), lambda i: client.get(f"/api/v1/cadres/{ids[i]}/portrait", headers=clerk))
+    portrait = await timed(len(ids), lambda i: client.get(f"/api/v1/cadres/{ids[i]}/portrait", headers=clerk),
+                           tolerate)
     five = {**FIVE_CONDITIONS, "unit": unit}
-    matched = (await client.get("/api/v1/cadre-search", params=five, headers=clerk)).json()["matched"]
-    searched = await timed(10, lambda i: client.get("/api/v1/cadre-search", params=five, headers=clerk))
-    teamed = await timed(len(units), lambda i: client.get(f"/api/v1/units/{units[i]}/team", headers=clerk))
+    matched = (await client.get("/api/v1/cadre-search", params=five, headers=clerk)).json().get("matched")
+    searched = await timed(10, lambda i: client.get("/api/v1/cadre-search", params=five, headers=clerk), tolerate)
+    teamed = await timed(len(units), lambda i: client.get(f"/api/v1/units/{units[i]}/team", headers=clerk),
+                         tolerate)
     with_teams = []
     for u in units:  # two units with a team each
-        members = (await client.get(f"/api/v1/units/{u}/team", headers=clerk)).json()["structure"]["members"]
+        members = (await client.get(f"/api/v1/units/{u}/team", headers=clerk)).json().get("structure", {}).get("members")
         if members:
             with_teams.append((u, members))
         if len(with_teams) == 2:
@@ -134,17 +141,18 @@ async def measure(client: httpx.AsyncClient, clerk: dict[str, str], unit: str, p
                        {"kind": "in", "cadre_id": outsider, "unit_id": first},
                        {"kind": "swap", "cadre_id": a[0]["cadre_id"], "unit_id": first,
                         "other_cadre_id": b[0]["cadre_id"], "other_unit_id": second}]}
-    what_if = await timed(10, lambda i: client.post("/api/v1/teams/what-if", json=moves, headers=clerk))
+    what_if = await timed(10, lambda i: client.post("/api/v1/teams/what-if", json=moves, headers=clerk), tolerate)
     return {"cadres": len(cadres), "units": len(units), "matched": matched, "portrait": portrait,
             "five-condition search, whole jurisdiction": searched, "team report": teamed,
             "what-if, three moves": what_if}
 
 
-async def measure_system(system: Any, unit: str = "city", portraits: int = 200, teams: int = 40) -> dict[str, Any]:
+async def measure_system(system: Any, unit: str = "city", portraits: int = 200, teams: int = 40,
+                         tolerate: bool = False) -> dict[str, Any]:
     """``measure`` on a running production system (``tests.support.production.ProductionSystem``), already loaded."""
     clerk = {"Authorization": f"Bearer {system.token(role='clerk', subject='bench-portraits', unit=unit)}"}
     async with httpx.AsyncClient(base_url=system.gateway_url, timeout=120) as client:
-        return await measure(client, clerk, unit, portraits, teams)
+        return await measure(client, clerk, unit, portraits, teams, tolerate=tolerate)
 
 
 async def county(portraits: int, teams: int) -> dict[str, Any]:
@@ -158,6 +166,35 @@ async def county(portraits: int, teams: int) -> dict[str, Any]:
                 await county_profiles(client, s, cadres)
                 await settled(s)  # time the reads, not the reads racing scoring's catch-up on the import
                 return await measure(client, clerk, "qhd", portraits, teams, cadres)
+
+
+async def city(name: str, portraits: int, teams: int) -> dict[str, Any]:
+    """``measure`` on the city state ``name`` (68,553 cadres, 13.3 M events: ``bench/city_state.py``), as the
+    city's clerk; scoring's daily job off, as ``bench/city_waits.py`` runs it (at city size it takes minutes at
+    start): the warnings are those the state holds (none until ``bench/city_waits.py`` has run the refresh)."""
+    from bench import city_state
+
+    async with city_state.city_system(name, {"SHIJI_SCORING_DAILY_JOB": "false"}) as system:
+        first = await first_portrait(system)
+        found = await measure_system(system, "city", portraits, teams, tolerate=True)
+        print(f"the first portrait after the services started (the city's standing computed and kept): {first:.1f} s")
+        return found
+
+
+async def first_portrait(system: Any, unit: str = "city") -> float:
+    """Seconds the first portrait's scoring part takes after the services start: it computes the city-wide
+    standing (ranking bands) that later portraits read kept. Asked straight at scoring, once: through the
+    gateway it passes the upstream timeout (10 s), and each retry would start another computation on
+    scoring's event loop."""
+    clerk = {"Authorization": f"Bearer {system.token(role='clerk', subject='bench-portraits', unit=unit)}"}
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=120) as client:
+        cadre = (await client.get("/api/v1/cadres", params={"unit": unit, "limit": 1},
+                                  headers=clerk)).json()["cadres"][0]["cadre_id"]
+    async with httpx.AsyncClient(base_url=system.scoring_url, timeout=900, verify=system.tls) as scoring:
+        started = time.perf_counter()
+        r = await scoring.get(f"/v1/cadres/{cadre}/portrait-standing", headers=system.proof("scoring"))
+        assert r.status_code == 200, r.text
+    return time.perf_counter() - started
 
 
 def token_of(args: argparse.Namespace) -> str:
@@ -180,6 +217,9 @@ def report(found: dict[str, Any], where: str, cpu: bool) -> None:
     for what, spent in found.items():
         if isinstance(spent, Spent):
             print(line(what, spent, cpu))
+    for what, spent in found.items():
+        if isinstance(spent, Spent) and spent.refused:
+            print(f"{what}: {len(spent.refused)} of {len(spent)} answered other than 200 ({sorted(set(spent.refused))})")
 
 
 if __name__ == "__main__":
@@ -187,12 +227,16 @@ if __name__ == "__main__":
     parser.add_argument("--portraits", type=int, default=200)
     parser.add_argument("--teams", type=int, default=40, help="team reports timed (one per unit)")
     parser.add_argument("--gateway-url", help="a running system's gateway (default: the embedded demo county)")
+    parser.add_argument("--city", metavar="NAME", help="the whole city state NAME built by bench/city_state.py, its "
+                        "services started here (servers of SHIJI_TEST_PG/SHIJI_TEST_KAFKA)")
     parser.add_argument("--unit", default="city", help="with --gateway-url: the jurisdiction searched")
     tokens = parser.add_mutually_exclusive_group()
     tokens.add_argument("--token-file", type=Path, help="a clerk's bearer token of --unit")
     tokens.add_argument("--key-file", type=Path, help="the PEM private key that signs the gateway's tokens")
     args = parser.parse_args()
-    if args.gateway_url:
+    if args.city:
+        report(asyncio.run(city(args.city, args.portraits, args.teams)), f"city state {args.city}", cpu=False)
+    elif args.gateway_url:
         if not (args.token_file or args.key_file):
             parser.error("--gateway-url needs --token-file or --key-file")
         report(asyncio.run(running(args)), f"{args.gateway_url}, unit {args.unit}", cpu=False)
