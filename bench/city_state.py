@@ -22,7 +22,8 @@ written down here, into two databases kept between runs (``<name>_dossier``, ``<
    the store, and scoring's stream check of a *new* event on a copied stream, would refuse them: this state is
    for reading, not for writing into copied cadres (writes to the slice's own cadres are checked as ever).
 4. **The dossier's read models filled for the copies by SQL**, the rows ``directory.statements`` would make of
-   the copied events: ``cadre_directory``, ``post_directory`` and ``profile_directory`` rows are the slice
+   the copied events: ``cadre_directory``, ``post_directory``, ``profile_directory`` and ``profile_history``
+   rows are the slice
    cadre's own rows with the copy's ids and units (its events are the slice cadre's with those ids, so they
    make exactly these rows; the post titles and end dates, birth dates, education and fields come along).
    ``task_directory`` stays as the slice made it: the generator records no open tasks, so it is empty
@@ -221,6 +222,12 @@ _COPY_DIRECTORIES = [
     f"""INSERT INTO profile_directory (cadre_id, facet, value)
         SELECT {_copied("d.cadre_id")}, d.facet, d.value
         FROM profile_directory d JOIN slice_cadres s ON s.stream_id = d.cadre_id AND s.n <= $2""",
+    # In the slice's order of recording (row_id), which decides the version in force.
+    f"""INSERT INTO profile_history (cadre_id, facet, effective, birth_date, level, major, discipline,
+                                     professional_field, familiar_fields)
+        SELECT {_copied("d.cadre_id")}, d.facet, d.effective, d.birth_date, d.level, d.major, d.discipline,
+               d.professional_field, d.familiar_fields
+        FROM profile_history d JOIN slice_cadres s ON s.stream_id = d.cadre_id AND s.n <= $2 ORDER BY d.row_id""",
 ]
 _SLICE_TABLES = [
     """CREATE TABLE slice_cadres AS SELECT stream_id, row_number() OVER (ORDER BY position) AS n

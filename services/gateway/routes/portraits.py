@@ -62,6 +62,24 @@ async def _standing(gw: Any, caller: Principal, request: Request, **params: Any)
     return {c["cadre_id"]: c for c in body["cadres"]}
 
 
+async def _standing_of(gw: Any, caller: Principal, request: Request, ids: list[str],
+                       moment: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Scoring's standing of ``ids`` (any number: the ids go in the body)."""
+    if not ids:
+        return {}
+    body = _body(await gw.scoring.call("POST", "/v1/standing/query", principal=caller, request=request,
+                                       json={"cadre_id": ids, **as_query(moment)}), request)
+    return {c["cadre_id"]: c for c in body["cadres"]}
+
+
+async def _facts_of(gw: Any, caller: Principal, request: Request, ids: list[str],
+                    moment: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The facts of ``ids``, ``MAX_IDS`` to a call (a page is one call; a workbook of every match, several)."""
+    asked = [_facts(gw, caller, request, cadre_id=ids[i:i + MAX_IDS], records=False, **moment)
+             for i in range(0, len(ids), MAX_IDS)]
+    return {f["cadre_id"]: f for answer in await asyncio.gather(*asked) for f in answer["cadres"]}
+
+
 def _day(as_of: dt.date | None) -> dt.date:
     return as_of or today()
 
@@ -140,17 +158,27 @@ async def cadre_search(
 
     async def fetch() -> Response:
         moment = {"as_of": day, "known_at": known_at}
-        # The dossier drops the cadres its facts rule out; scoring screens and places only those left.
-        found = await _facts(gw, caller, request, unit=where, records=False, **moment,
-                             where=json.dumps(dataclasses.asdict(conditions.of_facts())))
-        ids = [f["cadre_id"] for f in found["cadres"]]
-        standing = {} if not ids else await _standing(gw, caller, request, **moment, **(
-            {"cadre_id": ids} if len(ids) <= MAX_IDS else {"unit": where}))
-        rows = [search.row(f, standing.get(f["cadre_id"])) for f in found["cadres"]]
-        page, matched, following = search.search(rows, conditions, sort, offset,
-                                                 len(rows) if media == XLSX else limit)
+        # The dossier answers the cadres its facts match (in SQL where it can), with what ordering needs; scoring
+        # is asked about all of them only when a condition or the sort needs its standing; the rows, with the
+        # facts they show, are built for the page alone (bench/RESULTS.md, issue 20, fourth round).
+        found = _body(await gw.dossier.call("GET", "/v1/search-matches", principal=caller, request=request,
+                                            params=as_query({"unit": where, "sort": sort, **moment, "where": json.dumps(
+                                                dataclasses.asdict(conditions))})), request)
+        every = search.needs_standing(conditions, sort)
+        standing = await _standing_of(gw, caller, request, [m["cadre_id"] for m in found["cadres"]], moment) \
+            if every else {}
+        briefs = [b for m in found["cadres"] if search.meets_standing(b := search.brief(m, standing.get(m["cadre_id"])),
+                                                                       conditions)]
+        ordered = search.ordered(briefs, sort)
+        chosen = ordered if media == XLSX else ordered[offset:offset + limit]
+        ids = [b["cadre_id"] for b in chosen]
+        if not every:
+            standing = await _standing_of(gw, caller, request, ids, moment)
+        facts = await _facts_of(gw, caller, request, ids, moment)
+        page = [search.row(facts[c], standing.get(c)) for c in ids if c in facts]
+        following = offset + limit if media != XLSX and offset + limit < len(ordered) else None
         body = {"unit": where, "as_of": day.isoformat(), "known_at": found["known_at"],
-                "conditions": conditions.given(), "sort": sort, "matched": matched,
+                "conditions": conditions.given(), "sort": sort, "matched": len(ordered),
                 "next_offset": following, "cadres": page}
         return json_response(body) if media != XLSX else await xlsx_answer(CADRE_SEARCH, "cadre-search.xlsx",
                                                                            json_response(body))
