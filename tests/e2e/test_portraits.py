@@ -297,6 +297,11 @@ async def test_scorings_kept_standing_follows_an_entry_and_its_revocation(team: 
     def total_of(rows: list[dict[str, Any]]) -> float:
         return next(c["total"] for c in rows if c["cadre_id"] == yi)
 
+    async def scored() -> None:  # scoring has consumed the team's registrations (a search may come first)
+        kept, fresh = await kept_and_fresh()
+        assert total_of(kept) is not None and kept == fresh
+
+    await eventually(scored)
     before, fresh = await kept_and_fresh()
     assert before == fresh
     added = await team.ok(f"/cadres/{yi}/entries", entry(points=7, title="专项表彰"))
