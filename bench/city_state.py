@@ -47,7 +47,8 @@ published and applied as usual (their streams' ``applied_versions`` say where th
 Build: ``.venv/bin/python -m bench.city_state build`` (the servers of ``SHIJI_TEST_PG``/``SHIJI_TEST_KAFKA``;
 ~10 GB for the dossier, ~7 GB for scoring); drop: ``.venv/bin/python -m bench.city_state drop``;
 ``--small`` builds a small state (3 copies of a 60-cadre slice) in a minute, for the equality check
-(``tests/e2e/test_city_state.py``).
+(``tests/e2e/test_city_state.py``); ``--cadres N`` a state of N cadres in the city's proportions (a part of a city
+where a whole one does not fit the time or the disk).
 """
 
 from __future__ import annotations
@@ -360,9 +361,12 @@ def main() -> None:
     parser.add_argument("action", choices=["build", "drop", "describe"])
     parser.add_argument("--name", default="city22", help="the databases are <name>_dossier and <name>_scoring")
     parser.add_argument("--small", action="store_true", help="a small state (see the docstring)")
+    parser.add_argument("--cadres", type=int, help="a state of this many cadres, events in the city's proportion")
     args = parser.parse_args()
     if args.action == "build":
-        asyncio.run(build(args.name, SMALL if args.small else Shape()))
+        shape = SMALL if args.small else Shape() if args.cadres is None else Shape(
+            cadres=args.cadres, events=round(CITY_EVENTS * args.cadres / CITY_CADRES))
+        asyncio.run(build(args.name, shape))
     elif args.action == "drop":
         asyncio.run(drop(args.name))
     else:

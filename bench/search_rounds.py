@@ -1,0 +1,98 @@
+"""The five-condition search (issue 20) before and after its fourth round, side by side in one run on a city state.
+
+*After*: the gateway's ``/api/v1/cadre-search`` as it is now (the dossier decides the fact conditions in SQL and
+answers ids, names and ages; scoring is asked for the standing of those ids; rows and facts for the page only).
+*Before*: what the gateway did until then, composed here from the same services' internal answers, which are still
+served: the dossier's ``/v1/portrait-facts`` of the unit with the fact conditions (the profile directory narrows,
+then every candidate is folded and its full facts sent), scoring's ``/v1/standing`` of those ids (by unit past
+1,000 ids, as the gateway did), then a row per match and the filter, order and page in Python
+(``search.search``). The *before* timing leaves out the gateway's authorization and access log (a few
+milliseconds), so it flatters *before* slightly. The two alternate, request by request, so the machine's load
+weighs on both alike; the same answer (ids of the page, ``matched``) is asserted.
+
+Run: ``.venv/bin/python -m bench.search_rounds --city NAME`` (a state of ``bench/city_state.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import time
+from typing import Any
+
+import httpx
+
+from bench.machine import machine, median, percentile
+from bench.portraits import FIVE_CONDITIONS
+from services.portraits import search
+
+MAX_IDS = 1000
+
+
+async def _before(system: Any, unit: str) -> dict[str, Any]:
+    """The search as the gateway composed it before the fourth round (see the docstring)."""
+    params = {k: v for k, v in FIVE_CONDITIONS.items() if k != "sort"}
+    conditions = search.Conditions(**params)
+    async with httpx.AsyncClient(base_url=system.dossier_url, timeout=600, verify=system.tls) as dossier, \
+            httpx.AsyncClient(base_url=system.scoring_url, timeout=600, verify=system.tls) as scoring:
+        r = await dossier.get("/v1/portrait-facts", headers=system.proof("dossier"), params={
+            "unit": unit, "records": "false", "where": json.dumps(dataclasses.asdict(conditions.of_facts()))})
+        assert r.status_code == 200, r.text
+        found = r.json()["cadres"]
+        ids = [f["cadre_id"] for f in found]
+        asked = {"cadre_id": ids} if len(ids) <= MAX_IDS else {"unit": unit}
+        r = await scoring.get("/v1/standing", headers=system.proof("scoring"), params=asked)
+        assert r.status_code == 200, r.text
+    standing = {c["cadre_id"]: c for c in r.json()["cadres"]}
+    rows = [search.row(f, standing.get(f["cadre_id"])) for f in found]
+    page, matched, _ = search.search(rows, conditions, FIVE_CONDITIONS["sort"], 0, 100)
+    return {"matched": matched, "ids": [p["cadre_id"] for p in page]}
+
+
+async def _after(client: httpx.AsyncClient, clerk: dict[str, str], unit: str) -> dict[str, Any]:
+    r = await client.get("/api/v1/cadre-search", params={**FIVE_CONDITIONS, "unit": unit}, headers=clerk)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return {"matched": body["matched"], "ids": [c["cadre_id"] for c in body["cadres"]]}
+
+
+async def compare(system: Any, unit: str = "city", runs: int = 10) -> dict[str, list[float]]:
+    clerk = {"Authorization": f"Bearer {system.token(role='clerk', subject='bench-search', unit=unit)}"}
+    spent: dict[str, list[float]] = {"before": [], "after": []}
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=600) as client:
+        # once each, untimed: scoring computes and keeps the city's standing, the dossier's kept folds fill
+        first = {"after": await _after(client, clerk, unit), "before": await _before(system, unit)}
+        assert first["after"] == first["before"], "the two answer differently"
+        print(f"matched {first['after']['matched']}", flush=True)
+        for _ in range(runs):
+            for name, call in (("after", lambda: _after(client, clerk, unit)), ("before", lambda: _before(system, unit))):
+                started = time.perf_counter()
+                answer = await call()
+                spent[name].append((time.perf_counter() - started) * 1000)
+                assert answer == first[name]
+    return spent
+
+
+async def on_city(name: str, runs: int) -> dict[str, list[float]]:
+    from bench import city_state
+
+    async with city_state.city_system(name, {"SHIJI_SCORING_DAILY_JOB": "false"}) as system:
+        return await compare(system, "city", runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--city", metavar="NAME", required=True, help="a state built by bench/city_state.py")
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    spent = asyncio.run(on_city(args.city, args.runs))
+    print(machine())
+    for name, ms in spent.items():
+        print(f"{name}: p50 {median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, runs {len(ms)}")
+    print(f"before / after (p50): {median(spent['before']) / median(spent['after']):.1f}x")
+
+
+if __name__ == "__main__":
+    main()
