@@ -224,9 +224,9 @@ _COPY_DIRECTORIES = [
         SELECT {_copied("d.cadre_id")}, d.facet, d.value
         FROM profile_directory d JOIN slice_cadres s ON s.stream_id = d.cadre_id AND s.n <= $2""",
     # In the slice's order of recording (row_id), which decides the version in force.
-    f"""INSERT INTO profile_history (cadre_id, facet, effective, birth_date, level, major, discipline,
+    f"""INSERT INTO profile_history (cadre_id, facet, latest, effective, birth_date, level, major, discipline,
                                      professional_field, familiar_fields)
-        SELECT {_copied("d.cadre_id")}, d.facet, d.effective, d.birth_date, d.level, d.major, d.discipline,
+        SELECT {_copied("d.cadre_id")}, d.facet, d.latest, d.effective, d.birth_date, d.level, d.major, d.discipline,
                d.professional_field, d.familiar_fields
         FROM profile_history d JOIN slice_cadres s ON s.stream_id = d.cadre_id AND s.n <= $2 ORDER BY d.row_id""",
 ]

@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, delete, func, inspect, or_, select
+from sqlalchemy import and_, delete, func, inspect, not_, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dossier.tables import cadre_directory, events, post_directory, profile_history
@@ -54,7 +54,12 @@ def statements(stream_id: str, event: DomainEvent) -> list[Any]:
             row = {"facet": "expertise", "effective": event.effective_date,
                    "professional_field": event.professional_field,
                    "familiar_fields": "|" + "".join(f + "|" for f in event.familiar_fields)}
-    return [] if row is None else [profile_history.insert().values(cadre_id=stream_id, **row)]
+    if row is None:
+        return []
+    h = profile_history.c
+    return [update(profile_history).where(h.cadre_id == stream_id, h.facet == row["facet"], h.latest)
+            .values(latest=False),
+            profile_history.insert().values(cadre_id=stream_id, latest=True, **row)]
 
 
 def rebuild_sync(sync_conn: Any) -> None:
@@ -77,11 +82,19 @@ def decides(c: Conditions, known_at: dt.datetime | None, sort: str) -> bool:
 
 
 def _in_force(day: dt.date, facet: Any) -> Any:
-    """Each cadre's version in force on ``day`` of the facets ``facet`` (a clause on the facet) selects."""
+    """Each cadre's version in force on ``day`` of the facets ``facet`` (a clause on the facet) selects.
+
+    The version recorded last is in force whenever it counts by ``day`` (always, asked as of today: nothing is
+    recorded as counting from a later day): one indexed read. Only where it counts from after ``day`` is the
+    last of the earlier versions looked for among all of them."""
     h = profile_history.c
-    latest = func.row_number().over(partition_by=(h.cadre_id, h.facet), order_by=h.row_id.desc()).label("n")
-    ranked = select(profile_history, latest).where(facet, or_(h.effective.is_(None), h.effective <= day)).subquery()
-    return select(ranked).where(ranked.c.n == 1).subquery()
+    counts = or_(h.effective.is_(None), h.effective <= day)
+    settled = select(profile_history).where(facet, h.latest, counts)
+    pending = select(h.cadre_id, h.facet).where(facet, h.latest, not_(counts))
+    order = func.row_number().over(partition_by=(h.cadre_id, h.facet), order_by=h.row_id.desc()).label("n")
+    ranked = select(profile_history, order).where(facet, counts, tuple_(h.cadre_id, h.facet).in_(pending)).subquery()
+    earlier = select(*(ranked.c[column.name] for column in profile_history.c)).where(ranked.c.n == 1)
+    return union_all(settled, earlier).subquery()
 
 
 def _education(day: dt.date) -> Any:
@@ -118,8 +131,11 @@ def _conditions(c: Conditions, day: dt.date) -> list[Any]:
     return found
 
 
-def _serving(units: Collection[str], day: dt.date) -> Any:
-    """Who serves in ``units`` on ``day``: an open post there, or, holding none, registered there."""
+def _serving(units: Collection[str] | None, day: dt.date) -> Any:
+    """Who serves in ``units`` (None: every unit) on ``day``: an open post there, or, holding none, registered
+    there; None when that is everyone registered."""
+    if units is None:
+        return None
     p, d = post_directory.c, cadre_directory.c
     open_on = and_(p.start_date <= day, or_(p.end_date.is_(None), p.end_date >= day))
     posted = select(p.cadre_id).where(p.unit_id.in_(sorted(units)), open_on)
@@ -127,24 +143,22 @@ def _serving(units: Collection[str], day: dt.date) -> Any:
     return posted.union(unposted)
 
 
-async def matching(conn: AsyncConnection, units: Collection[str], c: Conditions, day: dt.date
+async def matching(conn: AsyncConnection, units: Collection[str] | None, c: Conditions, day: dt.date
                    ) -> list[dict[str, Any]]:
-    """Those serving in ``units`` on ``day`` whose facts meet ``c``'s fact conditions (as held now), each with its
-    name and age on ``day``."""
+    """Those serving in ``units`` (None: every unit) on ``day`` whose facts meet ``c``'s fact conditions (as held
+    now), each with its name and age on ``day``."""
     d = cadre_directory.c
     births = _in_force(day, profile_history.c.facet == "birth_date")
-    ids = select(d.cadre_id).where(d.cadre_id.in_(_serving(units, day)))
-    for meeting in _conditions(c, day):
-        ids = ids.where(d.cadre_id.in_(meeting))
+    meeting = [m for m in (_serving(units, day), *_conditions(c, day)) if m is not None]
     query = (select(d.cadre_id, d.name, births.c.birth_date)
              .select_from(cadre_directory.outerjoin(births, births.c.cadre_id == d.cadre_id))
-             .where(d.cadre_id.in_(ids.subquery().select())))
+             .where(*(d.cadre_id.in_(m) for m in meeting)))
     rows = (await conn.execute(query)).all()
     majors: dict[str, list[str]] = {}
     if c.major is not None and rows:
         now = _education(day)
-        for cadre_id, major in await conn.execute(select(now.c.cadre_id, now.c.major)
-                                                  .where(now.c.cadre_id.in_(ids.subquery().select()))):
+        found = select(now.c.cadre_id, now.c.major).where(*(now.c.cadre_id.in_(m) for m in meeting))
+        for cadre_id, major in await conn.execute(found):
             majors.setdefault(cadre_id, []).append(major)
     answer = []
     for cadre_id, name, born in rows:

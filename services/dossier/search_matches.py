@@ -37,8 +37,10 @@ async def matches(service: PortraitFacts, unit: str, as_of: dt.date, known_at: d
     facts_decide = where.of_facts()
     if search_directory.decides(facts_decide, known_at, sort) and where.tag is None:
         async with service._engine.connect() as conn:
-            units = {unit, *directory.subtree(await directory.units(conn), unit)}
-            return "sql", await search_directory.matching(conn, units, facts_decide, as_of)
+            every = await directory.units(conn)
+            units = {unit, *directory.subtree(every, unit)}
+            whole = units == {u["unit_id"] for u in every}  # the whole city: no unit to filter by
+            return "sql", await search_directory.matching(conn, None if whole else units, facts_decide, as_of)
     return "fold", [_slim(f) for f in await service.serving(unit, as_of, known_at, False, facts_decide)]
 
 

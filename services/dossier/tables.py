@@ -8,6 +8,7 @@ A separate outbox table would double every write for nothing.
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -145,6 +146,7 @@ profile_history = Table(
     Column("row_id", Position, primary_key=True, autoincrement=True),
     Column("cadre_id", String(64), nullable=False, index=True),
     Column("facet", String(30), nullable=False),  # birth_date, education:<kind>, expertise
+    Column("latest", Boolean, nullable=False),  # the version recorded last of its cadre's facet
     Column("effective", Date, nullable=True),  # from when it counts (None: on every day, a birth date)
     Column("birth_date", Date, nullable=True),
     Column("level", String(20), nullable=True),
@@ -152,7 +154,7 @@ profile_history = Table(
     Column("discipline", String(60), nullable=True),
     Column("professional_field", String(60), nullable=True),
     Column("familiar_fields", String(700), nullable=True),  # "|a|b|": each code between bars
-    Index("ix_profile_history_facet_cadre_id", "facet", "cadre_id", "row_id"),
+    Index("ix_profile_history_facet_latest_cadre_id", "facet", "latest", "cadre_id"),
 )
 
 # The access log (issue 5): who read or wrote what, when, from where, with what outcome. Append-only

@@ -101,7 +101,9 @@ async def test_a_search_narrowed_by_the_profile_directory_answers_what_the_fold_
     assert await _same_as_the_fold(facts, [None, written]) > 0
     kept = await _rows(service._engine)
     assert ("1990-01-01" in {v for cid, facet, v in kept[0] if cid == first and facet == "birth_date"})
-    assert any(h[:4] == (first, "birth_date", None, dt.date(1990, 1, 1)) for h in kept[1])
+    assert [h[:5] for h in kept[1] if h[:2] == (first, "birth_date")] == [  # the latest marked
+        (first, "birth_date", False, None, dt.date.fromisoformat(people[first])),
+        (first, "birth_date", True, None, dt.date(1990, 1, 1))]
 
     async with service._engine.begin() as conn:
         await conn.run_sync(directory.rebuild_sync)

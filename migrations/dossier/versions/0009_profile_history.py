@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("row_id", position, primary_key=True, autoincrement=True),
         sa.Column("cadre_id", sa.String(64), nullable=False),
         sa.Column("facet", sa.String(30), nullable=False),
+        sa.Column("latest", sa.Boolean, nullable=False),
         sa.Column("effective", sa.Date, nullable=True),
         sa.Column("birth_date", sa.Date, nullable=True),
         sa.Column("level", sa.String(20), nullable=True),
@@ -33,7 +34,7 @@ def upgrade() -> None:
         sa.Column("familiar_fields", sa.String(700), nullable=True),
     )
     op.create_index("ix_profile_history_cadre_id", "profile_history", ["cadre_id"])
-    op.create_index("ix_profile_history_facet_cadre_id", "profile_history", ["facet", "cadre_id", "row_id"])
+    op.create_index("ix_profile_history_facet_latest_cadre_id", "profile_history", ["facet", "latest", "cadre_id"])
 
     from services.dossier.search_directory import rebuild_sync
 

@@ -6,9 +6,11 @@ Each composes the dossier's facts (``/v1/portrait-facts``) with scoring's answer
 ``services.portraits``. A search costs what its page costs, not what its matches do: the dossier answers the
 matching ids with names and ages (``/v1/search-matches``, in SQL where it can), scoring is asked about all of them
 only when a condition or the sort needs its standing (``POST /v1/standing/query``), and the facts are read and the
-rows built for the page's cadres alone (a workbook's: every match). They are the most sensitive reads of the system: the organization department's (a clerk
-or an auditor of the jurisdiction; a what-if, a clerk), each authorized and in the access log before it is
-answered; no sealed declaration is read.
+rows built for the page's cadres alone (a workbook's: every match).
+
+They are the most sensitive reads of the system: the organization department's (a clerk or an auditor of the
+jurisdiction; a what-if, a clerk), each authorized and in the access log before it is answered; no sealed
+declaration is read.
 """
 
 from __future__ import annotations
