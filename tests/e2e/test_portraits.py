@@ -299,9 +299,6 @@ async def test_scorings_kept_standing_follows_an_entry_and_its_revocation(team: 
 
     async def scored() -> None:  # scoring has consumed the team's registrations (a search may come first)
         kept, fresh = await kept_and_fresh()
-        if total_of(kept) is None:
-            r = await team.system.internal("scoring", "/v1/standing", {"cadre_id": yi})
-            print("DEBUG", r.status_code, r.text[:300], flush=True)
         assert total_of(kept) is not None and kept == fresh
 
     await eventually(scored)
