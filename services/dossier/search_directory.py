@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, delete, func, inspect, not_, or_, select, tuple_, union_all, update
+from sqlalchemy import and_, delete, func, inspect, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dossier.tables import cadre_directory, events, post_directory, profile_history
@@ -81,49 +81,55 @@ def decides(c: Conditions, known_at: dt.datetime | None, sort: str) -> bool:
     return known_at is None and given <= DECIDED and sort.lstrip("-") != "years_at_rank"
 
 
-def _in_force(day: dt.date, facet: Any) -> Any:
-    """Each cadre's version in force on ``day`` of the facets ``facet`` (a clause on the facet) selects.
+def _in_force(day: dt.date, facet: Any, *columns: str) -> Any:
+    """Each cadre's version in force on ``day`` of the facets ``facet`` (a clause on the facet) selects: its
+    ``cadre_id`` and ``columns``.
 
     The version recorded last is in force whenever it counts by ``day`` (always, asked as of today: nothing is
-    recorded as counting from a later day): one indexed read. Only where it counts from after ``day`` is the
-    last of the earlier versions looked for among all of them."""
+    recorded as counting from a later day): one read of the latest rows. Only where it counts from after ``day``
+    is the last of the earlier versions looked for among all of them (an indexed read finds none as of today)."""
     h = profile_history.c
     counts = or_(h.effective.is_(None), h.effective <= day)
-    settled = select(profile_history).where(facet, h.latest, counts)
-    pending = select(h.cadre_id, h.facet).where(facet, h.latest, not_(counts))
+    settled = select(h.cadre_id, *(h[c] for c in columns)).where(facet, h.latest, counts)
+    pending = select(h.cadre_id, h.facet).where(facet, h.latest, h.effective > day)
     order = func.row_number().over(partition_by=(h.cadre_id, h.facet), order_by=h.row_id.desc()).label("n")
-    ranked = select(profile_history, order).where(facet, counts, tuple_(h.cadre_id, h.facet).in_(pending)).subquery()
-    earlier = select(*(ranked.c[column.name] for column in profile_history.c)).where(ranked.c.n == 1)
+    ranked = (select(h.cadre_id, *(h[c] for c in columns), order)
+              .where(facet, counts, tuple_(h.cadre_id, h.facet).in_(pending)).subquery())
+    earlier = select(ranked.c.cadre_id, *(ranked.c[c] for c in columns)).where(ranked.c.n == 1)
     return union_all(settled, earlier).subquery()
 
 
-def _education(day: dt.date) -> Any:
-    return _in_force(day, profile_history.c.facet.startswith(EDUCATION))
+def _education(day: dt.date, *columns: str) -> Any:
+    return _in_force(day, profile_history.c.facet.startswith(EDUCATION), *columns)
+
+
+def _births(c: Conditions, day: dt.date) -> Any:
+    """Each cadre's birth date (the latest record's: it counts on every day), within a slack of ``c``'s bounds."""
+    h = profile_history.c
+    born = [h.facet == "birth_date", h.latest]
+    if c.age_min is not None or c.age_max is not None:
+        born.append(h.birth_date.isnot(None))
+    if c.age_max is not None:  # born after the same day age_max + 1 years before
+        born.append(h.birth_date >= years_before(day, c.age_max + 1) - SLACK)
+    if c.age_min is not None:
+        born.append(h.birth_date <= years_before(day, c.age_min) + SLACK)
+    return select(h.cadre_id, h.birth_date).where(*born).subquery()
 
 
 def _conditions(c: Conditions, day: dt.date) -> list[Any]:
-    """The ids of the cadres meeting each condition given, as subqueries."""
+    """The ids of the cadres meeting each condition given but age, as subqueries."""
     found = []
-    if c.age_min is not None or c.age_max is not None:
-        now = _in_force(day, profile_history.c.facet == "birth_date")
-        born = now.c.birth_date.isnot(None)
-        if c.age_max is not None:  # born after the same day age_max + 1 years before
-            born &= now.c.birth_date >= years_before(day, c.age_max + 1) - SLACK
-        if c.age_min is not None:
-            born &= now.c.birth_date <= years_before(day, c.age_min) + SLACK
-        found.append(select(now.c.cadre_id).where(born))
     if c.education_min is not None:
         enough = [level.value for level in EDUCATION_LEVELS[:EDUCATION_LEVELS.index(EducationLevel(c.education_min)) + 1]]
-        now = _education(day)
+        now = _education(day, "level")
         found.append(select(now.c.cadre_id).where(now.c.level.in_(enough)))
     if c.discipline is not None:
-        now = _education(day)
+        now = _education(day, "discipline")
         found.append(select(now.c.cadre_id).where(now.c.discipline == c.discipline))
     if c.major is not None:  # some education in force; which majors hold the part is checked on the values
-        now = _education(day)
-        found.append(select(now.c.cadre_id))
+        found.append(select(_education(day).c.cadre_id))
     if c.professional_field is not None or c.familiar_field is not None:
-        now = _in_force(day, profile_history.c.facet == "expertise")
+        now = _in_force(day, profile_history.c.facet == "expertise", "professional_field", "familiar_fields")
         fields = [now.c.professional_field == c.professional_field] if c.professional_field is not None else []
         if c.familiar_field is not None:
             fields.append(now.c.familiar_fields.contains(f"|{c.familiar_field}|", autoescape=True))
@@ -148,15 +154,16 @@ async def matching(conn: AsyncConnection, units: Collection[str] | None, c: Cond
     """Those serving in ``units`` (None: every unit) on ``day`` whose facts meet ``c``'s fact conditions (as held
     now), each with its name and age on ``day``."""
     d = cadre_directory.c
-    births = _in_force(day, profile_history.c.facet == "birth_date")
+    births = _births(c, day)
+    aged = c.age_min is not None or c.age_max is not None  # then only those with a birth date within the bounds
     meeting = [m for m in (_serving(units, day), *_conditions(c, day)) if m is not None]
     query = (select(d.cadre_id, d.name, births.c.birth_date)
-             .select_from(cadre_directory.outerjoin(births, births.c.cadre_id == d.cadre_id))
+             .select_from(cadre_directory.join(births, births.c.cadre_id == d.cadre_id, isouter=not aged))
              .where(*(d.cadre_id.in_(m) for m in meeting)))
     rows = (await conn.execute(query)).all()
     majors: dict[str, list[str]] = {}
     if c.major is not None and rows:
-        now = _education(day)
+        now = _education(day, "major")
         found = select(now.c.cadre_id, now.c.major).where(*(now.c.cadre_id.in_(m) for m in meeting))
         for cadre_id, major in await conn.execute(found):
             majors.setdefault(cadre_id, []).append(major)

@@ -154,7 +154,7 @@ profile_history = Table(
     Column("discipline", String(60), nullable=True),
     Column("professional_field", String(60), nullable=True),
     Column("familiar_fields", String(700), nullable=True),  # "|a|b|": each code between bars
-    Index("ix_profile_history_facet_latest_cadre_id", "facet", "latest", "cadre_id"),
+    Index("ix_profile_history_facet_latest_effective", "facet", "latest", "effective"),
 )
 
 # The access log (issue 5): who read or wrote what, when, from where, with what outcome. Append-only

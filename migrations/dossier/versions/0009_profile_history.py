@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("familiar_fields", sa.String(700), nullable=True),
     )
     op.create_index("ix_profile_history_cadre_id", "profile_history", ["cadre_id"])
-    op.create_index("ix_profile_history_facet_latest_cadre_id", "profile_history", ["facet", "latest", "cadre_id"])
+    op.create_index("ix_profile_history_facet_latest_effective", "profile_history", ["facet", "latest", "effective"])
 
     from services.dossier.search_directory import rebuild_sync
 
