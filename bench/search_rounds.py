@@ -1,4 +1,4 @@
-"""The five-condition search (issue 20) before and after its fourth round, side by side in one run on a city state.
+"""The condition search (issue 20) before and after its fourth round, side by side in one run on a city state.
 
 *After*: the gateway's ``/api/v1/cadre-search`` as it is now (the dossier decides the fact conditions in SQL and
 answers ids, names and ages; scoring is asked for the standing of those ids; rows and facts for the page only).
@@ -9,6 +9,9 @@ then every candidate is folded and its full facts sent), scoring's ``/v1/standin
 (``search.search``). The *before* timing leaves out the gateway's authorization and access log (a few
 milliseconds), so it flatters *before* slightly. The two alternate, request by request, so the machine's load
 weighs on both alike; the same answer (ids of the page, ``matched``) is asserted.
+
+Three searches (``SEARCHES``): the issue's five conditions by points, the four of them the facts decide by points
+(scoring asked about every match) and by age (scoring asked about the page only).
 
 Run: ``.venv/bin/python -m bench.search_rounds --city NAME`` (a state of ``bench/city_state.py``).
 """
@@ -31,10 +34,17 @@ from services.portraits import search
 MAX_IDS = 1000
 
 
-async def _before(system: Any, unit: str) -> dict[str, Any]:
+# The issue's five conditions; the four of them the facts decide, ordered by points (every match's total asked
+# of scoring) and by age (scoring asked about the page only).
+SEARCHES = {"five conditions, by points": FIVE_CONDITIONS,
+            "four fact conditions, by points": {k: v for k, v in FIVE_CONDITIONS.items() if k != "screening"},
+            "four fact conditions, by age": {**{k: v for k, v in FIVE_CONDITIONS.items() if k != "screening"},
+                                             "sort": "-age"}}
+
+
+async def _before(system: Any, unit: str, asked: dict[str, Any]) -> dict[str, Any]:
     """The search as the gateway composed it before the fourth round (see the docstring)."""
-    params = {k: v for k, v in FIVE_CONDITIONS.items() if k != "sort"}
-    conditions = search.Conditions(**params)
+    conditions = search.Conditions(**{k: v for k, v in asked.items() if k != "sort"})
     async with httpx.AsyncClient(base_url=system.dossier_url, timeout=600, verify=system.tls) as dossier, \
             httpx.AsyncClient(base_url=system.scoring_url, timeout=600, verify=system.tls) as scoring:
         r = await dossier.get("/v1/portrait-facts", headers=system.proof("dossier"), params={
@@ -47,35 +57,38 @@ async def _before(system: Any, unit: str) -> dict[str, Any]:
         assert r.status_code == 200, r.text
     standing = {c["cadre_id"]: c for c in r.json()["cadres"]}
     rows = [search.row(f, standing.get(f["cadre_id"])) for f in found]
-    page, matched, _ = search.search(rows, conditions, FIVE_CONDITIONS["sort"], 0, 100)
+    page, matched, _ = search.search(rows, conditions, asked["sort"], 0, 100)
     return {"matched": matched, "ids": [p["cadre_id"] for p in page]}
 
 
-async def _after(client: httpx.AsyncClient, clerk: dict[str, str], unit: str) -> dict[str, Any]:
-    r = await client.get("/api/v1/cadre-search", params={**FIVE_CONDITIONS, "unit": unit}, headers=clerk)
+async def _after(client: httpx.AsyncClient, clerk: dict[str, str], unit: str, asked: dict[str, Any]) -> dict[str, Any]:
+    r = await client.get("/api/v1/cadre-search", params={**asked, "unit": unit}, headers=clerk)
     assert r.status_code == 200, r.text
     body = r.json()
     return {"matched": body["matched"], "ids": [c["cadre_id"] for c in body["cadres"]]}
 
 
-async def compare(system: Any, unit: str = "city", runs: int = 10) -> dict[str, list[float]]:
+async def compare(system: Any, unit: str, runs: int) -> dict[str, dict[str, list[float]]]:
     clerk = {"Authorization": f"Bearer {system.token(role='clerk', subject='bench-search', unit=unit)}"}
-    spent: dict[str, list[float]] = {"before": [], "after": []}
+    spent: dict[str, dict[str, list[float]]] = {}
     async with httpx.AsyncClient(base_url=system.gateway_url, timeout=600) as client:
-        # once each, untimed: scoring computes and keeps the city's standing, the dossier's kept folds fill
-        first = {"after": await _after(client, clerk, unit), "before": await _before(system, unit)}
-        assert first["after"] == first["before"], "the two answer differently"
-        print(f"matched {first['after']['matched']}", flush=True)
-        for _ in range(runs):
-            for name, call in (("after", lambda: _after(client, clerk, unit)), ("before", lambda: _before(system, unit))):
-                started = time.perf_counter()
-                answer = await call()
-                spent[name].append((time.perf_counter() - started) * 1000)
-                assert answer == first[name]
+        for title, asked in SEARCHES.items():
+            calls = {"after": lambda a=asked: _after(client, clerk, unit, a), "before": lambda a=asked: _before(system, unit, a)}
+            # once each, untimed: scoring computes and keeps the city's standing, the dossier's kept folds fill
+            first = {name: await call() for name, call in calls.items()}
+            assert first["after"] == first["before"], f"{title}: the two answer differently"
+            print(f"{title}: matched {first['after']['matched']}", flush=True)
+            spent[title] = {"before": [], "after": []}
+            for _ in range(runs):
+                for name, call in calls.items():
+                    started = time.perf_counter()
+                    answer = await call()
+                    spent[title][name].append((time.perf_counter() - started) * 1000)
+                    assert answer == first[name]
     return spent
 
 
-async def on_city(name: str, runs: int) -> dict[str, list[float]]:
+async def on_city(name: str, runs: int) -> dict[str, dict[str, list[float]]]:
     from bench import city_state
 
     async with city_state.city_system(name, {"SHIJI_SCORING_DAILY_JOB": "false"}) as system:
@@ -89,9 +102,10 @@ def main() -> None:
     args = parser.parse_args()
     spent = asyncio.run(on_city(args.city, args.runs))
     print(machine())
-    for name, ms in spent.items():
-        print(f"{name}: p50 {median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, runs {len(ms)}")
-    print(f"before / after (p50): {median(spent['before']) / median(spent['after']):.1f}x")
+    for title, by in spent.items():
+        for name, ms in by.items():
+            print(f"{title}, {name}: p50 {median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, runs {len(ms)}")
+        print(f"{title}: before / after (p50) {median(by['before']) / median(by['after']):.1f}x")
 
 
 if __name__ == "__main__":

@@ -67,13 +67,13 @@ async def _standing(gw: Any, caller: Principal, request: Request, **params: Any)
     return {c["cadre_id"]: c for c in body["cadres"]}
 
 
-async def _standing_of(gw: Any, caller: Principal, request: Request, ids: list[str],
-                       moment: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Scoring's standing of ``ids`` (any number: the ids go in the body)."""
+async def _standing_of(gw: Any, caller: Principal, request: Request, ids: list[str], moment: dict[str, Any],
+                       screening: bool) -> dict[str, dict[str, Any]]:
+    """Scoring's standing of ``ids`` (any number: the ids go in the body); ``screening`` False: without verdicts."""
     if not ids:
         return {}
     body = _body(await gw.scoring.call("POST", "/v1/standing/query", principal=caller, request=request,
-                                       json={"cadre_id": ids, **as_query(moment)}), request)
+                                       json={"cadre_id": ids, "screening": screening, **as_query(moment)}), request)
     return {c["cadre_id"]: c for c in body["cadres"]}
 
 
@@ -169,17 +169,18 @@ async def cadre_search(
         found = _body(await gw.dossier.call("GET", "/v1/search-matches", principal=caller, request=request,
                                             params=as_query({"unit": where, "sort": sort, **moment, "where": json.dumps(
                                                 dataclasses.asdict(conditions))})), request)
-        every = search.needs_standing(conditions, sort)
-        standing = await _standing_of(gw, caller, request, [m["cadre_id"] for m in found["cadres"]], moment) \
-            if every else {}
+        every, screened = search.needs_standing(conditions, sort), conditions.screening is not None
+        # Screening every match is asked only when a condition is on it; the page's rows show it anyway.
+        standing = await _standing_of(gw, caller, request, [m["cadre_id"] for m in found["cadres"]], moment,
+                                      screened) if every else {}
         briefs = [b for m in found["cadres"] if search.meets_standing(b := search.brief(m, standing.get(m["cadre_id"])),
                                                                        conditions)]
         ordered = search.ordered(briefs, sort)
         chosen = ordered if media == XLSX else ordered[offset:offset + limit]
         ids = [b["cadre_id"] for b in chosen]
-        if not every:
-            standing = await _standing_of(gw, caller, request, ids, moment)
-        facts = await _facts_of(gw, caller, request, ids, moment)
+        standing, facts = await asyncio.gather(  # the page's: with its verdicts, if not asked already
+            asyncio.sleep(0, standing) if every and screened else _standing_of(gw, caller, request, ids, moment, True),
+            _facts_of(gw, caller, request, ids, moment))
         page = [search.row(facts[c], standing.get(c)) for c in ids if c in facts]
         following = offset + limit if media != XLSX and offset + limit < len(ordered) else None
         body = {"unit": where, "as_of": day.isoformat(), "known_at": found["known_at"],
