@@ -52,8 +52,8 @@ async def _before(system: Any, unit: str, asked: dict[str, Any]) -> dict[str, An
         assert r.status_code == 200, r.text
         found = r.json()["cadres"]
         ids = [f["cadre_id"] for f in found]
-        asked = {"cadre_id": ids} if len(ids) <= MAX_IDS else {"unit": unit}
-        r = await scoring.get("/v1/standing", headers=system.proof("scoring"), params=asked)
+        by = {"cadre_id": ids} if len(ids) <= MAX_IDS else {"unit": unit}
+        r = await scoring.get("/v1/standing", headers=system.proof("scoring"), params=by)
         assert r.status_code == 200, r.text
     standing = {c["cadre_id"]: c for c in r.json()["cadres"]}
     rows = [search.row(f, standing.get(f["cadre_id"])) for f in found]
@@ -73,7 +73,8 @@ async def compare(system: Any, unit: str, runs: int) -> dict[str, dict[str, list
     spent: dict[str, dict[str, list[float]]] = {}
     async with httpx.AsyncClient(base_url=system.gateway_url, timeout=600) as client:
         for title, asked in SEARCHES.items():
-            calls = {"after": lambda a=asked: _after(client, clerk, unit, a), "before": lambda a=asked: _before(system, unit, a)}
+            calls = {"after": lambda a=asked: _after(client, clerk, unit, a),
+                     "before": lambda a=asked: _before(system, unit, a)}
             # once each, untimed: scoring computes and keeps the city's standing, the dossier's kept folds fill
             first = {name: await call() for name, call in calls.items()}
             assert first["after"] == first["before"], f"{title}: the two answer differently"
@@ -88,24 +89,54 @@ async def compare(system: Any, unit: str, runs: int) -> dict[str, dict[str, list
     return spent
 
 
-async def on_city(name: str, runs: int) -> dict[str, dict[str, list[float]]]:
+async def parts(system: Any, unit: str, runs: int) -> dict[str, dict[str, list[float]]]:
+    """The after's internal calls for the four fact conditions, timed alone: the dossier's matches, and scoring's
+    standing of every match without and with screening."""
+    asked = SEARCHES["four fact conditions, by points"]
+    where = json.dumps(dataclasses.asdict(search.Conditions(**{k: v for k, v in asked.items() if k != "sort"})))
+    spent: dict[str, list[float]] = {"dossier: the matches (SQL)": [], "scoring: standing of every match": [],
+                                     "scoring: standing of every match, screened": [],
+                                     "scoring: standing of a page (100), screened": []}
+    async with httpx.AsyncClient(base_url=system.dossier_url, timeout=600, verify=system.tls) as dossier, \
+            httpx.AsyncClient(base_url=system.scoring_url, timeout=600, verify=system.tls) as scoring:
+        for _ in range(runs):
+            started = time.perf_counter()
+            r = await dossier.get("/v1/search-matches", headers=system.proof("dossier"),
+                                  params={"unit": unit, "where": where, "sort": asked["sort"]})
+            spent["dossier: the matches (SQL)"].append((time.perf_counter() - started) * 1000)
+            assert r.status_code == 200 and r.json()["decided"] == "sql", r.text
+            ids = [m["cadre_id"] for m in r.json()["cadres"]]
+            for screened, name, some in ((False, "scoring: standing of every match", ids),
+                                         (True, "scoring: standing of every match, screened", ids),
+                                         (True, "scoring: standing of a page (100), screened", ids[:100])):
+                started = time.perf_counter()
+                r = await scoring.post("/v1/standing/query", headers=system.proof("scoring"),
+                                       json={"cadre_id": some, "screening": screened})
+                spent[name].append((time.perf_counter() - started) * 1000)
+                assert r.status_code == 200, r.text
+    return {f"parts ({len(ids)} matches)": spent}
+
+
+async def on_city(name: str, runs: int, only_parts: bool) -> dict[str, dict[str, list[float]]]:
     from bench import city_state
 
     async with city_state.city_system(name, {"SHIJI_SCORING_DAILY_JOB": "false"}) as system:
-        return await compare(system, "city", runs)
+        return await parts(system, "city", runs) if only_parts else await compare(system, "city", runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--city", metavar="NAME", required=True, help="a state built by bench/city_state.py")
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--parts", action="store_true", help="time the after's internal calls alone instead")
     args = parser.parse_args()
-    spent = asyncio.run(on_city(args.city, args.runs))
+    spent = asyncio.run(on_city(args.city, args.runs, args.parts))
     print(machine())
     for title, by in spent.items():
         for name, ms in by.items():
             print(f"{title}, {name}: p50 {median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms, runs {len(ms)}")
-        print(f"{title}: before / after (p50) {median(by['before']) / median(by['after']):.1f}x")
+        if "before" in by:
+            print(f"{title}: before / after (p50) {median(by['before']) / median(by['after']):.1f}x")
 
 
 if __name__ == "__main__":

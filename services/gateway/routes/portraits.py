@@ -80,7 +80,7 @@ async def _standing_of(gw: Any, caller: Principal, request: Request, ids: list[s
 async def _facts_of(gw: Any, caller: Principal, request: Request, ids: list[str],
                     moment: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The facts of ``ids``, ``MAX_IDS`` to a call (a page is one call; a workbook of every match, several)."""
-    asked = [_facts(gw, caller, request, cadre_id=ids[i:i + MAX_IDS], records=False, **moment)
+    asked = [_facts(gw, caller, request, cadre_id=ids[i:i + MAX_IDS], records=False, entries=False, **moment)
              for i in range(0, len(ids), MAX_IDS)]
     return {f["cadre_id"]: f for answer in await asyncio.gather(*asked) for f in answer["cadres"]}
 
