@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from services.portraits import dimensions
+from shared.documents.xlsx import read_sheet
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key
 from tests.e2e.test_scoring_features import eventually
@@ -212,10 +213,12 @@ async def test_condition_search_by_hand(team: Team) -> None:
     assert page["matched"] == 4 and page["next_offset"] == 3
     r = await team.system.client.get("/api/v1/cadre-search", params={"sort": "height"}, headers=team.auth())
     assert_problem(r, 422, "sort")
-    r = await team.system.client.get("/api/v1/cadre-search", params={"as_of": "2025-12-31"},
+    r = await team.system.client.get("/api/v1/cadre-search", params={"as_of": "2025-12-31", "limit": 1},
                                      headers={**team.auth(), "Accept": "application/vnd.openxmlformats-officedocument"
                                                                        ".spreadsheetml.sheet"})
     assert r.status_code == 200 and r.content[:2] == b"PK"
+    cells = [str(v) for line in read_sheet(r.content) for v in line]  # every match, whatever the page's limit
+    assert all(name in cells for name in "甲乙丙丁")
 
 
 async def test_a_teams_report_by_hand_and_before_a_correction(team: Team) -> None:
