@@ -22,7 +22,8 @@ written down here, into two databases kept between runs (``<name>_dossier``, ``<
    the store, and scoring's stream check of a *new* event on a copied stream, would refuse them: this state is
    for reading, not for writing into copied cadres (writes to the slice's own cadres are checked as ever).
 4. **The dossier's read models filled for the copies by SQL**, the rows ``directory.statements`` would make of
-   the copied events: ``cadre_directory``, ``post_directory`` and ``profile_directory`` rows are the slice
+   the copied events: ``cadre_directory``, ``post_directory``, ``profile_directory`` and ``profile_history``
+   rows are the slice
    cadre's own rows with the copy's ids and units (its events are the slice cadre's with those ids, so they
    make exactly these rows; the post titles and end dates, birth dates, education and fields come along).
    ``task_directory`` stays as the slice made it: the generator records no open tasks, so it is empty
@@ -46,7 +47,8 @@ published and applied as usual (their streams' ``applied_versions`` say where th
 Build: ``.venv/bin/python -m bench.city_state build`` (the servers of ``SHIJI_TEST_PG``/``SHIJI_TEST_KAFKA``;
 ~10 GB for the dossier, ~7 GB for scoring); drop: ``.venv/bin/python -m bench.city_state drop``;
 ``--small`` builds a small state (3 copies of a 60-cadre slice) in a minute, for the equality check
-(``tests/e2e/test_city_state.py``).
+(``tests/e2e/test_city_state.py``); ``--cadres N`` a state of N cadres in the city's proportions (a part of a city
+where a whole one does not fit the time or the disk).
 """
 
 from __future__ import annotations
@@ -221,6 +223,12 @@ _COPY_DIRECTORIES = [
     f"""INSERT INTO profile_directory (cadre_id, facet, value)
         SELECT {_copied("d.cadre_id")}, d.facet, d.value
         FROM profile_directory d JOIN slice_cadres s ON s.stream_id = d.cadre_id AND s.n <= $2""",
+    # In the slice's order of recording (row_id), which decides the version in force.
+    f"""INSERT INTO profile_history (cadre_id, facet, latest, effective, birth_date, level, major, discipline,
+                                     professional_field, familiar_fields)
+        SELECT {_copied("d.cadre_id")}, d.facet, d.latest, d.effective, d.birth_date, d.level, d.major, d.discipline,
+               d.professional_field, d.familiar_fields
+        FROM profile_history d JOIN slice_cadres s ON s.stream_id = d.cadre_id AND s.n <= $2 ORDER BY d.row_id""",
 ]
 _SLICE_TABLES = [
     """CREATE TABLE slice_cadres AS SELECT stream_id, row_number() OVER (ORDER BY position) AS n
@@ -353,9 +361,12 @@ def main() -> None:
     parser.add_argument("action", choices=["build", "drop", "describe"])
     parser.add_argument("--name", default="city22", help="the databases are <name>_dossier and <name>_scoring")
     parser.add_argument("--small", action="store_true", help="a small state (see the docstring)")
+    parser.add_argument("--cadres", type=int, help="a state of this many cadres, events in the city's proportion")
     args = parser.parse_args()
     if args.action == "build":
-        asyncio.run(build(args.name, SMALL if args.small else Shape()))
+        shape = SMALL if args.small else Shape() if args.cadres is None else Shape(
+            cadres=args.cadres, events=round(CITY_EVENTS * args.cadres / CITY_CADRES))
+        asyncio.run(build(args.name, shape))
     elif args.action == "drop":
         asyncio.run(drop(args.name))
     else:

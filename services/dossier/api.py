@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.dossier import directory, domain, finder, importer, metrics, portrait_facts, store, views
+from services.dossier import directory, domain, finder, importer, metrics, portrait_facts, search_matches, store, views
 from services.dossier.idempotency import IdempotencyKeyReused, Outcome
 from services.dossier.relay import Relay
 from services.dossier.sealing import Sealer, SealingUnavailable
@@ -305,5 +305,7 @@ def create_app(settings: DossierSettings, *, callers: CallVerifier, publisher: P
         return (await importer.Importer(service, actor, batch_rows=HTTP_IMPORT_BATCH_ROWS).run(rows)).as_dict()
 
     finder.add_routes(app, finder.Finder(engine, lambda: today(settings.timezone)))
-    portrait_facts.add_routes(app, portrait_facts.PortraitFacts(engine, lambda: today(settings.timezone)))
+    facts = portrait_facts.PortraitFacts(engine, lambda: today(settings.timezone))
+    portrait_facts.add_routes(app, facts)
+    search_matches.add_routes(app, facts)  # a search's matches, in SQL where it can (issue 20, fourth round)
     return app

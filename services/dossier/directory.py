@@ -14,22 +14,25 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.dossier import profile_directory, tasks
-from services.dossier.tables import cadre_directory, events, post_directory, task_directory, unit_directory
+from services.dossier import profile_directory, search_directory, tasks
+from services.dossier.tables import cadre_directory, events, post_directory, profile_history, task_directory, unit_directory
 from services.dossier.tables import profile_directory as profile_table
 from shared.events import CadreRegistered, DomainEvent, Leadership, PostAssigned, PostEnded, UnitLevel, UnitRegistered
 
 
 def statements(stream_id: str, event: DomainEvent, recorded_at: dt.datetime | None = None,
-               full: bool = True, profiles: bool = True) -> list[Any]:
+               full: bool = True, profiles: bool = True, history: bool = True) -> list[Any]:
     """The directory writes that ``event`` (of stream ``stream_id``, recorded at ``recorded_at``) implies.
     ``full`` False: only what the directories of migration 0003 hold (no post titles, no tasks); ``profiles``
-    False: none of the profile directory (before migration 0007)."""
+    False: none of the profile directory (before migration 0007); ``history`` False: none of the profile history
+    (before migration 0009)."""
     found = _directory_statements(stream_id, event, full)
     if full:
         found += tasks.statements(stream_id, event, recorded_at)
     if full and profiles:
         found += profile_directory.statements(stream_id, event)
+    if full and profiles and history:
+        found += search_directory.statements(stream_id, event)
     return found
 
 
@@ -54,17 +57,19 @@ def _directory_statements(stream_id: str, event: DomainEvent, full: bool) -> lis
 def rebuild_sync(sync_conn: Any) -> None:
     """Empty the directories and replay every event into them (for migrations and repairs). Before
     migration 0005 (no task directory yet) only the directories of 0003, as they were then; before 0007, no
-    profile directory."""
+    profile directory; before 0009, no profile history."""
     from services.dossier.store import row_to_event
 
     full = inspect(sync_conn).has_table(task_directory.name)
     profiles = inspect(sync_conn).has_table(profile_table.name)
+    history = inspect(sync_conn).has_table(profile_history.name)
     for table in (cadre_directory, post_directory, unit_directory, *([task_directory] if full else []),
-                  *([profile_table] if profiles else [])):
+                  *([profile_table] if profiles else []), *([profile_history] if history else [])):
         sync_conn.execute(delete(table))
     for row in sync_conn.execute(select(events).order_by(events.c.position)):
         stored = row_to_event(row)
-        for statement in statements(stored.stream_id, stored.domain_event(), stored.recorded_at, full, profiles):
+        for statement in statements(stored.stream_id, stored.domain_event(), stored.recorded_at, full, profiles,
+                                    history):
             sync_conn.execute(statement)
 
 

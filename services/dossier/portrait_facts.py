@@ -109,13 +109,14 @@ class PortraitFacts:
         return found
 
     async def of(self, cadre_ids: Sequence[str], as_of: dt.date, known_at: dt.datetime | None,
-                 records: bool = True) -> list[dict[str, Any]]:
-        """``records``: with the references of the events behind the facts (a portrait's; a search needs none)."""
+                 records: bool = True, entries: bool = True) -> list[dict[str, Any]]:
+        """``records``: with the references of the events behind the facts (a portrait's; a search needs none);
+        ``entries``: with each list entry of the window (a portrait's; a search's rows show only the counts)."""
         wanted = list(dict.fromkeys(cadre_ids))
         async with self._engine.connect() as conn:
             states = await self._states(conn, wanted, known_at)
             classes = await _unit_classes(conn, {p.unit_id for s, _ in states.values() for p in s.posts.values()})
-        return [cadre_facts(states[c][0], states[c][1] if records else (), as_of, classes)
+        return [cadre_facts(states[c][0], states[c][1] if records else (), as_of, classes, entries)
                 for c in wanted if c in states]
 
     async def serving(self, unit: str, as_of: dt.date, known_at: dt.datetime | None, team: bool,
@@ -134,7 +135,7 @@ class PortraitFacts:
                 candidates = set((await conn.execute(posted.union(home))).scalars())
             if where is not None:
                 candidates = await profile_directory.candidates(conn, candidates, where, as_of)
-        facts = await self.of(sorted(candidates), as_of, known_at, records=False)
+        facts = await self.of(sorted(candidates), as_of, known_at, records=False, entries=False)
         return [f for f in facts if _serving(f, units, team)
                 and (where is None or search.matches(search.row(f, None), where))]
 
@@ -143,7 +144,8 @@ def add_routes(app: FastAPI, service: PortraitFacts) -> None:
     @app.get("/v1/portrait-facts", tags=["portraits"])
     async def portrait_facts(cadre_id: Annotated[list[str] | None, Query(max_length=1000)] = None,
                              unit: Annotated[str | None, Query(max_length=100)] = None,
-                             team: bool = False, records: bool = True, as_of: dt.date | None = None,
+                             team: bool = False, records: bool = True, entries: bool = True,
+                             as_of: dt.date | None = None,
                              known_at: dt.datetime | None = None,
                              where: Annotated[str | None, Query(max_length=2000)] = None) -> dict[str, Any]:
         """``where``: a search's conditions that the facts decide; only the cadres meeting them are answered."""
@@ -156,7 +158,7 @@ def add_routes(app: FastAPI, service: PortraitFacts) -> None:
         if unit is not None:
             cadres = await service.serving(unit, day, moment, team, facts_decide)
         else:
-            cadres = await service.of(cadre_id or [], day, moment, records)
+            cadres = await service.of(cadre_id or [], day, moment, records, entries)
             if facts_decide is not None:
                 cadres = [f for f in cadres if search.matches(search.row(f, None), facts_decide)]
         return {"as_of": day.isoformat(), "known_at": moment.isoformat() if moment else None, "cadres": cadres}

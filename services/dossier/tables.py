@@ -8,6 +8,7 @@ A separate outbox table would double every write for nothing.
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -134,6 +135,26 @@ profile_directory = Table(
     Column("facet", String(30), nullable=False),  # birth_date, professional_field, familiar_field, education_level
     Column("value", String(100), nullable=False),
     Index("ix_profile_directory_facet_value", "facet", "value", "cadre_id"),
+)
+
+# What a condition search decides in SQL (issue 20, fourth round): every version of a cadre's birth date, of each
+# kind of education and of the expertise, in the order recorded (``row_id``), each with the day it counts from;
+# the version in force on a day is the last recorded among those counting by then (``search_directory.py``).
+profile_history = Table(
+    "profile_history",
+    metadata,
+    Column("row_id", Position, primary_key=True, autoincrement=True),
+    Column("cadre_id", String(64), nullable=False, index=True),
+    Column("facet", String(30), nullable=False),  # birth_date, education:<kind>, expertise
+    Column("latest", Boolean, nullable=False),  # the version recorded last of its cadre's facet
+    Column("effective", Date, nullable=True),  # from when it counts (None: on every day, a birth date)
+    Column("birth_date", Date, nullable=True),
+    Column("level", String(20), nullable=True),
+    Column("major", String(100), nullable=True),
+    Column("discipline", String(60), nullable=True),
+    Column("professional_field", String(60), nullable=True),
+    Column("familiar_fields", String(700), nullable=True),  # "|a|b|": each code between bars
+    Index("ix_profile_history_facet_latest_effective", "facet", "latest", "effective"),
 )
 
 # The access log (issue 5): who read or wrote what, when, from where, with what outcome. Append-only

@@ -114,13 +114,13 @@ def _education(state: Dossier, day: dt.date) -> dict[str, Any]:
             "familiar_fields": list(expertise.familiar_fields) if expertise else []}
 
 
-def _lists(state: Dossier, day: dt.date) -> dict[str, Any]:
+def _lists(state: Dossier, day: dt.date, entries: bool) -> dict[str, Any]:
     since = years_before(day, WINDOW_YEARS)
     counted = [e for e in state.entries.values() if not e.revoked and since < e.effective_date <= day]
-    counted.sort(key=lambda e: (e.effective_date, e.entry_id))
     views = [{"entry_id": e.entry_id, "kind": e.kind.value, "category": e.category, "title": e.title,
               "points": float(e.points), "effective_date": e.effective_date.isoformat(),
-              "basis": e.basis.model_dump()} for e in counted]
+              "basis": e.basis.model_dump()} for e in sorted(counted, key=lambda e: (e.effective_date, e.entry_id))
+             ] if entries else []
     positive = [e for e in counted if e.kind is EntryKind.POSITIVE]
     negative = [e for e in counted if e.kind is EntryKind.NEGATIVE]
     sanctions = [{"entry_id": e.entry_id, "title": e.title, "impact_period": e.impact_period.model_dump(mode="json")}
@@ -147,8 +147,10 @@ def _years(state: Dossier, day: dt.date) -> dict[str, Any]:
 
 
 def cadre_facts(state: Dossier, refs: Sequence[RecordRef], as_of: dt.date,
-                unit_classes: Mapping[str, str]) -> dict[str, Any]:
-    """The facts of one cadre on ``as_of`` (``state`` and ``refs`` as known at the moment asked)."""
+                unit_classes: Mapping[str, str], entries: bool = True) -> dict[str, Any]:
+    """The facts of one cadre on ``as_of`` (``state`` and ``refs`` as known at the moment asked). ``entries``
+    False: the lists' counts and points without each entry (a search's row shows none; a cadre may have thousands
+    in the window, and writing each out was most of a search page's time, bench/RESULTS.md issue 20)."""
     basics = state.basics
     birth = dt.date.fromisoformat(basics["birth_date"]) if basics.get("birth_date") else None
     results = [{"result_id": r.result_id, "source": r.source.value, "title": r.title,
@@ -165,7 +167,7 @@ def cadre_facts(state: Dossier, refs: Sequence[RecordRef], as_of: dt.date,
                    "education_stated": basics.get("education")},
         "education": _education(state, as_of),
         "career": _career(state, as_of, unit_classes),
-        "lists": _lists(state, as_of),
+        "lists": _lists(state, as_of, entries),
         "years": _years(state, as_of),
         "external_results": results,
         "records": [r.view() for r in counted],

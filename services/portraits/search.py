@@ -35,6 +35,7 @@ FACT_CONDITIONS = ("age_min", "age_max", "rank", "years_at_rank_min", "education
                    "professional_field", "familiar_field", "unit_class", "grade_at_least", "grade_years")
 GRADE_ORDER = (AnnualGrade.EXCELLENT.value, AnnualGrade.COMPETENT.value, AnnualGrade.BASICALLY_COMPETENT.value,
                AnnualGrade.INCOMPETENT.value)
+STANDING_CONDITIONS = ("points_min", "points_max", "screening", "active_warning", "tag")
 SORTS = ("name", "age", "total", "years_at_rank")
 
 
@@ -72,8 +73,6 @@ def row(facts: dict[str, Any], standing: dict[str, Any] | None) -> dict[str, Any
     standing = standing or {}
     career, education = facts["career"], facts["education"]
     current = career["current"] or {}
-    bands = [b["band"] for b in standing.get("bands", [])]
-    band = "top" if "top" in bands else "bottom" if "bottom" in bands else None
     return {"cadre_id": facts["cadre_id"], "name": facts["name"],
             "unit_id": current.get("unit_id") or facts["registered_unit_id"], "unit_class": current.get("unit_class"),
             "position": current.get("position"), "leadership": current.get("leadership"),
@@ -85,8 +84,28 @@ def row(facts: dict[str, Any], standing: dict[str, Any] | None) -> dict[str, Any
             "grades": {y: v["annual_grade"] for y, v in facts["years"].items()},
             "total": standing.get("total"), "screening": standing.get("screening"),
             "excluded_by": standing.get("excluded_by", []),
-            "active_warning": bool(standing.get("active_warning")), "tags": tags(facts, band),
+            "active_warning": bool(standing.get("active_warning")), "tags": tags(facts, band_of(standing)),
             "as_of": facts["as_of"]}
+
+
+def band_of(standing: dict[str, Any]) -> str | None:
+    bands = [b["band"] for b in standing.get("bands", [])]
+    return "top" if "top" in bands else "bottom" if "bottom" in bands else None
+
+
+def brief(match: dict[str, Any], standing: dict[str, Any] | None) -> dict[str, Any]:
+    """A cadre the dossier matched (``cadre_id``, ``name``, ``age``, ``years_at_rank`` and, when folded, the
+    ``marks`` of its facts) with what scoring says: enough to check the standing's conditions and to order."""
+    standing = standing or {}
+    band = band_of(standing)
+    return {**match, "total": standing.get("total"), "screening": standing.get("screening"),
+            "active_warning": bool(standing.get("active_warning")),
+            "tags": ([band] if band else []) + list(match.get("marks") or [])}
+
+
+def needs_standing(c: Conditions, sort: str) -> bool:
+    """Whether ordering or filtering every match needs scoring's standing (else only the page's rows do)."""
+    return any(getattr(c, name) is not None for name in STANDING_CONDITIONS) or sort.lstrip("-") == "total"
 
 
 def _came_from(career: dict[str, Any]) -> str | None:
@@ -101,7 +120,7 @@ def _came_from(career: dict[str, Any]) -> str | None:
     return "same_class" if before["unit_class"] == career["current"]["unit_class"] else "other_class"
 
 
-def _between(value: float | None, low: float | None, high: float | None) -> bool:
+def between(value: float | None, low: float | None, high: float | None) -> bool:
     if low is None and high is None:
         return True
     return value is not None and (low is None or value >= low) and (high is None or value <= high)
@@ -120,7 +139,7 @@ def _grades_hold(r: dict[str, Any], at_least: str, years: int) -> bool:
 def matches(r: dict[str, Any], c: Conditions) -> bool:
     """Whether row ``r`` meets every condition given in ``c``."""
     checks = (
-        _between(r["age"], c.age_min, c.age_max),
+        between(r["age"], c.age_min, c.age_max),
         c.rank is None or r["rank"] == c.rank,
         c.years_at_rank_min is None or (r["years_at_rank"] is not None and r["years_at_rank"] >= c.years_at_rank_min),
         c.education_min is None or highest_level_rank(r["highest_level"]) <= highest_level_rank(c.education_min),
@@ -130,12 +149,16 @@ def matches(r: dict[str, Any], c: Conditions) -> bool:
         c.familiar_field is None or c.familiar_field in r["familiar_fields"],
         c.unit_class is None or r["unit_class"] == c.unit_class,
         c.grade_at_least is None or _grades_hold(r, c.grade_at_least, c.grade_years),
-        _between(r["total"], c.points_min, c.points_max),
-        c.screening is None or r["screening"] == c.screening,
-        c.active_warning is None or r["active_warning"] == c.active_warning,
-        c.tag is None or c.tag in r["tags"],
     )
-    return all(checks)
+    return all(checks) and meets_standing(r, c)
+
+
+def meets_standing(r: dict[str, Any], c: Conditions) -> bool:
+    """Whether row (or ``brief``) ``r`` meets the conditions of ``STANDING_CONDITIONS`` given in ``c``."""
+    return (between(r["total"], c.points_min, c.points_max)
+            and (c.screening is None or r["screening"] == c.screening)
+            and (c.active_warning is None or r["active_warning"] == c.active_warning)
+            and (c.tag is None or c.tag in r["tags"]))
 
 
 def ordered(rows: Iterable[dict[str, Any]], sort: str = "name") -> list[dict[str, Any]]:

@@ -100,6 +100,14 @@ async def test_a_copied_cadre_reads_as_its_original_and_the_services_go_on_from_
                     r = await client.get("/api/v1/rankings", params={"class": unit_class, "leadership": leadership})
                     assert r.status_code == 200, r.text
                     assert [(x["cadre_id"], x["rank"], x["total"]) for x in r.json()["ranking"]] == expected, group
+                # The copies' profile history (copied by SQL) decides a search as their folded facts do (a search as
+                # known at a moment folds).
+                asked = {"age_min": 35, "age_max": 55, "education_min": "bachelor", "sort": "-age", "limit": 500}
+                moment = dt.datetime.now(dt.UTC).isoformat()
+                by_sql, by_fold = [(await client.get("/api/v1/cadre-search", params=p)).json()
+                                   for p in (asked, {**asked, "known_at": moment})]
+                assert by_sql["matched"] == by_fold["matched"] > shape.slice_cadres // 10, (by_sql, by_fold)
+                assert [c["cadre_id"] for c in by_sql["cadres"]] == [c["cadre_id"] for c in by_fold["cadres"]]
                 # Written now: published (and only that: the relay starts at the store's end) and scored.
                 before = (await client.get(f"/api/v1/cadres/{originals[0]}/score")).json()["total"]
                 day = (dt.date.today() - dt.timedelta(days=1)).isoformat()

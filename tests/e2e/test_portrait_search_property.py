@@ -277,6 +277,34 @@ async def test_conditions_in_combination_match_the_brute_force(town: Town, condi
     assert await searched(town, conditions) == [p.cadre_id for p in expected], conditions
 
 
+def sort_key(t: Town, p: Person, key: str) -> Any:
+    return {"name": p.name, "age": birthdays(p.birth, AS_OF), "total": total(p),
+            "years_at_rank": birthdays(p.rank_since, AS_OF)}[key]
+
+
+@pytest.mark.parametrize("conditions", [{}, {"age_min": 35, "education_min": "bachelor"},
+                                        {"familiar_field": "finance", "screening": "eligible"},
+                                        {"rank": "副处级"}, {"points_min": 0.0, "major": "经济"}])
+@pytest.mark.parametrize("sort", ["name", "-age", "total", "-total", "years_at_rank", "-years_at_rank"])
+async def test_pages_in_every_order_match_the_brute_force(town: Town, conditions: dict[str, Any], sort: str) -> None:
+    """The page is cut after the order (built for the page's cadres alone): pages of 7 walk every match once, in the
+    brute force's order (ties by name, then id), with ``matched`` and ``next_offset`` saying how far."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    found = sorted((p for p in town.people if brute(town, p, conditions)), key=lambda p: (p.name, p.cadre_id))
+    expected = [p.cadre_id for p in sorted(found, key=lambda p: sort_key(town, p, key), reverse=descending)]
+    walked, offset = [], 0
+    while offset is not None:
+        r = await town.client.get("/api/v1/cadre-search", params={**conditions, "sort": sort, "limit": 7,
+                                                                  "offset": offset, "as_of": AS_OF.isoformat()},
+                                  headers=town.auth())
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["matched"] == len(expected) and len(body["cadres"]) == min(7, len(expected) - offset)
+        walked += [c["cadre_id"] for c in body["cadres"]]
+        offset = body["next_offset"]
+    assert walked == expected
+
+
 async def _checksum(engine: Any) -> str:
     """Every row of every table but the access log (every read adds its line, by design), in a stable order."""
     digest = hashlib.sha256()

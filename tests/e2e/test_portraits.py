@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from services.portraits import dimensions
+from shared.documents.xlsx import read_sheet
 from tests.e2e.conftest import System
 from tests.e2e.test_gateway import assert_problem, entry, key
 from tests.e2e.test_scoring_features import eventually
@@ -212,10 +213,12 @@ async def test_condition_search_by_hand(team: Team) -> None:
     assert page["matched"] == 4 and page["next_offset"] == 3
     r = await team.system.client.get("/api/v1/cadre-search", params={"sort": "height"}, headers=team.auth())
     assert_problem(r, 422, "sort")
-    r = await team.system.client.get("/api/v1/cadre-search", params={"as_of": "2025-12-31"},
+    r = await team.system.client.get("/api/v1/cadre-search", params={"as_of": "2025-12-31", "limit": 1},
                                      headers={**team.auth(), "Accept": "application/vnd.openxmlformats-officedocument"
                                                                        ".spreadsheetml.sheet"})
     assert r.status_code == 200 and r.content[:2] == b"PK"
+    cells = [str(v) for line in read_sheet(r.content) for v in line]  # every match, whatever the page's limit
+    assert all(name in cells for name in "甲乙丙丁")
 
 
 async def test_a_teams_report_by_hand_and_before_a_correction(team: Team) -> None:
@@ -297,6 +300,11 @@ async def test_scorings_kept_standing_follows_an_entry_and_its_revocation(team: 
     def total_of(rows: list[dict[str, Any]]) -> float:
         return next(c["total"] for c in rows if c["cadre_id"] == yi)
 
+    async def scored() -> None:  # scoring has consumed the team's registrations (a search may come first)
+        kept, fresh = await kept_and_fresh()
+        assert total_of(kept) is not None and kept == fresh
+
+    await eventually(scored)
     before, fresh = await kept_and_fresh()
     assert before == fresh
     added = await team.ok(f"/cadres/{yi}/entries", entry(points=7, title="专项表彰"))

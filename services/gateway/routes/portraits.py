@@ -3,9 +3,14 @@ jurisdiction, a leadership team's structure against its class's ideal model, and
 
 Each composes the dossier's facts (``/v1/portrait-facts``) with scoring's answers for the same day and moment
 (``/v1/standing``, and for a portrait the score, screening and warnings) through the pure logic of
-``services.portraits``. They are the most sensitive reads of the system: the organization department's (a clerk
-or an auditor of the jurisdiction; a what-if, a clerk), each authorized and in the access log before it is
-answered; no sealed declaration is read.
+``services.portraits``. A search costs what its page costs, not what its matches do: the dossier answers the
+matching ids with names and ages (``/v1/search-matches``, in SQL where it can), scoring is asked about all of them
+only when a condition or the sort needs its standing (``POST /v1/standing/query``), and the facts are read and the
+rows built for the page's cadres alone (a workbook's: every match).
+
+They are the most sensitive reads of the system: the organization department's (a clerk or an auditor of the
+jurisdiction; a what-if, a clerk), each authorized and in the access log before it is answered; no sealed
+declaration is read.
 """
 
 from __future__ import annotations
@@ -60,6 +65,24 @@ async def _standing(gw: Any, caller: Principal, request: Request, **params: Any)
     body = _body(await gw.scoring.call("GET", "/v1/standing", principal=caller, request=request,
                                        params=as_query(params)), request)
     return {c["cadre_id"]: c for c in body["cadres"]}
+
+
+async def _standing_of(gw: Any, caller: Principal, request: Request, ids: list[str], moment: dict[str, Any],
+                       screening: bool) -> dict[str, dict[str, Any]]:
+    """Scoring's standing of ``ids`` (any number: the ids go in the body); ``screening`` False: without verdicts."""
+    if not ids:
+        return {}
+    body = _body(await gw.scoring.call("POST", "/v1/standing/query", principal=caller, request=request,
+                                       json={"cadre_id": ids, "screening": screening, **as_query(moment)}), request)
+    return {c["cadre_id"]: c for c in body["cadres"]}
+
+
+async def _facts_of(gw: Any, caller: Principal, request: Request, ids: list[str],
+                    moment: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The facts of ``ids``, ``MAX_IDS`` to a call (a page is one call; a workbook of every match, several)."""
+    asked = [_facts(gw, caller, request, cadre_id=ids[i:i + MAX_IDS], records=False, entries=False, **moment)
+             for i in range(0, len(ids), MAX_IDS)]
+    return {f["cadre_id"]: f for answer in await asyncio.gather(*asked) for f in answer["cadres"]}
 
 
 def _day(as_of: dt.date | None) -> dt.date:
@@ -140,17 +163,28 @@ async def cadre_search(
 
     async def fetch() -> Response:
         moment = {"as_of": day, "known_at": known_at}
-        # The dossier drops the cadres its facts rule out; scoring screens and places only those left.
-        found = await _facts(gw, caller, request, unit=where, records=False, **moment,
-                             where=json.dumps(dataclasses.asdict(conditions.of_facts())))
-        ids = [f["cadre_id"] for f in found["cadres"]]
-        standing = {} if not ids else await _standing(gw, caller, request, **moment, **(
-            {"cadre_id": ids} if len(ids) <= MAX_IDS else {"unit": where}))
-        rows = [search.row(f, standing.get(f["cadre_id"])) for f in found["cadres"]]
-        page, matched, following = search.search(rows, conditions, sort, offset,
-                                                 len(rows) if media == XLSX else limit)
+        # The dossier answers the cadres its facts match (in SQL where it can), with what ordering needs; scoring
+        # is asked about all of them only when a condition or the sort needs its standing; the rows, with the
+        # facts they show, are built for the page alone (bench/RESULTS.md, issue 20, fourth round).
+        found = _body(await gw.dossier.call("GET", "/v1/search-matches", principal=caller, request=request,
+                                            params=as_query({"unit": where, "sort": sort, **moment, "where": json.dumps(
+                                                dataclasses.asdict(conditions))})), request)
+        every, screened = search.needs_standing(conditions, sort), conditions.screening is not None
+        # Screening every match is asked only when a condition is on it; the page's rows show it anyway.
+        standing = await _standing_of(gw, caller, request, [m["cadre_id"] for m in found["cadres"]], moment,
+                                      screened) if every else {}
+        briefs = [b for m in found["cadres"] if search.meets_standing(b := search.brief(m, standing.get(m["cadre_id"])),
+                                                                       conditions)]
+        ordered = search.ordered(briefs, sort)
+        chosen = ordered if media == XLSX else ordered[offset:offset + limit]
+        ids = [b["cadre_id"] for b in chosen]
+        standing, facts = await asyncio.gather(  # the page's: with its verdicts, if not asked already
+            asyncio.sleep(0, standing) if every and screened else _standing_of(gw, caller, request, ids, moment, True),
+            _facts_of(gw, caller, request, ids, moment))
+        page = [search.row(facts[c], standing.get(c)) for c in ids if c in facts]
+        following = offset + limit if media != XLSX and offset + limit < len(ordered) else None
         body = {"unit": where, "as_of": day.isoformat(), "known_at": found["known_at"],
-                "conditions": conditions.given(), "sort": sort, "matched": matched,
+                "conditions": conditions.given(), "sort": sort, "matched": len(ordered),
                 "next_offset": following, "cadres": page}
         return json_response(body) if media != XLSX else await xlsx_answer(CADRE_SEARCH, "cadre-search.xlsx",
                                                                            json_response(body))
