@@ -2,10 +2,14 @@
 the ids asked), on a day and as known at a moment, the three-year total, the screening verdict and the rules
 that excluded, the ranking band in their class group or deputies' team, and the active warnings.
 
-The bands are those of the whole group (a class spans the city), as the rankings answer them; so the facts of
-every cadre are loaded, as ``ScoringService.rankings`` does. As held now, that city-wide part is kept between
-reads while the projection stands still (``standing_cache.py``); as known at a past moment it is computed.
-Read-only.
+The bands are those of the whole group (a class spans the city), as the rankings answer them. As held now, on a
+day the kept day sheet answers (``day_sheet``: complete for that day), everything is read from it: totals and
+verdicts by row, bands by counting in the group; that is the fast path. Otherwise the facts of every cadre are
+loaded, as ``ScoringService.rankings`` does: as held now that city-wide part is kept between reads while the
+projection stands still (``standing_cache.py``); as known at a past moment it is computed. Read-only.
+
+``POST /v1/standing`` asks the same with the ids in a JSON body (``StandingQuery``): a search over a city passes
+thousands of candidates, more than a URL holds.
 """
 
 from __future__ import annotations

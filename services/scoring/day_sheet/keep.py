@@ -77,6 +77,9 @@ async def _write(conn: AsyncConnection, evaluator: Evaluator, ids: Sequence[str]
     screened = {s.cadre_id: s for s in await evaluator.screening(conn, ids, as_of, None)}
     rows, group_rows = sheet_rows({i: facts[i] for i in ids}, screened, as_of, rules, seq,
                                   await _versions(conn, ids))
+    # A fill's chunk and a consumer batch never write rows at once (a batch holds the lock to its commit): neither
+    # waits on rows the other locked, so they cannot deadlock; the chunk waits at most for one batch's commit.
+    await _lock(conn)
     await store(conn, rows, group_rows)
 
 
