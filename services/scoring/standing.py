@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.scoring import unit_cadres
 from services.scoring.day_sheet import reads as sheet
 from services.scoring.facts import cadres_under, load_facts
 from services.scoring.model import summing_for_totals, weighted
@@ -72,8 +73,8 @@ async def _from_sheet(engine: AsyncEngine, unit: str | None, cadre_ids: list[str
             return None
         if cadre_ids:
             asked: list[str] | None = cadre_ids
-        elif unit:
-            asked = await cadres_under(conn, unit, as_of, dt.datetime.now(dt.UTC))
+        elif unit and await unit_cadres.narrows(conn, unit):  # by index, not the city's every post in Python
+            asked = await unit_cadres.cadres_in(conn, unit, as_of)
         else:
             asked = None  # the whole city: every row
         found = await sheet.rows(conn, asked)
