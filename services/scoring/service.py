@@ -16,7 +16,7 @@ from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.scoring import from_store, names, positions, projection, ranking_candidates, repository
+from services.scoring import from_store, names, positions, projection, ranking_candidates, repository, unit_cadres
 from services.scoring.announcements import Refreshed
 from services.scoring.day_sheet import keep as sheet_keep
 from services.scoring.day_sheet import reads as sheet
@@ -97,11 +97,11 @@ class ScoringService:
         if asked is None:  # as held now: from the kept day sheet when it answers the day
             async with sheet.snapshot(self._engine) as conn:
                 if await sheet.answers(conn, as_of, self.rules.for_date(as_of)):
-                    every = await sheet.every_cadre(conn) if unit is None else \
-                        await cadres_under(conn, unit, as_of, known_at)
-                    ids, more = page_of(every, after, limit)
-                    return sheet.verdicts(await sheet.rows(conn, None if unit is None and limit is None else ids),
-                                          ids), more
+                    found = await sheet.rows(conn, None)
+                    every = await unit_cadres.cadres_in(conn, unit, as_of) \
+                        if unit is not None and await unit_cadres.narrows(conn, unit) else sorted(found)
+                    ids, more = page_of([i for i in every if i in found], after, limit)
+                    return sheet.verdicts(found, ids), more
         async with self._engine.connect() as conn:
             ids, more = page_of(await cadres_under(conn, unit, as_of, known_at), after, limit)
             return await self.evaluator.screening(conn, ids, as_of, asked), more

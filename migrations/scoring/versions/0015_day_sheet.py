@@ -8,6 +8,7 @@ Create Date: 2026-12-06
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0015_day_sheet"
 down_revision = "0014_cadres_by_unit"
@@ -18,6 +19,11 @@ depends_on = None
 def _id(length: int) -> sa.String:
     """An id column compared byte by byte on PostgreSQL, as the facts' ids are (0013)."""
     return sa.String(length, collation="C") if op.get_bind().dialect.name == "postgresql" else sa.String(length)
+
+
+def _rules() -> sa.types.TypeEngine:
+    """Rule names: a text array on PostgreSQL (decoded by asyncpg in C); JSON on SQLite, where nothing is kept."""
+    return postgresql.ARRAY(sa.String(100)) if op.get_bind().dialect.name == "postgresql" else sa.JSON()
 
 
 def upgrade() -> None:
@@ -37,8 +43,8 @@ def upgrade() -> None:
         sa.Column("positive", sa.Numeric, nullable=False),
         sa.Column("negative", sa.Numeric, nullable=False),
         sa.Column("verdict", sa.String(20), nullable=False),
-        sa.Column("excluded_by", sa.JSON, nullable=False),
-        sa.Column("unknown", sa.JSON, nullable=False),
+        sa.Column("excluded_by", _rules(), nullable=False),
+        sa.Column("unknown", _rules(), nullable=False),
     )
     op.create_table(
         "day_sheet_groups",

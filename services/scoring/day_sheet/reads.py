@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.scoring.day_sheet.tables import day_sheet, day_sheet_groups, day_sheet_state
 from services.scoring.ranking import Candidate, band_at
 from services.scoring.rules import RuleSet
+from shared.db import fetch_all
 
 FEW = 64  # up to this many cadres, bands are counted per cadre in the index; beyond, from each group's histogram
 
@@ -51,49 +53,58 @@ async def answers(conn: AsyncConnection, as_of: dt.date, rules: RuleSet) -> bool
     return state is not None and state.complete and state.as_of == as_of and state.rule_set == rules.name
 
 
-async def every_cadre(conn: AsyncConnection) -> list[str]:
-    return sorted((await conn.execute(select(day_sheet.c.cadre_id))).scalars())
+def _ids(column):
+    return column == any_(bindparam("ids", type_=ARRAY(String)))
 
 
-async def rows(conn: AsyncConnection, ids: Sequence[str] | None) -> dict[str, Any]:
-    """The sheet rows of ``ids`` (every row when None), by cadre."""
-    query = select(day_sheet.c.cadre_id, day_sheet.c.total, day_sheet.c.verdict, day_sheet.c.excluded_by,
-                   day_sheet.c.unknown)
-    if ids is not None:
-        query = query.where(day_sheet.c.cadre_id.in_(sorted(set(ids))))
-    return {r.cadre_id: r for r in await conn.execute(query)}
+_s, _g = day_sheet.c, day_sheet_groups.c
+_other = day_sheet_groups.alias("other")
 
 
-def verdicts(found: dict[str, Any], ids: Sequence[str]) -> list[SheetVerdict]:
-    return [SheetVerdict(i, found[i].verdict, list(found[i].excluded_by), list(found[i].unknown))
-            for i in ids if i in found]
+def _count(*where):
+    return select(func.count()).select_from(_other).where(_other.c.group_id == _g.group_id, *where).scalar_subquery()
+
+
+# Built once, run straight on asyncpg (``fetch_all``): at a city's size SQLAlchemy's row processing costs more
+# than the statements.
+_ROWS = select(_s.cadre_id, _s.total, _s.verdict, _s.excluded_by, _s.unknown)
+_ROWS_OF = _ROWS.where(_ids(_s.cadre_id))
+_PLACES_OF = select(_g.cadre_id, _g.group_id, _g.position, _count(), _count(_other.c.total > _g.total),
+                    _count(_other.c.total == _g.total)).where(_ids(_g.cadre_id))
+_MEMBERS = select(_g.cadre_id, _g.group_id, _g.position, _g.total)
+_MEMBERS_OF = _MEMBERS.where(_ids(_g.cadre_id))
+_HISTOGRAM = select(_g.group_id, _g.total, func.count()).group_by(_g.group_id, _g.total)
+_HISTOGRAM_OF = _HISTOGRAM.where(_g.group_id == any_(bindparam("ids", type_=ARRAY(String))))
+_GROUP = (select(_s.cadre_id, _s.name, _s.unit_id, _g.total)
+          .select_from(day_sheet_groups.join(day_sheet, _s.cadre_id == _g.cadre_id))
+          .where(_g.group_id == bindparam("group_id", type_=String)))
+
+
+async def rows(conn: AsyncConnection, ids: Sequence[str] | None) -> dict[str, Sequence[Any]]:
+    """The sheet rows of ``ids`` (every row when None), by cadre: (cadre_id, total, verdict, excluded_by,
+    unknown)."""
+    found = await fetch_all(conn, _ROWS, {}) if ids is None else \
+        await fetch_all(conn, _ROWS_OF, {"ids": sorted(set(ids))})
+    return {r[0]: r for r in found}
+
+
+def verdicts(found: dict[str, Sequence[Any]], ids: Sequence[str]) -> list[SheetVerdict]:
+    return [SheetVerdict(i, found[i][2], list(found[i][3]), list(found[i][4])) for i in ids if i in found]
 
 
 async def bands(conn: AsyncConnection, ids: Sequence[str] | None, rules: RuleSet) -> dict[str, list[dict]]:
     """Each cadre's bands (those with one), as ``ranking.rank`` gives them over the whole group: rank = 1 + the
     members above, the tie = the members equal, the size = all members. ``ids`` None: every cadre."""
-    g = day_sheet_groups.c
-    places: list[tuple[str, str, int, int, int, int]] = []  # cadre, group, position, size, above, tied
+    places: list[Sequence[Any]] = []  # cadre, group, position, size, above, tied
     if ids is not None and len(ids) <= FEW:
-        other = day_sheet_groups.alias("other")
-
-        def count(*where):
-            return select(func.count()).select_from(other).where(other.c.group_id == g.group_id, *where) \
-                .scalar_subquery()
-
-        query = select(g.cadre_id, g.group_id, g.position, count(), count(other.c.total > g.total),
-                       count(other.c.total == g.total)).where(g.cadre_id.in_(sorted(set(ids))))
-        places = [tuple(r) for r in await conn.execute(query)]
+        places = list(await fetch_all(conn, _PLACES_OF, {"ids": sorted(set(ids))}))
     else:
-        members = select(g.cadre_id, g.group_id, g.position, g.total)
-        if ids is not None:
-            members = members.where(g.cadre_id.in_(sorted(set(ids))))
-        found = (await conn.execute(members)).all()
-        histogram = select(g.group_id, g.total, func.count()).group_by(g.group_id, g.total)
-        if ids is not None:
-            histogram = histogram.where(g.group_id.in_(sorted({r.group_id for r in found})))
+        found = await fetch_all(conn, _MEMBERS, {}) if ids is None else \
+            await fetch_all(conn, _MEMBERS_OF, {"ids": sorted(set(ids))})
+        histogram = await fetch_all(conn, _HISTOGRAM, {}) if ids is None else \
+            await fetch_all(conn, _HISTOGRAM_OF, {"ids": sorted({r[1] for r in found})})
         by_group: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
-        for group_id, total, n in await conn.execute(histogram):
+        for group_id, total, n in histogram:
             by_group[group_id].append((total, n))
         counted: dict[str, tuple[int, dict[Decimal, tuple[int, int]]]] = {}
         for group_id, counts in by_group.items():
@@ -114,7 +125,4 @@ async def bands(conn: AsyncConnection, ids: Sequence[str] | None, rules: RuleSet
 
 async def group_members(conn: AsyncConnection, group_id: str) -> list[Candidate]:
     """The members of a ranking group with their totals, names and units, for ``ranking.rank``."""
-    s, g = day_sheet.c, day_sheet_groups.c
-    query = (select(s.cadre_id, s.name, s.unit_id, g.total).select_from(day_sheet_groups.join(
-        day_sheet, s.cadre_id == g.cadre_id)).where(g.group_id == group_id))
-    return [Candidate(r.cadre_id, r.name, r.unit_id, r.total) for r in await conn.execute(query)]
+    return [Candidate(*r) for r in await fetch_all(conn, _GROUP, {"group_id": group_id})]

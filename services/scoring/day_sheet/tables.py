@@ -1,11 +1,14 @@
 """The day sheet's tables (see ``__init__.py``), on the scoring metadata; created by migration 0015."""
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Index, Integer, Numeric, Sequence, String, Table
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.scoring.tables import metadata
 
 # Numbers every write of the sheet: a row is only replaced by a write numbered at least as high.
 sheet_seq = Sequence("day_sheet_seq", metadata=metadata)
+
+RULES = ARRAY(String(100)).with_variant(JSON, "sqlite")  # the sheet is kept on PostgreSQL only
 
 day_sheet = Table(
     "day_sheet",
@@ -22,8 +25,10 @@ day_sheet = Table(
     Column("positive", Numeric, nullable=False),
     Column("negative", Numeric, nullable=False),
     Column("verdict", String(20), nullable=False),
-    Column("excluded_by", JSON, nullable=False),  # the rules failed
-    Column("unknown", JSON, nullable=False),  # the rules unknown (an undetermined verdict's)
+    # the rules failed, and those unknown (an undetermined verdict's): text arrays, which asyncpg decodes in C (as
+    # JSON, decoding them was half of reading a city's rows)
+    Column("excluded_by", RULES, nullable=False),
+    Column("unknown", RULES, nullable=False),
 )
 
 # A cadre's place in each ranking group it belongs to: a band is three counts over (group_id, total).
