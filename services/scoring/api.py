@@ -91,7 +91,7 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
                                                          consequences_topic=settings.kafka.consequences_topic),
                                 dead_letters_topic=settings.kafka.dead_letters_topic if publisher else None)
                 if subscribe else None)
-    scoring = ScoringService(engine, evaluator, score_reads=score_reads)
+    scoring = ScoringService(engine, evaluator, score_reads=score_reads, today=local_today)
     workers = [w for w in (consumer, OutboxPublisher(scoring, publisher) if publisher else None) if w is not None]
     if settings.daily_job:
         workers.append(jobs.DailyRefresh(scoring, local_today, settings.timezone))

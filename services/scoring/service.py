@@ -10,7 +10,7 @@ in the pure modules (``model``, ``window``, ``screening``, ``warnings``, ``ranki
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -58,8 +58,10 @@ class ScoreCard:
 class ScoringService:
     """``engine`` for everything; ``score_reads`` (default ``engine``) for the score, one statement each."""
 
-    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, *, score_reads: AsyncEngine | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, *, score_reads: AsyncEngine | None = None,
+                 today: Callable[[], dt.date] | None = None) -> None:
         self._engine = engine
+        self._today = today  # the service's today: the day sheet is filled for it only (None: for any day)
         self._score_reads = score_reads or engine
         self.evaluator = evaluator
         self.rules: RuleBook = evaluator.rules
@@ -152,7 +154,9 @@ class ScoringService:
                 return None
             # committed apart, while this transaction holds the refresh's lock (one fill at a time) and has read
             # nothing yet (read committed: every statement below sees what the fill's number stands for)
-            fill = await sheet_keep.begin_fill(self._engine, as_of, rules)
+            # (for today only: a refresh of another day, asked by hand, would leave today's sheet not complete)
+            fill = await sheet_keep.begin_fill(self._engine, as_of, rules) \
+                if self._today is None or as_of == self._today() else None
             ids = await cadres_under(conn, None, as_of, now)
             facts = await load_facts(conn, ids, None, summing=summing_for_totals(as_of, rules))
             done = await self.evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)

@@ -170,7 +170,8 @@ async def test_the_day_sheet_answers_as_the_facts_do(pg) -> None:
 
 async def test_a_fill_leaves_a_newer_batch_standing_and_a_stale_row_dropped(pg) -> None:
     """A row the consumer wrote after the fill was numbered is not overwritten by the fill (it rests on newer
-    facts); a row neither wrote (a cadre gone since) is dropped when the fill finishes."""
+    facts); a row neither wrote (a cadre gone since) is dropped when the fill finishes; a sheet filled again for
+    its own day answers meanwhile; a refresh of another day than today fills nothing."""
     from services.scoring.day_sheet import keep
 
     engine = make_engine(await pg.create("scoring"))
@@ -182,8 +183,13 @@ async def test_a_fill_leaves_a_newer_batch_standing_and_a_stale_row_dropped(pg) 
         await consumer.apply_batch(cadre_history(feed, rng, 12))
         assert await service.fill_day_sheet(DAY)
         rules = service.rules.for_date(DAY)
+        # a refresh asked by hand for another day than the service's today leaves today's sheet alone
+        by_hand = ScoringService(engine, evaluator, today=lambda: DAY)
+        await by_hand.daily_refresh(DAY - dt.timedelta(days=30))
         seq = await keep.begin_fill(engine, DAY, rules)
         assert seq is not None
+        async with sheet.snapshot(engine) as conn:  # filled again for its own day: it answers all along
+            assert await sheet.answers(conn, DAY, rules)
         async with engine.connect() as conn:  # the fill's facts, read before the batch below
             from services.scoring.facts import cadres_under, load_facts
             from services.scoring.model import summing_for_totals

@@ -24,7 +24,8 @@ above it (a batch that committed later) is left alone. A stream version alone wo
 class, its prizes) changes its cadres' rows without moving their streams.
 
 When a read may use it: only when the state row says the sheet is complete for that day under the day's rule set,
-as held now (no ``known_at``). ``begin_fill`` marks the sheet filling for its day (not complete); ``finish_fill``
+as held now (no ``known_at``). ``begin_fill`` marks the sheet filling for its day (not complete, unless it was
+complete for that day already: then every row stays exact while the fill replaces it); ``finish_fill``
 drops the rows it did not write nor any newer batch (cadres no longer registered), and marks it complete unless
 another fill started meanwhile or a consumer batch for another day spoiled it: a batch whose day is not the
 sheet's day (after midnight, before the refresh ran; an import before any refresh) writes no rows and marks the

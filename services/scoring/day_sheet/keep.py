@@ -115,14 +115,18 @@ async def keep_touched(conn: AsyncConnection, evaluator: Evaluator, cadre_ids: I
 
 
 async def begin_fill(engine: AsyncEngine, as_of: dt.date, rules: RuleSet) -> int | None:
-    """Number a fill of the sheet for ``as_of`` and mark the sheet filling (not complete), in a transaction of its
-    own taken before any fact is read; None on a database where the sheet is not kept."""
+    """Number a fill of the sheet for ``as_of`` and mark the sheet filling, in a transaction of its own taken before
+    any fact is read; None on a database where the sheet is not kept. A sheet complete for that day and rule set
+    stays complete while it is filled again (a restart's refresh): its rows are exact, each one until the fill
+    replaces it with one computed from facts at least as new."""
     async with engine.begin() as conn:
         if not kept_on(conn):
             return None
         await _lock(conn)
         seq = await _number(conn)
-        values = {"as_of": as_of, "rule_set": rules.name, "complete": False, "fill_seq": seq,
+        state = await _state(conn)
+        complete = state is not None and state.complete and (state.as_of, state.rule_set) == (as_of, rules.name)
+        values = {"as_of": as_of, "rule_set": rules.name, "complete": complete, "fill_seq": seq,
                   "updated_at": dt.datetime.now(dt.UTC)}
         stmt = insert(day_sheet_state).values(id=STATE_ID, **values)
         await conn.execute(stmt.on_conflict_do_update(index_elements=[day_sheet_state.c.id], set_=values))
