@@ -87,10 +87,14 @@ async def _from_sheet(engine: AsyncEngine, unit: str | None, cadre_ids: list[str
             for c in wanted for row in (found[c],)]
 
 
+FEW = 1000  # up to this many cadres asked, only their warnings are read (an IN list); beyond, every active one
+
+
 async def _active(conn: AsyncConnection, few: list[str] | None) -> set[str]:
-    """The cadres with an active warning: among ``few`` when a few were asked, else all of them."""
+    """The cadres with an active warning: among ``few`` when a few were asked, else all of them (a superset: the
+    caller looks up the cadres it answers for)."""
     active_now = select(warnings.c.cadre_id).where(warnings.c.cleared_at.is_(None))
-    if few is not None:
+    if few is not None and len(few) <= FEW:
         active_now = active_now.where(warnings.c.cadre_id.in_(few))
     return set((await conn.execute(active_now)).scalars())
 

@@ -84,7 +84,8 @@ async def check(service: ScoringService, engine, day: dt.date) -> list[dict]:
     async with sheet.snapshot(engine) as conn:
         assert await sheet.answers(conn, day, rules)
     now = dt.datetime.now(dt.UTC)
-    for unit_id, ids in ((None, []), ("u-a", []), (None, ["c-001", "c-000", "nobody", "c-013"])):
+    many = [f"x-{n}" for n in range(40_000)] + ["c-002", "c-001"]  # more than a statement's parameters
+    for unit_id, ids in ((None, []), ("u-a", []), (None, ["c-001", "c-000", "nobody", "c-013"]), (None, many)):
         kept = await standing(service, engine, unit_id, ids, day, None)
         computed = await standing(service, engine, unit_id, ids, day, now)
         assert kept == computed
