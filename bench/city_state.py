@@ -34,7 +34,9 @@ written down here, into two databases kept between runs (``<name>_dossier``, ``<
    (services/scoring/from_store.py, set-based, no Kafka replay), on a scratch topic whose end offsets are 0.
    It stores the consumer's offsets per topic (0 for the scratch one) and, per stream, the newest version
    applied with its chain hash (``applied_versions``; NULL hashes for the copies).
-6. **Statistics**: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on both, as ``bench/city.py`` does after its import.
+6. **Scoring's day sheet filled** for the services' today (services/scoring/day_sheet), as the daily refresh would
+   (``fill_day_sheet``; ``city_system`` fills it again when the state was built on another day).
+7. **Statistics**: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on both, as ``bench/city.py`` does after its import.
 
 Running the services on it (``city_system``): ``production_system`` with these databases and a fresh topic.
 Before they start, the dossier's relay checkpoint for that topic is set to the store's last ``(tx_id,
@@ -280,6 +282,32 @@ async def build_scoring(dbs: dict[str, str]) -> str:
     return out.splitlines()[0].split(" into ")[0]  # not the URL: it holds a password
 
 
+async def fill_day_sheet(dbs: dict[str, str], *, only_if_stale: bool = False) -> str:
+    """Scoring's kept day sheet (services/scoring/day_sheet) filled for the services' today, as the daily refresh
+    fills it (a state built from the store has none): what it took. ``only_if_stale``: not when it already answers
+    today (a state built on an earlier day is refilled before its services start)."""
+    from services.scoring.day_sheet import reads
+    from services.scoring.evaluation import Evaluator
+    from services.scoring.rules import RuleBook
+    from services.scoring.service import ScoringService
+    from services.scoring.settings import ScoringSettings
+    from shared.db import make_engine
+    from shared.settings import today
+
+    day = today(ScoringSettings.model_fields["timezone"].default)
+    engine = make_engine(PG.url(dbs["scoring"], ROLES["scoring"][1] if PG.secured else "postgres"), pool_size=2)
+    try:
+        scoring = ScoringService(engine, Evaluator(RuleBook.load()))
+        async with reads.snapshot(engine) as conn:
+            if only_if_stale and await reads.answers(conn, day, scoring.rules.for_date(day)):
+                return f"the day sheet answers {day} already"
+        started = time.perf_counter()
+        complete = await scoring.fill_day_sheet(day)
+        return f"day sheet for {day} filled in {time.perf_counter() - started:.1f} s (complete: {complete})"
+    finally:
+        await engine.dispose()
+
+
 async def maintain(dbs: dict[str, str]) -> None:
     for database in dbs.values():
         conn = await connect(database)
@@ -301,6 +329,8 @@ async def build(name: str, shape: Shape) -> dict[str, str]:
         await maintain({"dossier": dbs["dossier"]})
     with step("rebuild scoring from the store"):
         print("  " + await build_scoring(dbs), flush=True)
+    with step("fill scoring's day sheet"):
+        print("  " + await fill_day_sheet(dbs), flush=True)
     with step("VACUUM ANALYZE both"):
         await maintain(dbs)
     print(f"{await describe(dbs)}; built in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
@@ -350,6 +380,7 @@ async def city_system(name: str, extra_env: dict[str, str] | None = None) -> Asy
 
     async def prepare(env: dict[str, str]) -> None:
         await position_relay(dbs, env)
+        print(await fill_day_sheet(dbs, only_if_stale=True), flush=True)
 
     async with production_system(PG, KAFKA, databases=dbs, prepare=prepare,
                                  extra_env={**UNLIMITED, **(extra_env or {})}) as system:
@@ -358,15 +389,18 @@ async def city_system(name: str, extra_env: dict[str, str] | None = None) -> Asy
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["build", "drop", "describe"])
+    parser.add_argument("action", choices=["build", "drop", "describe", "fill-sheet"])
     parser.add_argument("--name", default="city22", help="the databases are <name>_dossier and <name>_scoring")
     parser.add_argument("--small", action="store_true", help="a small state (see the docstring)")
-    parser.add_argument("--cadres", type=int, help="a state of this many cadres, events in the city's proportion")
+    parser.add_argument("--cadres", type=int, help="a state of this many cadres (194 events each, a slice of a "
+                                                   "tenth, at most 1,000)")
     args = parser.parse_args()
     if args.action == "build":
-        shape = SMALL if args.small else Shape() if args.cadres is None else Shape(
-            cadres=args.cadres, events=round(CITY_EVENTS * args.cadres / CITY_CADRES))
+        shape = SMALL if args.small else Shape() if args.cadres is None else \
+            Shape(args.cadres, round(CITY_EVENTS * args.cadres / CITY_CADRES), min(1000, max(60, args.cadres // 10)))
         asyncio.run(build(args.name, shape))
+    elif args.action == "fill-sheet":  # a state built before the day sheet existed (or on another day)
+        print(asyncio.run(fill_day_sheet(names(args.name))))
     elif args.action == "drop":
         asyncio.run(drop(args.name))
     else:

@@ -110,8 +110,8 @@ async def parts(system: Any, unit: str, runs: int) -> dict[str, dict[str, list[f
                                          (True, "scoring: standing of every match, screened", ids),
                                          (True, "scoring: standing of a page (100), screened", ids[:100])):
                 started = time.perf_counter()
-                r = await scoring.post("/v1/standing/query", headers=system.proof("scoring"),
-                                       json={"cadre_id": some, "screening": screened})
+                r = await scoring.post("/v1/standing", headers=system.proof("scoring"),
+                                       json={"cadre_ids": some, "screening": screened})
                 spent[name].append((time.perf_counter() - started) * 1000)
                 assert r.status_code == 200, r.text
     return {f"parts ({len(ids)} matches)": spent}

@@ -16,7 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.scoring import assessment_api, assessment_consequence_api, jobs, metrics, standing, standing_query, views
+from services.scoring import assessment_api, assessment_consequence_api, jobs, metrics, standing, views
 from services.scoring.assessment_acting import ConsequenceActing
 from services.scoring.assessment_tracking import api as tracking_api
 from services.scoring.consumer import ScoringConsumer
@@ -91,7 +91,7 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
                                                          consequences_topic=settings.kafka.consequences_topic),
                                 dead_letters_topic=settings.kafka.dead_letters_topic if publisher else None)
                 if subscribe else None)
-    scoring = ScoringService(engine, evaluator, score_reads=score_reads)
+    scoring = ScoringService(engine, evaluator, score_reads=score_reads, today=local_today)
     workers = [w for w in (consumer, OutboxPublisher(scoring, publisher) if publisher else None) if w is not None]
     if settings.daily_job:
         workers.append(jobs.DailyRefresh(scoring, local_today, settings.timezone))
@@ -112,7 +112,6 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
     assessment_api.add_routes(app, engine, settings.timezone)  # the annual assessment (issue 16)
     kept = StandingCache()  # the city's totals and bands, shared by the standing and the portraits' reads
     standing.add_routes(app, scoring, engine, settings.timezone, kept)  # portraits, searches, team reports (issue 20)
-    standing_query.add_routes(app, scoring, engine, settings.timezone, kept)  # the same for a search's many ids
     tracking_api.add_routes(app, engine, settings.timezone)  # and its tracking through the year
     assessment_consequence_api.add_routes(app, engine, settings.timezone)  # its consequences and what-if
 

@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import positions, projection, repository
 from services.scoring.assessment_acting import ConsequenceActing
+from services.scoring.day_sheet import keep as sheet_keep
 from services.scoring.evaluation import Evaluator
-from services.scoring.projection import Applicable, DeadLetter, is_cadre_stream
+from services.scoring.projection import UNIT_STREAM_PREFIX, Applicable, DeadLetter, is_cadre_stream
 from services.scoring.stream_check import REDELIVERED, Heads, Unlinked
 from shared import tracing
 from shared.bus import DeliveredMessage, StartPositions, Subscription
@@ -213,6 +214,10 @@ class ScoringConsumer:
                 versions = {s: v for s, v in positions.newest(a.envelope for a in good).items() if is_cadre_stream(s)}
                 await self._evaluator.refresh(conn, sorted(versions), self._today(), dt.datetime.now(dt.UTC),
                                               versions=versions)
+                # and the kept day sheet's rows of the cadres touched (a unit's event touches its cadres)
+                units = {a.envelope.subject.removeprefix(UNIT_STREAM_PREFIX) for a in good
+                         if a.envelope.subject.startswith(UNIT_STREAM_PREFIX)}
+                await sheet_keep.keep_touched(conn, self._evaluator, versions, units, self._today())
             if self._acting is not None:  # the assessment's decided grades acted on (issue 16), in the same way
                 await self._acting.act(conn, good, dt.datetime.now(dt.UTC))
             next_offsets: dict[tuple[str, int], int] = {}

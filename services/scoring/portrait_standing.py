@@ -7,8 +7,9 @@ shared machine those four, each waiting its turn on the event loop, were most of
 (bench/RESULTS.md, issue 20, third round). Here the four are read on one connection and answered together, each
 part exactly as its own endpoint answers it (``views.score_view``, ``views.screening_view``, the bands of
 ``standing.city_on``), except the warnings, of which only what a portrait shows is sent (kind, level, detail,
-raised on). The bands come from the city standing kept while the projection stands (``standing_cache.py``): the
-same kept standing ``/v1/standing`` reads. Read-only.
+raised on). The bands come from the kept day sheet when it answers the day (``day_sheet``: three counts in the
+group), else from the city standing kept while the projection stands (``standing_cache.py``): the same two
+``/v1/standing`` reads. Read-only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.scoring import repository, views
+from services.scoring.day_sheet import reads as sheet
 from services.scoring.service import ScoringService
 from services.scoring.standing import city_on
 from services.scoring.standing_cache import StandingCache
@@ -32,14 +34,18 @@ async def portrait_standing(service: ScoringService, engine: AsyncEngine, kept: 
     """``stated``: the moment the score says it is known at; ``known_at``: the one the reads ask (None: as held
     now), as ``api.moments`` gives them."""
     rules = service.rules.for_date(as_of)
-    async with engine.connect() as conn:
+    async with sheet.snapshot(engine) as conn:  # one snapshot: the sheet's state and its rows agree
         card = await service.score_on(conn, cadre_id, as_of, known_at)
         [screened] = await service.evaluator.screening(conn, [cadre_id], as_of, known_at)
         active = await repository.warnings_page(conn, cadre_id=cadre_id, status="active", limit=WARNINGS, after=None)
-        city = await city_on(conn, rules, as_of, known_at, kept)
+        if known_at is None and await sheet.answers(conn, as_of, rules):
+            bands = (await sheet.bands(conn, [cadre_id], rules)).get(cadre_id, [])
+        else:
+            city = await city_on(conn, rules, as_of, known_at, kept)
+            bands = city.bands.get(cadre_id, []) if cadre_id in city.registered else []
     score = views.score_view(cadre_id, as_of, stated, card)
     return {"cadre_id": cadre_id, "as_of": as_of.isoformat(), "score": score,
             "screening": views.screening_view(screened),
             "warnings": [{"kind": w.kind, "level": w.level, "detail": w.detail, "raised_on": w.raised_on.isoformat()}
                          for w in active],
-            "bands": city.bands.get(cadre_id, []) if cadre_id in city.registered else []}
+            "bands": bands}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.scoring import assessment_marks
 from services.scoring.assessment_tables import assessment_inputs, assessment_schemes
 from services.scoring.assessment_tracking.notices import notice_row
+from services.scoring.day_sheet import keep as day_sheet
 from services.scoring.facts import refresh_current_entries
 from services.scoring.model import cents
 from services.scoring.tables import (
@@ -265,6 +266,7 @@ async def reset(conn: AsyncConnection) -> None:
         await conn.execute(table.delete())
     for table in (dead_letters, consumer_positions, applied_versions):
         await conn.execute(table.delete())
+    await day_sheet.clear(conn)  # kept from the facts: empty and not valid until a fill completes
 
 
 def _canonical(value: object) -> object:

@@ -40,8 +40,6 @@ class Ranked:
 def rank(candidates: Iterable[Candidate], rules: RankingRules) -> list[Ranked]:
     ordered = sorted(candidates, key=lambda c: (-c.total, c.name, c.cadre_id))
     n = len(ordered)
-    top_cut = math.ceil(rules.top_share * n)
-    bottom_size = math.floor(rules.bottom_share * n)
     out: list[Ranked] = []
     i = 0
     while i < n:
@@ -49,10 +47,17 @@ def rank(candidates: Iterable[Candidate], rules: RankingRules) -> list[Ranked]:
         while j < n and ordered[j].total == ordered[i].total:
             j += 1
         first, last = i + 1, j  # positions the tie occupies
-        band = "top" if first <= top_cut else "bottom" if bottom_size and last > n - bottom_size else None
-        out += [Ranked(c, first, band) for c in ordered[i:j]]
+        out += [Ranked(c, first, band_at(first, last, n, rules)) for c in ordered[i:j]]
         i = j
     return out
+
+
+def band_at(first: int, last: int, n: int, rules: RankingRules) -> str | None:
+    """The band of a tie occupying positions ``first`` to ``last`` of a group of ``n``: what a kept day sheet
+    asks with counts alone (``day_sheet/reads.py``), without ranking the whole group."""
+    top_cut = math.ceil(rules.top_share * n)
+    bottom_size = math.floor(rules.bottom_share * n)
+    return "top" if first <= top_cut else "bottom" if bottom_size and last > n - bottom_size else None
 
 
 def bottom(ranked: list[Ranked], how_many: int) -> list[Ranked]:

@@ -47,6 +47,10 @@ class Screening:
     def excluded_by(self) -> list[str]:
         return [r.rule for r in self.results if r.status == FAIL]
 
+    @property
+    def unknown(self) -> list[str]:
+        return [r.rule for r in self.results if r.status == UNKNOWN]
+
 
 def _years(as_of: dt.date) -> list[int]:
     """The three complete calendar years before the as-of year (the annual reviews, 003)."""

@@ -7,7 +7,11 @@ the list is answered as of (``as_of``) and as known at (``known_at``), and every
 at those, whatever the call says. Hence the guarantee: across the pages of one list every cadre registered by that
 ``known_at`` is given exactly once, in cadre-number order, with the verdict as known at that moment; a score that
 changes while the pages are read changes no page after the first (the first reads the projection as it stands
-when it runs, which is at or just after that moment), and a cadre registered meanwhile is not listed."""
+when it runs, which is at or just after that moment), and a cadre registered meanwhile is not listed.
+
+The whole list and the first page, asked as held now, are read from the kept day sheet when it answers the day
+(``day_sheet``: the verdicts the projection holds now, kept); pages after the first are answered as known at the
+cursor's moment, screened on read as before (the sheet holds only the present)."""
 
 from __future__ import annotations
 

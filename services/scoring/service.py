@@ -10,14 +10,16 @@ in the pure modules (``model``, ``window``, ``screening``, ``warnings``, ``ranki
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.scoring import from_store, names, positions, projection, ranking_candidates, repository
+from services.scoring import from_store, names, positions, projection, ranking_candidates, repository, unit_cadres
 from services.scoring.announcements import Refreshed
+from services.scoring.day_sheet import keep as sheet_keep
+from services.scoring.day_sheet import reads as sheet
 from services.scoring.evaluation import Evaluator
 from services.scoring.facts import cadres_under, load_entries, load_facts
 from services.scoring.model import (
@@ -28,7 +30,7 @@ from services.scoring.model import (
     summing_for_totals,
     weighted,
 )
-from services.scoring.ranking import Ranked, rank_group, ranking_groups
+from services.scoring.ranking import Ranked, rank, rank_group, ranking_groups
 from services.scoring.rules import RuleBook, RuleSet
 from services.scoring.screening import Screening
 from services.scoring.screening_pages import page_of
@@ -56,8 +58,10 @@ class ScoreCard:
 class ScoringService:
     """``engine`` for everything; ``score_reads`` (default ``engine``) for the score, one statement each."""
 
-    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, *, score_reads: AsyncEngine | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, evaluator: Evaluator, *, score_reads: AsyncEngine | None = None,
+                 today: Callable[[], dt.date] | None = None) -> None:
         self._engine = engine
+        self._today = today  # the service's today: the day sheet is filled for it only (None: for any day)
         self._score_reads = score_reads or engine
         self.evaluator = evaluator
         self.rules: RuleBook = evaluator.rules
@@ -87,10 +91,19 @@ class ScoringService:
             return await self.evaluator.screening(conn, cadre_ids, as_of, known_at)
 
     async def screenings(self, unit: str | None, as_of: dt.date, known_at: dt.datetime, asked: dt.datetime | None,
-                         after: str | None = None, limit: int | None = None) -> tuple[list[Screening], bool]:
+                         after: str | None = None, limit: int | None = None
+                         ) -> tuple[list[Screening] | list[sheet.SheetVerdict], bool]:
         """The cadres under ``unit`` (every cadre when None) as registered by ``known_at``, screened as known at
         ``asked`` (None: as held now): those after ``after``, at most ``limit`` (``screening_pages.py``); and
         whether more follow."""
+        if asked is None:  # as held now: from the kept day sheet when it answers the day
+            async with sheet.snapshot(self._engine) as conn:
+                if await sheet.answers(conn, as_of, self.rules.for_date(as_of)):
+                    found = await sheet.rows(conn, None)
+                    every = await unit_cadres.cadres_in(conn, unit, as_of) \
+                        if unit is not None and await unit_cadres.narrows(conn, unit) else sorted(found)
+                    ids, more = page_of([i for i in every if i in found], after, limit)
+                    return sheet.verdicts(found, ids), more
         async with self._engine.connect() as conn:
             ids, more = page_of(await cadres_under(conn, unit, as_of, known_at), after, limit)
             return await self.evaluator.screening(conn, ids, as_of, asked), more
@@ -98,6 +111,10 @@ class ScoringService:
     async def rankings(self, group: str, as_of: dt.date, known_at: dt.datetime,
                        asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:
         rules = self.rules.for_date(as_of)
+        if asked is None:  # as held now: the group's members and totals from the kept day sheet
+            async with sheet.snapshot(self._engine) as conn:
+                if await sheet.answers(conn, as_of, rules):
+                    return rules, rank(await sheet.group_members(conn, group), rules.ranking)
         async with self._engine.connect() as conn:
             ids = await ranking_candidates.narrowed(conn, group, await cadres_under(conn, None, as_of, known_at), as_of)
             facts = await load_facts(conn, ids, asked, summing=summing_for_totals(as_of, rules))
@@ -127,14 +144,32 @@ class ScoringService:
         return compare(facts, ids, as_of, current, proposed)
 
     async def daily_refresh(self, as_of: dt.date) -> Refreshed | None:
-        """Re-evaluate every cadre as of ``as_of``, rankings included; None when another instance is already doing it."""
+        """Re-evaluate every cadre as of ``as_of``, rankings included; None when another instance is already doing it.
+        Then the kept day sheet is filled for ``as_of`` from the same facts, in transactions of its own
+        (``day_sheet``): numbered before any fact is read, so that what a consumer batch writes meanwhile stands."""
         now = dt.datetime.now(dt.UTC)
+        rules = self.rules.for_date(as_of)
         async with self._engine.begin() as conn:
             if not await repository.try_lock(conn, DAILY_REFRESH_LOCK):
                 return None
+            # committed apart, while this transaction holds the refresh's lock (one fill at a time) and has read
+            # nothing yet (read committed: every statement below sees what the fill's number stands for)
+            # (for today only: a refresh of another day, asked by hand, would leave today's sheet not complete)
+            fill = await sheet_keep.begin_fill(self._engine, as_of, rules) \
+                if self._today is None or as_of == self._today() else None
             ids = await cadres_under(conn, None, as_of, now)
-            facts = await load_facts(conn, ids, None, summing=summing_for_totals(as_of, self.rules.for_date(as_of)))
-            return await self.evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)
+            facts = await load_facts(conn, ids, None, summing=summing_for_totals(as_of, rules))
+            done = await self.evaluator.refresh(conn, ids, as_of, now, with_rankings=True, all_facts=facts)
+        if fill is not None:
+            await sheet_keep.fill(self._engine, self.evaluator, facts, as_of, fill)
+            await sheet_keep.finish_fill(self._engine, as_of, rules, fill)
+        return done
+
+    async def fill_day_sheet(self, as_of: dt.date) -> bool:
+        """Fill the kept day sheet for ``as_of`` without the refresh's warnings (a state built from the store);
+        whether it is complete after."""
+        return await sheet_keep.fill_all(self._engine, self.evaluator,
+                                         lambda conn: cadres_under(conn, None, as_of, dt.datetime.now(dt.UTC)), as_of)
 
     async def publish_outbox(self, publisher: Publisher, batch_size: int) -> int:
         """One round of the outbox publisher: the next messages in commit order, published before the

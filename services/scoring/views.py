@@ -7,9 +7,11 @@ import base64
 import datetime as dt
 import functools
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from services.scoring.day_sheet.reads import SheetVerdict
 from services.scoring.ranking import Ranked
 from services.scoring.rules import RuleSet
 from services.scoring.screening import Screening
@@ -75,7 +77,8 @@ def named(cadre_id: str, who: dict[str, dict]) -> dict[str, Any]:
 
 
 def screenings_view(unit: str | None, as_of: dt.date, known_at: dt.datetime, rule_set: str,
-                    results: list[Screening], who: dict[str, dict]) -> dict[str, Any]:
+                    results: Sequence[Screening | SheetVerdict], who: dict[str, dict]) -> dict[str, Any]:
+    """``results``: screened on the fly, or as the kept day sheet holds them (verdict, failed and unknown rules)."""
     return {
         "unit": unit, "as_of": as_of.isoformat(), "known_at": known_at.isoformat(),
         "rule_set": rule_set, "cadres": len(results),
@@ -83,7 +86,7 @@ def screenings_view(unit: str | None, as_of: dt.date, known_at: dt.datetime, rul
         "eligible_cadres": [named(s.cadre_id, who) for s in results if s.verdict == "eligible"],
         "ineligible": [{**named(s.cadre_id, who), "excluded_by": s.excluded_by} for s in results
                        if s.verdict == "ineligible"],
-        "undetermined": [{**named(s.cadre_id, who), "unknown": [r.rule for r in s.results if r.status == "unknown"]}
+        "undetermined": [{**named(s.cadre_id, who), "unknown": s.unknown}
                          for s in results if s.verdict == "undetermined"],
     }
 

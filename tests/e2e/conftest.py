@@ -73,7 +73,10 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 
 
 async def _get(client: httpx.AsyncClient, path: str, params: dict[str, Any], proof: dict[str, str]) -> httpx.Response:
+    """A GET with ``params``; with the key ``json`` among them, a POST of that body (``POST /v1/standing``)."""
     async with client:
+        if "json" in params:
+            return await client.post(path, json=params["json"], headers=proof)
         return await client.get(path, params=params, headers=proof)
 
 

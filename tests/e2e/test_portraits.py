@@ -356,6 +356,24 @@ async def test_one_scoring_call_answers_as_the_four_did(team: Team) -> None:
         await eventually(lambda: same(team.ids[name], {"as_of": as_of, "known_at": known_at}))  # noqa: B023
 
 
+async def test_standing_of_many_ids_in_a_body_answers_as_the_query_does(team: Team) -> None:
+    """``POST /v1/standing`` (the ids in a JSON body: a search over a city passes thousands) answers what ``GET``
+    answers for the same ids, in their order, an unknown id left out; bad input is a 422 naming the field."""
+    assert team.system.internal is not None
+    call = team.system.internal
+    ids = [team.ids[n] for n in "丁甲丙"] + ["nobody"]
+    for moment in ({}, {"as_of": "2025-12-31"}, {"known_at": dt.datetime.now(dt.UTC).isoformat()}):
+        got = await call("scoring", "/v1/standing", {"cadre_id": ids, **moment})
+        posted = await call("scoring", "/v1/standing", {"json": {"cadre_ids": ids, **moment}})
+        assert got.status_code == posted.status_code == 200, posted.text
+        assert posted.json() == got.json() and [c["cadre_id"] for c in posted.json()["cadres"]] == ids[:3]
+    unit = await call("scoring", "/v1/standing", {"json": {"unit": team.a, "screening": False}})
+    assert unit.status_code == 200 and {c["cadre_id"] for c in unit.json()["cadres"]} >= {team.ids["甲"]}
+    assert all(c["screening"] is None for c in unit.json()["cadres"])
+    bad = await call("scoring", "/v1/standing", {"json": {"cadre_ids": [""], "extra": 1}})
+    assert bad.status_code == 422, bad.text
+
+
 async def test_a_result_revoked_through_the_api_and_an_import_leaves_the_portrait(team: Team) -> None:
     """A result of another source, revoked (with a reason, by the API or a bulk import), is in no portrait on any
     day from then on, and still in the portrait as known before the revocation; revoking it again is refused."""

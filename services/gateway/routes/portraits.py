@@ -5,7 +5,7 @@ Each composes the dossier's facts (``/v1/portrait-facts``) with scoring's answer
 (``/v1/standing``, and for a portrait the score, screening and warnings) through the pure logic of
 ``services.portraits``. A search costs what its page costs, not what its matches do: the dossier answers the
 matching ids with names and ages (``/v1/search-matches``, in SQL where it can), scoring is asked about all of them
-only when a condition or the sort needs its standing (``POST /v1/standing/query``), and the facts are read and the
+only when a condition or the sort needs its standing (``POST /v1/standing``), and the facts are read and the
 rows built for the page's cadres alone (a workbook's: every match).
 
 They are the most sensitive reads of the system: the organization department's (a clerk or an auditor of the
@@ -72,8 +72,8 @@ async def _standing_of(gw: Any, caller: Principal, request: Request, ids: list[s
     """Scoring's standing of ``ids`` (any number: the ids go in the body); ``screening`` False: without verdicts."""
     if not ids:
         return {}
-    body = _body(await gw.scoring.call("POST", "/v1/standing/query", principal=caller, request=request,
-                                       json={"cadre_id": ids, "screening": screening, **as_query(moment)}), request)
+    body = _body(await gw.scoring.call("POST", "/v1/standing", principal=caller, request=request,
+                                       json={"cadre_ids": ids, "screening": screening, **as_query(moment)}), request)
     return {c["cadre_id"]: c for c in body["cadres"]}
 
 
