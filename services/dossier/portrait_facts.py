@@ -4,8 +4,9 @@
 Who is asked about: cadres by id, or those serving in a unit subtree on ``as_of`` (an open post there, or,
 holding none, registered there), or one unit's leadership team (its chiefs' and deputies' posts open on
 ``as_of``). The candidates come from the directories (which hold every post and registration recorded so
-far); each candidate's stream is then read and only the events recorded by ``known_at`` folded, so a post
-recorded after ``known_at`` makes nobody a member on a past day.
+far; as held now, only the posts open on ``as_of``: a unit's team read folded every cadre who ever held a post
+there, most of a city's team report); each candidate's stream is then read and only the events recorded by
+``known_at`` folded, so a post recorded after ``known_at`` makes nobody a member on a past day.
 
 The gateway authorizes first (the cadres or the unit lie in the caller's jurisdiction) and logs the read.
 """
@@ -127,6 +128,8 @@ class PortraitFacts:
             all_units = await directory.units(conn)
             units = {unit} if team else {unit, *directory.subtree(all_units, unit)}
             posted = select(post_directory.c.cadre_id).where(post_directory.c.unit_id.in_(units))
+            if known_at is None:  # the directory holds posts as held now: open on the day, or not a member then
+                posted = posted.where(directory.open_on(as_of))
             if team:
                 posted = posted.where(post_directory.c.leadership.in_(TEAM))
                 candidates = set((await conn.execute(posted)).scalars())
