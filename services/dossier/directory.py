@@ -11,11 +11,19 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, inspect, or_, select, update
+from sqlalchemy import bindparam, delete, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.dossier import profile_directory, search_directory, tasks
-from services.dossier.tables import cadre_directory, events, post_directory, profile_history, task_directory, unit_directory
+from services.dossier.tables import (
+    cadre_directory,
+    events,
+    post_directory,
+    posts_open_on,
+    profile_history,
+    task_directory,
+    unit_directory,
+)
 from services.dossier.tables import profile_directory as profile_table
 from shared.events import CadreRegistered, DomainEvent, Leadership, PostAssigned, PostEnded, UnitLevel, UnitRegistered
 
@@ -93,21 +101,15 @@ async def units(conn: AsyncConnection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def open_on(day: Any):
-    """The directory's posts open on ``day`` (as held now)."""
-    return and_(post_directory.c.start_date <= day,
-                or_(post_directory.c.end_date.is_(None), post_directory.c.end_date >= day))
-
-
 # The statements every authorized request runs, built once: building them anew per request cost more
 # than running them.
 _LEADS = select(post_directory.c.post_id).where(
-    post_directory.c.cadre_id == bindparam("cadre"), open_on(bindparam("day")),
+    post_directory.c.cadre_id == bindparam("cadre"), posts_open_on(bindparam("day")),
     post_directory.c.leadership.in_([Leadership.CHIEF.value, Leadership.DEPUTY.value])).limit(1)
 _HOME_UNITS = select(cadre_directory.c.cadre_id, cadre_directory.c.unit_id).where(
     cadre_directory.c.cadre_id.in_(bindparam("ids", expanding=True)))
 _OPEN_POST_UNITS = select(post_directory.c.cadre_id, post_directory.c.unit_id).where(
-    post_directory.c.cadre_id.in_(bindparam("ids", expanding=True)), open_on(bindparam("day")))
+    post_directory.c.cadre_id.in_(bindparam("ids", expanding=True)), posts_open_on(bindparam("day")))
 _UNIT_COUNT = select(func.count()).select_from(unit_directory)
 _UNIT_PARENTS = select(unit_directory.c.unit_id, unit_directory.c.parent_id)
 # What the relations answer from: units and cadres are only ever added, a post is added and ended once.
@@ -138,7 +140,7 @@ async def superiors(conn: AsyncConnection, cadre_id: str, day: dt.date) -> froze
     their reports wait until one is assigned.)
     """
     posts = (await conn.execute(select(post_directory.c.unit_id, post_directory.c.leadership)
-                                .where(post_directory.c.cadre_id == cadre_id, open_on(day)))).all()
+                                .where(post_directory.c.cadre_id == cadre_id, posts_open_on(day)))).all()
     found: set[str] = set()
     for unit_id, leadership in posts:
         if leadership == Leadership.CHIEF:
@@ -151,7 +153,7 @@ async def superiors(conn: AsyncConnection, cadre_id: str, day: dt.date) -> froze
         if target is None:
             continue
         rows = await conn.execute(select(post_directory.c.cadre_id).where(
-            post_directory.c.unit_id == target, post_directory.c.leadership.in_(wanted), open_on(day)))
+            post_directory.c.unit_id == target, post_directory.c.leadership.in_(wanted), posts_open_on(day)))
         found.update(r.cadre_id for r in rows)
     found.discard(cadre_id)
     return frozenset(found)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.dossier import directory, tasks
-from services.dossier.tables import cadre_directory, post_directory, task_directory, unit_directory
+from services.dossier.tables import cadre_directory, post_directory, posts_open_on, task_directory, unit_directory
 from shared import cursor as cursors
 from shared.events import Leadership
 
@@ -37,7 +37,7 @@ def _serving(cadre_id, home_unit, units: list[str] | None, day: dt.date, post: s
     """The cadre serves in ``units`` (None: anywhere) on ``day``, as the gateway's relations have it: an open
     post there, or, while they hold none, their home unit. With ``post`` (part of its title) or
     ``leadership``, an open post there that matches them."""
-    wanted = [p.c.cadre_id == cadre_id, directory.open_on(day)]
+    wanted = [p.c.cadre_id == cadre_id, posts_open_on(day)]
     if units is not None:
         wanted.append(p.c.unit_id.in_(units))
     if leadership is not None:
@@ -49,7 +49,7 @@ def _serving(cadre_id, home_unit, units: list[str] | None, day: dt.date, post: s
         return holds
     if units is None:
         return literal(True)
-    holds_any = exists(select(literal(1)).select_from(p).where(p.c.cadre_id == cadre_id, directory.open_on(day)))
+    holds_any = exists(select(literal(1)).select_from(p).where(p.c.cadre_id == cadre_id, posts_open_on(day)))
     return or_(holds, and_(home_unit.in_(units), ~holds_any))
 
 
@@ -103,7 +103,7 @@ class Finder:
         rows = await conn.execute(
             select(p.c.cadre_id, p.c.post_id, p.c.unit_id, u.c.name.label("unit_name"), p.c.position, p.c.leadership,
                    p.c.start_date).select_from(p.outerjoin(u, u.c.unit_id == p.c.unit_id))
-            .where(p.c.cadre_id.in_(cadre_ids), directory.open_on(day)).order_by(p.c.start_date, p.c.post_id))
+            .where(p.c.cadre_id.in_(cadre_ids), posts_open_on(day)).order_by(p.c.start_date, p.c.post_id))
         found: dict[str, list[dict]] = {}
         for r in rows:
             found.setdefault(r.cadre_id, []).append(
@@ -115,14 +115,14 @@ class Finder:
         """Whose superior ``leader`` is on ``day`` (the converse of ``directory.superiors``): a chief's are the
         deputies and members of their unit and the chiefs of the units under it; a deputy's, the members."""
         mine = (await conn.execute(select(p.c.unit_id, p.c.leadership).where(
-            p.c.cadre_id == leader, directory.open_on(day), p.c.leadership.in_([CHIEF, DEPUTY])))).all()
+            p.c.cadre_id == leader, posts_open_on(day), p.c.leadership.in_([CHIEF, DEPUTY])))).all()
         found: set[str] = set()
         for unit_id, leadership in mine:
             under = [DEPUTY, MEMBER] if leadership == CHIEF else [MEMBER]
             same_unit = and_(p.c.unit_id == unit_id, p.c.leadership.in_(under))
             below = and_(p.c.leadership == CHIEF, p.c.unit_id.in_(select(u.c.unit_id).where(u.c.parent_id == unit_id)))
             wanted = or_(same_unit, below) if leadership == CHIEF else same_unit
-            found.update(r.cadre_id for r in await conn.execute(select(p.c.cadre_id).where(wanted, directory.open_on(day))))
+            found.update(r.cadre_id for r in await conn.execute(select(p.c.cadre_id).where(wanted, posts_open_on(day))))
         found.discard(leader)
         return found
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.dossier import directory, domain, profile_directory, store
-from services.dossier.tables import cadre_directory, post_directory, unit_directory
+from services.dossier.tables import cadre_directory, post_directory, posts_open_on, unit_directory
 from services.portraits import search
 from services.portraits.facts import RecordRef, cadre_facts
 from shared.events import Leadership
@@ -129,7 +129,7 @@ class PortraitFacts:
             units = {unit} if team else {unit, *directory.subtree(all_units, unit)}
             posted = select(post_directory.c.cadre_id).where(post_directory.c.unit_id.in_(units))
             if known_at is None:  # the directory holds posts as held now: open on the day, or not a member then
-                posted = posted.where(directory.open_on(as_of))
+                posted = posted.where(posts_open_on(as_of))
             if team:
                 posted = posted.where(post_directory.c.leadership.in_(TEAM))
                 candidates = set((await conn.execute(posted)).scalars())

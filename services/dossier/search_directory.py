@@ -23,10 +23,10 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, delete, func, inspect, or_, select, tuple_, union_all, update
+from sqlalchemy import delete, func, inspect, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.dossier.tables import cadre_directory, events, post_directory, profile_history
+from services.dossier.tables import cadre_directory, events, post_directory, posts_open_on, profile_history
 from services.portraits.facts import full_years, years_before
 from services.portraits.search import Conditions, between
 from shared.events import BasicsRecorded, CadreRegistered, DomainEvent
@@ -143,7 +143,7 @@ def _serving(units: Collection[str] | None, day: dt.date) -> Any:
     if units is None:
         return None
     p, d = post_directory.c, cadre_directory.c
-    open_on = and_(p.start_date <= day, or_(p.end_date.is_(None), p.end_date >= day))
+    open_on = posts_open_on(day)
     posted = select(p.cadre_id).where(p.unit_id.in_(sorted(units)), open_on)
     unposted = select(d.cadre_id).where(d.unit_id.in_(sorted(units)), d.cadre_id.not_in(select(p.cadre_id).where(open_on)))
     return posted.union(unposted)

@@ -5,6 +5,8 @@ that produced it, and the relay publishes rows in commit order (see ``store.read
 A separate outbox table would double every write for nothing.
 """
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -18,6 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -98,6 +102,12 @@ post_directory = Table(
     Column("end_date", Date, nullable=True),
     Column("position", String(200), nullable=True),  # the post's title (职务), for the cadre search
 )
+
+
+def posts_open_on(day: Any) -> Any:
+    """The directory's posts open on ``day`` (as held now): started by it and not ended before it."""
+    return and_(post_directory.c.start_date <= day,
+                or_(post_directory.c.end_date.is_(None), post_directory.c.end_date >= day))
 
 cadre_directory = Table(
     "cadre_directory",
