@@ -243,8 +243,8 @@ def _us(value: float | None) -> str:
     return f"{value * 1e6:,.0f} µs" if value is not None else "n/a"
 
 
-async def main(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> None:
-    print(f"machine: {machine()}")
+async def measure(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> dict[str, list[Rate]]:
+    """Each path's rate, run by run (the paths in reverse order every other run)."""
     if "emmett" in paths:
         await asyncio.to_thread(emmett.install)
     results: dict[str, list[Rate]] = {p: [] for p in paths}
@@ -257,6 +257,12 @@ async def main(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> N
             await dbs.drop_all()
         print(f"run {run}: " + ", ".join(f"{k} {v[-1].per_second:,.0f}/s (client {_us(v[-1].client_cpu)}, server "
                                          f"{_us(v[-1].server_cpu)})" for k, v in results.items()), flush=True)
+    return results
+
+
+async def main(runs: int, seconds: float, copy_rows: int, paths: list[str]) -> None:
+    print(f"machine: {machine()}")
+    results = await measure(runs, seconds, copy_rows, paths)
     m = {k: median([r.per_second for r in v]) for k, v in results.items()}
     print(f"\n{WRITERS} concurrent writers, one event per transaction, {seconds:.0f} s per run after a warm-up write "
           f"each; COPY of {copy_rows:,} rows; median of {runs} runs; CPU per event: the writing process's own "

@@ -36,7 +36,7 @@ written down here, into two databases kept between runs (``<name>_dossier``, ``<
    applied with its chain hash (``applied_versions``; NULL hashes for the copies).
 6. **Scoring's day sheet filled** for the services' today (services/scoring/day_sheet), as the daily refresh would
    (``fill_day_sheet``; ``city_system`` fills it again when the state was built on another day).
-7. **Statistics**: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on both, as ``bench/city.py`` does after its import.
+7. **Statistics**: ``VACUUM ANALYZE`` and ``CHECKPOINT`` on both, as ``bench/loads.py`` does after an import.
 
 Running the services on it (``city_system``): ``production_system`` with these databases and a fresh topic.
 Before they start, the dossier's relay checkpoint for that topic is set to the store's last ``(tx_id,
@@ -70,7 +70,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import city
+from bench import loads
 from services.dossier.relay import checkpoint_name
 from tests.conftest import PgDatabases
 from tests.support import connections as c
@@ -112,7 +112,7 @@ async def connect(database: str) -> asyncpg.Connection:
 
 
 def shiji(*args: str, env: dict[str, str]) -> str:
-    return city.shiji(*args, env={**os.environ, **env})
+    return loads.shiji(*args, env={**os.environ, **env})
 
 
 def step(what: str):

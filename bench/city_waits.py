@@ -3,7 +3,7 @@
 On the city state of ``bench/city_state.py`` (68,553 cadres, 13.3 M events; built once, kept between runs), the
 three services are started (``shiji serve``) and each figure of the target is measured ``--runs`` times:
 
-- **one cadre's score** under ``--score-rate`` requests/s, open loop (``bench.city.open_loop``: latency counted
+- **one cadre's score** under ``--score-rate`` requests/s, open loop (``bench.loads.open_loop``: latency counted
   from when each request was due), a city clerk (jurisdiction: the city) asking random cadres of the whole city,
   each for another ``as_of``; target p99 < 20 ms at 1,000/s;
 - **the whole city's screening**: ``GET /api/v1/screenings`` of the city, in one answer, and paged
@@ -38,8 +38,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench import city_state
-from bench.city import port_of, score_under_load, settle
 from bench.http import RawClient
+from bench.loads import port_of, score_under_load, settle
 from bench.machine import machine, median, percentile, replace_section
 from tests.support.production import ProductionSystem
 

@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from bench.city import KAFKA, PG, maintain, metric_sum, shiji, wait_until
+from bench.loads import KAFKA, PG, maintain, metric_sum, shiji, wait_until
 from bench.machine import machine, median, percentile, replace_section
 from services.demo_city import CityShape, write_ndjson
 from shared.documents.xlsx import XLSX, read_sheet

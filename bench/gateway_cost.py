@@ -8,7 +8,7 @@ processes on the servers of ``SHIJI_TEST_PG``/``SHIJI_TEST_KAFKA``), each run:
 - **bare**: the same entries, same clients, to a bare FastAPI + asyncpg append endpoint
   (``bench/bare_append.py``) on the same PostgreSQL: the reference the gateway's rate is a ratio of;
 - **reads**: one cadre's score through the gateway at ``--read-rate`` requests/s for ``--seconds``
-  (open loop, latency counted from when each request was due, as ``bench/city.py``).
+  (open loop, latency counted from when each request was due, as ``bench/loads.py``).
 
 Per request, the CPU time (``/proc/<pid>/stat`` utime + stime) each process spent from before the load to
 after its drain, less what the process spends idle (its background loops, measured just before), divided
@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.city import UNLIMITED, closed_loop_writes, metric_sum, open_loop, port_of, wait_until
+from bench.loads import UNLIMITED, closed_loop_writes, metric_sum, open_loop, port_of, wait_until
 from bench.machine import machine, median, percentile
 from tests.conftest import PgDatabases
 from tests.support.connections import KafkaServer, PgServer
@@ -99,7 +100,7 @@ class Meter:
 
 async def score_reads(system: ProductionSystem, token: str, cadre_ids: list[str], rate: float,
                       seconds: float) -> dict[str, Any]:
-    """One cadre's score through the gateway at ``rate`` per second, open loop (as ``bench.city``)."""
+    """One cadre's score through the gateway at ``rate`` per second, open loop (as ``bench.loads``)."""
     today = dt.date.today()
 
     def request(i: int) -> tuple[str, str, None, dict[str, str]]:
@@ -112,9 +113,14 @@ async def score_reads(system: ProductionSystem, token: str, cadre_ids: list[str]
             "failures": failures, "answered": len(latencies)}
 
 
+def tls_of(system: ProductionSystem) -> ssl.SSLContext | None:
+    """The services' TLS context (the wiring of an older checkout, alternated with this one, may have none)."""
+    return getattr(system, "tls", None)
+
+
 async def drained(system: ProductionSystem) -> bool:
-    return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events", system.tls)) == 0
-            and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages", system.tls)) in (0, None))
+    return ((await metric_sum(system.dossier_url, "shiji_relay_lag_events", tls_of(system))) == 0
+            and (await metric_sum(system.scoring_url, "shiji_scoring_consumer_lag_messages", tls_of(system))) in (0, None))
 
 
 @asynccontextmanager
@@ -163,7 +169,7 @@ async def run_once(system: ProductionSystem, bare: tuple[int, subprocess.Popen, 
     pids = {n: p.pid for n, p in system.processes.items()}
 
     async def applied_total() -> float:
-        return await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total", system.tls) or 0
+        return await metric_sum(system.scoring_url, "shiji_scoring_events_applied_total", tls_of(system)) or 0
 
     async def gateway_load() -> int:
         applied = await applied_total()
@@ -218,6 +224,11 @@ def report(runs: list[dict[str, dict[str, Any]]], args: argparse.Namespace) -> s
 
 
 async def measure(args: argparse.Namespace) -> str:
+    return report(await measure_runs(args), args)
+
+
+async def measure_runs(args: argparse.Namespace) -> list[dict[str, dict[str, Any]]]:
+    """Each run's figures (``run_once``), ``args.runs`` runs on one production wiring."""
     dbs = PgDatabases(PG)
     runs = []
     try:
@@ -239,7 +250,7 @@ async def measure(args: argparse.Namespace) -> str:
                         out.write(json.dumps({"label": args.label, **runs[-1]}) + "\n")
     finally:
         await dbs.drop_all()
-    return report(runs, args)
+    return runs
 
 
 def main() -> None:

@@ -184,32 +184,35 @@ async def measure(args: argparse.Namespace) -> dict:
                 "idle": idle}
 
 
-def report(args: argparse.Namespace, m: dict) -> None:
+def report(args: argparse.Namespace, m: dict) -> str:
+    lines: list[str] = []
+    out = lines.append
     entries = m["written"] + len(m["lags"])
     wall = m["wall"]  # the processes' CPU was read once the probe was done and the lag had drained
-    print(f"machine: {machine()}")
-    print(f"\n{args.writers} writers and {args.readers} score readers, half at each gateway, {args.seconds:.0f} s; "
-          f"{args.cadres} cadres; topic of {args.partitions} partitions; two scoring processes, two gateways\n")
-    print("| figure | measured |\n|---|---|")
-    print(f"| entries accepted (both gateways) | **{entries / m['seconds']:,.1f}/s** ({entries:,}) |")
-    print(f"| score reads answered (both gateways) | **{m['read'] / m['seconds']:,.1f}/s** ({m['read']:,}) |")
+    out(f"machine: {machine()}")
+    out(f"\n{args.writers} writers and {args.readers} score readers, half at each gateway, {args.seconds:.0f} s; "
+        f"{args.cadres} cadres; topic of {args.partitions} partitions; two scoring processes, two gateways\n")
+    out("| figure | measured |\n|---|---|")
+    out(f"| entries accepted (both gateways) | **{entries / m['seconds']:,.1f}/s** ({entries:,}) |")
+    out(f"| score reads answered (both gateways) | **{m['read'] / m['seconds']:,.1f}/s** ({m['read']:,}) |")
     lags = m["lags"] or [float("nan")]
-    print(f"| end-to-end lag under that load (probe, {len(m['lags'])} entries) | p50 {statistics.median(lags):,.0f} ms, "
-          f"p99 {percentile(lags, 99):,.0f} ms |")
-    print(f"| consumer lag, peak (both scoring processes) | {m['peak_lag']:,.0f} messages; drained "
-          f"{m['drained']:.1f} s after the writers stopped |")
-    print(f"| wall time of the measurement (CPU shares below are of it) | {wall:.1f} s |")
-    print(f"\nCPU of each process under the load, and what the load added to its idle use (measured for "
-          f"{args.idle_seconds:.0f} s before, with no load), per entry accepted:\n")
-    print("| process | CPU seconds | share of one core | idle share | added by the load, per entry |")
-    print("|---|---|---|---|---|")
+    out(f"| end-to-end lag under that load (probe, {len(m['lags'])} entries) | p50 {statistics.median(lags):,.0f} ms, "
+        f"p99 {percentile(lags, 99):,.0f} ms |")
+    out(f"| consumer lag, peak (both scoring processes) | {m['peak_lag']:,.0f} messages; drained "
+        f"{m['drained']:.1f} s after the writers stopped |")
+    out(f"| wall time of the measurement (CPU shares below are of it) | {wall:.1f} s |")
+    out(f"\nCPU of each process under the load, and what the load added to its idle use (measured for "
+        f"{args.idle_seconds:.0f} s before, with no load), per entry accepted:\n")
+    out("| process | CPU seconds | share of one core | idle share | added by the load, per entry |")
+    out("|---|---|---|---|---|")
     added = {name: max(0.0, seconds - m["idle"].get(name, 0.0) * wall) for name, seconds in m["cpu"].items()}
     for name, seconds in sorted(m["cpu"].items(), key=lambda kv: -kv[1]):
-        print(f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f} % | {100 * m['idle'].get(name, 0.0):.0f} % | "
-              f"{1000 * added[name] / max(entries, 1):.2f} ms |")
+        out(f"| {name} | {seconds:.1f} | {100 * seconds / wall:.0f} % | {100 * m['idle'].get(name, 0.0):.0f} % | "
+            f"{1000 * added[name] / max(entries, 1):.2f} ms |")
     total, idle = sum(m["cpu"].values()), sum(m["idle"].values())
-    print(f"| **all of them** | {total:.1f} | {100 * total / wall:.0f} % | {100 * idle:.0f} % | "
-          f"**{1000 * sum(added.values()) / max(entries, 1):.2f} ms** |")
+    out(f"| **all of them** | {total:.1f} | {100 * total / wall:.0f} % | {100 * idle:.0f} % | "
+        f"**{1000 * sum(added.values()) / max(entries, 1):.2f} ms** |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -221,7 +224,7 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--idle-seconds", type=float, default=10)
     args = parser.parse_args()
-    report(args, asyncio.run(measure(args)))
+    print(report(args, asyncio.run(measure(args))))
 
 
 if __name__ == "__main__":

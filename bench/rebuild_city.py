@@ -24,7 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import city
+from bench import loads
 from bench.machine import machine, median
 from tests.conftest import PgDatabases
 from tests.support.connections import KafkaServer, PgServer
@@ -47,7 +47,7 @@ FROM events WHERE position <= $2 AND stream_id NOT LIKE 'unit-%' AND stream_id <
 
 
 def shiji(*args: str, env: dict[str, str]) -> str:
-    return city.shiji(*args, env={**os.environ, **env})
+    return loads.shiji(*args, env={**os.environ, **env})
 
 
 async def connect(url: str) -> asyncpg.Connection:
