@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
+import orjson
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
@@ -17,6 +18,21 @@ log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"
 
 Check = Callable[[], Awaitable[object]]
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON answer written by orjson: the same bytes as Starlette's ``json.dumps`` (compact, UTF-8 as is) for
+    what our answers hold, ~10x faster (a city's screening, 13 MiB: 230 -> 20 ms). What orjson refuses (a key
+    that is not a string, an integer beyond 64 bits) is written by the standard encoder as before. Accepted
+    differences, neither in our answers (points are exact decimals of a few places): a float of very small or
+    large magnitude may come out in the other notation (the same number), and a NaN or infinity, which the
+    standard encoder refuses (a 500), is written as null (``tests/unit/test_fast_json_response.py``)."""
+
+    def render(self, content: object) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except (TypeError, orjson.JSONEncodeError):
+            return super().render(content)
 
 
 EARLIEST_MOMENT = dt.date(1949, 10, 1)

@@ -32,7 +32,7 @@ from services.scoring.service import ScoringService
 from services.scoring.standing_cache import CityStanding, StandingCache, watermark
 from services.scoring.tables import warnings
 from services.scoring.window import summarize
-from shared.http import known_at_utc
+from shared.http import FastJSONResponse, known_at_utc
 from shared.rule_sets import RuleSet
 from shared.settings import today
 
@@ -152,8 +152,8 @@ def add_routes(app: FastAPI, service: ScoringService, engine: AsyncEngine, timez
         reading them from the sheet)."""
         day = as_of or today(timezone)
         moment = known_at_utc(known_at) if known_at is not None else None
-        return JSONResponse({"as_of": day.isoformat(),
-                             "cadres": await standing(service, engine, unit, cadre_ids, day, moment, kept, screening)})
+        return FastJSONResponse({"as_of": day.isoformat(), "cadres": await standing(
+            service, engine, unit, cadre_ids, day, moment, kept, screening)})
 
     @app.post("/v1/standing", tags=["portraits"])
     async def standing_of_many(query: StandingQuery) -> JSONResponse:
