@@ -23,6 +23,9 @@ from shared.settings import KafkaSettings, RuntimeSettings, ServingSettings, env
 
 log = logging.getLogger("shiji")
 
+# The cyclic collector's thresholds while serving (young, middle, old; the default is 700, 10, 10): see cmd_serve.
+GC_THRESHOLDS = (100_000, 50, 100)
+
 
 def unsafe_for_production(*settings: BaseSettings, serving: bool = True) -> bool:
     """In production mode (SHIJI_PRODUCTION=true), say what is left at a development default; True if anything is."""
@@ -132,6 +135,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # a large answer (a screening of thousands of cadres) allocates (measured: -15 to -20 % on one).
     gc.collect()
     gc.freeze()
+    # And collect less often: a large answer allocates hundreds of thousands of objects that live until it is
+    # sent, and at the default thresholds (700, 10, 10) they drove hundreds of young and several full passes
+    # per answer (a city's screening at scoring: 1.1-1.3 s -> 0.74-0.84 s, bench/RESULTS.md). Nearly all our
+    # garbage is freed by reference counting; cycles wait a little longer.
+    gc.set_threshold(*GC_THRESHOLDS)
     # log_config=None: uvicorn's own lines go through the handler set up in main (JSON by default).
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=args.log_level,
                 log_config=None, timeout_graceful_shutdown=10, **tls)
