@@ -147,8 +147,7 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
             as_of, known_at = start.as_of, start.known_at
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         applied = await scoring.applied(stream) if stream else 0
-        results, more = await scoring.screenings(unit, as_of, known_at, asked, start and start.after, limit)
-        who, _ = await scoring.names([s.cadre_id for s in results])
+        results, more, who = await scoring.screenings(unit, as_of, known_at, asked, start and start.after, limit)
         view = views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results, who)
         if limit is not None:
             view["next"] = Cursor(results[-1].cadre_id, as_of, known_at).encode() if more else None

@@ -92,21 +92,21 @@ class ScoringService:
 
     async def screenings(self, unit: str | None, as_of: dt.date, known_at: dt.datetime, asked: dt.datetime | None,
                          after: str | None = None, limit: int | None = None
-                         ) -> tuple[list[Screening] | list[sheet.SheetVerdict], bool]:
+                         ) -> tuple[list[Screening] | list[sheet.SheetVerdict], bool, dict[str, dict]]:
         """The cadres under ``unit`` (every cadre when None) as registered by ``known_at``, screened as known at
-        ``asked`` (None: as held now): those after ``after``, at most ``limit`` (``screening_pages.py``); and
-        whether more follow."""
+        ``asked`` (None: as held now): those after ``after``, at most ``limit`` (``screening_pages.py``); whether
+        more follow; and who each is (``names.who``), read with them."""
         if asked is None:  # as held now: from the kept day sheet when it answers the day
             async with sheet.snapshot(self._engine) as conn:
                 if await sheet.answers(conn, as_of, self.rules.for_date(as_of)):
-                    found = await sheet.rows(conn, None)
+                    found = await sheet.named_rows(conn)
                     every = await unit_cadres.cadres_in(conn, unit, as_of) \
                         if unit is not None and await unit_cadres.narrows(conn, unit) else sorted(found)
                     ids, more = page_of([i for i in every if i in found], after, limit)
-                    return sheet.verdicts(found, ids), more
+                    return sheet.verdicts(found, ids), more, sheet.who(found, ids)
         async with self._engine.connect() as conn:
             ids, more = page_of(await cadres_under(conn, unit, as_of, known_at), after, limit)
-            return await self.evaluator.screening(conn, ids, as_of, asked), more
+            return await self.evaluator.screening(conn, ids, as_of, asked), more, await names.who(conn, ids)
 
     async def rankings(self, group: str, as_of: dt.date, known_at: dt.datetime,
                        asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:

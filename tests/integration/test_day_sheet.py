@@ -95,10 +95,11 @@ async def check(service: ScoringService, engine, day: dt.date) -> list[dict]:
         (_, kept_ranks), (_, computed_ranks) = (await service.rankings(group, day, now, None),
                                                 await service.rankings(group, day, now, now))
         assert kept_ranks == computed_ranks
-    (kept_list, _), (computed_list, _) = (await service.screenings(None, day, now, None),
-                                          await service.screenings(None, day, now, now))
+    (kept_list, _, kept_who), (computed_list, _, computed_who) = (await service.screenings(None, day, now, None),
+                                                                  await service.screenings(None, day, now, now))
     assert [(s.cadre_id, s.verdict, s.excluded_by, s.unknown) for s in kept_list] == \
         [(s.cadre_id, s.verdict, s.excluded_by, s.unknown) for s in computed_list]
+    assert kept_who == computed_who and set(kept_who) == {s.cadre_id for s in kept_list}  # names from the sheet
     for cadre in ("c-000", "c-001", "c-004"):
         kept_portrait = await portrait_standing(service, engine, None, cadre, day, now, None)
         computed_portrait = await portrait_standing(service, engine, None, cadre, day, now, now)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.scoring.day_sheet.tables import day_sheet, day_sheet_groups, day_sheet_state
 from services.scoring.ranking import Candidate, band_at
 from services.scoring.rules import RuleSet
+from services.scoring.tables import units
 from shared.db import fetch_all
 
 FEW = 64  # up to this many cadres, bands are counted per cadre in the index; beyond, from each group's histogram
@@ -69,6 +70,9 @@ def _count(*where):
 # than the statements.
 _ROWS = select(_s.cadre_id, _s.total, _s.verdict, _s.excluded_by, _s.unknown)
 _ROWS_OF = _ROWS.where(_ids(_s.cadre_id))
+# The same, with who each row is about (as ``names.who`` says it, from the same snapshot): a list names them all.
+_NAMED_ROWS = (_ROWS.add_columns(_s.name, _s.unit_id, units.c.name)
+               .select_from(day_sheet.outerjoin(units, units.c.unit_id == _s.unit_id)))
 _PLACES_OF = select(_g.cadre_id, _g.group_id, _g.position, _count(), _count(_other.c.total > _g.total),
                     _count(_other.c.total == _g.total)).where(_ids(_g.cadre_id))
 _MEMBERS = select(_g.cadre_id, _g.group_id, _g.position, _g.total)
@@ -88,8 +92,19 @@ async def rows(conn: AsyncConnection, ids: Sequence[str] | None) -> dict[str, Se
     return {r[0]: r for r in found}
 
 
+async def named_rows(conn: AsyncConnection) -> dict[str, Sequence[Any]]:
+    """Every sheet row, by cadre, as ``rows`` gives them, followed by the cadre's name, unit and unit name."""
+    return {r[0]: r for r in await fetch_all(conn, _NAMED_ROWS, {})}
+
+
 def verdicts(found: dict[str, Sequence[Any]], ids: Sequence[str]) -> list[SheetVerdict]:
     return [SheetVerdict(i, found[i][2], list(found[i][3]), list(found[i][4])) for i in ids if i in found]
+
+
+def who(found: dict[str, Sequence[Any]], ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """What ``names.who`` answers for ``ids``, from ``named_rows`` (the sheet keeps "" for a cadre of no unit)."""
+    return {i: {"name": found[i][5], "unit_id": found[i][6] or None, "unit_name": found[i][7]}
+            for i in ids if i in found}
 
 
 async def bands(conn: AsyncConnection, ids: Sequence[str] | None, rules: RuleSet) -> dict[str, list[dict]]:
