@@ -143,7 +143,7 @@ async def screening(system: ProductionSystem, token: str, page: int) -> dict[str
         await raw.close()
         await direct.close()
     return {**whole, "first_page_ms": paged["first_page_ms"], "all_pages_ms": paged["all_pages_ms"],
-            "paged_rows": paged["rows"], "paged_status": paged["status"]}
+            "paged_rows": paged["rows"], "paged_status": paged["status"], "pages": paged["pages"]}
 
 
 async def rankings(system: ProductionSystem, token: str, classes: list[str]) -> dict[str, float]:
