@@ -147,10 +147,11 @@ def create_app(settings: ScoringSettings, *, callers: CallVerifier,
             as_of, known_at = start.as_of, start.known_at
         as_of, known_at, asked = moments(as_of, known_at, settings.timezone)
         applied = await scoring.applied(stream) if stream else 0
-        results, more, who = await scoring.screenings(unit, as_of, known_at, asked, start and start.after, limit)
+        results, more, who, mark = await scoring.screenings(unit, as_of, known_at, asked, start and start.after, limit,
+                                                            start and start.sheet)
         view = views.screenings_view(unit, as_of, known_at, rule_book.for_date(as_of).name, results, who)
         if limit is not None:
-            view["next"] = Cursor(results[-1].cadre_id, as_of, known_at).encode() if more else None
+            view["next"] = Cursor(results[-1].cadre_id, as_of, known_at, mark).encode() if more else None
         return stated(view, stream, applied)
 
     @app.get("/v1/rankings", tags=["rankings"])

@@ -10,8 +10,12 @@ changes while the pages are read changes no page after the first (the first read
 when it runs, which is at or just after that moment), and a cadre registered meanwhile is not listed.
 
 The whole list and the first page, asked as held now, are read from the kept day sheet when it answers the day
-(``day_sheet``: the verdicts the projection holds now, kept); pages after the first are answered as known at the
-cursor's moment, screened on read as before (the sheet holds only the present)."""
+(``day_sheet``: the verdicts the projection holds now, kept). The sheet holds only the present, so a page after
+the first is read from it only while it is exactly as the first page read it: the cursor then carries the sheet's
+mark (``day_sheet.reads.mark``: its highest write number and row count, given only while no refresh is filling
+it), and a page whose mark still matches reads the sheet by keyset (a city's page in milliseconds instead of a
+second). Once anything changed the sheet, the page is screened on read as known at the cursor's moment, as
+before: either way the pages are the list of the first page's moment."""
 
 from __future__ import annotations
 
@@ -28,24 +32,28 @@ MAX_SCREENING_PAGE = 5000  # the largest page scoring answers: a few MiB of JSON
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page starts: after ``after``, in the list answered as of ``as_of`` as known at ``known_at``."""
+    """Where a page starts: after ``after``, in the list answered as of ``as_of`` as known at ``known_at``; ``sheet``:
+    the day sheet's mark when the first page was read from it (None: the pages are screened on read)."""
 
     after: str
     as_of: dt.date
     known_at: dt.datetime
+    sheet: str | None = None
 
     def encode(self) -> str:
-        raw = json.dumps([self.after, self.as_of.isoformat(), self.known_at.isoformat()])
+        fields = [self.after, self.as_of.isoformat(), self.known_at.isoformat()]
+        raw = json.dumps(fields if self.sheet is None else [*fields, self.sheet])
         return base64.urlsafe_b64encode(raw.encode()).decode()
 
     @classmethod
     def decode(cls, cursor: str) -> Cursor:
         try:
-            after, as_of, known_at = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            after, as_of, known_at, *mark = json.loads(base64.urlsafe_b64decode(cursor.encode()))
             moment = dt.datetime.fromisoformat(known_at)
-            if not isinstance(after, str) or moment.tzinfo is None:
+            sheet = mark[0] if len(mark) == 1 else None
+            if not isinstance(after, str) or moment.tzinfo is None or len(mark) > 1 or not isinstance(sheet, str | None):
                 raise ValueError("not a cursor")
-            return cls(after, dt.date.fromisoformat(as_of), moment)
+            return cls(after, dt.date.fromisoformat(as_of), moment, sheet)
         except (ValueError, TypeError, UnicodeError) as exc:
             raise invalid("cursor", "cursor_format", "not a cursor this list gave out") from exc
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -91,22 +92,39 @@ class ScoringService:
             return await self.evaluator.screening(conn, cadre_ids, as_of, known_at)
 
     async def screenings(self, unit: str | None, as_of: dt.date, known_at: dt.datetime, asked: dt.datetime | None,
-                         after: str | None = None, limit: int | None = None
-                         ) -> tuple[list[Screening] | list[sheet.SheetVerdict], bool, dict[str, dict]]:
+                         after: str | None = None, limit: int | None = None, sheet_mark: str | None = None
+                         ) -> tuple[list[Screening] | list[sheet.SheetVerdict], bool, dict[str, dict], str | None]:
         """The cadres under ``unit`` (every cadre when None) as registered by ``known_at``, screened as known at
         ``asked`` (None: as held now): those after ``after``, at most ``limit`` (``screening_pages.py``); whether
-        more follow; and who each is (``names.who``), read with them."""
-        if asked is None:  # as held now: from the kept day sheet when it answers the day
+        more follow; who each is (``names.who``), read with them; and, when more follow and they were read from the
+        day sheet, its mark, for the next page's cursor. With ``sheet_mark`` (a later page's cursor's) the page is
+        read from the sheet if it is still exactly as that mark says, else screened as known at ``asked``."""
+        if asked is None or sheet_mark is not None:
             async with sheet.snapshot(self._engine) as conn:
-                if await sheet.answers(conn, as_of, self.rules.for_date(as_of)):
-                    found = await sheet.named_rows(conn)
-                    every = await unit_cadres.cadres_in(conn, unit, as_of) \
-                        if unit is not None and await unit_cadres.narrows(conn, unit) else sorted(found)
-                    ids, more = page_of([i for i in every if i in found], after, limit)
-                    return sheet.verdicts(found, ids), more, sheet.who(found, ids)
+                if await sheet.answers(conn, as_of, self.rules.for_date(as_of)) and \
+                        (sheet_mark is None or await sheet.mark(conn) == sheet_mark):
+                    found, ids, more = await self._sheet_page(conn, unit, as_of, after, limit)
+                    mark = (sheet_mark or await sheet.mark(conn)) if more else None
+                    return sheet.verdicts(found, ids), more, sheet.who(found, ids), mark
         async with self._engine.connect() as conn:
             ids, more = page_of(await cadres_under(conn, unit, as_of, known_at), after, limit)
-            return await self.evaluator.screening(conn, ids, as_of, asked), more, await names.who(conn, ids)
+            return await self.evaluator.screening(conn, ids, as_of, asked), more, await names.who(conn, ids), None
+
+    @staticmethod
+    async def _sheet_page(conn: AsyncConnection, unit: str | None, as_of: dt.date, after: str | None,
+                          limit: int | None) -> tuple[dict[str, Sequence[Any]], list[str], bool]:
+        """A page of the sheet's rows: a unit's from its cadres' ids, the whole city's by keyset."""
+        if unit is not None and await unit_cadres.narrows(conn, unit):
+            every = await unit_cadres.cadres_in(conn, unit, as_of)
+            found = await sheet.named_rows(conn, every)
+            ids, more = page_of([i for i in every if i in found], after, limit)
+            return found, ids, more
+        if limit is None:
+            found = await sheet.named_rows(conn)
+            ids, more = page_of(sorted(found), after, None)
+            return found, ids, more
+        found, more = await sheet.named_page(conn, after, limit)
+        return found, list(found), more
 
     async def rankings(self, group: str, as_of: dt.date, known_at: dt.datetime,
                        asked: dt.datetime | None) -> tuple[RuleSet, list[Ranked]]:

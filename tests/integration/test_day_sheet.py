@@ -95,8 +95,8 @@ async def check(service: ScoringService, engine, day: dt.date) -> list[dict]:
         (_, kept_ranks), (_, computed_ranks) = (await service.rankings(group, day, now, None),
                                                 await service.rankings(group, day, now, now))
         assert kept_ranks == computed_ranks
-    (kept_list, _, kept_who), (computed_list, _, computed_who) = (await service.screenings(None, day, now, None),
-                                                                  await service.screenings(None, day, now, now))
+    (kept_list, _, kept_who, _), (computed_list, _, computed_who, _) = (
+        await service.screenings(None, day, now, None), await service.screenings(None, day, now, now))
     assert [(s.cadre_id, s.verdict, s.excluded_by, s.unknown) for s in kept_list] == \
         [(s.cadre_id, s.verdict, s.excluded_by, s.unknown) for s in computed_list]
     assert kept_who == computed_who and set(kept_who) == {s.cadre_id for s in kept_list}  # names from the sheet
@@ -207,5 +207,52 @@ async def test_a_fill_leaves_a_newer_batch_standing_and_a_stale_row_dropped(pg) 
         await check(service, engine, DAY)
         async with sheet.snapshot(engine) as conn:
             assert "gone" not in await sheet.rows(conn, None)
+    finally:
+        await engine.dispose()
+
+
+async def test_pages_are_read_from_the_sheet_while_it_is_as_the_first_page_found_it(pg) -> None:
+    """A later page carries the sheet's mark: while the sheet is unchanged it is read from the sheet (nothing is
+    screened on read) and the pages are the whole list; once a batch changed the sheet, a page with the old mark is
+    screened as known at the first page's moment, as before."""
+    engine = make_engine(await pg.create("scoring"))
+    evaluator = Evaluator(RuleBook.load())
+    service = ScoringService(engine, evaluator)
+    feed, rng = Feed(), random.Random(2026_12_07)
+    consumer = ScoringConsumer(engine, subscribe=None, evaluator=evaluator, today=lambda: DAY)  # type: ignore[arg-type]
+
+    def rows(found: tuple) -> list[tuple]:
+        results, _, who, _ = found
+        return [(s.cadre_id, s.verdict, s.excluded_by, s.unknown, who[s.cadre_id]["name"]) for s in results]
+
+    async def not_on_read(*args, **kwargs):
+        raise AssertionError("screened on read: the page was not read from the sheet")
+
+    try:
+        await consumer.apply_batch(cadre_history(feed, rng, 30))
+        await service.daily_refresh(DAY)
+        moment = dt.datetime.now(dt.UTC)
+        whole = rows(await service.screenings(None, DAY, moment, moment))  # computed, as known at the moment
+        first = await service.screenings(None, DAY, moment, None, None, 7)
+        mark = first[3]
+        assert mark is not None and first[1]
+        paged, page = rows(first), first
+        service.evaluator.screening = not_on_read  # type: ignore[method-assign]
+        while page[1]:  # as the API asks a later page: as known at the cursor's moment, with its mark
+            page = await service.screenings(None, DAY, moment, moment, page[0][-1].cadre_id, 7, mark)
+            assert page[3] == (mark if page[1] else None)
+            paged += rows(page)
+        assert paged == whole and len(paged) == 30
+        for unit in ("u-a", "unit-nobody-knows"):  # a unit's pages, read from its cadres' rows
+            assert rows(await service.screenings(unit, DAY, moment, moment, None, 3, mark))[:3] == \
+                rows(await service.screenings(unit, DAY, moment, None))[:3]
+
+        del service.evaluator.screening
+        await consumer.apply_batch([entry(feed, whole[-1][0], -40)])  # the sheet changes after the first page
+        async with sheet.snapshot(engine) as conn:
+            assert await sheet.mark(conn) != mark
+        last = await service.screenings(None, DAY, moment, moment, whole[-2][0], 7, mark)
+        assert rows(last) == whole[-1:] and last[3] is None  # screened as known at the moment: as the list was
+        assert rows(await service.screenings(None, DAY, moment, None, whole[-2][0], 7)) != whole[-1:]
     finally:
         await engine.dispose()

@@ -3,6 +3,7 @@ its order, each cadre once, even when cadres come and go between pages."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -47,12 +48,17 @@ def test_cadres_added_between_pages_neither_move_nor_double_the_others(ids: set[
 def test_a_cursor_carries_the_first_pages_moment() -> None:
     cursor = Cursor("b", dt.date(2026, 6, 30), MOMENT)
     assert Cursor.decode(cursor.encode()) == cursor
+    marked = Cursor("b", dt.date(2026, 6, 30), MOMENT, "1234.68553")  # read from the day sheet as it was then
+    assert Cursor.decode(marked.encode()) == marked and Cursor.decode(marked.encode()).sheet == "1234.68553"
     assert page_of(["a", "b", "c", "d"], cursor.after, 1) == (["c"], True)
     assert page_of(["a", "b", "c"], "b", 1) == (["c"], False)
 
 
 @pytest.mark.parametrize("text", ["", "bm90LWEtY3Vyc29y", "!!", Cursor("a", dt.date(2026, 1, 1), MOMENT).encode()[:-4],
-                                  "W1sxXSwgIjIwMjYtMDEtMDEiLCAiMjAyNi0wMS0wMVQwMDowMDowMCJd"])
+                                  "W1sxXSwgIjIwMjYtMDEtMDEiLCAiMjAyNi0wMS0wMVQwMDowMDowMCJd",
+                                  base64.urlsafe_b64encode(b'["a", "2026-01-01", "2026-01-01T00:00:00+00:00", 7]').decode(),
+                                  base64.urlsafe_b64encode(b'["a", "2026-01-01", "2026-01-01T00:00:00+00:00", "m", "x"]'
+                                                           ).decode()])
 def test_a_cursor_not_given_out_is_refused_by_name(text: str) -> None:
     with pytest.raises(Problem) as refused:
         Cursor.decode(text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, select
+from sqlalchemy import Integer, String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -73,6 +73,12 @@ _ROWS_OF = _ROWS.where(_ids(_s.cadre_id))
 # The same, with who each row is about (as ``names.who`` says it, from the same snapshot): a list names them all.
 _NAMED_ROWS = (_ROWS.add_columns(_s.name, _s.unit_id, units.c.name)
                .select_from(day_sheet.outerjoin(units, units.c.unit_id == _s.unit_id)))
+_NAMED_OF = _NAMED_ROWS.where(_ids(_s.cadre_id))
+# A page by keyset on the primary key (ids in the "C" collation: the order Python sorts them in).
+_NAMED_FIRST = _NAMED_ROWS.order_by(_s.cadre_id).limit(bindparam("n", type_=Integer))
+_NAMED_AFTER = (_NAMED_ROWS.where(_s.cadre_id > bindparam("after", type_=String)).order_by(_s.cadre_id)
+                .limit(bindparam("n", type_=Integer)))
+_MARK = select(func.max(_s.seq), func.count())
 _PLACES_OF = select(_g.cadre_id, _g.group_id, _g.position, _count(), _count(_other.c.total > _g.total),
                     _count(_other.c.total == _g.total)).where(_ids(_g.cadre_id))
 _MEMBERS = select(_g.cadre_id, _g.group_id, _g.position, _g.total)
@@ -92,9 +98,32 @@ async def rows(conn: AsyncConnection, ids: Sequence[str] | None) -> dict[str, Se
     return {r[0]: r for r in found}
 
 
-async def named_rows(conn: AsyncConnection) -> dict[str, Sequence[Any]]:
-    """Every sheet row, by cadre, as ``rows`` gives them, followed by the cadre's name, unit and unit name."""
-    return {r[0]: r for r in await fetch_all(conn, _NAMED_ROWS, {})}
+async def named_rows(conn: AsyncConnection, ids: Sequence[str] | None = None) -> dict[str, Sequence[Any]]:
+    """The sheet rows of ``ids`` (every row when None), by cadre, as ``rows`` gives them, followed by the cadre's
+    name, unit and unit name."""
+    found = await fetch_all(conn, _NAMED_ROWS, {}) if ids is None else \
+        await fetch_all(conn, _NAMED_OF, {"ids": sorted(set(ids))})
+    return {r[0]: r for r in found}
+
+
+async def named_page(conn: AsyncConnection, after: str | None, limit: int) -> tuple[dict[str, Sequence[Any]], bool]:
+    """The ``limit`` rows after cadre ``after`` (from the first when None) in id order, as ``named_rows`` gives
+    them; and whether more follow."""
+    found = await fetch_all(conn, _NAMED_FIRST, {"n": limit + 1}) if after is None else \
+        await fetch_all(conn, _NAMED_AFTER, {"after": after, "n": limit + 1})
+    return {r[0]: r for r in found[:limit]}, len(found) > limit
+
+
+async def mark(conn: AsyncConnection) -> str | None:
+    """What the sheet is now, to tell later whether it changed (``screening_pages.py``): its highest write number
+    and its row count; None while a refresh is filling it. Sound because every write of a row raises its number
+    above every number written before it (the consumer numbers its writes in commit order, and a refresh's number is
+    taken after every write committed before it began), and rows are only dropped when a refresh finishes; a
+    refresh's chunks, though, commit under a number below the consumer's latest, hence no mark while one fills."""
+    if (await conn.execute(select(day_sheet_state.c.fill_seq))).scalar() is not None:
+        return None
+    top, count = (await fetch_all(conn, _MARK, {}))[0]
+    return f"{top}.{count}"
 
 
 def verdicts(found: dict[str, Sequence[Any]], ids: Sequence[str]) -> list[SheetVerdict]:
