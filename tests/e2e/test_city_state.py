@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from bench import city_state
-from bench.city import metric_sum
+from bench.loads import metric_sum
 from services.scoring.facts import cadres_under, load_facts
 from services.scoring.model import summing_for_totals
 from services.scoring.ranking import rank_group, ranking_groups
