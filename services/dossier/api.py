@@ -207,10 +207,9 @@ def create_app(settings: DossierSettings, *, callers: CallVerifier, publisher: P
 
     @app.get("/v1/cadres/{cadre_id}", tags=["cadres"])
     async def get_cadre(cadre_id: str, response: Response) -> dict[str, Any]:
-        history = await _run(service.cadre_history(cadre_id))
-        state = domain.fold(cadre_id, [e.domain_event() for e in history])
-        response.headers["ETag"] = etag(state.version)
-        return {"id": state.cadre_id, "name": state.name, "unit_id": state.unit_id, "version": state.version}
+        name, unit_id, version = await _run(service.cadre_card(cadre_id))
+        response.headers["ETag"] = etag(version)
+        return {"id": cadre_id, "name": name, "unit_id": unit_id, "version": version}
 
     @app.get("/v1/cadres/{cadre_id}/events", tags=["cadres"])
     async def cadre_events(cadre_id: str, response: Response, known_at: KnownAt = None) -> dict[str, Any]:

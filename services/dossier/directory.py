@@ -81,6 +81,17 @@ def rebuild_sync(sync_conn: Any) -> None:
             sync_conn.execute(statement)
 
 
+async def cadre_card(conn: AsyncConnection, cadre_id: str) -> tuple[str, str, int] | None:
+    """A cadre's name, unit and stream version, as folding their stream gives them, from the directory row and the
+    stream's head: two index reads instead of the whole stream (~200 events, ~430 for a leader; the cadre page's
+    slowest call at a city's size, bench/RESULTS.md). Only registration sets a cadre's name and unit in the fold
+    (``domain.state``), and the directory row is written with that event. None: no such cadre."""
+    head = select(func.max(events.c.stream_version)).where(events.c.stream_id == cadre_directory.c.cadre_id)
+    row = (await conn.execute(select(cadre_directory.c.name, cadre_directory.c.unit_id, head.scalar_subquery())
+                              .where(cadre_directory.c.cadre_id == cadre_id))).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
 async def unit_level(conn: AsyncConnection, unit_id: str) -> UnitLevel | None:
     value = await conn.scalar(select(unit_directory.c.level).where(unit_directory.c.unit_id == unit_id))
     return UnitLevel(value) if value else None

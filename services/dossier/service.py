@@ -273,6 +273,14 @@ class DossierService:
                                        rule="cadre_exists")
         return events
 
+    async def cadre_card(self, cadre_id: str) -> tuple[str, str, int]:
+        """The cadre's name, unit and stream version without reading their stream (``directory.cadre_card``)."""
+        async with self._engine.connect() as conn:
+            card = await directory.cadre_card(conn, cadre_id)
+        if card is None:
+            raise domain.CadreNotFound(f"no cadre {cadre_id}", rule="cadre_exists")
+        return card
+
     async def catalogue(self) -> cat.Catalogue:
         async with self._engine.connect() as conn:
             return (await self._current(conn, CATALOGUE)).state

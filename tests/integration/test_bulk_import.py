@@ -65,6 +65,13 @@ async def test_a_generated_city_is_imported_whole_chained_and_once(service: Doss
     # What a portrait needs: the registration's birth date, the education and the fields (issue 20).
     assert state.basics["birth_date"] == mine[0]["body"]["birth_date"]
     assert state.profile.education_on(EducationKind.FULL_TIME, SHAPE.end) is not None
+    # A cadre's card (name, unit, version: ``GET /cadres/{id}``) read from the directory and the stream's head is
+    # what folding the stream gives, for every cadre of the city.
+    for cadre_id in sorted({r["params"]["cadre_id"] for r in rows if "cadre_id" in r["params"]}):
+        folded = domain.fold(cadre_id, [e.domain_event() for e in await service.cadre_history(cadre_id)])
+        assert await service.cadre_card(cadre_id) == (folded.name, folded.unit_id, folded.version)
+    with pytest.raises(domain.CadreNotFound):
+        await service.cadre_card("c-nobody")
     assert state.profile.expertise_on(SHAPE.end) is not None
 
     again = await Importer(service, CLERK, batch_rows=300).run(ndjson_rows(text))
