@@ -14,7 +14,7 @@ from typing import Any
 from services.dossier import domain
 from services.dossier.store import StoredEvent
 from shared.calendar import Quarter
-from shared.events import DeclarationKind, EntryKind
+from shared.events import DeclarationKind, DomainEvent, EntryKind
 
 # Who may read sealed declarations: the organization department, assessment teams and the cadre.
 DECLARATION_READERS = frozenset({"clerk", "auditor"})
@@ -33,18 +33,24 @@ def full_years(start: dt.date, end: dt.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
-def _trace(event: StoredEvent) -> dict[str, Any]:
-    data = event.domain_event().model_dump(mode="json")
+def _trace(event: StoredEvent, happened: DomainEvent) -> dict[str, Any]:
+    """``happened``: the event as the domain reads it (upcast); its reason, comment and grounds are text or None.
+    Read from the model's fields (``__dict__``): ``getattr`` of a field an event lacks goes through pydantic's
+    slow ``__getattr__`` and an exception, which cost more than the rest of the view for a long dossier."""
+    fields = happened.__dict__
+    reason = fields.get("reason") or fields.get("comment") or fields.get("grounds")
     return {"event": event.event_type, "version": event.stream_version, "recorded_at": event.recorded_at.isoformat(),
-            "actor": event.actor, "reason": data.get("reason") or data.get("comment") or data.get("grounds")}
+            "actor": event.actor, "reason": reason}
 
 
-def _histories(events: Sequence[StoredEvent], key: str) -> dict[str, list[dict[str, Any]]]:
-    """Per record id (entry_id, achievement_id, period, post_id), the events that touched it."""
+def _histories(events: Sequence[StoredEvent], happened: Sequence[DomainEvent], key: str
+               ) -> dict[str, list[dict[str, Any]]]:
+    """Per record id (entry_id, achievement_id, period, post_id), the events that touched it (``happened``: each
+    event as the domain reads it, made once for the fold and these)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for event in events:
+    for event, domain_event in zip(events, happened, strict=True):
         if (value := event.data.get(key)) is not None:
-            out.setdefault(str(value), []).append(_trace(event))
+            out.setdefault(str(value), []).append(_trace(event, domain_event))
     return out
 
 
@@ -64,9 +70,11 @@ def missing_quarters(state: domain.Dossier, registered_on: dt.date, today: dt.da
 def dossier_view(events: Sequence[StoredEvent], *, known_at: dt.datetime, today: dt.date, reader_role: str,
                  reader: str, open_sealed: Callable[[DeclarationKind, str], str]) -> dict[str, Any]:
     cadre_id = events[0].stream_id
-    state = domain.fold(cadre_id, [e.domain_event() for e in events])
-    entry_history, achievement_history = _histories(events, "entry_id"), _histories(events, "achievement_id")
-    report_history = _histories(events, "period")
+    happened = [e.domain_event() for e in events]
+    state = domain.fold(cadre_id, happened)
+    entry_history = _histories(events, happened, "entry_id")
+    achievement_history = _histories(events, happened, "achievement_id")
+    report_history = _histories(events, happened, "period")
     may_open = reader_role in DECLARATION_READERS or reader == cadre_id
     return {
         "cadre_id": cadre_id,

@@ -147,6 +147,9 @@ async def test_amendment_and_appeal_change_what_counts(system: System) -> None:
     assert entries[second]["status"] == "revoked"
     assert [h["event"] for h in entries[second]["history"]] == ["entry_recorded", "appeal_filed", "appeal_decided",
                                                                 "entry_revoked"]
+    # each step's reason as given: an amendment's reason, an appeal's grounds, a decision's reason
+    assert [h["reason"] for h in entries[first]["history"]] == [None, "情节轻微，核减"]
+    assert [h["reason"] for h in entries[second]["history"]][1:3] == ["当日公出，有派车单为证", "申诉成立"]
 
 
 async def test_a_sanction_carries_its_impact_period(system: System) -> None:
