@@ -111,7 +111,7 @@ def before_checkout(ref: str, folder: Path) -> tuple[Path, dict[str, str]]:
 
 def gateway_run(cwd: Path, extra_env: dict[str, str], label: str, out: Path, args: argparse.Namespace) -> dict:
     subprocess.run([sys.executable, "-m", "bench.gateway_cost", "--runs", "1", "--writes", str(args.writes),
-                    "--seconds", str(args.seconds), "--json", str(out), "--label", label],
+                    "--clients", str(args.clients), "--seconds", str(args.seconds), "--json", str(out), "--label", label],
                    cwd=cwd, env={**os.environ, **extra_env}, check=True, stdout=subprocess.DEVNULL)
     return json.loads(out.read_text().splitlines()[-1])
 
@@ -276,7 +276,7 @@ def main() -> None:
     parser.add_argument("--lag-rate", type=float, default=500.0)
     parser.add_argument("--score-rate", type=float, default=1000.0)
     parser.add_argument("--writes", type=int, default=2000, help="entries through the gateway a run (part 2)")
-    parser.add_argument("--clients", type=int, default=32, help="(part 2's concurrent writers; its bench's default)")
+    parser.add_argument("--clients", type=int, default=32, help="part 2's concurrent writers")
     parser.add_argument("--gateway-before", default="43f85fc", help="the code part 2 is compared with ('' for none)")
     parser.add_argument("--name", default="city22", help="the city state of part 5 (bench/city_state.py)")
     parser.add_argument("--drop", action="store_true", help="drop the city state at the end (~17 GB)")
